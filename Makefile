@@ -1,0 +1,41 @@
+# Portico: `make up` runs the whole suite on this machine; `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up test test-embedded test-real install migrate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Migrate and start every service and the gateway (embedded default unless the URLs are set).
+up: $(STAMP)
+	$(BIN)/portico up
+
+migrate: $(STAMP)
+	$(BIN)/portico migrate
+
+## The whole test suite: embedded mode, then real mode against PostgreSQL and RabbitMQ
+## (skipped with a notice when they are not reachable, required when CI=true).
+test: $(STAMP)
+	$(BIN)/python -m tests.run
+
+test-embedded: $(STAMP)
+	$(BIN)/python -m tests.run embedded
+
+test-real: $(STAMP)
+	$(BIN)/python -m tests.run real
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,21 @@
+"""Access tokens: short-lived EdDSA JWTs the services verify locally (GW-01)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import jwt
+
+from .keys import ALGORITHM, SigningKey
+
+CLAIMS_FROM_IDENTITY = ("sub", "kind", "org", "roles", "amr", "sid")
+
+
+def issue(key: SigningKey, claims: dict, *, issuer: str, audience: str, now: datetime, ttl: timedelta) -> str:
+    payload = {name: claims[name] for name in CLAIMS_FROM_IDENTITY if name in claims}
+    payload.update({k: v for k, v in claims.items() if k == "scope"})
+    payload.update({
+        "iss": issuer, "aud": audience, "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()), "jti": str(uuid.uuid4()),
+    })
+    return jwt.encode(payload, key.private_pem, algorithm=ALGORITHM, headers={"kid": key.kid})

@@ -1,0 +1,101 @@
+"""Configuration from environment variables, with embedded defaults.
+
+Every variable is listed in README.md ("Configuration"). The embedded default needs no server:
+SQLite files and a broker-less transport under PORTICO_DATA_DIR.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+SERVICES = ("identity", "orgs", "billing", "domains", "tickets")
+DEFAULT_PORTS = {"gateway": 8080, "identity": 8101, "orgs": 8102, "billing": 8103, "domains": 8104, "tickets": 8105}
+
+
+# Every variable a Portico process reads; README.md's configuration table lists the same names, and
+# the deployment tests check that compose and the manifests set no variable missing here.
+# `{SERVICE}` stands for a component's name in upper case (IDENTITY, ORGS, …, GATEWAY).
+VARIABLES = {
+    "PORTICO_DATA_DIR": "folder of the embedded SQLite files and bus (default ./var)",
+    "PORTICO_BROKER_URL": "amqp://user:pass@host:5672/vhost for RabbitMQ; default filesystem:// (embedded)",
+    "PORTICO_BUS_PREFIX": "prefix of exchange and queue names (default portico)",
+    "PORTICO_JWKS_URL": "where services fetch the gateway's public keys (default {GATEWAY_URL}/.well-known/jwks.json)",
+    "PORTICO_TOKEN_ISSUER": "iss of access tokens (default portico)",
+    "PORTICO_TOKEN_AUDIENCE": "aud of access tokens (default portico)",
+    "PORTICO_ACCESS_TOKEN_TTL": "access token lifetime in seconds (default 300)",
+    "PORTICO_LOG_LEVEL": "DEBUG, INFO, WARNING (default INFO)",
+    "PORTICO_VALIDATE_RESPONSES": "true: check every response against the contract (the tests do)",
+    "PORTICO_CONTRACTS_DIR": "folder of the OpenAPI and event contracts (default ./contracts)",
+    "PORTICO_WEB_WORKERS": "gunicorn workers per web process (default 1 embedded, 2 otherwise)",
+    "PORTICO_BIND_HOST": "address the web processes listen on (default 127.0.0.1)",
+    "PORTICO_ADMIN_PASSWORD": "password for `identity.entrypoints.admin create-staff` when no terminal asks",
+    "{SERVICE}_DATABASE_URL": "the component's own database (default sqlite:///{PORTICO_DATA_DIR}/{service}.db)",
+    "{SERVICE}_PORT": "port of the component's web process (gateway 8080, identity 8101 … tickets 8105)",
+    "{SERVICE}_URL": "where the gateway reaches the component (default http://127.0.0.1:{SERVICE}_PORT)",
+}
+
+
+def known_variable(name: str) -> bool:
+    components = ("GATEWAY", *(s.upper() for s in SERVICES))
+    if name in VARIABLES:
+        return True
+    return any(name == pattern.replace("{SERVICE}", c) for pattern in VARIABLES for c in components)
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def data_dir() -> Path:
+    return Path(env("PORTICO_DATA_DIR", str(REPO_ROOT / "var"))).resolve()
+
+
+def contracts_dir() -> Path:
+    return Path(env("PORTICO_CONTRACTS_DIR", str(REPO_ROOT / "contracts"))).resolve()
+
+
+def port_of(component: str) -> int:
+    return int(env(f"{component.upper()}_PORT", str(DEFAULT_PORTS[component])))
+
+
+def url_of(component: str) -> str:
+    """Where a component is reached on the internal network (the gateway's upstreams)."""
+    return env(f"{component.upper()}_URL", f"http://127.0.0.1:{port_of(component)}").rstrip("/")
+
+
+@dataclass(frozen=True)
+class Settings:
+    component: str
+    database_url: str
+    broker_url: str
+    bus_prefix: str
+    jwks_url: str
+    issuer: str
+    audience: str
+    access_token_ttl: int
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("filesystem:")
+
+    @property
+    def bus_folder(self) -> Path:
+        return data_dir() / "bus"
+
+
+def load(component: str) -> Settings:
+    default_db = f"sqlite:///{data_dir() / (component + '.db')}"
+    return Settings(
+        component=component,
+        database_url=env(f"{component.upper()}_DATABASE_URL", default_db),
+        broker_url=env("PORTICO_BROKER_URL", "filesystem://"),
+        bus_prefix=env("PORTICO_BUS_PREFIX", "portico"),
+        jwks_url=env("PORTICO_JWKS_URL", f"{url_of('gateway')}/.well-known/jwks.json"),
+        issuer=env("PORTICO_TOKEN_ISSUER", "portico"),
+        audience=env("PORTICO_TOKEN_AUDIENCE", "portico"),
+        access_token_ttl=int(env("PORTICO_ACCESS_TOKEN_TTL", "300")),
+    )

@@ -1,0 +1,98 @@
+"""The database engine of one service, and the messaging tables every service carries.
+
+Each service owns one database. SQLite (embedded) is shared by a service's web, consumer and
+relay processes, so it runs in WAL mode with a busy timeout.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table, TypeDecorator, create_engine, event,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment in UTC, aware on the way back too (SQLite forgets the zone; PostgreSQL keeps it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: Portico stores aware UTC moments only")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # Transactions are begun explicitly below so that SQLite locks at BEGIN, not mid-way.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """The outbox (events waiting to leave) and the inbox (events already handled)."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        # seq orders the relay's work; id is the event's own id, carried in its envelope.
+        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("id", String(36), nullable=False, unique=True),
+        Column("routing_key", String(200), nullable=False),
+        Column("envelope", JSON, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True, index=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", String(500), nullable=True),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("handler", String(100), primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("processed_at", UtcDateTime, nullable=False),
+    )
+    return outbox, inbox

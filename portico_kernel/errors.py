@@ -1,0 +1,39 @@
+"""Domain errors: a rule said no. The web layer turns each into a problem+json answer.
+
+The domain names what went wrong (`code`); only the web layer knows HTTP statuses.
+"""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "invalid"  # one of: invalid, not-found, conflict, forbidden, unauthorized, too-many-requests
+
+    def __init__(self, detail: str, *, problem: str | None = None, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.problem = problem  # a specific problem type, e.g. "two-factor-required"
+        self.extra = extra
+
+
+class Invalid(DomainError):
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    code = "not-found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class TooManyRequests(DomainError):
+    code = "too-many-requests"

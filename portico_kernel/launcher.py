@@ -1,0 +1,169 @@
+"""`portico up`: migrate every database, start every process of the suite, tag their logs, and
+stop them all cleanly on Ctrl-C.
+
+The same commands run under docker-compose and Kubernetes (see deploy/): one web process
+(gunicorn with uvicorn workers), one event consumer and one outbox relay per service, as the
+AsyncAPI document says the service receives and sends events.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+from . import config, migrate, topology
+
+COMPONENTS = ("gateway", *config.SERVICES)
+COLORS = ("36", "32", "33", "35", "34", "31")
+
+
+def package_of(component: str) -> str:
+    return "gateway" if component == "gateway" else f"services.{component}"
+
+
+def web_command(component: str) -> list[str]:
+    workers = config.env("PORTICO_WEB_WORKERS", "1" if config.env("PORTICO_BROKER_URL", "filesystem://").startswith("filesystem") else "2")
+    host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
+    return [
+        sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker",
+        "--workers", workers, "--bind", f"{host}:{config.port_of(component)}",
+        "--graceful-timeout", "5", "--timeout", "60", "--log-level", "warning",
+        f"{package_of(component)}.entrypoints.web:app",
+    ]
+
+
+def processes() -> list[tuple[str, list[str]]]:
+    receiving, sending = set(topology.subscriptions()), topology.producers()
+    table: list[tuple[str, list[str]]] = []
+    for component in COMPONENTS:
+        table.append((f"{component}.web", web_command(component)))
+        if component in receiving:
+            table.append((f"{component}.consumer", [sys.executable, "-m", f"{package_of(component)}.entrypoints.consumer"]))
+        if component in sending:
+            table.append((f"{component}.relay", [sys.executable, "-m", f"{package_of(component)}.entrypoints.relay"]))
+    return table
+
+
+class Supervisor:
+    def __init__(self):
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.stopping = False
+        self.width = max(len(name) for name, _ in processes())
+        self._print_lock = threading.Lock()
+
+    def say(self, name: str, line: str, color: str = "0") -> None:
+        tag = f"\033[{color}m{name:<{self.width}}\033[0m" if sys.stdout.isatty() else f"{name:<{self.width}}"
+        with self._print_lock:
+            print(f"{tag} | {line}", flush=True)
+
+    def start(self, name: str, argv: list[str], color: str) -> None:
+        # Each child leads its own process group (Ctrl-C reaches only us; we stop them in order)
+        # and is told to die with us should we be killed outright.
+        child = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            cwd=str(config.REPO_ROOT), start_new_session=True, preexec_fn=_die_with_parent,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.children.append((name, child))
+        threading.Thread(target=self._pump, args=(name, child, color), daemon=True).start()
+
+    def _pump(self, name: str, child: subprocess.Popen, color: str) -> None:
+        for line in child.stdout:
+            self.say(name, line.rstrip(), color)
+
+    def stop(self) -> None:
+        self.stopping = True
+        for _, child in self.children:
+            _signal_group(child, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for _, child in self.children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            _signal_group(child, signal.SIGKILL)  # whatever of its group is left (e.g. gunicorn workers)
+
+    def watch(self) -> int:
+        while not self.stopping:
+            for name, child in self.children:
+                if child.poll() is not None:
+                    self.say("portico", f"{name} exited with {child.returncode}; stopping everything")
+                    return 1
+            time.sleep(0.5)
+        return 0
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: Ctrl-C still stops everything; only a kill -9 of the launcher leaves orphans
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(child.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def wait_until_ready(url: str, supervisor: "Supervisor", timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not supervisor.stopping:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def up() -> int:
+    config.data_dir().mkdir(parents=True, exist_ok=True)
+    print(f"portico: migrating databases ({'embedded' if config.env('PORTICO_BROKER_URL', 'filesystem://').startswith('filesystem') else 'real mode'})", flush=True)
+    migrate.main([])
+    supervisor = Supervisor()
+    stop_requested = threading.Event()
+
+    def _on_signal(*_):
+        stop_requested.set()
+        supervisor.stopping = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    for index, (name, argv) in enumerate(processes()):
+        supervisor.start(name, argv, COLORS[index % len(COLORS)])
+    gateway = f"http://{config.env('PORTICO_BIND_HOST', '127.0.0.1')}:{config.port_of('gateway')}"
+    urls = [f"{config.url_of(c)}/readyz" for c in COMPONENTS]
+    if all(wait_until_ready(u, supervisor) for u in urls) and not supervisor.stopping:
+        supervisor.say("portico", f"Portico is up: the gateway listens on {gateway} (Ctrl-C stops everything)")
+    code = supervisor.watch()
+    supervisor.say("portico", "stopping …")
+    supervisor.stop()
+    supervisor.say("portico", "stopped")
+    return 0 if stop_requested.is_set() else code
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="portico", description="Run the Portico suite on this machine.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="migrate and start every service and the gateway")
+    sub.add_parser("migrate", help="bring every database to the newest revision")
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate.main([])
+        return
+    sys.exit(up())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""One service's runtime, built once per process by the service's bootstrap.
+
+The web app, the event consumer and the outbox relay are separate processes that share this
+bootstrap, so each one scales and fails on its own.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from sqlalchemy import MetaData
+
+from . import bus, config, db, topology
+from .inbox import EventHandler, Inbox
+from .outbox import OutboxRelay
+from .uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    def __init__(self, component: str, metadata: MetaData, *, uow_class: type[UnitOfWork] = UnitOfWork,
+                 handlers: dict[str, EventHandler] | None = None):
+        self.component = component
+        self.settings = config.load(component)
+        self.metadata = metadata
+        self.engine = db.make_engine(self.settings.database_url)
+        self.session_factory = db.make_session_factory(self.engine)
+        self.outbox = metadata.tables["outbox"]
+        self.inbox = metadata.tables["inbox"]
+        self.uow_class = uow_class
+        self.handlers = handlers or {}
+
+    def uow(self) -> UnitOfWork:
+        return self.uow_class(self.session_factory, self.component, self.outbox)
+
+    def ready_checks(self) -> dict[str, Callable[[], None]]:
+        def broker():
+            if not bus.broker_reachable(self.settings):
+                raise ConnectionError("broker unreachable")
+        return {"database": lambda: db.ping(self.engine), "broker": broker}
+
+    def web_app(self, asynchronous: bool = False, verifier=None):
+        from .web import create_app
+        return create_app(self.settings, self.ready_checks(), asynchronous=asynchronous, verifier=verifier)
+
+    def relay(self) -> OutboxRelay:
+        return OutboxRelay(self.settings, self.engine, self.outbox)
+
+    def consumer(self) -> bus.EventConsumer:
+        subscription = topology.subscriptions()[self.component]
+        inbox = Inbox(self.component, self.inbox, self.uow, self.handlers)
+        queue = bus.topology_for(self.settings).queue(subscription)
+        return bus.EventConsumer(self.settings, self.component, queue, inbox.process)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=config.env("PORTICO_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def run_relay(service: Service) -> None:
+    configure_logging()
+    service.relay().run_forever()
+
+
+def run_consumer(service: Service) -> None:
+    import signal
+
+    configure_logging()
+    consumer = service.consumer()
+
+    def _stop(*_):
+        consumer.should_stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    log.info("%s consumer: listening on %s", service.component, consumer.queue.name)
+    consumer.run()

@@ -1,0 +1,62 @@
+"""Unit of work: one database transaction, and the events it causes written beside the data.
+
+`emit()` puts an integration event into the outbox table in the same transaction as the state
+change, so the event leaves if and only if the change commits (the relay publishes it later).
+"""
+from __future__ import annotations
+
+import contextvars
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import events
+
+correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session], producer: str, outbox: Table):
+        self._session_factory = session_factory
+        self.producer = producer
+        self._outbox = outbox
+        self.emitted: list[events.Envelope] = []
+
+    def __enter__(self):
+        self.session = self._session_factory()
+        self.emitted = []
+        return self
+
+    def __exit__(self, *exc):
+        self.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def emit(self, record: Any, org_id: str | None = None) -> events.Envelope:
+        envelope = events.Envelope(
+            type=events.event_type_of(record),
+            producer=self.producer,
+            payload=events.payload_of(record),
+            org_id=org_id,
+            correlation_id=correlation_id.get(),
+        )
+        body = envelope.to_dict()
+        events.validate(body)
+        self.session.execute(
+            insert(self._outbox).values(
+                id=envelope.id,
+                routing_key=envelope.routing_key,
+                envelope=body,
+                created_at=datetime.now(timezone.utc),
+                attempts=0,
+            )
+        )
+        self.emitted.append(envelope)
+        return envelope

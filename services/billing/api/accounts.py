@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from portico_kernel.web import principal
+
+from ..bootstrap import bootstrap
+from ..domain import accounts
+
+
+def get_billing_account(org_id: str):
+    with bootstrap().uow() as uow:
+        account = accounts.account_for(uow, principal(), org_id)
+        return {
+            "id": account.id, "org_id": account.org_id, "currency": account.currency,
+            "balance": {"amount_minor": account.balance_minor, "currency": account.currency},
+            "opened_at": account.opened_at.isoformat().replace("+00:00", "Z"),
+        }, 200

@@ -1,0 +1,41 @@
+"""Opening billing accounts, and who may see them (BI-15)."""
+from __future__ import annotations
+
+from portico_kernel.auth import Principal
+from portico_kernel.errors import Forbidden, NotFound
+from portico_kernel.events import Envelope
+
+from .events import BillingAccountOpened
+from .model import BillingAccount
+
+BILLING_ROLES = ("legal_representative", "administrator")
+BILLING_STAFF = ("platform:admin", "platform:billing-clerk")
+
+
+def on_organization_created(event: Envelope, uow) -> None:
+    org = event.payload
+    if uow.accounts.of_org(org["org_id"]) is not None:
+        return
+    account = BillingAccount.open_for(org["org_id"], org["country"])
+    uow.accounts.add(account)
+    uow.emit(BillingAccountOpened(account_id=account.id, org_id=account.org_id, currency=account.currency),
+             org_id=account.org_id)
+
+
+def account_for(uow, caller: Principal, org_id: str) -> BillingAccount:
+    """BI-15: billing is visible to the organization's legal representatives and administrators
+    (and to the provider's billing staff); to other organizations it does not exist."""
+    if caller.is_staff:
+        if not caller.has_role(*BILLING_STAFF):
+            raise Forbidden("Billing is visible to billing staff only.")
+    elif caller.org_id != org_id:
+        raise NotFound("No billing account for this organization.")
+    elif not caller.has_role(*BILLING_ROLES):
+        raise Forbidden("Billing is visible to legal representatives and administrators.")
+    account = uow.accounts.of_org(org_id)
+    if account is None:
+        raise NotFound("No billing account for this organization.")
+    return account
+
+
+HANDLERS = {"OrganizationCreated": on_organization_created}

@@ -1,0 +1,26 @@
+"""Billing accounts. Money is integer minor units with an ISO 4217 code, never a float."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from portico_kernel.events import utcnow
+
+
+def currency_for(country: str | None) -> str:
+    """OR-14: the postal address decides the invoice currency: CHF for Switzerland, EUR otherwise."""
+    return "CHF" if country == "CH" else "EUR"
+
+
+@dataclass(eq=False)
+class BillingAccount:
+    id: str
+    org_id: str
+    currency: str
+    balance_minor: int = 0
+    opened_at: datetime = field(default_factory=utcnow)
+
+    @classmethod
+    def open_for(cls, org_id: str, country: str | None) -> "BillingAccount":
+        return cls(id=str(uuid.uuid4()), org_id=org_id, currency=currency_for(country))

@@ -1,0 +1,136 @@
+"""What a person does with their account: sign up (ID-01), sign in, keep a session alive, sign out.
+
+These functions are the service layer: they work on a unit of work (`uow.users`, `uow.sessions`,
+…) and know nothing about HTTP or SQL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portico_kernel.errors import Conflict, Invalid, Unauthorized
+from portico_kernel.events import utcnow
+
+from .events import StaffAccountCreated, UserRegistered
+from .model import (
+    CUSTOMER, PLATFORM_ROLES, STAFF, RefreshToken, SignInSession, User, email_key, hash_token, new_id,
+    new_refresh_token,
+)
+from .passwords import PasswordHasher, check_password_rules
+
+SIGN_IN_FAILED = "The email address or the password is wrong."
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What the gateway needs to issue tokens: the claims, and the refresh token shown once."""
+
+    user: User
+    session: SignInSession
+    refresh_token: str
+    claims: dict
+
+
+def sign_up(uow, hasher: PasswordHasher, *, email: str, password: str, first_name: str, last_name: str,
+            language: str = "en", country: str | None = None) -> User:
+    """ID-01: a person who signs up on their own gets an organization in their name (the orgs
+    service creates it on UserRegistered)."""
+    check_password_rules(password)
+    key = email_key(email)
+    if uow.users.by_email_key(key) is not None:
+        raise Conflict("An account with this email address exists already.", problem="email-taken")
+    user = User(id=new_id(), email=email.strip(), email_key=key, password_hash=hasher.hash(password),
+                first_name=first_name.strip(), last_name=last_name.strip(), language=language,
+                country=country.upper() if country else None)
+    uow.users.add(user)
+    uow.emit(UserRegistered(user_id=user.id, email=user.email, first_name=user.first_name,
+                            last_name=user.last_name, language=user.language, country=user.country,
+                            self_signup=True))
+    uow.commit()
+    return user
+
+
+def create_staff_member(uow, hasher: PasswordHasher, *, email: str, password: str, first_name: str,
+                        last_name: str, roles: list[str]) -> User:
+    unknown = [role for role in roles if role not in PLATFORM_ROLES and not role.startswith("platform:support-agent:")]
+    if unknown or not roles:
+        raise Invalid(f"Unknown platform roles: {', '.join(unknown) or '(none given)'}; known: {', '.join(PLATFORM_ROLES)}")
+    check_password_rules(password)
+    key = email_key(email)
+    if uow.users.by_email_key(key) is not None:
+        raise Conflict("An account with this email address exists already.", problem="email-taken")
+    user = User(id=new_id(), email=email.strip(), email_key=key, password_hash=hasher.hash(password),
+                first_name=first_name, last_name=last_name, kind=STAFF, platform_roles=list(roles))
+    uow.users.add(user)
+    uow.emit(StaffAccountCreated(user_id=user.id, email=user.email, platform_roles=list(roles)))
+    uow.commit()
+    return user
+
+
+def claims_for(uow, user: User, session: SignInSession) -> dict:
+    if user.is_staff:
+        org, roles = None, list(user.platform_roles)
+    else:
+        memberships = uow.memberships.of_user(user.id)
+        chosen = next((m for m in memberships if m.org_id == session.org_id), None) or (memberships[0] if memberships else None)
+        org, roles = (chosen.org_id, [chosen.role]) if chosen else (None, [])
+        session.org_id = org
+    return {"sub": user.id, "kind": user.kind, "org": org, "roles": roles, "amr": list(session.amr), "sid": session.id}
+
+
+def _open_session(uow, user: User, amr: list[str], user_agent: str | None, ip_address: str | None) -> SignedIn:
+    session = SignInSession(id=new_id(), user_id=user.id, amr=amr, org_id=None,
+                            user_agent=(user_agent or "")[:300] or None, ip_address=ip_address)
+    uow.sessions.add(session)
+    token, token_hash = new_refresh_token()
+    uow.refresh_tokens.add(RefreshToken(token_hash=token_hash, session_id=session.id))
+    claims = claims_for(uow, user, session)
+    uow.commit()
+    return SignedIn(user=user, session=session, refresh_token=token, claims=claims)
+
+
+def sign_in(uow, hasher: PasswordHasher, *, email: str, password: str, user_agent: str | None = None,
+            ip_address: str | None = None) -> SignedIn:
+    user = uow.users.by_email_key(email_key(email))
+    if user is None or user.status != "active":
+        hasher.burn(password)  # same time for an unknown email as for a wrong password
+        raise Unauthorized(SIGN_IN_FAILED, problem="sign-in-failed")
+    if not hasher.verify(user.password_hash, password):
+        raise Unauthorized(SIGN_IN_FAILED, problem="sign-in-failed")
+    if hasher.needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return _open_session(uow, user, ["pwd"], user_agent, ip_address)
+
+
+def refresh(uow, *, refresh_token: str) -> SignedIn:
+    """Refresh tokens rotate: each is good once. A spent token presented again means it was stolen
+    (or the client misbehaves): the whole session ends."""
+    stored = uow.refresh_tokens.get(hash_token(refresh_token))
+    if stored is None:
+        raise Unauthorized("This refresh token is not known.", problem="invalid-refresh-token")
+    session = uow.sessions.get(stored.session_id)
+    if session is None or not session.active:
+        raise Unauthorized("This session has ended; sign in again.", problem="session-ended")
+    if stored.spent_at is not None:
+        session.end("refresh-token-reused")
+        uow.commit()
+        raise Unauthorized("This refresh token was used before; the session has been ended for safety.",
+                           problem="refresh-token-reused")
+    user = uow.users.get(session.user_id)
+    if user is None or user.status != "active":
+        session.end("account-closed")
+        uow.commit()
+        raise Unauthorized("This account cannot sign in.", problem="session-ended")
+    stored.spent_at = utcnow()
+    session.last_used_at = utcnow()
+    token, token_hash = new_refresh_token()
+    uow.refresh_tokens.add(RefreshToken(token_hash=token_hash, session_id=session.id))
+    claims = claims_for(uow, user, session)
+    uow.commit()
+    return SignedIn(user=user, session=session, refresh_token=token, claims=claims)
+
+
+def sign_out(uow, *, session_id: str, user_id: str) -> None:
+    session = uow.sessions.get(session_id)
+    if session is not None and session.user_id == user_id:
+        session.end("signed-out")
+        uow.commit()

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, MetaData, String, Table
+from sqlalchemy.orm import registry
+
+from portico_kernel.db import UtcDateTime, messaging_tables
+
+from ..domain.model import Member, Organization
+
+metadata = MetaData()
+mapper_registry = registry(metadata=metadata)
+outbox, inbox = messaging_tables(metadata)
+
+organizations = Table(
+    "organizations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("country", String(2)),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+members = Table(
+    "members", metadata,
+    Column("org_id", String(36), ForeignKey("organizations.id"), primary_key=True),
+    Column("user_id", String(36), primary_key=True, index=True),
+    Column("role", String(40), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("joined_at", UtcDateTime, nullable=False),
+)
+
+mapper_registry.map_imperatively(Organization, organizations)
+mapper_registry.map_imperatively(Member, members)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.model import Member, Organization
+
+
+class Organizations:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, org: Organization) -> None:
+        self.session.add(org)
+        self.session.flush()  # its members refer to it
+
+    def get(self, org_id: str) -> Organization | None:
+        return self.session.get(Organization, org_id)
+
+    def of_member(self, user_id: str) -> list[tuple[Organization, Member]]:
+        query = (select(Organization, Member).join(Member, Member.org_id == Organization.id)
+                 .where(Member.user_id == user_id).order_by(Member.joined_at))
+        return [(org, member) for org, member in self.session.execute(query)]
+
+
+class Members:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, member: Member) -> None:
+        self.session.add(member)
+
+    def get(self, org_id: str, user_id: str) -> Member | None:
+        return self.session.get(Member, (org_id, user_id))
+
+    def of_organization(self, org_id: str) -> list[Member]:
+        return list(self.session.scalars(select(Member).where(Member.org_id == org_id).order_by(Member.joined_at)))

@@ -1,0 +1,39 @@
+"""Organizations and their members (OR-01, OR-02)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from portico_kernel.events import utcnow
+
+LEGAL_REPRESENTATIVE, ADMINISTRATOR, COLLABORATOR, EXTERNAL = "legal_representative", "administrator", "collaborator", "external"
+ROLES = (LEGAL_REPRESENTATIVE, ADMINISTRATOR, COLLABORATOR, EXTERNAL)
+ORGANIZATION_TYPES = ("private", "association", "company", "public_body", "other")
+
+
+@dataclass(eq=False)
+class Member:
+    org_id: str
+    user_id: str
+    role: str
+    email: str
+    first_name: str
+    last_name: str
+    joined_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Organization:
+    id: str
+    name: str
+    type: str
+    country: str | None
+    created_by: str
+    created_at: datetime = field(default_factory=utcnow)
+
+    @classmethod
+    def personal(cls, user_id: str, first_name: str, last_name: str, country: str | None) -> "Organization":
+        """ID-01: the organization of a person who signed up on their own, in their name."""
+        return cls(id=str(uuid.uuid4()), name=f"{first_name} {last_name}".strip(), type="private",
+                   country=country, created_by=user_id)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from functools import lru_cache
+
+from portico_kernel.service import Service
+from portico_kernel.uow import UnitOfWork
+
+from .adapters.orm import Tickets, metadata
+
+
+class TicketsUnitOfWork(UnitOfWork):
+    def __enter__(self):
+        super().__enter__()
+        self.tickets = Tickets(self.session)
+        return self
+
+
+@lru_cache(maxsize=1)
+def bootstrap() -> Service:
+    return Service("tickets", metadata, uow_class=TicketsUnitOfWork)
