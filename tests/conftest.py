@@ -1,0 +1,111 @@
+"""The suite runs against the whole Portico stack, started once per test session by the same
+`portico up` the README names: real processes, real databases, a real broker in real mode.
+
+PORTICO_TEST_MODE=embedded (SQLite + the filesystem bus) or real (PostgreSQL + RabbitMQ).
+The environment is set here, before any Portico module is imported, so that a test that opens a
+service's database or the bus directly sees the same ones as the running stack.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MODE = os.environ.get("PORTICO_TEST_MODE", "embedded")
+RUN_ID = uuid.uuid4().hex[:8]
+COMPONENTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets")
+PORTS = {"gateway": 18080, "identity": 18101, "orgs": 18102, "billing": 18103, "domains": 18104, "tickets": 18105}
+
+DATA_DIR = Path(tempfile.mkdtemp(prefix=f"portico-test-{MODE}-"))
+os.environ.update({
+    "PORTICO_DATA_DIR": str(DATA_DIR),
+    "PORTICO_BUS_PREFIX": f"portico-test-{RUN_ID}",
+    "PORTICO_VALIDATE_RESPONSES": "true",
+    "PORTICO_LOG_LEVEL": "INFO",
+    "PORTICO_WEB_WORKERS": "1",
+})
+for component, port in PORTS.items():
+    os.environ[f"{component.upper()}_PORT"] = str(port)
+    os.environ.pop(f"{component.upper()}_URL", None)
+    os.environ.pop(f"{component.upper()}_DATABASE_URL", None)
+os.environ.pop("PORTICO_JWKS_URL", None)
+
+if MODE == "real":
+    from tests.run import BROKER, POSTGRES
+
+    os.environ["PORTICO_BROKER_URL"] = BROKER
+    for component in COMPONENTS:
+        os.environ[f"{component.upper()}_DATABASE_URL"] = f"{POSTGRES}/portico_test_{component}"
+else:
+    os.environ["PORTICO_BROKER_URL"] = "filesystem://"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_real = pytest.mark.skip(reason="needs PostgreSQL and RabbitMQ (real mode)")
+    for item in items:
+        if "real" in item.keywords and MODE != "real":
+            item.add_marker(skip_real)
+
+
+def _drop_test_databases() -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for component in COMPONENTS:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "portico_test_{component}" WITH (FORCE)'))
+    admin.dispose()
+
+
+class Stack:
+    """The running suite: where each component listens, and its log."""
+
+    def __init__(self, process: subprocess.Popen, log_path: Path):
+        self.process = process
+        self.log_path = log_path
+        self.gateway = f"http://127.0.0.1:{PORTS['gateway']}"
+        self.urls = {c: f"http://127.0.0.1:{p}" for c, p in PORTS.items()}
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def stack():
+    if MODE == "real":
+        _drop_test_databases()
+    log_path = ROOT / "var" / "test-logs" / f"{MODE}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("w")
+    process = subprocess.Popen([sys.executable, "-m", "portico_kernel.launcher", "up"], cwd=ROOT,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while "Portico is up" not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.exit(f"the stack did not start; see {log_path}:\n{log_path.read_text(errors='replace')[-4000:]}", 3)
+        time.sleep(0.3)
+    yield Stack(process, log_path)
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def api(stack):
+    from tests.helpers import Api
+
+    return Api(stack.gateway)

@@ -1,0 +1,79 @@
+"""What the tests do over and over: call the gateway as a person would, and wait for events."""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Callable
+
+import requests
+
+PASSWORD = "correct horse battery staple"
+
+
+def unique_email(tag: str = "person") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:10]}@example.test"
+
+
+def eventually(probe: Callable[[], object], timeout: float = 30.0, interval: float = 0.25, what: str = "condition"):
+    """Poll until `probe()` returns something truthy (events take a moment to travel)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Api:
+    def __init__(self, base: str):
+        self.base = base
+        self.http = requests.Session()
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def get(self, path: str, token: str | None = None, **kw):
+        return self.http.get(self.url(path), headers=bearer(token) if token else {}, timeout=30, **kw)
+
+    def post(self, path: str, json=None, token: str | None = None, **kw):
+        return self.http.post(self.url(path), json=json, headers=bearer(token) if token else {}, timeout=30, **kw)
+
+    def signup(self, email: str | None = None, country: str = "DE", password: str = PASSWORD, **fields) -> dict:
+        body = {"email": email or unique_email(), "password": password, "first_name": "Erika",
+                "last_name": "Mustermann", "country": country, **fields}
+        response = self.post("/v1/auth/signup", body)
+        assert response.status_code == 201, response.text
+        return {**response.json(), "password": password}
+
+    def login(self, email: str, password: str = PASSWORD) -> dict:
+        response = self.post("/v1/auth/login", {"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def customer_with_org(self, country: str = "DE") -> dict:
+        """A person who signed up, once their organization exists, signed in to act in it."""
+        user = self.signup(country=country)
+        # The org claim appears once identity has heard of the membership (orgs → MemberJoined).
+        tokens = eventually(lambda: _with_org(self.login(user["email"])), what="organization of the new account")
+        return {**user, "user_id": user["id"], "tokens": tokens, "token": tokens["access_token"],
+                "org_id": _org_claim(tokens["access_token"])}
+
+
+def claims_of(token: str) -> dict:
+    import jwt
+
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def _org_claim(token: str) -> str | None:
+    return claims_of(token).get("org")
+
+
+def _with_org(tokens: dict) -> dict | None:
+    return tokens if _org_claim(tokens["access_token"]) else None
