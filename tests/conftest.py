@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MODE = os.environ.get("PORTICO_TEST_MODE", "embedded")
 RUN_ID = uuid.uuid4().hex[:8]
 COMPONENTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets")
-PORTS = {"gateway": 18080, "identity": 18101, "orgs": 18102, "billing": 18103, "domains": 18104, "tickets": 18105}
+# Several test runs may share a machine (PORTICO_TEST_PORT_BASE keeps their ports and databases apart).
+PORT_BASE = int(os.environ.get("PORTICO_TEST_PORT_BASE", "18000"))
+PORTS = {component: PORT_BASE + 80 + index for index, component in enumerate(COMPONENTS)}
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix=f"portico-test-{MODE}-"))
 os.environ.update({
@@ -44,7 +46,7 @@ if MODE == "real":
 
     os.environ["PORTICO_BROKER_URL"] = BROKER
     for component in COMPONENTS:
-        os.environ[f"{component.upper()}_DATABASE_URL"] = f"{POSTGRES}/portico_test_{component}"
+        os.environ[f"{component.upper()}_DATABASE_URL"] = f"{POSTGRES}/portico_test_{PORT_BASE}_{component}"
 else:
     os.environ["PORTICO_BROKER_URL"] = "filesystem://"
 
@@ -62,7 +64,7 @@ def _drop_test_databases() -> None:
     admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         for component in COMPONENTS:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "portico_test_{component}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "portico_test_{PORT_BASE}_{component}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -83,7 +85,7 @@ class Stack:
 def stack():
     if MODE == "real":
         _drop_test_databases()
-    log_path = ROOT / "var" / "test-logs" / f"{MODE}.log"
+    log_path = ROOT / "var" / "test-logs" / f"{MODE}-{PORT_BASE}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     process = subprocess.Popen([sys.executable, "-m", "portico_kernel.launcher", "up"], cwd=ROOT,
