@@ -15,6 +15,7 @@ from kombu import Connection
 from kombu.mixins import ConsumerMixin
 
 from .config import Settings
+from .inbox import PoisonMessage
 from .topology import Topology
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,10 @@ class EventConsumer(ConsumerMixin):
             try:
                 self.process(envelope)
                 message.ack()
+                return
+            except PoisonMessage as exc:
+                log.error("%s: event %s %s", self.service, envelope.get("id"), exc)
+                self._dead_letter(body, message, exc)
                 return
             except Exception as exc:  # the handler's failure, whatever it is, must not kill the consumer
                 if delay is None:

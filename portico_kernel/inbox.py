@@ -12,12 +12,16 @@ from typing import Callable
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from .events import Envelope
+from .events import Envelope, SchemaViolation, validate
 from .uow import UnitOfWork, correlation_id
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Envelope, UnitOfWork], None]
+
+
+class PoisonMessage(Exception):
+    """A message no retry can help (it breaks its schema): it goes to the dead-letter queue at once."""
 
 
 class Inbox:
@@ -29,6 +33,10 @@ class Inbox:
         self.handlers = handlers
 
     def process(self, body: dict) -> None:
+        try:
+            validate(body)
+        except SchemaViolation as exc:
+            raise PoisonMessage(f"breaks its contract: {exc}") from exc
         event = Envelope.from_dict(body)
         handler = self.handlers.get(event.type)
         token = correlation_id.set(event.correlation_id or event.id)

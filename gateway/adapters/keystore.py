@@ -9,6 +9,7 @@ import jwt
 from sqlalchemy import select
 
 from ..domain.keys import KeyRing, SigningKey
+from . import orm  # noqa: F401 - maps SigningKey onto its table
 
 
 def now() -> datetime:

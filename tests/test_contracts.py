@@ -1,0 +1,71 @@
+"""Contracts first: every OpenAPI document is valid and names handlers that exist; every event has a
+valid JSON Schema listed in the AsyncAPI document; every process is alive and ready."""
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from connexion.spec import Specification
+
+from portico_kernel import topology
+
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
+SERVICE_CONTRACTS = ["gateway", "identity", "orgs", "billing", "domains", "tickets"]
+
+
+def operations(spec: dict):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "operationId" in operation:
+                yield path, method, operation
+
+
+@pytest.mark.parametrize("name", SERVICE_CONTRACTS)
+def test_each_contract_is_valid_openapi_and_every_operation_has_its_handler(name):
+    spec = Specification.load(CONTRACTS / f"{name}.yaml")  # validates against the OpenAPI 3 schema
+    found = list(operations(spec.raw))
+    assert found
+    for path, method, operation in found:
+        module, _, function = operation["operationId"].rpartition(".")
+        assert callable(getattr(importlib.import_module(module), function, None)), (name, path, method)
+        errors = {code for code in operation["responses"] if code.startswith(("4", "5"))}
+        for code in errors:
+            content = operation["responses"][code]
+            if "$ref" not in content:
+                assert "application/problem+json" in content.get("content", {}), (name, path, method, code)
+
+
+def test_every_event_schema_is_valid_and_listed_in_the_asyncapi_document():
+    document = yaml.safe_load((CONTRACTS / "events" / "asyncapi.yaml").read_text())
+    listed = {m["payload"]["$ref"].lstrip("./") for m in document["components"]["messages"].values()}
+    files = {p.name for p in (CONTRACTS / "events").glob("*.v*.schema.json")}
+    assert listed == files
+    for name in files | {"envelope.schema.json"}:
+        jsonschema.Draft202012Validator.check_schema(json.loads((CONTRACTS / "events" / name).read_text()))
+    for channel in document["channels"].values():
+        producer, event_type = channel["address"].split(".")
+        assert f"{event_type}.v1.schema.json" in files
+        assert any(op["x-service"] == producer and op["action"] == "send"
+                   for op in document["operations"].values() if op["channel"]["$ref"].endswith(channel["address"]))
+
+
+def test_every_received_event_has_a_handler_in_its_service():
+    import importlib
+
+    for service, subscription in topology.subscriptions().items():
+        package = "gateway" if service == "gateway" else f"services.{service}"
+        handlers = importlib.import_module(f"{package}.bootstrap").bootstrap().handlers
+        for key in subscription.routing_keys:
+            assert key.split(".")[1] in handlers, (service, key)
+
+
+@pytest.mark.parametrize("component", SERVICE_CONTRACTS)
+def test_every_component_is_alive_and_ready(stack, api, component):
+    base = stack.urls[component]
+    assert api.http.get(base + "/healthz", timeout=10).json() == {"status": "alive"}
+    ready = api.http.get(base + "/readyz", timeout=10)
+    assert ready.status_code == 200 and ready.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
