@@ -69,3 +69,11 @@ def test_every_component_is_alive_and_ready(stack, api, component):
     assert api.http.get(base + "/healthz", timeout=10).json() == {"status": "alive"}
     ready = api.http.get(base + "/readyz", timeout=10)
     assert ready.status_code == 200 and ready.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+
+
+def test_the_readme_lists_every_configuration_variable():
+    from portico_kernel import config
+
+    readme = (CONTRACTS.parent / "README.md").read_text()
+    missing = [name for name in config.VARIABLES if f"`{name}`" not in readme]
+    assert not missing, f"README.md's configuration table lacks {missing}"
