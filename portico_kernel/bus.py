@@ -14,6 +14,7 @@ import kombu.exceptions
 from kombu import Connection
 from kombu.mixins import ConsumerMixin
 
+from . import fsbus
 from .config import Settings
 from .inbox import PoisonMessage
 from .topology import Topology
@@ -41,7 +42,7 @@ def connect(settings: Settings) -> Connection:
             "store_processed": False,
             "polling_interval": 0.2,
         }
-        return Connection("filesystem://localhost/", transport_options=options)
+        return Connection("filesystem://localhost/", transport=fsbus.Transport, transport_options=options)
     return Connection(
         settings.broker_url,
         heartbeat=30,

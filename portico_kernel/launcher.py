@@ -40,6 +40,8 @@ def web_command(component: str) -> list[str]:
 def processes() -> list[tuple[str, list[str]]]:
     receiving, sending = set(topology.subscriptions()), topology.producers()
     table: list[tuple[str, list[str]]] = []
+    if config.env("PORTICO_SMTP_HOST") is None:  # no mail server configured: print mails instead
+        table.append(("mail.sink", [sys.executable, "-m", "portico_kernel.smtp_sink"]))
     for component in COMPONENTS:
         table.append((f"{component}.web", web_command(component)))
         if component in receiving:
@@ -52,6 +54,7 @@ def processes() -> list[tuple[str, list[str]]]:
 class Supervisor:
     def __init__(self):
         self.children: list[tuple[str, subprocess.Popen]] = []
+        self.colors: dict[str, str] = {}
         self.stopping = False
         self.width = max(len(name) for name, _ in processes())
         self._print_lock = threading.Lock()
@@ -70,6 +73,7 @@ class Supervisor:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self.children.append((name, child))
+        self.colors[name] = color
         threading.Thread(target=self._pump, args=(name, child, color), daemon=True).start()
 
     def _pump(self, name: str, child: subprocess.Popen, color: str) -> None:
@@ -88,12 +92,24 @@ class Supervisor:
                 pass
             _signal_group(child, signal.SIGKILL)  # whatever of its group is left (e.g. gunicorn workers)
 
+    MAX_RESTARTS = 5  # per process and minute; more means it cannot run at all
+
     def watch(self) -> int:
+        """Restart a process that died, as an orchestrator would; give up if it keeps dying."""
+        restarts: dict[str, list[float]] = {}
         while not self.stopping:
-            for name, child in self.children:
-                if child.poll() is not None:
-                    self.say("portico", f"{name} exited with {child.returncode}; stopping everything")
+            for index, (name, child) in enumerate(self.children):
+                if child.poll() is None:
+                    continue
+                recent = [t for t in restarts.get(name, []) if t > time.monotonic() - 60] + [time.monotonic()]
+                restarts[name] = recent
+                if len(recent) > self.MAX_RESTARTS:
+                    self.say("portico", f"{name} keeps exiting (last code {child.returncode}); stopping everything")
                     return 1
+                self.say("portico", f"{name} exited with {child.returncode}; restarting it")
+                self.children.pop(index)
+                self.start(name, child.args, self.colors[name])
+                break
             time.sleep(0.5)
         return 0
 
