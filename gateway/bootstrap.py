@@ -1,32 +1,58 @@
 """Wires the gateway once per process: its database of signing keys, the token issuer and verifier,
-and the pooled client to the services."""
+the in-memory copy of API keys and security read models, and the pooled client to the services."""
 from __future__ import annotations
 
 import json
 import time
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from portico_kernel.auth import TokenVerifier
 from portico_kernel.service import Service
 
 from .adapters.keystore import CachedKeyRing, KeyStore, now
 from .adapters.orm import metadata
+from .adapters.security import LiveSecurity, SecurityStore
+from .adapters.unit_of_work import GatewayUnitOfWork
 from .adapters.upstream import Upstreams
-from .domain import tokens
+from .domain import read_models, tokens
+from .domain.api_keys import ApiKey
+from .domain.rate_limits import RateLimiter
+
+API_KEY_TOKEN_TTL = timedelta(seconds=60)
 
 
 class Gateway:
     def __init__(self):
-        self.service = Service("gateway", metadata)
+        self.service = Service("gateway", metadata, uow_class=GatewayUnitOfWork, handlers=read_models.HANDLERS)
         self.settings = self.service.settings
         self.token_ttl = timedelta(seconds=self.settings.access_token_ttl)
         self.keystore = KeyStore(self.service.session_factory)
-        self.keystore.ensure_signing_key()
-        self.keys = CachedKeyRing(self.keystore)
-        self.verifier = TokenVerifier(self.keys, self.settings.issuer, self.settings.audience)
         self.upstreams = Upstreams()
         self._service_token: tuple[str, float] | None = None
+        self.security_store = SecurityStore(self.service.session_factory)
+        self.rate_limiter = RateLimiter()
+        self._key_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+
+    # Read from the database on first use (the web process at start-up), so that the consumer
+    # process, which needs none of them, does not.
+    @cached_property
+    def keys(self) -> CachedKeyRing:
+        self.keystore.ensure_signing_key()
+        return CachedKeyRing(self.keystore)
+
+    @cached_property
+    def verifier(self) -> TokenVerifier:
+        return TokenVerifier(self.keys, self.settings.issuer, self.settings.audience)
+
+    @cached_property
+    def security(self) -> LiveSecurity:
+        return LiveSecurity(self.security_store, also_refresh=(self.keys.refresh,))
+
+    @property
+    def handlers(self) -> dict:
+        """The events the gateway's consumer handles, like every service's bootstrap names them."""
+        return self.service.handlers
 
     def issue(self, claims: dict, ttl: timedelta | None = None) -> str:
         moment = now()
@@ -45,6 +71,17 @@ class Gateway:
             token = self.issue({"sub": "gateway", "kind": "service", "org": None, "roles": ["service"], "amr": []}, ttl)
             self._service_token = (token, time.monotonic() + ttl.total_seconds() / 2)
         return self._service_token[0]
+
+    def api_key_token(self, key: ApiKey, org_id: str) -> str:
+        """GW-03: the short-lived internal token a call with an API key travels on, so services
+        see one kind of credential (kind "api_key", the key's scopes). Reused for half its life."""
+        cached = self._key_tokens.get((key.id, org_id))
+        if cached is None or cached[1] < time.monotonic():
+            claims = {"sub": key.id, "kind": "api_key", "org": org_id, "roles": [], "amr": [],
+                      "scope": " ".join(key.scopes)}
+            cached = (self.issue(claims, API_KEY_TOKEN_TTL), time.monotonic() + API_KEY_TOKEN_TTL.total_seconds() / 2)
+            self._key_tokens[(key.id, org_id)] = cached
+        return cached[0]
 
     async def call_identity(self, method: str, path: str, body: dict) -> tuple[int, dict | None]:
         headers = {"Authorization": f"Bearer {self.service_token()}", "Content-Type": "application/json"}

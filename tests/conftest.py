@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -34,6 +35,9 @@ os.environ.update({
     "PORTICO_VALIDATE_RESPONSES": "true",
     "PORTICO_LOG_LEVEL": "INFO",
     "PORTICO_WEB_WORKERS": "1",
+    # Identity's mails go to the `smtp` fixture's server (so `portico up` starts no mail sink).
+    "PORTICO_SMTP_HOST": "127.0.0.1",
+    "PORTICO_SMTP_PORT": str(PORT_BASE + 25),
 })
 for component, port in PORTS.items():
     os.environ[f"{component.upper()}_PORT"] = str(port)
@@ -81,8 +85,47 @@ class Stack:
         return self.log_path.read_text(errors="replace")
 
 
+class MailBox:
+    """Every mail the suite's SMTP server received (aiosmtpd on loopback, the `smtp` fixture)."""
+
+    def __init__(self):
+        self.messages: list = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        mail = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append({"to": [a.lower() for a in envelope.rcpt_tos], "subject": str(mail["Subject"]),
+                                  "body": mail.get_body(preferencelist=("plain",)).get_content()})
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str, subject_contains: str = "") -> list[dict]:
+        with self._lock:
+            return [m for m in self.messages
+                    if address.lower() in m["to"] and subject_contains.lower() in m["subject"].lower()]
+
+    def wait_for(self, to: str, subject_contains: str = "", timeout: float = 30.0) -> dict:
+        from tests.helpers import eventually
+
+        return eventually(lambda: (self.to(to, subject_contains) or [None])[-1], timeout,
+                          what=f"a mail to {to} about {subject_contains!r}")
+
+
 @pytest.fixture(scope="session")
-def stack():
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    box = MailBox()
+    controller = Controller(box, hostname="127.0.0.1", port=int(os.environ["PORTICO_SMTP_PORT"]))
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(smtp):
     if MODE == "real":
         _drop_test_databases()
     log_path = ROOT / "var" / "test-logs" / f"{MODE}-{PORT_BASE}.log"

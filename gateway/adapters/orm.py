@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
+from ..domain.api_keys import ApiKey
 from ..domain.keys import SigningKey
 
 metadata = MetaData()
@@ -21,4 +22,42 @@ signing_keys = Table(
     Column("retires_at", UtcDateTime),
 )
 
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(24), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("rate_limit", Integer, nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+)
+
+# Read models kept from other services' events (gateway consumer), read by the web workers.
+org_two_factor_policies = Table(
+    "org_two_factor_policies", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("required", Boolean, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+people_two_factor = Table(
+    "people_two_factor", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("methods", JSON, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+reseller_links = Table(
+    "reseller_links", metadata,
+    Column("reseller_org_id", String(36), primary_key=True),
+    Column("customer_org_id", String(36), primary_key=True),
+)
+
 mapper_registry.map_imperatively(SigningKey, signing_keys)
+mapper_registry.map_imperatively(ApiKey, api_keys)

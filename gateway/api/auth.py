@@ -1,8 +1,11 @@
-"""`/v1/auth/...`: sign-up, sign-in, token refresh and sign-out (GW-01).
+"""`/v1/auth/...`: sign-up, sign-in (with a second factor, ID-09, or an app password, ID-10),
+token refresh and sign-out (GW-01).
 
 Identity checks passwords and keeps sessions; the gateway turns its answers into tokens.
 """
 from __future__ import annotations
+
+import json
 
 from connexion import context
 
@@ -17,9 +20,25 @@ def _client_address() -> str | None:
     return client[0] if client else None
 
 
-def _passthrough(status: int, answer: dict | None):
+# Headers of identity's refusals that the caller needs (when to try again after 429).
+PASSED_HEADERS = ("Retry-After",)
+
+
+def _passthrough(status: int, answer: dict | None, headers=None):
     """An answer of identity that is not a success goes back to the caller as it is."""
-    return problem_response(status, answer or {"type": "about:blank", "title": "Error", "status": status})
+    kept = {name: headers[name] for name in PASSED_HEADERS if headers and name in headers}
+    return problem_response(status, answer or {"type": "about:blank", "title": "Error", "status": status}, kept)
+
+
+async def _sign_in_call(path: str, body: dict) -> tuple[int, dict | None, dict]:
+    """Calls identity with the caller's device and address, keeping the answer's headers."""
+    gateway = bootstrap()
+    request = {**body, "user_agent": context.request.headers.get("user-agent", "")[:1000],
+               "ip_address": _client_address() or ""}
+    headers = {"Authorization": f"Bearer {gateway.service_token()}", "Content-Type": "application/json"}
+    status, answer_headers, raw = await gateway.upstreams.request("identity", "POST", path, headers,
+                                                                  json.dumps(request).encode())
+    return status, (json.loads(raw) if raw else None), answer_headers
 
 
 def _tokens(signed_in: dict) -> dict:
@@ -39,14 +58,24 @@ async def signup(body: dict):
 
 
 async def login(body: dict):
-    request = {
-        "email": body["email"],
-        "password": body["password"],
-        "user_agent": context.request.headers.get("user-agent", "")[:1000],
-        "ip_address": _client_address() or "",
-    }
-    status, answer = await bootstrap().call_identity("POST", "/internal/sign-ins", request)
-    return (_tokens(answer), 200) if status == 200 else _passthrough(status, answer)
+    """Tokens, or 202 with a challenge when the person has 2FA."""
+    status, answer, headers = await _sign_in_call("/internal/sign-ins", {"email": body["email"], "password": body["password"]})
+    if status == 200:
+        return _tokens(answer), 200
+    return (answer, 202) if status == 202 else _passthrough(status, answer, headers)
+
+
+async def login_second_factor(body: dict):
+    status, answer = await bootstrap().call_identity("POST", "/internal/sign-ins/second-factor", body)
+    if status == 200:
+        return _tokens(answer), 200
+    return (answer, 202) if status == 202 else _passthrough(status, answer)
+
+
+async def app_login(body: dict):
+    status, answer, headers = await _sign_in_call(
+        "/internal/app-sign-ins", {"email": body["email"], "app_password": body["app_password"]})
+    return (_tokens(answer), 200) if status == 200 else _passthrough(status, answer, headers)
 
 
 async def refresh(body: dict):

@@ -3,6 +3,10 @@
 Plain ASGI in front of the connexion app, so a routed request pays for a token check and one
 pooled upstream call, not for the gateway's own routing and validation. The token is checked
 here (pure CPU, keys in memory) and again by the service.
+
+Here too, from the worker's in-memory snapshot (gateway/adapters/security.py): organizations that
+require 2FA (GW-02), and API keys (GW-03) with their scopes, rate limits and reseller links. A call
+with an API key goes on with a short-lived internal token in place of the key.
 """
 from __future__ import annotations
 
@@ -11,13 +15,24 @@ import uuid
 from portico_kernel.auth import InvalidToken
 from portico_kernel.problems import CONTENT_TYPE, problem_bytes
 
+from ..adapters.keystore import now
 from ..adapters.upstream import UpstreamUnavailable
+from ..domain import api_keys, two_factor
+from ..domain.api_keys import MARK
+from ..domain.rate_limits import RateLimiter
 from ..domain.routes import service_for
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
               b"transfer-encoding", b"upgrade", b"host", b"content-length"}
+CREDENTIALS = {b"authorization", b"x-api-key"}  # replaced by the token the services verify
 RESPONSE_SKIP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 MAX_BODY = 10 * 1024 * 1024
+
+
+class Refused(Exception):
+    def __init__(self, status: int, detail: str, problem: str | None = None, headers=(), **extra):
+        super().__init__(detail)
+        self.status, self.detail, self.problem, self.headers, self.extra = status, detail, problem, list(headers), extra
 
 
 async def _reply(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
@@ -26,11 +41,12 @@ async def _reply(send, status: int, body: bytes, headers: list[tuple[bytes, byte
     await send({"type": "http.response.body", "body": body})
 
 
-async def _problem(send, status: int, detail: str, request_id: str, problem: str | None = None, extra_headers=()) -> None:
+async def _problem(send, status: int, detail: str, request_id: str, problem: str | None = None, extra_headers=(),
+                   **extra) -> None:
     headers = [(b"content-type", CONTENT_TYPE.encode()), (b"x-request-id", request_id.encode()), *extra_headers]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="portico"'))
-    await _reply(send, status, problem_bytes(status, detail, problem), headers)
+    await _reply(send, status, problem_bytes(status, detail, problem, **extra), headers)
 
 
 async def _read_body(receive) -> bytes | None:
@@ -55,6 +71,7 @@ class GatewayApp:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
+            self.gateway.security.ensure_running()
             service = service_for(scope["path"])
             if service is not None:
                 await self.proxy(service, scope, receive, send)
@@ -64,21 +81,19 @@ class GatewayApp:
     async def proxy(self, service: str, scope, receive, send) -> None:
         headers = dict(scope["headers"])
         request_id = (headers.get(b"x-request-id") or b"").decode("latin-1")[:100] or str(uuid.uuid4())
-        authorization = headers.get(b"authorization", b"").decode("latin-1")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            await _problem(send, 401, "Sign in first: this call needs an access token (Authorization: Bearer …).", request_id)
-            return
         try:
-            self.gateway.verifier.verify_with_key(token, self._known_key(token))
-        except InvalidToken as exc:
-            await _problem(send, 401, str(exc), request_id)
+            token = self._authorize(service, scope, headers)
+        except Refused as refused:
+            await _problem(send, refused.status, refused.detail, request_id, refused.problem, refused.headers,
+                           **refused.extra)
             return
         body = await _read_body(receive)
         if body is None:
             await _problem(send, 413, f"The request body is larger than {MAX_BODY // (1024 * 1024)} MiB.", request_id)
             return
-        forward = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k not in HOP_BY_HOP}
+        forward = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
+                   if k not in HOP_BY_HOP and k not in CREDENTIALS}
+        forward["authorization"] = f"Bearer {token}"
         forward["x-correlation-id"] = request_id
         client = scope.get("client")
         if client:
@@ -96,6 +111,48 @@ class GatewayApp:
                if k.lower() not in RESPONSE_SKIP]
         out.append((b"x-request-id", request_id.encode()))
         await _reply(send, status, response_body, out)
+
+    def _authorize(self, service: str, scope, headers: dict) -> str:
+        """The access token to send on: the caller's own, or for an API key the internal token."""
+        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        api_key = headers.get(b"x-api-key", b"").decode("latin-1") or (token if token.startswith(MARK) else "")
+        if api_key:
+            return self._with_api_key(service, scope, headers, api_key)
+        if scheme.lower() != "bearer" or not token:
+            raise Refused(401, "Sign in first: this call needs an access token (Authorization: Bearer …).")
+        try:
+            claims = self.gateway.verifier.verify_with_key(token, self._known_key(token))
+        except InvalidToken as exc:
+            raise Refused(401, str(exc)) from exc
+        known = self.gateway.security.current
+        if two_factor.blocks(claims, scope["method"], scope["path"], orgs_requiring=known.orgs_requiring_two_factor,
+                             people_with_two_factor=known.people_with_two_factor):
+            raise Refused(403, "Your organization requires two-factor authentication: set it up under "
+                               "/v1/me/two-factor, then sign in again.", "two-factor-required")
+        return token
+
+    def _with_api_key(self, service: str, scope, headers: dict, presented: str) -> str:
+        """GW-03: a partner's API key, checked against the worker's in-memory copy of the keys."""
+        known = self.gateway.security.current
+        parts = api_keys.split(presented)
+        key = known.keys_by_prefix.get(parts[0]) if parts else None
+        if key is None or not key.matches(parts[1]):
+            raise Refused(401, "This API key is not valid: unknown or revoked.", "invalid-api-key")
+        if not key.usable(now()):
+            raise Refused(401, "This API key has expired.", "invalid-api-key")
+        wait = self.gateway.rate_limiter.take(key.id, key.rate_limit)
+        if wait:
+            seconds = RateLimiter.retry_after(wait)
+            raise Refused(429, f"This API key may make {key.rate_limit} calls a minute; try again in {seconds} s.",
+                          "rate-limited", [(b"retry-after", str(seconds).encode())])
+        org_id = headers.get(b"x-portico-org", b"").decode("latin-1") or key.org_id
+        if org_id != key.org_id and not known.manages(key.org_id, org_id):
+            raise Refused(403, "This API key's organization does not manage that organization as its reseller.",
+                          "not-a-managed-organization")
+        needed = api_keys.required_scope(service, scope["method"])
+        if not key.allows(needed):
+            raise Refused(403, f"This API key lacks the scope {needed}.", "insufficient-scope", required_scope=needed)
+        return self.gateway.api_key_token(key, org_id)
 
     def _known_key(self, token: str):
         kid = self.gateway.verifier._key(token)

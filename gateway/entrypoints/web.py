@@ -3,4 +3,5 @@ from ..api.proxy import GatewayApp
 from ..bootstrap import bootstrap
 
 gateway = bootstrap()
+gateway.security  # noqa: B018 - read API keys and read models before the first request, not on it
 app = GatewayApp(gateway, gateway.service.web_app(asynchronous=True, verifier=gateway.verifier))

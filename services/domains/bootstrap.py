@@ -6,6 +6,7 @@ from portico_kernel.service import Service
 from portico_kernel.uow import UnitOfWork
 
 from .adapters.orm import Domains, metadata
+from .domain import closure
 
 
 class DomainsUnitOfWork(UnitOfWork):
@@ -17,4 +18,4 @@ class DomainsUnitOfWork(UnitOfWork):
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
-    return Service("domains", metadata, uow_class=DomainsUnitOfWork)
+    return Service("domains", metadata, uow_class=DomainsUnitOfWork, handlers=closure.HANDLERS)

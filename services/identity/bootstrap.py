@@ -3,19 +3,37 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from portico_kernel.config import env
 from portico_kernel.service import Service
 
 from .adapters.hashing import Argon2Hasher
+from .adapters.mailer import SmtpMailer
 from .adapters.orm import metadata
+from .adapters.sms import FileSmsSender, sms_sender_from_environment
 from .adapters.unit_of_work import IdentityUnitOfWork
-from .domain import memberships
+from .domain.two_factor import WebAuthnSite
+from .domain import closure, memberships, profile, security
 
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
-    return Service("identity", metadata, uow_class=IdentityUnitOfWork, handlers=memberships.HANDLERS)
+    return Service("identity", metadata, uow_class=IdentityUnitOfWork, handlers={
+        **memberships.HANDLERS, **closure.HANDLERS, **security.alert_handlers(SmtpMailer.from_environment()),
+        **profile.email_change_handlers(SmtpMailer.from_environment(), env("PORTICO_PUBLIC_URL", "http://127.0.0.1:8080")),
+    })
 
 
 @lru_cache(maxsize=1)
 def hasher() -> Argon2Hasher:
     return Argon2Hasher()
+
+
+@lru_cache(maxsize=1)
+def sms_sender() -> FileSmsSender:
+    return sms_sender_from_environment()
+
+
+@lru_cache(maxsize=1)
+def webauthn_site() -> WebAuthnSite:
+    return WebAuthnSite(rp_id=env("PORTICO_WEBAUTHN_RP_ID", "localhost"), rp_name="Portico",
+                        origin=env("PORTICO_WEBAUTHN_ORIGIN", "http://localhost:8080"))

@@ -6,6 +6,7 @@ from portico_kernel.service import Service
 from portico_kernel.uow import UnitOfWork
 
 from .adapters.orm import Tickets, metadata
+from .domain import closure
 
 
 class TicketsUnitOfWork(UnitOfWork):
@@ -17,4 +18,4 @@ class TicketsUnitOfWork(UnitOfWork):
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
-    return Service("tickets", metadata, uow_class=TicketsUnitOfWork)
+    return Service("tickets", metadata, uow_class=TicketsUnitOfWork, handlers=closure.HANDLERS)

@@ -5,6 +5,7 @@ from portico_kernel.auth import Principal
 from portico_kernel.errors import Forbidden, NotFound
 from portico_kernel.events import Envelope
 
+from .closure import on_account_closure_requested
 from .events import BillingAccountOpened
 from .model import BillingAccount
 
@@ -38,4 +39,4 @@ def account_for(uow, caller: Principal, org_id: str) -> BillingAccount:
     return account
 
 
-HANDLERS = {"OrganizationCreated": on_organization_created}
+HANDLERS = {"OrganizationCreated": on_organization_created, "AccountClosureRequested": on_account_closure_requested}

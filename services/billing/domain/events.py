@@ -8,3 +8,10 @@ class BillingAccountOpened:
     account_id: str
     org_id: str
     currency: str
+
+
+@dataclass(frozen=True)
+class PersonalDataErased:
+    closure_id: str
+    user_id: str
+    service: str

@@ -1,10 +1,14 @@
 """Repositories: the domain's collections, backed by the identity database."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.model import Membership, RefreshToken, SignInSession, User
+from ..domain.closure import AccountClosure
+from ..domain.profile import AccountSettings, EmailChange
+from ..domain.security import ActivityEntry, AlertSettings, FailedSignIn, KnownLocation
+from ..domain.two_factor import AppPassword, RecoveryCode, SecondFactor, SignInChallenge
 
 
 class Repository:
@@ -34,6 +38,9 @@ class Memberships(Repository):
         query = select(Membership).where(Membership.user_id == user_id).order_by(Membership.joined_at)
         return list(self.session.scalars(query))
 
+    def of_org(self, org_id: str) -> list[Membership]:
+        return list(self.session.scalars(select(Membership).where(Membership.org_id == org_id)))
+
 
 class SignInSessions(Repository):
     model = SignInSession
@@ -42,6 +49,139 @@ class SignInSessions(Repository):
         super().add(item)
         self.session.flush()  # its refresh tokens refer to it
 
+    def active_of_user(self, user_id: str) -> list[SignInSession]:
+        query = (select(SignInSession).where(SignInSession.user_id == user_id, SignInSession.ended_at.is_(None))
+                 .order_by(SignInSession.last_used_at.desc()))
+        return list(self.session.scalars(query))
+
 
 class RefreshTokens(Repository):
     model = RefreshToken
+
+
+class AccountSettingsRepository(Repository):
+    model = AccountSettings
+
+
+class EmailChanges(Repository):
+    model = EmailChange
+
+    def pending_of(self, user_id: str) -> list[EmailChange]:
+        query = select(EmailChange).where(EmailChange.user_id == user_id, EmailChange.status == "pending")
+        return list(self.session.scalars(query))
+
+    def by_token_hash(self, token_hash: str) -> EmailChange | None:
+        return self.session.scalars(select(EmailChange).where(EmailChange.token_hash == token_hash)).first()
+
+
+class PersonalData:
+    """ID-11: every row that describes a person. The account row itself is anonymized by the
+    domain; sessions stay (their ids appear in tokens and logs) without device and address."""
+
+    ABOUT_A_PERSON = (AccountSettings, EmailChange, Membership, ActivityEntry, AlertSettings, KnownLocation,
+                      SecondFactor, RecoveryCode, SignInChallenge, AppPassword)
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def erase(self, user: User) -> None:
+        for model in self.ABOUT_A_PERSON:
+            self.session.execute(delete(model).where(model.user_id == user.id))
+        self.session.execute(delete(FailedSignIn).where(FailedSignIn.email_key == user.email_key))
+        self.session.execute(update(SignInSession).where(SignInSession.user_id == user.id)
+                             .values(user_agent=None, ip_address=None))
+
+
+class AccountClosures(Repository):
+    model = AccountClosure
+
+    def of_user(self, user_id: str) -> AccountClosure | None:
+        return self.session.scalars(select(AccountClosure).where(AccountClosure.user_id == user_id)).first()
+
+    def get_for_update(self, closure_id: str) -> AccountClosure | None:
+        """Locked (PostgreSQL): confirmations of several services may arrive at once."""
+        query = select(AccountClosure).where(AccountClosure.id == closure_id).with_for_update()
+        return self.session.scalars(query).first()
+
+
+class FailedSignIns(Repository):
+    model = FailedSignIn
+
+    def forget_before(self, moment) -> None:
+        self.session.execute(delete(FailedSignIn).where(FailedSignIn.occurred_at <= moment))
+
+    def moments_for_email(self, email_key: str, since) -> list:
+        query = select(FailedSignIn.occurred_at).where(FailedSignIn.email_key == email_key, FailedSignIn.occurred_at > since)
+        return list(self.session.scalars(query))
+
+    def moments_for_address(self, ip_address: str, since) -> list:
+        query = select(FailedSignIn.occurred_at).where(FailedSignIn.ip_address == ip_address, FailedSignIn.occurred_at > since)
+        return list(self.session.scalars(query))
+
+
+class KnownLocations(Repository):
+    model = KnownLocation
+
+    def any_of(self, user_id: str) -> bool:
+        return self.session.scalars(select(KnownLocation.kind).where(KnownLocation.user_id == user_id).limit(1)).first() is not None
+
+
+class Activity(Repository):
+    model = ActivityEntry
+
+    def recent_of(self, user_id: str, limit: int) -> list[ActivityEntry]:
+        query = (select(ActivityEntry).where(ActivityEntry.user_id == user_id)
+                 .order_by(ActivityEntry.occurred_at.desc()).limit(limit))
+        return list(self.session.scalars(query))
+
+
+class AlertSettingsRepository(Repository):
+    model = AlertSettings
+
+
+class SecondFactors(Repository):
+    model = SecondFactor
+
+    def of_user(self, user_id: str) -> list[SecondFactor]:
+        return list(self.session.scalars(select(SecondFactor).where(SecondFactor.user_id == user_id)))
+
+    def remove(self, factor: SecondFactor) -> None:
+        self.session.delete(factor)
+
+    def remove_unconfirmed(self, user_id: str, method: str) -> None:
+        self.session.execute(delete(SecondFactor).where(SecondFactor.user_id == user_id, SecondFactor.method == method,
+                                                        SecondFactor.confirmed_at.is_(None)))
+
+
+class RecoveryCodes(Repository):
+    model = RecoveryCode
+
+    def remove_of(self, user_id: str) -> None:
+        self.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+
+    def unused_by_hash(self, user_id: str, code_hash: str) -> RecoveryCode | None:
+        query = select(RecoveryCode).where(RecoveryCode.user_id == user_id, RecoveryCode.code_hash == code_hash,
+                                           RecoveryCode.used_at.is_(None))
+        return self.session.scalars(query).first()
+
+    def unused_count(self, user_id: str) -> int:
+        query = select(RecoveryCode.id).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+        return len(list(self.session.scalars(query)))
+
+
+class SignInChallenges(Repository):
+    model = SignInChallenge
+
+
+class AppPasswords(Repository):
+    model = AppPassword
+
+    def of_user(self, user_id: str) -> list[AppPassword]:
+        query = (select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
+                 .order_by(AppPassword.created_at))
+        return list(self.session.scalars(query))
+
+    def active_by_hash(self, user_id: str, secret_hash: str) -> AppPassword | None:
+        query = select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.secret_hash == secret_hash,
+                                          AppPassword.revoked_at.is_(None))
+        return self.session.scalars(query).first()

@@ -1,11 +1,12 @@
 """Calls only the gateway makes (with its own service token): it turns their answers into tokens."""
 from __future__ import annotations
 
-from portico_kernel.errors import Forbidden
-from portico_kernel.web import principal
+from portico_kernel.errors import Forbidden, TooManyRequests
+from portico_kernel.problems import from_domain_error
+from portico_kernel.web import principal, problem_response
 
-from ..bootstrap import bootstrap, hasher
-from ..domain import accounts
+from ..bootstrap import bootstrap, hasher, sms_sender, webauthn_site
+from ..domain import accounts, sign_ins, two_factor
 from ._views import signed_in_view, user_view
 
 
@@ -24,11 +25,49 @@ def create_user(body: dict):
     return user_view(user), 201
 
 
+def _throttled(error: TooManyRequests):
+    status, problem = from_domain_error(error)
+    return problem_response(status, problem, {"Retry-After": str(error.extra["retry_after"])})
+
+
 def create_sign_in(body: dict):
+    """200 signed in, or 202 when a second factor is due (ID-09)."""
+    _gateway_only()
+    try:
+        with bootstrap().uow() as uow:
+            result = sign_ins.sign_in(uow, hasher(), webauthn_site(), email=body["email"], password=body["password"],
+                                      user_agent=body.get("user_agent"), ip_address=body.get("ip_address"))
+    except TooManyRequests as error:
+        return _throttled(error)
+    if isinstance(result, sign_ins.SecondFactorDue):
+        due = {"challenge": result.challenge, "methods": result.methods, "expires_in": result.expires_in}
+        return ({**due, "webauthn_options": result.webauthn_options} if result.webauthn_options else due), 202
+    return signed_in_view(result), 200
+
+
+def complete_sign_in(body: dict):
+    """The second step: a code of the method chosen, or a security key's assertion; for SMS
+    without a code, the code is sent first."""
     _gateway_only()
     with bootstrap().uow() as uow:
-        result = accounts.sign_in(uow, hasher(), email=body["email"], password=body["password"],
-                                  user_agent=body.get("user_agent"), ip_address=body.get("ip_address"))
+        if body["method"] == two_factor.SMS and not body.get("code"):
+            two_factor.send_sign_in_sms(uow, sms_sender(), body["challenge"])
+            return {"challenge": body["challenge"], "code_sent": True}, 202
+        result = sign_ins.complete_second_factor(uow, webauthn_site(), challenge=body["challenge"], method=body["method"],
+                                                 code=body.get("code") or "", assertion=body.get("assertion"))
+    return signed_in_view(result), 200
+
+
+def create_app_sign_in(body: dict):
+    """ID-10: a tool signs in with an app password."""
+    _gateway_only()
+    try:
+        with bootstrap().uow() as uow:
+            result = sign_ins.sign_in_with_app_password(uow, email=body["email"], app_password=body["app_password"],
+                                                        user_agent=body.get("user_agent"),
+                                                        ip_address=body.get("ip_address"))
+    except TooManyRequests as error:
+        return _throttled(error)
     return signed_in_view(result), 200
 
 

@@ -1,4 +1,5 @@
-"""What a person does with their account: sign up (ID-01), sign in, keep a session alive, sign out.
+"""What a person does with their account: sign up (ID-01), keep a session alive, sign out (signing
+in itself is in sign_ins.py).
 
 These functions are the service layer: they work on a unit of work (`uow.users`, `uow.sessions`,
 …) and know nothing about HTTP or SQL.
@@ -86,19 +87,6 @@ def _open_session(uow, user: User, amr: list[str], user_agent: str | None, ip_ad
     claims = claims_for(uow, user, session)
     uow.commit()
     return SignedIn(user=user, session=session, refresh_token=token, claims=claims)
-
-
-def sign_in(uow, hasher: PasswordHasher, *, email: str, password: str, user_agent: str | None = None,
-            ip_address: str | None = None) -> SignedIn:
-    user = uow.users.by_email_key(email_key(email))
-    if user is None or user.status != "active":
-        hasher.burn(password)  # same time for an unknown email as for a wrong password
-        raise Unauthorized(SIGN_IN_FAILED, problem="sign-in-failed")
-    if not hasher.verify(user.password_hash, password):
-        raise Unauthorized(SIGN_IN_FAILED, problem="sign-in-failed")
-    if hasher.needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-    return _open_session(uow, user, ["pwd"], user_agent, ip_address)
 
 
 def refresh(uow, *, refresh_token: str) -> SignedIn:

@@ -20,3 +20,24 @@ class StaffAccountCreated:
     user_id: str
     email: str
     platform_roles: list[str]
+
+
+@dataclass(frozen=True)
+class SecurityAlertRaised:
+    """ID-02, ID-03: identity's own consumer emails it to the account's owner."""
+
+    user_id: str
+    email: str
+    language: str
+    alert: str
+    occurred_at: str
+    details: dict
+
+
+@dataclass(frozen=True)
+class TwoFactorStatusChanged:
+    """ID-09: the person's set of second factors changed (the gateway enforces OR-10 with it)."""
+
+    user_id: str
+    enabled: bool
+    methods: list[str]

@@ -17,4 +17,10 @@ def on_member_joined(event: Envelope, uow) -> None:
         existing.role = payload["role"]
 
 
-HANDLERS = {"MemberJoined": on_member_joined}
+def on_member_left(event: Envelope, uow) -> None:
+    existing = uow.memberships.get(event.payload["user_id"], event.payload["org_id"])
+    if existing is not None:
+        uow.session.delete(existing)
+
+
+HANDLERS = {"MemberJoined": on_member_joined, "MemberLeft": on_member_left}

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, MetaData, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, MetaData, String, Table, false
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import Member, Organization
+from ..domain.model import Member, Organization, Person, ResellerLink
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -19,6 +19,7 @@ organizations = Table(
     Column("country", String(2)),
     Column("created_by", String(36), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("two_factor_required", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 members = Table(
@@ -32,5 +33,23 @@ members = Table(
     Column("joined_at", UtcDateTime, nullable=False),
 )
 
+people = Table(
+    "people", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+)
+
+reseller_links = Table(
+    "reseller_links", metadata,
+    Column("reseller_org_id", String(36), ForeignKey("organizations.id"), primary_key=True),
+    Column("customer_org_id", String(36), ForeignKey("organizations.id"), primary_key=True, index=True),
+    Column("linked_by", String(36), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+)
+
 mapper_registry.map_imperatively(Organization, organizations)
 mapper_registry.map_imperatively(Member, members)
+mapper_registry.map_imperatively(Person, people)
+mapper_registry.map_imperatively(ResellerLink, reseller_links)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.model import Member, Organization
+from ..domain.model import Member, Organization, Person, ResellerLink
 
 
 class Organizations:
@@ -33,5 +33,37 @@ class Members:
     def get(self, org_id: str, user_id: str) -> Member | None:
         return self.session.get(Member, (org_id, user_id))
 
+    def remove(self, member: Member) -> None:
+        self.session.delete(member)
+
     def of_organization(self, org_id: str) -> list[Member]:
         return list(self.session.scalars(select(Member).where(Member.org_id == org_id).order_by(Member.joined_at)))
+
+
+class People:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, person: Person) -> None:
+        self.session.add(person)
+
+    def get(self, user_id: str) -> Person | None:
+        return self.session.get(Person, user_id)
+
+
+class ResellerLinks:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, link: ResellerLink) -> None:
+        self.session.add(link)
+
+    def get(self, reseller_org_id: str, customer_org_id: str) -> ResellerLink | None:
+        return self.session.get(ResellerLink, (reseller_org_id, customer_org_id))
+
+    def remove(self, link: ResellerLink) -> None:
+        self.session.delete(link)
+
+    def of_customer(self, customer_org_id: str) -> list[ResellerLink]:
+        query = select(ResellerLink).where(ResellerLink.customer_org_id == customer_org_id).order_by(ResellerLink.linked_at)
+        return list(self.session.scalars(query))

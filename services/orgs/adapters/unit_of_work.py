@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import Members, Organizations
+from .repository import Members, Organizations, People, ResellerLinks
 
 
 class OrgsUnitOfWork(UnitOfWork):
@@ -10,4 +10,6 @@ class OrgsUnitOfWork(UnitOfWork):
         super().__enter__()
         self.organizations = Organizations(self.session)
         self.members = Members(self.session)
+        self.people = People(self.session)
+        self.reseller_links = ResellerLinks(self.session)
         return self

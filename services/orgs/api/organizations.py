@@ -1,10 +1,10 @@
-"""`/v1/orgs`: the organizations the caller belongs to."""
+"""`/v1/orgs`: the organizations the caller belongs to, their members, 2FA policy and resellers."""
 from __future__ import annotations
 
 from portico_kernel.web import principal
 
 from ..bootstrap import bootstrap
-from ..domain import organizations
+from ..domain import members, organizations, resellers, two_factor
 
 
 def _iso(moment):
@@ -13,23 +13,64 @@ def _iso(moment):
 
 def _org_view(org, member) -> dict:
     return {"id": org.id, "name": org.name, "type": org.type, "country": org.country,
-            "created_at": _iso(org.created_at), "my_role": member.role}
+            "created_at": _iso(org.created_at), "my_role": member.role if member else None,
+            "two_factor_required": org.two_factor_required}
+
+
+def _member_view(m) -> dict:
+    return {"user_id": m.user_id, "role": m.role, "email": m.email, "first_name": m.first_name,
+            "last_name": m.last_name, "joined_at": _iso(m.joined_at)}
 
 
 def list_organizations():
     with bootstrap().uow() as uow:
-        return [_org_view(org, member) for org, member in organizations.organizations_of(uow, principal().user_id)], 200
+        return [_org_view(org, member) for org, member in organizations.organizations_of(uow, principal())], 200
 
 
 def get_organization(org_id: str):
     with bootstrap().uow() as uow:
-        org, member = organizations.membership_in(uow, org_id, principal().user_id)
-        return _org_view(org, member), 200
+        return _org_view(*organizations.visible_to(uow, principal(), org_id)), 200
 
 
 def list_members(org_id: str):
     with bootstrap().uow() as uow:
-        organizations.membership_in(uow, org_id, principal().user_id)
-        return [{"user_id": m.user_id, "role": m.role, "email": m.email, "first_name": m.first_name,
-                 "last_name": m.last_name, "joined_at": _iso(m.joined_at)}
-                for m in uow.members.of_organization(org_id)], 200
+        organizations.visible_to(uow, principal(), org_id)
+        return [_member_view(m) for m in uow.members.of_organization(org_id)], 200
+
+
+def add_member(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        return _member_view(members.add_member(uow, principal(), org_id, body["user_id"], body["role"])), 201
+
+
+def leave_organization(org_id: str):
+    with bootstrap().uow() as uow:
+        members.leave(uow, principal(), org_id)
+    return None, 204
+
+
+def set_two_factor_policy(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        org = two_factor.set_policy(uow, principal(), org_id, body["required"])
+        return {"required": org.two_factor_required}, 200
+
+
+def _link_view(link) -> dict:
+    return {"reseller_org_id": link.reseller_org_id, "customer_org_id": link.customer_org_id,
+            "linked_at": _iso(link.linked_at)}
+
+
+def list_resellers(org_id: str):
+    with bootstrap().uow() as uow:
+        return [_link_view(link) for link in resellers.resellers_of(uow, principal(), org_id)], 200
+
+
+def link_reseller(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        return _link_view(resellers.link(uow, principal(), org_id, body["reseller_org_id"])), 201
+
+
+def unlink_reseller(org_id: str, reseller_org_id: str):
+    with bootstrap().uow() as uow:
+        resellers.unlink(uow, principal(), org_id, reseller_org_id)
+    return None, 204

@@ -18,3 +18,28 @@ class MemberJoined:
     org_id: str
     user_id: str
     role: str
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    org_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class TwoFactorPolicyChanged:
+    org_id: str
+    required: bool
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class ResellerLinked:
+    reseller_org_id: str
+    customer_org_id: str
+
+
+@dataclass(frozen=True)
+class ResellerUnlinked:
+    reseller_org_id: str
+    customer_org_id: str

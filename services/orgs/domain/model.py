@@ -1,4 +1,4 @@
-"""Organizations and their members (OR-01, OR-02)."""
+"""Organizations, their members (OR-01, OR-02), the people they can add, and reseller links (OR-19)."""
 from __future__ import annotations
 
 import uuid
@@ -31,9 +31,28 @@ class Organization:
     country: str | None
     created_by: str
     created_at: datetime = field(default_factory=utcnow)
+    two_factor_required: bool = False  # OR-10
 
     @classmethod
     def personal(cls, user_id: str, first_name: str, last_name: str, country: str | None) -> "Organization":
         """ID-01: the organization of a person who signed up on their own, in their name."""
         return cls(id=str(uuid.uuid4()), name=f"{first_name} {last_name}".strip(), type="private",
                    country=country, created_by=user_id)
+
+
+@dataclass(eq=False)
+class Person:
+    """Someone with an account, as identity announced them: who can be made a member."""
+    user_id: str
+    email: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(eq=False)
+class ResellerLink:
+    """OR-19: the reseller organization manages the customer organization through the API."""
+    reseller_org_id: str
+    customer_org_id: str
+    linked_by: str
+    linked_at: datetime = field(default_factory=utcnow)

@@ -1,16 +1,24 @@
-"""What happens to organizations: created for a person who signs up (ID-01), read by members."""
+"""What happens to organizations: created for a person who signs up (ID-01), read by members
+and by the API keys that act for them (OR-19)."""
 from __future__ import annotations
 
+from portico_kernel.auth import Principal
 from portico_kernel.errors import NotFound
 from portico_kernel.events import Envelope
 
+from .closure import on_account_closure_requested
 from .events import MemberJoined, OrganizationCreated
-from .model import LEGAL_REPRESENTATIVE, Member, Organization
+from .model import LEGAL_REPRESENTATIVE, Member, Organization, Person
+
+API_KEY = "api_key"
 
 
 def on_user_registered(event: Envelope, uow) -> None:
     """ID-01: someone who signs up on their own gets an organization in their name, as its legal representative."""
     person = event.payload
+    if uow.people.get(person["user_id"]) is None:  # anyone with an account can be made a member
+        uow.people.add(Person(user_id=person["user_id"], email=person["email"], first_name=person["first_name"],
+                              last_name=person["last_name"]))
     if not person["self_signup"]:
         return
     org = Organization.personal(person["user_id"], person["first_name"], person["last_name"], person["country"])
@@ -22,8 +30,23 @@ def on_user_registered(event: Envelope, uow) -> None:
     uow.emit(MemberJoined(org_id=org.id, user_id=person["user_id"], role=LEGAL_REPRESENTATIVE), org_id=org.id)
 
 
-def organizations_of(uow, user_id: str) -> list[tuple[Organization, Member]]:
-    return uow.organizations.of_member(user_id)
+def organizations_of(uow, caller: Principal) -> list[tuple[Organization, Member | None]]:
+    """A person's organizations; for an API key, the one organization it acts for (OR-19)."""
+    if caller.kind == API_KEY:
+        org = uow.organizations.get(caller.org_id) if caller.org_id else None
+        return [(org, None)] if org else []
+    return uow.organizations.of_member(caller.user_id)
+
+
+def visible_to(uow, caller: Principal, org_id: str) -> tuple[Organization, Member | None]:
+    """Members see their organization, an API key the organization it acts for (the gateway put it
+    in the token after checking the key's reseller links); to anyone else it does not exist."""
+    if caller.kind == API_KEY:
+        org = uow.organizations.get(org_id) if caller.org_id == org_id else None
+        if org is None:
+            raise NotFound("No such organization.")
+        return org, None
+    return membership_in(uow, org_id, caller.user_id)
 
 
 def membership_in(uow, org_id: str, user_id: str) -> tuple[Organization, Member]:
@@ -35,4 +58,4 @@ def membership_in(uow, org_id: str, user_id: str) -> tuple[Organization, Member]
     return org, member
 
 
-HANDLERS = {"UserRegistered": on_user_registered}
+HANDLERS = {"UserRegistered": on_user_registered, "AccountClosureRequested": on_account_closure_requested}

@@ -32,3 +32,6 @@ class Tickets:
 
     def of_org(self, org_id: str) -> list[Ticket]:
         return list(self.session.scalars(select(Ticket).where(Ticket.org_id == org_id).order_by(Ticket.opened_at.desc())))
+
+    def opened_by(self, user_id: str) -> list[Ticket]:
+        return list(self.session.scalars(select(Ticket).where(Ticket.opened_by == user_id)))

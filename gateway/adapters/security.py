@@ -1,0 +1,133 @@
+"""What the gateway knows about API keys, 2FA and resellers, kept in its own database, and the
+copy each web worker holds in memory so that no routed call waits on a database.
+
+The consumer process writes the read models from events (TwoFactorPolicyChanged,
+TwoFactorStatusChanged, ResellerLinked/Unlinked); the key-management handlers write the keys.
+Each worker re-reads everything every REFRESH_SECONDS in a thread, so a change made anywhere takes
+effect everywhere within about that time.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain.api_keys import ApiKey
+from . import orm
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    keys_by_prefix: dict[str, ApiKey] = field(default_factory=dict)
+    orgs_requiring_two_factor: frozenset[str] = frozenset()
+    people_with_two_factor: frozenset[str] = frozenset()
+    customers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # reseller org -> customer orgs
+
+    def manages(self, reseller_org_id: str, customer_org_id: str) -> bool:
+        return customer_org_id in self.customers_of.get(reseller_org_id, frozenset())
+
+
+class SecurityStore:
+    def __init__(self, session_factory):
+        self.session_factory = session_factory
+
+    def snapshot(self) -> Snapshot:
+        with self.session_factory() as session:
+            keys = {k.prefix: k for k in session.scalars(select(ApiKey).where(ApiKey.revoked_at.is_(None)))}
+            session.expunge_all()
+            policies = frozenset(session.scalars(select(orm.org_two_factor_policies.c.org_id)
+                                                 .where(orm.org_two_factor_policies.c.required.is_(True))))
+            people = frozenset(session.scalars(select(orm.people_two_factor.c.user_id)
+                                               .where(orm.people_two_factor.c.enabled.is_(True))))
+            customers: dict[str, set[str]] = {}
+            for reseller, customer in session.execute(select(orm.reseller_links)):
+                customers.setdefault(reseller, set()).add(customer)
+        return Snapshot(keys, policies, people, {r: frozenset(c) for r, c in customers.items()})
+
+    def keys_of(self, org_id: str) -> list[ApiKey]:
+        with self.session_factory() as session:
+            return list(session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.created_at)))
+
+    def add_key(self, key: ApiKey) -> None:
+        with self.session_factory() as session, session.begin():
+            session.add(key)
+
+    def revoke_key(self, org_id: str, key_id: str, now: datetime) -> bool:
+        with self.session_factory() as session, session.begin():
+            key = session.get(ApiKey, key_id)
+            if key is None or key.org_id != org_id:
+                return False
+            key.revoke(now)
+            return True
+
+
+class ReadModels:
+    """The consumer's side: upserts of the read models inside the inbox's unit of work."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def _upsert(self, table, values: dict, keys: list[str]) -> None:
+        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).values(**values)
+        updates = {k: v for k, v in values.items() if k not in keys}
+        changed_at = table.c.get("changed_at")
+        if updates:
+            statement = statement.on_conflict_do_update(
+                index_elements=keys, set_=updates,
+                # an event older than what we know (redelivered late) changes nothing
+                where=(changed_at <= values["changed_at"]) if changed_at is not None else None)
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=keys)
+        self.session.execute(statement)
+
+    def set_policy(self, org_id: str, required: bool, at: datetime) -> None:
+        self._upsert(orm.org_two_factor_policies, {"org_id": org_id, "required": required, "changed_at": at}, ["org_id"])
+
+    def set_two_factor(self, user_id: str, enabled: bool, methods: list[str], at: datetime) -> None:
+        self._upsert(orm.people_two_factor, {"user_id": user_id, "enabled": enabled, "methods": methods,
+                                             "changed_at": at}, ["user_id"])
+
+    def link(self, reseller_org_id: str, customer_org_id: str) -> None:
+        self._upsert(orm.reseller_links, {"reseller_org_id": reseller_org_id, "customer_org_id": customer_org_id},
+                     ["reseller_org_id", "customer_org_id"])
+
+    def unlink(self, reseller_org_id: str, customer_org_id: str) -> None:
+        self.session.execute(delete(orm.reseller_links).where(
+            orm.reseller_links.c.reseller_org_id == reseller_org_id,
+            orm.reseller_links.c.customer_org_id == customer_org_id))
+
+
+class LiveSecurity:
+    """The worker's in-memory snapshot and the background task that keeps it fresh."""
+
+    def __init__(self, store: SecurityStore, also_refresh=()):
+        self.store = store
+        self.also_refresh = also_refresh  # e.g. the signing key ring, so it never goes stale on the loop
+        self.current = store.snapshot()
+        self._task: asyncio.Task | None = None
+
+    def ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def refresh(self) -> None:
+        self.current = await asyncio.to_thread(self.store.snapshot)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            try:
+                await self.refresh()
+                for refresh in self.also_refresh:
+                    await asyncio.to_thread(refresh)
+            except Exception:  # a database hiccup: keep serving the last snapshot, try again
+                log.exception("cannot refresh the gateway's security snapshot")

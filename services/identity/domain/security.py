@@ -1,0 +1,229 @@
+"""Sign-in security: throttling of failed sign-ins, known networks and devices, security alerts
+(ID-02, ID-03), recent activity and the choice of alerts (ID-04)."""
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from portico_kernel.errors import TooManyRequests
+from portico_kernel.events import Envelope, utcnow
+
+from .events import SecurityAlertRaised
+from .model import User, new_id
+
+# Throttling (ID-03 context): failures are counted over a window, per login email (known or not,
+# so an unknown email is answered like a known one) and per source address. Past the free
+# failures each further one doubles the wait, up to the window's length.
+WINDOW = timedelta(minutes=15)
+FREE_FAILURES_PER_ACCOUNT = 5
+FREE_FAILURES_PER_ADDRESS = 50  # offices and mobile carriers share addresses
+FIRST_WAIT = timedelta(seconds=30)
+# ID-03: the owner hears of wrong passwords, but at most once an hour.
+WRONG_PASSWORD_ALERT_INTERVAL = timedelta(hours=1)
+# ID-04: the alerts a person may switch off; every other alert is always sent.
+OPTIONAL_ALERTS = ("new-sign-in-location", "wrong-password")
+NETWORK, DEVICE = "network", "device"
+
+
+@dataclass(eq=False)
+class FailedSignIn:
+    id: str
+    email_key: str
+    ip_address: str | None
+    occurred_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class KnownLocation:
+    """A network (IPv4 /24, IPv6 /64) or a device (user agent) this account signed in from."""
+
+    user_id: str
+    kind: str
+    value: str
+    first_seen_at: datetime = field(default_factory=utcnow)
+    last_seen_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class ActivityEntry:
+    """ID-04: one line of the account's recent activity."""
+
+    id: str
+    user_id: str
+    kind: str  # sign-in, wrong-password, two-factor-changed, app-password-created, …
+    ip_address: str | None = None
+    device: str | None = None
+    details: dict = field(default_factory=dict)
+    occurred_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class AlertSettings:
+    """ID-04: which optional alerts are emailed, and when the last wrong-password alert went out."""
+
+    user_id: str
+    new_sign_in_location: bool = True
+    wrong_password: bool = True
+    wrong_password_alerted_at: datetime | None = None
+
+    def wants(self, alert: str) -> bool:
+        if alert == "new-sign-in-location":
+            return self.new_sign_in_location
+        if alert == "wrong-password":
+            return self.wrong_password
+        return True
+
+
+def network_of(ip_address: str | None) -> str | None:
+    """The network an address belongs to: people move within it without being somewhere new."""
+    if not ip_address:
+        return None
+    try:
+        address = ipaddress.ip_address(ip_address)
+    except ValueError:
+        return None
+    prefix = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def wait_needed(failures: list[datetime], free: int, now: datetime) -> int:
+    """Seconds until the next attempt is allowed (0: now), from the failures within the window."""
+    recent = sorted(moment for moment in failures if moment > now - WINDOW)
+    if len(recent) < free:
+        return 0
+    wait = min(FIRST_WAIT * 2 ** (len(recent) - free), WINDOW)
+    return max(0, math.ceil((recent[-1] + wait - now).total_seconds()))
+
+
+def throttle_wait(uow, email_key: str, ip_address: str | None, now: datetime) -> int:
+    since = now - WINDOW
+    by_account = uow.failed_sign_ins.moments_for_email(email_key, since)
+    by_address = uow.failed_sign_ins.moments_for_address(ip_address, since) if ip_address else []
+    return max(wait_needed(by_account, FREE_FAILURES_PER_ACCOUNT, now),
+               wait_needed(by_address, FREE_FAILURES_PER_ADDRESS, now))
+
+
+def too_many(wait: int) -> TooManyRequests:
+    return TooManyRequests(f"Too many failed sign-ins; try again in {wait} seconds.", problem="too-many-sign-ins",
+                           retry_after=wait)
+
+
+def record_failure(uow, email_key: str, ip_address: str | None) -> None:
+    uow.failed_sign_ins.forget_before(utcnow() - WINDOW)  # older failures no longer count
+    uow.failed_sign_ins.add(FailedSignIn(id=new_id(), email_key=email_key, ip_address=ip_address))
+
+
+def is_known_network(uow, user_id: str, ip_address: str | None) -> bool:
+    network = network_of(ip_address)
+    return network is not None and uow.known_locations.get(user_id, NETWORK, network) is not None
+
+
+def alert_settings(uow, user_id: str) -> AlertSettings:
+    settings = uow.alert_settings.get(user_id)
+    if settings is None:
+        settings = AlertSettings(user_id=user_id)
+        uow.alert_settings.add(settings)
+    return settings
+
+
+def record(uow, user: User, kind: str, *, ip_address: str | None = None, device: str | None = None,
+           details: dict | None = None, alert: str | None = None) -> None:
+    """Writes the activity line (ID-04) and, when the person wants that alert, raises it (ID-02, ID-03)."""
+    entry = ActivityEntry(id=new_id(), user_id=user.id, kind=kind, ip_address=ip_address,
+                          device=(device or "")[:300] or None, details=dict(details or {}))
+    uow.activity.add(entry)
+    if alert is not None and alert_settings(uow, user.id).wants(alert):
+        raise_alert(uow, user, alert, entry.occurred_at,
+                    {**entry.details, "ip_address": ip_address, "device": entry.device})
+
+
+def raise_alert(uow, user: User, alert: str, moment: datetime, details: dict) -> None:
+    uow.emit(SecurityAlertRaised(user_id=user.id, email=user.email, language=user.language, alert=alert,
+                                 occurred_at=moment.isoformat().replace("+00:00", "Z"),
+                                 details={k: v for k, v in details.items() if v is not None}))
+
+
+def wrong_password(uow, user: User, ip_address: str | None, user_agent: str | None) -> None:
+    """ID-03: a wrong password for an existing login email is recorded and, at most once an hour,
+    emailed to the owner."""
+    settings = alert_settings(uow, user.id)
+    now = utcnow()
+    due = settings.wrong_password_alerted_at is None or now - settings.wrong_password_alerted_at >= WRONG_PASSWORD_ALERT_INTERVAL
+    if due and settings.wrong_password:
+        settings.wrong_password_alerted_at = now
+    record(uow, user, "wrong-password", ip_address=ip_address, device=user_agent,
+           details={"network": network_of(ip_address)}, alert="wrong-password" if due else None)
+
+
+def signed_in(uow, user: User, ip_address: str | None, user_agent: str | None, amr: list[str]) -> None:
+    """ID-02: a sign-in from a network or a device the account has not used before is emailed to
+    its owner (not the very first sign-in of an account: there is nothing to compare with yet)."""
+    network, device = network_of(ip_address), (user_agent or "")[:300] or None
+    has_history = uow.known_locations.any_of(user.id)
+    new = []
+    for kind, value in ((NETWORK, network), (DEVICE, device)):
+        if value is None:
+            continue
+        known = uow.known_locations.get(user.id, kind, value)
+        if known is None:
+            uow.known_locations.add(KnownLocation(user_id=user.id, kind=kind, value=value))
+            new.append(kind)
+        else:
+            known.last_seen_at = utcnow()
+    details = {"network": network, "methods": list(amr), "new_network": NETWORK in new, "new_device": DEVICE in new}
+    record(uow, user, "sign-in", ip_address=ip_address, device=device, details=details,
+           alert="new-sign-in-location" if new and has_history else None)
+
+
+def set_alert_preferences(uow, user_id: str, choices: dict) -> AlertSettings:
+    settings = alert_settings(uow, user_id)
+    if "new_sign_in_location" in choices:
+        settings.new_sign_in_location = bool(choices["new_sign_in_location"])
+    if "wrong_password" in choices:
+        settings.wrong_password = bool(choices["wrong_password"])
+    uow.commit()
+    return settings
+
+
+ALERT_MAILS = {
+    "new-sign-in-location": ("New sign-in to your Portico account",
+                             "Your account was just signed in to from a network or a device it has not used before."),
+    "wrong-password": ("Sign-in attempt with a wrong password",
+                       "Someone entered your login email with a wrong password."),
+    "two-factor-changed": ("Two-factor authentication changed",
+                           "The second factors of your account changed."),
+    "password-changed": ("Your password was changed", "The password of your account was changed."),
+    "app-password-created": ("New app password", "An app password was created for your account."),
+    "recovery-codes-regenerated": ("New recovery codes",
+                                   "New recovery codes were made for your account; the old ones no longer work."),
+    "recovery-contacts-changed": ("Recovery contacts changed",
+                                  "The recovery phone or the recovery email of your account changed."),
+    "login-email-changed": ("Your login email was changed",
+                            "Your account now signs in with another email address; this one no longer works for it."),
+}
+DETAIL_LABELS = (("ip_address", "IP address"), ("network", "Network"), ("device", "Device"), ("name", "Name"),
+                 ("methods", "Methods"))
+
+
+def alert_mail(payload: dict) -> tuple[str, str]:
+    subject, what = ALERT_MAILS.get(payload["alert"], ("Security alert", "Something changed in your account's security."))
+    details = payload["details"]
+    lines = [f"Time: {payload['occurred_at']}"]
+    lines += [f"{label}: {', '.join(details[key]) if isinstance(details[key], list) else details[key]}"
+              for key, label in DETAIL_LABELS if details.get(key)]
+    body = (f"Hello,\n\n{what}\n\n" + "\n".join(lines) +
+            "\n\nIf this was you, there is nothing to do. If not, change your password and review the "
+            "recent activity of your account in Portico (do not follow links in mails you doubt).\n")
+    return subject, body
+
+
+def alert_handlers(mailer) -> dict:
+    """Identity's own consumer turns each raised alert into an email to the account's owner."""
+
+    def on_security_alert_raised(event: Envelope, uow) -> None:
+        subject, body = alert_mail(event.payload)
+        mailer.send(event.payload["email"], subject, body)
+
+    return {"SecurityAlertRaised": on_security_alert_raised}

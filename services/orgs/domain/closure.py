@@ -1,0 +1,36 @@
+"""ID-11: a person closes their account; orgs forgets them and confirms to identity."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portico_kernel.events import Envelope
+
+from .events import MemberLeft
+
+# A personal organization (ID-01) is named after its person; once they are forgotten it is not.
+CLOSED_PERSONAL_ORGANIZATION = "Closed account"
+
+
+@dataclass(frozen=True)
+class PersonalDataErased:
+    closure_id: str
+    user_id: str
+    service: str
+
+
+def on_account_closure_requested(event: Envelope, uow) -> None:
+    """The person leaves every organization (identity refused the closure while they were the
+    last legal representative of one with other members); their membership rows and their entry
+    among the people who can be added, which copy name and email, go; a personal organization left
+    without members loses the person's name."""
+    user_id = event.payload["user_id"]
+    for org, member in uow.organizations.of_member(user_id):
+        others = [m for m in uow.members.of_organization(org.id) if m.user_id != user_id]
+        uow.members.remove(member)
+        uow.emit(MemberLeft(org_id=org.id, user_id=user_id), org_id=org.id)
+        if not others and org.type == "private":
+            org.name = CLOSED_PERSONAL_ORGANIZATION
+    person = uow.people.get(user_id)
+    if person is not None:
+        uow.session.delete(person)
+    uow.emit(PersonalDataErased(closure_id=event.payload["closure_id"], user_id=user_id, service="orgs"))
