@@ -62,7 +62,7 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
 
-    def _key(self, token: str) -> jwt.PyJWK | str:
+    def _kid(self, token: str) -> str:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -87,7 +87,7 @@ class TokenVerifier:
 
     def verify(self, token: str) -> dict:
         """Blocking: may refetch the JWKS once for an unknown kid."""
-        kid = self._key(token)
+        kid = self._kid(token)
         key = self.keyring.get(kid)
         if key is None:
             self.keyring.refresh()
@@ -96,9 +96,16 @@ class TokenVerifier:
             raise InvalidToken("token was signed with an unknown key")
         return self.verify_with_key(token, key)
 
+    def verify_known(self, token: str) -> dict:
+        """Pure CPU, never fetches: for a hot path whose keyring is kept current in the background."""
+        key = self.keyring.get(self._kid(token))
+        if key is None:
+            raise InvalidToken("token was signed with an unknown key")
+        return self.verify_with_key(token, key)
+
     async def verify_async(self, token: str) -> dict:
         """For the event loop: pure CPU when the key is known; a refetch runs in a thread."""
-        kid = self._key(token)
+        kid = self._kid(token)
         key = self.keyring.get(kid)
         if key is None:
             await asyncio.to_thread(self.keyring.refresh)

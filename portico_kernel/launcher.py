@@ -120,7 +120,8 @@ def _die_with_parent() -> None:
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass  # not Linux: Ctrl-C still stops everything; only a kill -9 of the launcher leaves orphans
+        # Not Linux: Ctrl-C still stops everything; only a kill -9 of the launcher leaves orphans.
+        return
 
 
 def _signal_group(child: subprocess.Popen, signum: int) -> None:

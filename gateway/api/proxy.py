@@ -121,7 +121,7 @@ class GatewayApp:
         if scheme.lower() != "bearer" or not token:
             raise Refused(401, "Sign in first: this call needs an access token (Authorization: Bearer …).")
         try:
-            claims = self.gateway.verifier.verify_with_key(token, self._known_key(token))
+            claims = self.gateway.verifier.verify_known(token)
         except InvalidToken as exc:
             raise Refused(401, str(exc)) from exc
         known = self.gateway.security.current
@@ -153,10 +153,3 @@ class GatewayApp:
         if not key.allows(needed):
             raise Refused(403, f"This API key lacks the scope {needed}.", "insufficient-scope", required_scope=needed)
         return self.gateway.api_key_token(key, org_id)
-
-    def _known_key(self, token: str):
-        kid = self.gateway.verifier._key(token)
-        key = self.gateway.keys.get(kid)
-        if key is None:
-            raise InvalidToken("token was signed with an unknown key")
-        return key

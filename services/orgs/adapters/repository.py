@@ -47,6 +47,9 @@ class People:
     def add(self, person: Person) -> None:
         self.session.add(person)
 
+    def remove(self, person: Person) -> None:
+        self.session.delete(person)
+
     def get(self, user_id: str) -> Person | None:
         return self.session.get(Person, user_id)
 

@@ -32,5 +32,5 @@ def on_account_closure_requested(event: Envelope, uow) -> None:
             org.name = CLOSED_PERSONAL_ORGANIZATION
     person = uow.people.get(user_id)
     if person is not None:
-        uow.session.delete(person)
+        uow.people.remove(person)
     uow.emit(PersonalDataErased(closure_id=event.payload["closure_id"], user_id=user_id, service="orgs"))
