@@ -53,6 +53,9 @@ def sign_in(uow, hasher: PasswordHasher, site: two_factor.WebAuthnSite, *, email
 
     def password_ok() -> bool:
         if not verdict:
+            # The hash takes tens of milliseconds: hold no transaction (on SQLite, no write lock)
+            # meanwhile, so that sign-ins run side by side, bounded by the hash alone.
+            uow.commit()
             if user is None:
                 hasher.burn(password)  # as slow as a wrong password
             verdict.append(user is not None and hasher.verify(user.password_hash, password))
