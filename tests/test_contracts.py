@@ -76,3 +76,16 @@ def test_the_readme_lists_every_configuration_variable():
     readme = (CONTRACTS.parent / "README.md").read_text()
     missing = [name for name in config.VARIABLES if f"`{name}`" not in readme]
     assert not missing, f"README.md's configuration table lacks {missing}"
+
+
+def test_the_architecture_document_lists_every_event_with_its_producers_and_consumers():
+    document = yaml.safe_load((CONTRACTS / "events" / "asyncapi.yaml").read_text())
+    text = (CONTRACTS.parent / "docs" / "ARCHITECTURE.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line.split("|") for line in text.splitlines() if line.startswith("| `")}
+    for name, channel in document["channels"].items():
+        producer, event_type = channel["address"].split(".")
+        assert event_type in rows, f"docs/ARCHITECTURE.md lacks the event {event_type}"
+        consumers = {op["x-service"] for op in document["operations"].values()
+                     if op["action"] == "receive" and op["channel"]["$ref"].endswith("/" + name)}
+        assert producer in rows[event_type][2], (event_type, producer)
+        assert all(c in rows[event_type][3] for c in consumers), (event_type, consumers)
