@@ -237,3 +237,16 @@ def test_ID_07_a_newer_request_replaces_the_earlier_link(api, smtp):
     problem(api.post("/v1/me/email-change/confirm", {"token": link_token(first_mail)}, token), 400)
 
     assert api.post("/v1/me/email-change/confirm", {"token": link_token(second_mail)}, token).json()["email"] == second
+
+
+def test_ID_07_the_member_lists_show_the_new_login_email(api, smtp):
+    from tests.helpers import eventually
+
+    person = api.customer_with_org()
+    new_email = unique_email("moved")
+    assert api.post("/v1/me/email-change", {"new_email": new_email, "password": PASSWORD}, person["token"]).status_code == 202
+    link = link_token(smtp.wait_for(new_email, ""))
+    assert api.post("/v1/me/email-change/confirm", {"token": link}, person["token"]).status_code == 200
+
+    members = lambda: api.get(f"/v1/orgs/{person['org_id']}/members", person["token"]).json()
+    eventually(lambda: [m["email"] for m in members()] == [new_email], what="the new email in the member list")

@@ -30,6 +30,16 @@ def on_user_registered(event: Envelope, uow) -> None:
     uow.emit(MemberJoined(org_id=org.id, user_id=person["user_id"], role=LEGAL_REPRESENTATIVE), org_id=org.id)
 
 
+def on_login_email_changed(event: Envelope, uow) -> None:
+    """ID-07: the person's verified new address replaces the copies orgs keeps (member lists, people)."""
+    user_id, new_email = event.payload["user_id"], event.payload["new_email"]
+    person = uow.people.get(user_id)
+    if person is not None:
+        person.email = new_email
+    for _, member in uow.organizations.of_member(user_id):
+        member.email = new_email
+
+
 def organizations_of(uow, caller: Principal) -> list[tuple[Organization, Member | None]]:
     """A person's organizations; for an API key, the one organization it acts for (OR-19)."""
     if caller.kind == API_KEY:
@@ -58,4 +68,5 @@ def membership_in(uow, org_id: str, user_id: str) -> tuple[Organization, Member]
     return org, member
 
 
-HANDLERS = {"UserRegistered": on_user_registered, "AccountClosureRequested": on_account_closure_requested}
+HANDLERS = {"UserRegistered": on_user_registered, "AccountClosureRequested": on_account_closure_requested,
+            "LoginEmailChanged": on_login_email_changed}
