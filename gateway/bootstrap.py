@@ -3,6 +3,7 @@ the in-memory copy of API keys and security read models, and the pooled client t
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 import time
 from datetime import timedelta
 from functools import cached_property, lru_cache
@@ -83,10 +84,12 @@ class Gateway:
             self._key_tokens[(key.id, org_id)] = cached
         return cached[0]
 
-    async def call_identity(self, method: str, path: str, body: dict) -> tuple[int, dict | None]:
+    async def call_identity(self, method: str, path: str, body: dict) -> tuple[int, dict | None, Mapping[str, str]]:
+        """Identity's answer: status, JSON body and headers (a refusal's Retry-After goes back to the caller)."""
         headers = {"Authorization": f"Bearer {self.service_token()}", "Content-Type": "application/json"}
-        status, _, raw = await self.upstreams.request("identity", method, path, headers, json.dumps(body).encode())
-        return status, (json.loads(raw) if raw else None)
+        status, answer_headers, raw = await self.upstreams.request("identity", method, path, headers,
+                                                                   json.dumps(body).encode())
+        return status, (json.loads(raw) if raw else None), answer_headers
 
 
 @lru_cache(maxsize=1)

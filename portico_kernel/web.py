@@ -6,8 +6,8 @@ domain errors become problem+json with the status their kind implies.
 """
 from __future__ import annotations
 
+import json
 import logging
-import os
 import uuid
 from typing import Callable
 
@@ -24,7 +24,7 @@ from jsonschema import Draft4Validator
 from . import auth, health
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
-from .problems import CONTENT_TYPE, from_domain_error, problem_body
+from .problems import CONTENT_TYPE, from_domain_error
 from .uow import correlation_id
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,6 @@ VALIDATORS = {**VALIDATOR_MAP, "body": {**VALIDATOR_MAP["body"], "application/js
 
 
 def problem_response(status: int, body: dict, headers: dict | None = None) -> ConnexionResponse:
-    import json
     return ConnexionResponse(status_code=status, body=json.dumps(body), content_type=CONTENT_TYPE, headers=headers or {})
 
 

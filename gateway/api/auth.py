@@ -5,8 +5,6 @@ Identity checks passwords and keeps sessions; the gateway turns its answers into
 """
 from __future__ import annotations
 
-import json
-
 from connexion import context
 
 from portico_kernel.web import principal, problem_response
@@ -30,15 +28,10 @@ def _passthrough(status: int, answer: dict | None, headers=None):
     return problem_response(status, answer or {"type": "about:blank", "title": "Error", "status": status}, kept)
 
 
-async def _sign_in_call(path: str, body: dict) -> tuple[int, dict | None, dict]:
-    """Calls identity with the caller's device and address, keeping the answer's headers."""
-    gateway = bootstrap()
-    request = {**body, "user_agent": context.request.headers.get("user-agent", "")[:1000],
-               "ip_address": _client_address() or ""}
-    headers = {"Authorization": f"Bearer {gateway.service_token()}", "Content-Type": "application/json"}
-    status, answer_headers, raw = await gateway.upstreams.request("identity", "POST", path, headers,
-                                                                  json.dumps(request).encode())
-    return status, (json.loads(raw) if raw else None), answer_headers
+async def _sign_in_call(path: str, body: dict):
+    """Identity checks a sign-in knowing the caller's device and address."""
+    device = {"user_agent": context.request.headers.get("user-agent", "")[:1000], "ip_address": _client_address() or ""}
+    return await bootstrap().call_identity("POST", path, {**body, **device})
 
 
 def _tokens(signed_in: dict) -> dict:
@@ -53,8 +46,8 @@ def _tokens(signed_in: dict) -> dict:
 
 
 async def signup(body: dict):
-    status, answer = await bootstrap().call_identity("POST", "/internal/users", body)
-    return (answer, 201) if status == 201 else _passthrough(status, answer)
+    status, answer, headers = await bootstrap().call_identity("POST", "/internal/users", body)
+    return (answer, 201) if status == 201 else _passthrough(status, answer, headers)
 
 
 async def login(body: dict):
@@ -66,10 +59,10 @@ async def login(body: dict):
 
 
 async def login_second_factor(body: dict):
-    status, answer = await bootstrap().call_identity("POST", "/internal/sign-ins/second-factor", body)
+    status, answer, headers = await bootstrap().call_identity("POST", "/internal/sign-ins/second-factor", body)
     if status == 200:
         return _tokens(answer), 200
-    return (answer, 202) if status == 202 else _passthrough(status, answer)
+    return (answer, 202) if status == 202 else _passthrough(status, answer, headers)
 
 
 async def app_login(body: dict):
@@ -79,17 +72,18 @@ async def app_login(body: dict):
 
 
 async def refresh(body: dict):
-    status, answer = await bootstrap().call_identity("POST", "/internal/refreshes", {"refresh_token": body["refresh_token"]})
-    return (_tokens(answer), 200) if status == 200 else _passthrough(status, answer)
+    status, answer, headers = await bootstrap().call_identity("POST", "/internal/refreshes",
+                                                              {"refresh_token": body["refresh_token"]})
+    return (_tokens(answer), 200) if status == 200 else _passthrough(status, answer, headers)
 
 
 async def logout():
     caller = principal()
     if caller.session_id:
-        status, answer = await bootstrap().call_identity(
+        status, answer, headers = await bootstrap().call_identity(
             "POST", f"/internal/sessions/{caller.session_id}/end", {"user_id": caller.user_id})
         if status >= 400:
-            return _passthrough(status, answer)
+            return _passthrough(status, answer, headers)
     return None, 204
 
 

@@ -2,11 +2,11 @@
 recovery contacts (ID-06), login email change (ID-07)."""
 from __future__ import annotations
 
+from portico_kernel.errors import NotFound
 from portico_kernel.web import principal
 
 from ..bootstrap import bootstrap, hasher
 from ..domain import profile
-from . import me
 from ._views import iso, user_view
 
 
@@ -15,10 +15,13 @@ def _settings_view(settings: profile.AccountSettings) -> dict:
 
 
 def get_me():
-    view, status = me.get_me()
+    caller = principal()
     with bootstrap().uow() as uow:
-        view.update(_settings_view(profile.settings_of(uow, principal().user_id)))
-    return view, status
+        user = uow.users.get(caller.user_id)
+        if user is None:
+            raise NotFound("This account does not exist (any more).")
+        return {**user_view(user, uow.memberships.of_user(user.id)),
+                **_settings_view(profile.settings_of(uow, user.id))}, 200
 
 
 def update_me(body: dict):

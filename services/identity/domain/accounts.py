@@ -13,7 +13,7 @@ from portico_kernel.events import utcnow
 
 from .events import StaffAccountCreated, UserRegistered
 from .model import (
-    CUSTOMER, PLATFORM_ROLES, STAFF, RefreshToken, SignInSession, User, email_key, hash_token, new_id,
+    PLATFORM_ROLES, STAFF, RefreshToken, SignInSession, User, email_key, hash_token, new_id,
     new_refresh_token,
 )
 from .passwords import PasswordHasher, check_password_rules
