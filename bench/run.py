@@ -65,6 +65,10 @@ def stop_stack(process: subprocess.Popen) -> None:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+    from portico_kernel import bus, config
+
+    if not config.load("gateway").embedded_broker:
+        bus.drop_namespace(config.load("gateway"))
 
 
 def per_second(count: int, seconds: float) -> float:

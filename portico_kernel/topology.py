@@ -85,6 +85,13 @@ class Topology:
             queues.append(self.dead_letter_queue(subscription.service))
         return queues
 
+    def delete(self, channel) -> None:
+        """Removes the namespace's queues and exchanges (a test run's or a preview environment's)."""
+        for queue in self.all_queues():
+            queue.bind(channel).delete()
+        self.events.bind(channel).delete()
+        self.dead_letters.bind(channel).delete()
+
     def declare(self, channel) -> None:
         self.events.bind(channel).declare()
         self.dead_letters.bind(channel).declare()

@@ -62,4 +62,5 @@ class Tap:
             publisher.close()
 
     def close(self) -> None:
+        self.queue.bind(self.connection.channel()).delete()
         self.connection.release()

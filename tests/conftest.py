@@ -146,6 +146,10 @@ def stack(smtp):
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
     log.close()
+    if MODE == "real":
+        from portico_kernel import bus, config
+
+        bus.drop_namespace(config.load("gateway"))
     shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
