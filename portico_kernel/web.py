@@ -120,8 +120,9 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
         validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true",
         pythonic_params=True,
     )
-    app.add_error_handler(DomainError, _domain_error_handler)
-    if not asynchronous:
+    if asynchronous:  # handlers run on the loop: connexion's own error handling sees their exceptions
+        app.add_error_handler(DomainError, _domain_error_handler)
+    else:  # handlers are Flask views: their exceptions stop at Flask's error handlers
         flask_app = app.app
 
         @flask_app.before_request

@@ -26,6 +26,13 @@ def eventually(probe: Callable[[], object], timeout: float = 30.0, interval: flo
     raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
 
 
+def problem(response, status: int) -> dict:
+    """The answer is a refusal of this status, as RFC 9457 problem details; returns them."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    return response.json()
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

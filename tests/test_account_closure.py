@@ -9,16 +9,10 @@ from sqlalchemy import create_engine, insert, select
 from portico_kernel import config
 from portico_kernel.events import utcnow
 from tests.bus_tap import Tap
-from tests.helpers import PASSWORD, bearer, eventually, unique_email
+from tests.helpers import PASSWORD, bearer, eventually, problem, unique_email
 from tests.test_principals import STAFF_PASSWORD, create_staff
 
 SERVICES = {"orgs", "billing", "domains", "tickets"}
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    return response.json()
 
 
 def completed(api, token: str) -> dict | None:

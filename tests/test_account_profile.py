@@ -11,13 +11,7 @@ from sqlalchemy import create_engine, update
 
 from portico_kernel import config
 from tests.bus_tap import Tap
-from tests.helpers import PASSWORD, bearer, unique_email
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    return response.json()
+from tests.helpers import PASSWORD, bearer, problem, unique_email
 
 
 def patch(api, path: str, body: dict, token: str) -> requests.Response:

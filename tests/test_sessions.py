@@ -5,15 +5,9 @@ from __future__ import annotations
 import uuid
 
 from tests.bus_tap import Tap
-from tests.helpers import PASSWORD, bearer, claims_of
+from tests.helpers import PASSWORD, bearer, claims_of, problem
 
 NEW_PASSWORD = "a new and longer passphrase"
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    return response.json()
 
 
 def sign_in(api, email: str, device: str, password: str = PASSWORD) -> dict:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests import helpers
 from tests.helpers import PASSWORD, eventually, unique_email
 
 
 def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    body = response.json()
+    body = helpers.problem(response, status)
     assert body["status"] == status and body["title"] and body["type"]
     return body
 

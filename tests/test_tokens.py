@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.helpers import bearer, claims_of, eventually
+from tests.helpers import bearer, claims_of, eventually, problem
 
 
 def b64(data: bytes) -> str:
@@ -36,9 +36,7 @@ def jwks(api) -> dict:
 
 
 def assert_401(response):
-    assert response.status_code == 401, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return response.json()
+    return problem(response, 401)
 
 
 def test_GW_01_access_token_is_a_short_lived_eddsa_jwt_with_the_claims(api):
