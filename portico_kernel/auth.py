@@ -28,13 +28,35 @@ class InvalidToken(Exception):
     pass
 
 
+class PublicKeys:
+    """Public keys by kid, read from JWKs. A key that is read again unchanged stays the same
+    object, so that the tokens verified with it need not be verified again."""
+
+    def __init__(self):
+        self._by_kid: dict[str, tuple[dict, jwt.PyJWK]] = {}
+
+    def get(self, kid: str) -> jwt.PyJWK | None:
+        known = self._by_kid.get(kid)
+        return known[1] if known else None
+
+    def replace(self, jwks: list[dict]) -> None:
+        """Raises jwt.PyJWTError for a JWK it cannot use."""
+        by_kid = {}
+        for jwk in jwks:
+            kid = jwk.get("kid")
+            if kid:
+                known = self._by_kid.get(kid)
+                by_kid[kid] = known if known and known[0] == jwk else (jwk, jwt.PyJWK(jwk))
+        self._by_kid = by_kid
+
+
 class JwksKeyring:
     """The gateway's public signing keys by kid, fetched from its JWKS."""
 
     def __init__(self, jwks_url: str, min_refresh_interval: float = 2.0):
         self.jwks_url = jwks_url
         self.min_refresh_interval = min_refresh_interval
-        self._keys: dict[str, jwt.PyJWK] = {}
+        self._keys = PublicKeys()
         self._fetched_at = 0.0
         self._lock = threading.Lock()
 
@@ -49,18 +71,42 @@ class JwksKeyring:
             try:
                 response = requests.get(self.jwks_url, timeout=3)
                 response.raise_for_status()
-                keys = jwt.PyJWKSet.from_dict(response.json()).keys
-            except (requests.RequestException, ValueError, jwt.PyJWKSetError) as exc:
+                self._keys.replace(response.json()["keys"])
+            except (requests.RequestException, ValueError, KeyError, TypeError, jwt.PyJWTError) as exc:
                 log.warning("cannot fetch JWKS from %s: %s", self.jwks_url, exc)
-                return
-            self._keys = {key.key_id: key for key in keys if key.key_id}
 
 
 class TokenVerifier:
+    """Checks signature, algorithm, issuer, audience and lifetime of an access token.
+
+    A client sends the same token with every call until it expires, so a verified token's claims
+    are kept (bounded) and a repeat costs a lookup instead of a signature check. A kept token is
+    still refused once it expires or once its key is no longer the keyring's."""
+
+    LEEWAY = 5  # seconds of clock skew tolerated between the gateway and a service
+    KEPT = 4096
+
     def __init__(self, keyring: JwksKeyring, issuer: str, audience: str):
         self.keyring = keyring
         self.issuer = issuer
         self.audience = audience
+        self._verified: dict[str, tuple[str, jwt.PyJWK, dict]] = {}
+
+    def _already_verified(self, token: str) -> dict | None:
+        kept = self._verified.get(token)
+        if kept is None:
+            return None
+        kid, key, claims = kept
+        if self.keyring.get(kid) is not key or claims["exp"] + self.LEEWAY < time.time():
+            self._verified.pop(token, None)
+            return None
+        return dict(claims)
+
+    def _keep(self, token: str, kid: str, key: jwt.PyJWK, claims: dict) -> dict:
+        if len(self._verified) >= self.KEPT:
+            self._verified.clear()  # cheaper than an LRU, and the hot tokens come back at once
+        self._verified[token] = (kid, key, claims)
+        return dict(claims)
 
     def _kid(self, token: str) -> str:
         try:
@@ -78,41 +124,40 @@ class TokenVerifier:
         try:
             return jwt.decode(
                 token, key=key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
-                options={"require": REQUIRED_CLAIMS}, leeway=5,
+                options={"require": REQUIRED_CLAIMS}, leeway=self.LEEWAY,
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("token has expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"token rejected: {exc}") from exc
 
-    def verify(self, token: str) -> dict:
-        """Blocking: may refetch the JWKS once for an unknown kid."""
+    def _checked(self, token: str, key_of) -> dict:
+        if (claims := self._already_verified(token)) is not None:
+            return claims
         kid = self._kid(token)
-        key = self.keyring.get(kid)
-        if key is None:
-            self.keyring.refresh()
-            key = self.keyring.get(kid)
+        key = key_of(kid)
         if key is None:
             raise InvalidToken("token was signed with an unknown key")
-        return self.verify_with_key(token, key)
+        return self._keep(token, kid, key, self.verify_with_key(token, key))
+
+    def _key_refetched_if_unknown(self, kid: str) -> jwt.PyJWK | None:
+        if self.keyring.get(kid) is None:
+            self.keyring.refresh()
+        return self.keyring.get(kid)
+
+    def verify(self, token: str) -> dict:
+        """Blocking: may refetch the JWKS once for an unknown kid."""
+        return self._checked(token, self._key_refetched_if_unknown)
 
     def verify_known(self, token: str) -> dict:
         """Pure CPU, never fetches: for a hot path whose keyring is kept current in the background."""
-        key = self.keyring.get(self._kid(token))
-        if key is None:
-            raise InvalidToken("token was signed with an unknown key")
-        return self.verify_with_key(token, key)
+        return self._checked(token, self.keyring.get)
 
     async def verify_async(self, token: str) -> dict:
         """For the event loop: pure CPU when the key is known; a refetch runs in a thread."""
-        kid = self._kid(token)
-        key = self.keyring.get(kid)
-        if key is None:
+        if token not in self._verified and self.keyring.get(self._kid(token)) is None:
             await asyncio.to_thread(self.keyring.refresh)
-            key = self.keyring.get(kid)
-        if key is None:
-            raise InvalidToken("token was signed with an unknown key")
-        return self.verify_with_key(token, key)
+        return self._checked(token, self.keyring.get)
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,9 @@ class Service:
                 raise ConnectionError("broker unreachable")
         return {"database": lambda: db.ping(self.engine), "broker": broker}
 
-    def web_app(self, asynchronous: bool = False, verifier=None):
+    def web_app(self, verifier=None):
         from .web import create_app
-        return create_app(self.settings, self.ready_checks(), asynchronous=asynchronous, verifier=verifier)
+        return create_app(self.settings, self.ready_checks(), verifier=verifier)
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(self.settings, self.engine, self.outbox)

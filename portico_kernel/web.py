@@ -14,10 +14,12 @@ from typing import Callable
 import connexion
 import jsonschema
 from connexion import context
+from connexion.apps.asynchronous import AsyncOperation
 from connexion.decorators.response import BaseResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders, ProblemException
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionResponse
+from connexion.middleware import MiddlewarePosition
 from connexion.validators import JSONRequestBodyValidator, VALIDATOR_MAP
 from jsonschema import Draft4Validator
 
@@ -50,11 +52,21 @@ def _field_name(error: jsonschema.ValidationError) -> str:
 class ProblemJSONBodyValidator(JSONRequestBodyValidator):
     """Reports every invalid field, by name, in `invalid_params` (RFC 9457 §3.2 extension)."""
 
+    _compiled: dict[int, tuple[dict, Draft4RequestValidator]] = {}
+
+    @property
+    def _validator(self) -> Draft4RequestValidator:
+        """One per operation's schema: connexion makes this class anew for every request."""
+        kept = self._compiled.get(id(self._schema))
+        if kept is None or kept[0] is not self._schema:
+            kept = self._compiled[id(self._schema)] = (
+                self._schema, Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+        return kept[1]
+
     def _validate(self, body):
         if not self._nullable and body is None:
             raise invalid_request("The request body is missing: a JSON object is expected.", [])
-        validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-        errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
+        errors = sorted(self._validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
         if errors:
             params = [{"name": _field_name(e), "reason": e.message} for e in errors]
             detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
@@ -90,6 +102,22 @@ def _prefer_json(original):
 
 BaseResponseDecorator._infer_content_type = _prefer_json(BaseResponseDecorator._infer_content_type)
 
+
+def _decorated_once(build):
+    """connexion's AsyncOperation wraps its view in the parameter and response decorators anew on
+    every request, inspecting the view's signature each time. The wrapped view reads the request
+    from connexion's context when called, so one built at the first request serves all."""
+
+    def fn(self):
+        if "_portico_view" not in self.__dict__:
+            self.__dict__["_portico_view"] = build(self)
+        return self.__dict__["_portico_view"]
+
+    return property(fn)
+
+
+AsyncOperation.fn = _decorated_once(AsyncOperation.fn.fget)
+
 VALIDATORS = {**VALIDATOR_MAP, "body": {**VALIDATOR_MAP["body"], "application/json": ProblemJSONBodyValidator,
                                         "*/*json": ProblemJSONBodyValidator}}
 
@@ -103,16 +131,31 @@ def _domain_error_handler(_request, error: DomainError):
     return problem_response(status, body)
 
 
-def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], *, asynchronous: bool = False,
-               verifier: auth.TokenVerifier | None = None):
-    """A connexion app for `settings.component`, serving contracts/<component>.yaml."""
+class _Correlated:
+    """Every request carries a correlation id (the caller's, or a new one) into the events it causes."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            given = next((value for name, value in scope["headers"] if name == b"x-correlation-id"), None)
+            correlation_id.set(given.decode("latin-1") if given else str(uuid.uuid4()))
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], *,
+               verifier: auth.TokenVerifier | None = None) -> connexion.AsyncApp:
+    """A connexion app for `settings.component`, serving contracts/<component>.yaml.
+
+    An AsyncApp, not a FlaskApp: connexion runs the (synchronous) handlers in a thread pool, and a
+    request does not cross into WSGI and back, which costs a service more than its own work does."""
     global _bearer_info
     _bearer_info = auth.bearer_info_function(settings, verifier)
     _bearer_info.verifier.keyring.refresh()
     health.register(ready_checks)
 
-    app_class = connexion.AsyncApp if asynchronous else connexion.FlaskApp
-    app = app_class(settings.component, specification_dir=str(contracts_dir()))
+    app = connexion.AsyncApp(settings.component, specification_dir=str(contracts_dir()))
     app.add_api(
         f"{settings.component}.yaml",
         validator_map=VALIDATORS,
@@ -120,19 +163,8 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
         validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true",
         pythonic_params=True,
     )
-    if asynchronous:  # handlers run on the loop: connexion's own error handling sees their exceptions
-        app.add_error_handler(DomainError, _domain_error_handler)
-    else:  # handlers are Flask views: their exceptions stop at Flask's error handlers
-        flask_app = app.app
-
-        @flask_app.before_request
-        def _correlation():
-            correlation_id.set(context.request.headers.get("x-correlation-id") or str(uuid.uuid4()))
-
-        @flask_app.errorhandler(DomainError)
-        def _domain_error(error: DomainError):
-            status, body = from_domain_error(error)
-            return body, status, {"Content-Type": CONTENT_TYPE}
+    app.add_error_handler(DomainError, _domain_error_handler)
+    app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
     return app
 
 

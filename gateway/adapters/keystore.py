@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from sqlalchemy import select
 
+from portico_kernel.auth import PublicKeys
+
 from ..domain.keys import KeyRing, SigningKey
 from . import orm  # noqa: F401 - maps SigningKey onto its table
 
@@ -47,12 +49,13 @@ class CachedKeyRing:
         self.store = store
         self.max_age = max_age
         self._lock = threading.Lock()
+        self._public = PublicKeys()
         self._load()
 
     def _load(self) -> None:
         ring = self.store.load()
         self._ring = ring
-        self._public = {k.public_jwk["kid"]: jwt.PyJWK(k.public_jwk) for k in ring.keys if k.published(now())}
+        self._public.replace([k.public_jwk for k in ring.keys if k.published(now())])
         self._loaded_at = time.monotonic()
 
     @property

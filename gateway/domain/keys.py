@@ -9,6 +9,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -35,6 +36,11 @@ class SigningKey:
         public = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(private.public_key()))
         public.update({"kid": kid, "alg": ALGORITHM, "use": "sig"})
         return cls(kid=kid, private_pem=pem, public_jwk=public, created_at=now, activates_at=activates_at or now)
+
+    @cached_property
+    def private_key(self) -> Ed25519PrivateKey:
+        """Parsed once per key loaded: parsing the PEM costs more than a signature."""
+        return serialization.load_pem_private_key(self.private_pem.encode(), password=None)
 
     def published(self, now: datetime) -> bool:
         return self.retires_at is None or self.retires_at > now

@@ -18,4 +18,4 @@ def issue(key: SigningKey, claims: dict, *, issuer: str, audience: str, now: dat
         "iss": issuer, "aud": audience, "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()), "jti": str(uuid.uuid4()),
     })
-    return jwt.encode(payload, key.private_pem, algorithm=ALGORITHM, headers={"kid": key.kid})
+    return jwt.encode(payload, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})

@@ -4,4 +4,4 @@ from ..bootstrap import bootstrap
 
 gateway = bootstrap()
 gateway.security  # noqa: B018 - read API keys and read models before the first request, not on it
-app = GatewayApp(gateway, gateway.service.web_app(asynchronous=True, verifier=gateway.verifier))
+app = GatewayApp(gateway, gateway.service.web_app(verifier=gateway.verifier))

@@ -2,6 +2,9 @@
 re-hashes a password at its owner's next sign-in."""
 from __future__ import annotations
 
+import os
+import threading
+
 import argon2
 
 # OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
@@ -13,13 +16,18 @@ class Argon2Hasher:
         self._hasher = argon2.PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
                                              parallelism=parallelism, type=argon2.Type.ID)
         self._dummy = self._hasher.hash("not a password of anyone")
+        # One hash per core at a time: more would not finish sooner, only evict each other's memory
+        # from the cache and hold MEMORY_COST each while they wait.
+        self._cores = threading.BoundedSemaphore(len(os.sched_getaffinity(0)))
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self._cores:
+            return self._hasher.hash(password)
 
     def verify(self, password_hash: str, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash, password)
+            with self._cores:
+                return self._hasher.verify(password_hash, password)
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
             return False
 

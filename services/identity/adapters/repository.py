@@ -1,7 +1,7 @@
 """Repositories: the domain's collections, backed by the identity database."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.model import Membership, RefreshToken, SignInSession, User
@@ -110,13 +110,16 @@ class FailedSignIns(Repository):
     def forget_before(self, moment) -> None:
         self.session.execute(delete(FailedSignIn).where(FailedSignIn.occurred_at <= moment))
 
-    def moments_for_email(self, email_key: str, since) -> list:
-        query = select(FailedSignIn.occurred_at).where(FailedSignIn.email_key == email_key, FailedSignIn.occurred_at > since)
-        return list(self.session.scalars(query))
-
-    def moments_for_address(self, ip_address: str, since) -> list:
-        query = select(FailedSignIn.occurred_at).where(FailedSignIn.ip_address == ip_address, FailedSignIn.occurred_at > since)
-        return list(self.session.scalars(query))
+    def moments_since(self, since, email_key: str, ip_address: str | None) -> tuple[list, list]:
+        """When sign-ins failed since `since`: for this login email, and from this address."""
+        by_whom = FailedSignIn.email_key == email_key
+        if ip_address:
+            by_whom = or_(by_whom, FailedSignIn.ip_address == ip_address)
+        query = select(FailedSignIn.email_key, FailedSignIn.ip_address, FailedSignIn.occurred_at).where(
+            FailedSignIn.occurred_at > since, by_whom)
+        rows = self.session.execute(query).all()
+        return ([row.occurred_at for row in rows if row.email_key == email_key],
+                [row.occurred_at for row in rows if ip_address and row.ip_address == ip_address])
 
 
 class KnownLocations(Repository):
@@ -124,6 +127,14 @@ class KnownLocations(Repository):
 
     def any_of(self, user_id: str) -> bool:
         return self.session.scalars(select(KnownLocation.kind).where(KnownLocation.user_id == user_id).limit(1)).first() is not None
+
+    def among(self, user_id: str, places: list[tuple[str, str]]) -> dict[tuple[str, str], KnownLocation]:
+        """Those of these (kind, value) pairs the account has used, in one query."""
+        if not places:
+            return {}
+        query = select(KnownLocation).where(KnownLocation.user_id == user_id, or_(
+            *(and_(KnownLocation.kind == kind, KnownLocation.value == value) for kind, value in places)))
+        return {(known.kind, known.value): known for known in self.session.scalars(query)}
 
 
 class Activity(Repository):

@@ -81,10 +81,10 @@ def claims_for(uow, user: User, session: SignInSession) -> dict:
 def _open_session(uow, user: User, amr: list[str], user_agent: str | None, ip_address: str | None) -> SignedIn:
     session = SignInSession(id=new_id(), user_id=user.id, amr=amr, org_id=None,
                             user_agent=(user_agent or "")[:300] or None, ip_address=ip_address)
+    claims = claims_for(uow, user, session)  # before adding it: the session is stored with its organization
     uow.sessions.add(session)
     token, token_hash = new_refresh_token()
     uow.refresh_tokens.add(RefreshToken(token_hash=token_hash, session_id=session.id))
-    claims = claims_for(uow, user, session)
     uow.commit()
     return SignedIn(user=user, session=session, refresh_token=token, claims=claims)
 

@@ -98,9 +98,7 @@ def wait_needed(failures: list[datetime], free: int, now: datetime) -> int:
 
 
 def throttle_wait(uow, email_key: str, ip_address: str | None, now: datetime) -> int:
-    since = now - WINDOW
-    by_account = uow.failed_sign_ins.moments_for_email(email_key, since)
-    by_address = uow.failed_sign_ins.moments_for_address(ip_address, since) if ip_address else []
+    by_account, by_address = uow.failed_sign_ins.moments_since(now - WINDOW, email_key, ip_address)
     return max(wait_needed(by_account, FREE_FAILURES_PER_ACCOUNT, now),
                wait_needed(by_address, FREE_FAILURES_PER_ADDRESS, now))
 
@@ -161,17 +159,16 @@ def signed_in(uow, user: User, ip_address: str | None, user_agent: str | None, a
     """ID-02: a sign-in from a network or a device the account has not used before is emailed to
     its owner (not the very first sign-in of an account: there is nothing to compare with yet)."""
     network, device = network_of(ip_address), (user_agent or "")[:300] or None
-    has_history = uow.known_locations.any_of(user.id)
+    places = [(kind, value) for kind, value in ((NETWORK, network), (DEVICE, device)) if value is not None]
+    known = uow.known_locations.among(user.id, places)
+    has_history = bool(known) or uow.known_locations.any_of(user.id)
     new = []
-    for kind, value in ((NETWORK, network), (DEVICE, device)):
-        if value is None:
-            continue
-        known = uow.known_locations.get(user.id, kind, value)
-        if known is None:
+    for kind, value in places:
+        if (kind, value) in known:
+            known[kind, value].last_seen_at = utcnow()
+        else:
             uow.known_locations.add(KnownLocation(user_id=user.id, kind=kind, value=value))
             new.append(kind)
-        else:
-            known.last_seen_at = utcnow()
     details = {"network": network, "methods": list(amr), "new_network": NETWORK in new, "new_device": DEVICE in new}
     record(uow, user, "sign-in", ip_address=ip_address, device=device, details=details,
            alert="new-sign-in-location" if new and has_history else None)
