@@ -158,7 +158,7 @@ def measure_sign_ins(gateway: str, email: str, cores: int, meter: CpuMeter) -> d
     """(a) in rounds: hashes and sign-ins alternate, one at a time and with every core busy."""
     from services.identity.adapters.hashing import Argon2Hasher
 
-    hasher = Argon2Hasher()  # identity's parameters; argon2-cffi releases the GIL while hashing
+    hasher = Argon2Hasher()  # identity's parameters and limit; argon2-cffi releases the GIL while hashing
     stored = hasher.hash(PASSWORD)
     verify = lambda: hasher.verify(stored, PASSWORD)
     sign_in = sign_in_client(gateway, email)
@@ -285,10 +285,10 @@ def main() -> int:
     total_ms = sum(cpu.values())
     rows = [
         (f"(a) sign-ins/s through the gateway, 1 client (median of {ROUNDS} rounds)", f"{median(2):,.1f}"),
-        ("(a) argon2id verifications/s, identity's parameters, 1 thread", f"{median(3):,.1f}"),
+        ("(a) argon2id verifications/s, identity's parameters, 1 caller", f"{median(3):,.1f}"),
         ("(a) ratio, one at a time", spread(0)),
         (f"(a) sign-ins/s through the gateway, {2 * cores} clients", f"{median(4):,.1f}"),
-        (f"(a) argon2id verifications/s, {cores} threads (every core)", f"{median(5):,.1f}"),
+        (f"(a) argon2id verifications/s, {cores} callers (every core)", f"{median(5):,.1f}"),
         ("(a) ratio, every core busy", spread(1)),
         ("(a) CPU per sign-in, every core busy: the password hash, ms", f"{hash_ms:.2f}"),
         *((f"(a)   {name}{' (with the hash)' if name == 'identity web' else ''}, ms", f"{ms:.2f}")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import random
 import time
 
+import argon2
 import requests
 from requests.adapters import HTTPAdapter
+from sqlalchemy import create_engine, select, update
 
+from portico_kernel import config
 from tests.helpers import PASSWORD, bearer, claims_of, unique_email
 
 
@@ -64,6 +67,47 @@ def test_ID_01_common_password_refused_at_signup(api):
     assert [p["name"] for p in response.json()["invalid_params"]] == ["password"]
     # A long passphrase that is not on the list is fine (NIST: no composition rules).
     api.signup(password="purple tractors sing at dawn")
+
+
+def _stored_password_hash(user_id: str, replace_with: str | None = None) -> str:
+    """Identity's stored hash of a person's password (read in its database: nobody else may)."""
+    from services.identity.adapters.orm import users
+
+    engine = create_engine(config.load("identity").database_url)
+    with engine.begin() as conn:
+        if replace_with is not None:
+            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=replace_with))
+        stored = conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).scalar_one()
+    engine.dispose()
+    return stored
+
+
+def _argon2_parameters(stored: str) -> dict:
+    variant, _version, parameters = stored.split("$")[1:4]
+    return {"variant": variant, **{name: int(value) for name, value in (p.split("=") for p in parameters.split(","))}}
+
+
+def test_ID_01_passwords_are_stored_as_argon2id_at_least_at_owasp_strength(api):
+    person = signed_up(api)
+
+    stored = _argon2_parameters(_stored_password_hash(person["id"]))
+
+    assert stored["variant"] == "argon2id"
+    assert stored["m"] >= 19 * 1024 and stored["t"] >= 2 and stored["p"] >= 1
+
+
+def test_ID_01_a_password_hashed_with_older_parameters_is_rehashed_at_the_next_sign_in(api, stack):
+    person = signed_up(api)
+    current = _argon2_parameters(_stored_password_hash(person["id"]))
+    # As an earlier release stored it: OWASP's minimum parameters.
+    older = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash(PASSWORD)
+    _stored_password_hash(person["id"], replace_with=older)
+
+    assert device(stack).login(person["email"]).status_code == 200
+
+    upgraded = _stored_password_hash(person["id"])
+    assert upgraded != older and _argon2_parameters(upgraded) == current
+    assert device(stack).login(person["email"]).status_code == 200  # the new hash is of the same password
 
 
 def test_ID_03_unknown_email_and_wrong_password_answer_alike(api, stack):

@@ -11,12 +11,14 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from portico_kernel.auth import TokenVerifier
 from tests.helpers import bearer, claims_of, eventually, problem
 
 
@@ -126,20 +128,38 @@ def test_GW_01_services_and_gateway_refuse_forged_and_missing_tokens(api, stack,
             assert body["detail"], (where, name)
 
 
-def test_GW_01_expired_token_is_refused_everywhere(api, stack, victim):
-    """An expired token signed with the gateway's own current key (read from its database)."""
+def _issued_by_the_gateway(claims: dict, issued_at, ttl) -> str:
+    """A token signed with the gateway's own current key (read from its database)."""
     from portico_kernel import config, db
     from gateway.adapters.keystore import KeyStore, now
     from gateway.domain import tokens
-    from datetime import timedelta
 
     engine = db.make_engine(config.load("gateway").database_url)
     key = KeyStore(db.make_session_factory(engine)).load().signing_key(now())
     engine.dispose()
-    expired = tokens.issue(key, claims_of(victim["token"]), issuer="portico", audience="portico",
-                           now=now() - timedelta(hours=1), ttl=timedelta(minutes=5))
+    return tokens.issue(key, claims, issuer="portico", audience="portico", now=issued_at, ttl=ttl)
+
+
+def test_GW_01_expired_token_is_refused_everywhere(api, stack, victim):
+    from gateway.adapters.keystore import now
+
+    expired = _issued_by_the_gateway(claims_of(victim["token"]), now() - timedelta(hours=1), timedelta(minutes=5))
     for _, url in _service_calls(stack):
         assert "expired" in assert_401(api.http.get(url, headers=bearer(expired), timeout=10))["detail"]
+
+
+def test_GW_01_a_token_accepted_before_is_refused_once_it_expires(api, stack, victim):
+    """Gateway and services keep the claims of tokens they have verified; expiry still ends them."""
+    from gateway.adapters.keystore import now
+
+    short_lived = _issued_by_the_gateway(claims_of(victim["token"]), now(), timedelta(seconds=2))
+    for where, url in _service_calls(stack):
+        assert api.http.get(url, headers=bearer(short_lived), timeout=10).status_code != 401, where
+
+    time.sleep(2 + TokenVerifier.LEEWAY + 1)
+
+    for _, url in _service_calls(stack):
+        assert "expired" in assert_401(api.http.get(url, headers=bearer(short_lived), timeout=10))["detail"]
 
 
 def test_GW_01_signing_key_rotates_without_signing_anyone_out(api, stack):
