@@ -148,8 +148,8 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
                verifier: auth.TokenVerifier | None = None) -> connexion.AsyncApp:
     """A connexion app for `settings.component`, serving contracts/<component>.yaml.
 
-    An AsyncApp, not a FlaskApp: connexion runs the (synchronous) handlers in a thread pool, and a
-    request does not cross into WSGI and back, which costs a service more than its own work does."""
+    An AsyncApp, not a FlaskApp: connexion runs the (synchronous) handlers in a thread pool of its
+    own, and a request does not cross a WSGI bridge into a fixed pool of ten threads and back."""
     global _bearer_info
     _bearer_info = auth.bearer_info_function(settings, verifier)
     _bearer_info.verifier.keyring.refresh()

@@ -11,6 +11,7 @@ import re
 import struct
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import cbor2
@@ -246,3 +247,27 @@ def test_ID_09_a_security_key_signs_in_and_a_cloned_key_is_refused(api, stack):
     due = challenge_for(laptop, person["email"])
     body = {"challenge": due["challenge"], "method": "webauthn", "assertion": stale}
     assert laptop.post("/v1/auth/login/second-factor", body).status_code == 401
+
+
+def test_ID_09_expired_sign_in_challenges_are_not_kept(api, stack):
+    from sqlalchemy import create_engine, func, select, update
+
+    from portico_kernel import config
+    from services.identity.adapters.orm import sign_in_challenges as challenges
+
+    person, token = signed_in(api, stack)
+    enable_totp(api, token)
+    laptop = device(stack)
+    abandoned = challenge_for(laptop, person["email"])
+    engine = create_engine(config.load("identity").database_url)
+    mine = challenges.c.user_id == person["id"]
+    with engine.begin() as conn:  # five minutes pass (written into identity's database)
+        conn.execute(update(challenges).where(mine).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+
+    challenge_for(laptop, person["email"])
+
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(mine)).scalar_one() == 1
+    engine.dispose()
+    expired = second_factor(laptop, abandoned["challenge"], "totp", "000000")
+    assert expired.status_code == 401 and expired.json()["type"].endswith("/challenge-expired")

@@ -183,6 +183,9 @@ class RecoveryCodes(Repository):
 class SignInChallenges(Repository):
     model = SignInChallenge
 
+    def forget_expired(self, moment) -> None:
+        self.session.execute(delete(SignInChallenge).where(SignInChallenge.expires_at <= moment))
+
 
 class AppPasswords(Repository):
     model = AppPassword

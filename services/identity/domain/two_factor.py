@@ -383,6 +383,7 @@ def open_challenge(uow, site: WebAuthnSite, user: User, ip_address: str | None,
                                                  for k in keys])
         challenge.webauthn_challenge = bytes_to_base64url(request.challenge)
         options = json.loads(webauthn.options_to_json(request))
+    uow.challenges.forget_expired(utcnow())  # spent or not, an expired challenge is of no more use
     uow.challenges.add(challenge)
     return token, confirmed_methods(uow, user.id) + ["recovery-code"], options
 
