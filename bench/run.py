@@ -28,6 +28,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets")
@@ -154,6 +155,21 @@ class CpuMeter:
         return {name: after[name] - before.get(name, 0.0) for name in after}
 
 
+class Round(NamedTuple):
+    sign_ins_one: float  # per second, one client
+    hashes_one: float  # per second, one caller
+    sign_ins_all: float  # per second, two clients per core
+    hashes_all: float  # per second, one caller per core
+
+    @property
+    def ratio_one(self) -> float:
+        return self.sign_ins_one / self.hashes_one
+
+    @property
+    def ratio_all(self) -> float:
+        return self.sign_ins_all / self.hashes_all
+
+
 def measure_sign_ins(gateway: str, email: str, cores: int, meter: CpuMeter) -> dict:
     """(a) in rounds: hashes and sign-ins alternate, one at a time and with every core busy."""
     from services.identity.adapters.hashing import Argon2Hasher
@@ -173,8 +189,7 @@ def measure_sign_ins(gateway: str, email: str, cores: int, meter: CpuMeter) -> d
         sign_ins_all = in_parallel(sign_in, 2 * cores, SIGN_INS // 2)
         for name, seconds in meter.spent(before, meter.read()).items():
             cpu[name] = cpu.get(name, 0.0) + seconds
-        rounds.append((sign_ins_one / hashes_one, sign_ins_all / hashes_all, sign_ins_one, hashes_one,
-                       sign_ins_all, hashes_all))
+        rounds.append(Round(sign_ins_one, hashes_one, sign_ins_all, hashes_all))
     hashes, busy_sign_ins = ROUNDS * cores * (1 + SIGN_INS), ROUNDS * 2 * cores * (1 + SIGN_INS // 2)
     return {"rounds": rounds, "hash_cpu_ms": 1000 * hash_cpu / hashes,
             "cpu_ms_per_sign_in": {name: 1000 * seconds / busy_sign_ins for name, seconds in cpu.items()}}
@@ -278,18 +293,19 @@ def main() -> int:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     rounds = signing_in["rounds"]
-    median = lambda column: statistics.median(r[column] for r in rounds)
-    spread = lambda column: f"{median(column):.2f} (rounds {min(r[column] for r in rounds):.2f} to {max(r[column] for r in rounds):.2f})"
+    median = lambda measure: statistics.median(getattr(r, measure) for r in rounds)
+    spread = lambda measure: (f"{median(measure):.2f} (rounds {min(getattr(r, measure) for r in rounds):.2f}"
+                              f" to {max(getattr(r, measure) for r in rounds):.2f})")
     cpu = signing_in["cpu_ms_per_sign_in"]
     hash_ms = signing_in["hash_cpu_ms"]
     total_ms = sum(cpu.values())
     rows = [
-        (f"(a) sign-ins/s through the gateway, 1 client (median of {ROUNDS} rounds)", f"{median(2):,.1f}"),
-        ("(a) argon2id verifications/s, identity's parameters, 1 caller", f"{median(3):,.1f}"),
-        ("(a) ratio, one at a time", spread(0)),
-        (f"(a) sign-ins/s through the gateway, {2 * cores} clients", f"{median(4):,.1f}"),
-        (f"(a) argon2id verifications/s, {cores} callers (every core)", f"{median(5):,.1f}"),
-        ("(a) ratio, every core busy", spread(1)),
+        (f"(a) sign-ins/s through the gateway, 1 client (median of {ROUNDS} rounds)", f"{median('sign_ins_one'):,.1f}"),
+        ("(a) argon2id verifications/s, identity's parameters, 1 caller", f"{median('hashes_one'):,.1f}"),
+        ("(a) ratio, one at a time", spread("ratio_one")),
+        (f"(a) sign-ins/s through the gateway, {2 * cores} clients", f"{median('sign_ins_all'):,.1f}"),
+        (f"(a) argon2id verifications/s, {cores} callers (every core)", f"{median('hashes_all'):,.1f}"),
+        ("(a) ratio, every core busy", spread("ratio_all")),
         ("(a) CPU per sign-in, every core busy: the password hash, ms", f"{hash_ms:.2f}"),
         *((f"(a)   {name}{' (with the hash)' if name == 'identity web' else ''}, ms", f"{ms:.2f}")
           for name, ms in sorted(cpu.items(), key=lambda item: -item[1]) if ms >= 0.01),
