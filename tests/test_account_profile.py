@@ -244,3 +244,27 @@ def test_ID_07_the_member_lists_show_the_new_login_email(api, smtp):
 
     members = lambda: api.get(f"/v1/orgs/{person['org_id']}/members", person["token"]).json()
     eventually(lambda: [m["email"] for m in members()] == [new_email], what="the new email in the member list")
+
+
+def test_ID_05_a_new_name_is_announced_and_shows_in_the_member_lists(api):
+    from portico_kernel import events
+    from tests.helpers import eventually
+
+    person = api.customer_with_org()
+    tap = Tap(f"renamed-{uuid.uuid4().hex[:6]}")
+    try:
+        assert patch(api, "/v1/me", {"first_name": "Zoë", "last_name": "Favre"}, person["token"]).status_code == 200
+        renamed = tap.wait_for(lambda b: b["type"] == "PersonRenamed" and b["payload"]["user_id"] == person["id"])
+        # Changing only the language renames nobody.
+        assert patch(api, "/v1/me", {"language": "de"}, person["token"]).status_code == 200
+        tap.drain(3)
+        assert [m for m in tap.messages if m["body"]["type"] == "PersonRenamed"
+                and m["body"]["payload"]["user_id"] == person["id"]] == [renamed]
+    finally:
+        tap.close()
+    events.validate(renamed["body"])
+    assert renamed["body"]["payload"] == {"user_id": person["id"], "first_name": "Zoë", "last_name": "Favre"}
+
+    members = lambda: api.get(f"/v1/orgs/{person['org_id']}/members", person["token"]).json()
+    eventually(lambda: [(m["first_name"], m["last_name"]) for m in members()] == [("Zoë", "Favre")],
+               what="the new name in the member list")

@@ -44,6 +44,15 @@ class LoginEmailChanged:
     new_email: str
 
 
+@dataclass(frozen=True)
+class PersonRenamed:
+    """Integration event: the person's name changed (ID-05); orgs shows it in member lists."""
+
+    user_id: str
+    first_name: str
+    last_name: str
+
+
 @dataclass(eq=False)
 class AccountSettings:
     """What a person set for their account beyond the profile on `User`."""
@@ -111,12 +120,15 @@ def update_profile(uow, user_id: str, changes: dict) -> tuple[User, AccountSetti
     """ID-05, ID-12: name, language, country, time zone; ID-16: the account's default link expiry."""
     user = account_of(uow, user_id)
     settings = settings_of(uow, user_id)
+    name_before = (user.first_name, user.last_name)
     for name in ("first_name", "last_name"):
         if name in changes:
             value = changes[name].strip()
             if not value:
                 raise _invalid(name, "must not be blank")
             setattr(user, name, value)
+    if (user.first_name, user.last_name) != name_before:
+        uow.emit(PersonRenamed(user_id=user.id, first_name=user.first_name, last_name=user.last_name))
     if "language" in changes:
         if changes["language"] not in LANGUAGES:
             raise _invalid("language", f"one of {', '.join(LANGUAGES)}")

@@ -40,6 +40,16 @@ def on_login_email_changed(event: Envelope, uow) -> None:
         member.email = new_email
 
 
+def on_person_renamed(event: Envelope, uow) -> None:
+    """ID-05: the person's new name replaces the copies orgs keeps (member lists, people)."""
+    user_id, first_name, last_name = (event.payload[k] for k in ("user_id", "first_name", "last_name"))
+    person = uow.people.get(user_id)
+    if person is not None:
+        person.first_name, person.last_name = first_name, last_name
+    for _, member in uow.organizations.of_member(user_id):
+        member.first_name, member.last_name = first_name, last_name
+
+
 def organizations_of(uow, caller: Principal) -> list[tuple[Organization, Member | None]]:
     """A person's organizations; for an API key, the one organization it acts for (OR-19)."""
     if caller.kind == API_KEY:
@@ -69,4 +79,4 @@ def membership_in(uow, org_id: str, user_id: str) -> tuple[Organization, Member]
 
 
 HANDLERS = {"UserRegistered": on_user_registered, "AccountClosureRequested": on_account_closure_requested,
-            "LoginEmailChanged": on_login_email_changed}
+            "LoginEmailChanged": on_login_email_changed, "PersonRenamed": on_person_renamed}
