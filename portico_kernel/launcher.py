@@ -26,13 +26,19 @@ def package_of(component: str) -> str:
     return "gateway" if component == "gateway" else f"services.{component}"
 
 
+# An idle keep-alive connection is closed by its client first (the gateway's upstream pool after
+# 30 s, an ingress after 60 s): a server closing it first races with a request being sent on it,
+# and that request fails with a reset connection.
+KEEP_ALIVE_SECONDS = "75"
+
+
 def web_command(component: str) -> list[str]:
     workers = config.env("PORTICO_WEB_WORKERS", "1" if config.env("PORTICO_BROKER_URL", "filesystem://").startswith("filesystem") else "2")
     host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
     return [
         sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker",
         "--workers", workers, "--bind", f"{host}:{config.port_of(component)}",
-        "--graceful-timeout", "5", "--timeout", "60", "--log-level", "warning",
+        "--graceful-timeout", "5", "--timeout", "60", "--keep-alive", KEEP_ALIVE_SECONDS, "--log-level", "warning",
         f"{package_of(component)}.entrypoints.web:app",
     ]
 

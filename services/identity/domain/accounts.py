@@ -36,10 +36,11 @@ def sign_up(uow, hasher: PasswordHasher, *, email: str, password: str, first_nam
     """ID-01: a person who signs up on their own gets an organization in their name (the orgs
     service creates it on UserRegistered)."""
     check_password_rules(password)
+    password_hash = hasher.hash(password)  # before the transaction: SQLite would be locked meanwhile
     key = email_key(email)
     if uow.users.by_email_key(key) is not None:
         raise Conflict("An account with this email address exists already.", problem="email-taken")
-    user = User(id=new_id(), email=email.strip(), email_key=key, password_hash=hasher.hash(password),
+    user = User(id=new_id(), email=email.strip(), email_key=key, password_hash=password_hash,
                 first_name=first_name.strip(), last_name=last_name.strip(), language=language,
                 country=country.upper() if country else None)
     uow.users.add(user)
