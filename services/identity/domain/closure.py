@@ -14,7 +14,7 @@ from portico_kernel.events import Envelope, utcnow
 
 from .model import new_id
 from .passwords import PasswordHasher
-from .profile import account_of, require_password
+from .profile import confirmed_account
 
 # The services that hold personal data and must confirm its erasure (each receives
 # AccountClosureRequested, see contracts/events/asyncapi.yaml).
@@ -70,8 +70,7 @@ def organizations_blocking_closure(uow, user_id: str) -> list[str]:
 def request_closure(uow, hasher: PasswordHasher, user_id: str, *, password: str) -> AccountClosure:
     """ID-11: the password is required; refused while the person is the only legal representative
     of an organization that has other members (OR-09: the last legal representative stays)."""
-    user = account_of(uow, user_id)
-    require_password(hasher, user, password)
+    confirmed_account(uow, hasher, user_id, password)
     running = uow.closures.of_user(user_id)
     if running is not None:
         return running

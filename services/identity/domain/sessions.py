@@ -6,7 +6,7 @@ from portico_kernel.errors import Invalid, NotFound
 from . import security
 from .model import SignInSession
 from .passwords import PasswordHasher, check_password_rules
-from .profile import account_of, require_password
+from .profile import confirmed_account
 
 
 def active_sessions(uow, user_id: str) -> list[SignInSession]:
@@ -26,8 +26,7 @@ def change_password(uow, hasher: PasswordHasher, user_id: str, *, current_passwo
                     current_session_id: str | None) -> int:
     """ID-08: the current password is required, and every other session ends (a thief who knew
     the old password is signed out). Returns how many sessions ended."""
-    user = account_of(uow, user_id)
-    require_password(hasher, user, current_password)
+    user = confirmed_account(uow, hasher, user_id, current_password)
     _check_new_password(new_password)
     user.password_hash = hasher.hash(new_password)
     others = [s for s in uow.sessions.active_of_user(user_id) if s.id != current_session_id]

@@ -22,7 +22,7 @@ from portico_kernel.events import utcnow
 
 from .events import TwoFactorStatusChanged
 from .model import User, hash_token, new_id
-from .profile import account_of, require_password
+from .profile import account_of, confirmed_account
 from .security import record
 
 TOTP, SMS, WEBAUTHN = "totp", "sms", "webauthn"
@@ -321,8 +321,7 @@ def confirm_sms(uow, user_id: str, code: str) -> tuple[list[str], list[str] | No
 
 def remove_method(uow, hasher, user_id: str, method: str, password: str) -> list[str]:
     """Removing the last factor turns 2FA off: the recovery codes go, app passwords stop working."""
-    user = account_of(uow, user_id)
-    require_password(hasher, user, password)
+    user = confirmed_account(uow, hasher, user_id, password)
     factors = [f for f in uow.second_factors.of_user(user_id) if f.method == method]
     if not factors:
         raise NotFound(f"No {method} second factor is set up.")
@@ -338,8 +337,7 @@ def remove_method(uow, hasher, user_id: str, method: str, password: str) -> list
 
 
 def regenerate_recovery_codes(uow, hasher, user_id: str, password: str) -> list[str]:
-    user = account_of(uow, user_id)
-    require_password(hasher, user, password)
+    user = confirmed_account(uow, hasher, user_id, password)
     if not confirmed_methods(uow, user_id):
         raise Conflict("Recovery codes come with two-factor authentication; set it up first.",
                        problem="two-factor-not-enabled")
