@@ -2,8 +2,10 @@
 re-hashes a password at its owner's next sign-in."""
 from __future__ import annotations
 
+import math
 import os
 import threading
+from pathlib import Path
 
 import argon2
 
@@ -13,6 +15,21 @@ import argon2
 PARAMETERS = argon2.profiles.RFC_9106_LOW_MEMORY
 
 
+def cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The cores this process may use: those it may run on, or fewer under a container's CPU
+    limit (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us`), which the affinity does not show."""
+    available = len(os.sched_getaffinity(0))
+    for quota_file, period_file in (("cpu.max", None), ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")):
+        try:
+            fields = (cgroup / quota_file).read_text().split()
+            quota, period = fields[0], fields[1] if period_file is None else (cgroup / period_file).read_text().strip()
+        except (OSError, IndexError):
+            continue
+        if quota not in ("max", "-1"):
+            return max(1, min(available, math.ceil(int(quota) / int(period))))
+    return available
+
+
 class Argon2Hasher:
     def __init__(self, parameters: argon2.Parameters = PARAMETERS):
         self._hasher = argon2.PasswordHasher.from_parameters(parameters)
@@ -20,8 +37,7 @@ class Argon2Hasher:
         # Each hash runs its lanes on threads of its own. Hashes beyond what the cores can run at
         # once would not finish sooner, only evict each other's memory from the cache and hold
         # 64 MiB each while they wait.
-        cores = len(os.sched_getaffinity(0))
-        self._running = threading.BoundedSemaphore(max(1, cores // parameters.parallelism))
+        self._running = threading.BoundedSemaphore(max(1, cores() // parameters.parallelism))
 
     def hash(self, password: str) -> str:
         with self._running:
