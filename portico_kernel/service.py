@@ -10,7 +10,7 @@ from typing import Callable
 
 from sqlalchemy import MetaData
 
-from . import bus, config, db, topology
+from . import bus, config, db, logs, topology
 from .inbox import EventHandler, Inbox
 from .outbox import OutboxRelay
 from .uow import UnitOfWork
@@ -55,6 +55,7 @@ class Service:
 
 
 def configure_logging() -> None:
+    logs.bound_and_redact()
     logging.basicConfig(
         level=config.env("PORTICO_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -6,13 +6,18 @@ domain errors become problem+json with the status their kind implies.
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import re
 import uuid
+from datetime import datetime, timezone
 from typing import Callable
 
 import connexion
 import jsonschema
+import rfc3339_validator
+import yaml
 from connexion import context
 from connexion.apps.asynchronous import AsyncOperation
 from connexion.decorators.response import BaseResponseDecorator
@@ -20,13 +25,14 @@ from connexion.exceptions import NonConformingResponseHeaders, ProblemException
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionResponse
 from connexion.middleware import MiddlewarePosition
-from connexion.validators import JSONRequestBodyValidator, VALIDATOR_MAP
+from connexion.utils import is_null, is_nullable
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator, VALIDATOR_MAP
 from jsonschema import Draft4Validator
 
-from . import auth, health
+from . import auth, health, logs, request_body
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
-from .problems import CONTENT_TYPE, from_domain_error
+from .problems import CONTENT_TYPE, from_domain_error, problem_body
 from .uow import correlation_id
 
 log = logging.getLogger(__name__)
@@ -49,6 +55,34 @@ def _field_name(error: jsonschema.ValidationError) -> str:
     return ".".join(p for p in path if p) or "(body)"
 
 
+def _reason(error: jsonschema.ValidationError) -> str:
+    """The validator's message with the refused value cut to a short, escaped excerpt: an answer or
+    a log line never carries a whole (possibly huge, possibly secret) value."""
+    message = error.message
+    shown = repr(error.instance)
+    if len(shown) > request_body.EXCERPT or not shown.isprintable():
+        message = message.replace(shown, request_body.excerpt(error.instance))
+    return message[:300]
+
+
+def _date_time(value) -> bool:
+    """RFC 3339, and a moment that exists in UTC: `9999-12-31T23:59:59-01:00` does not."""
+    if not isinstance(value, str):
+        return True
+    if not rfc3339_validator.validate_rfc3339(value):
+        return False
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+FORMAT_CHECKER = copy.deepcopy(Draft4Validator.FORMAT_CHECKER)
+FORMAT_CHECKER.checks("date-time")(_date_time)
+
+
 class ProblemJSONBodyValidator(JSONRequestBodyValidator):
     """Reports every invalid field, by name, in `invalid_params` (RFC 9457 §3.2 extension)."""
 
@@ -60,7 +94,7 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
         kept = self._compiled.get(id(self._schema))
         if kept is None or kept[0] is not self._schema:
             kept = self._compiled[id(self._schema)] = (
-                self._schema, Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+                self._schema, Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER))
         return kept[1]
 
     def _validate(self, body):
@@ -68,16 +102,50 @@ class ProblemJSONBodyValidator(JSONRequestBodyValidator):
             raise invalid_request("The request body is missing: a JSON object is expected.", [])
         errors = sorted(self._validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
         if errors:
-            params = [{"name": _field_name(e), "reason": e.message} for e in errors]
-            detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
+            params = [{"name": request_body.excerpt(_field_name(e), 100), "reason": _reason(e)} for e in errors[:20]]
+            detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params[:5])
             raise invalid_request(detail, params)
         return body
 
     async def _parse(self, stream, scope):
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw:
+            return None
         try:
-            return await super()._parse(stream, scope)
-        except ProblemException as exc:
-            raise invalid_request(f"The body is not valid JSON: {exc.detail}", [{"name": "(body)", "reason": exc.detail}])
+            return request_body.parse_json(raw)
+        except request_body.InvalidBody as exc:
+            raise invalid_request(exc.detail, [{"name": exc.field, "reason": exc.detail}]) from None
+
+
+class ProblemParameterValidator(ParameterValidator):
+    """Path, query and header parameters: every one at fault named in `invalid_params`, with a
+    short excerpt of the value at most, and parameters the contract does not know refused."""
+
+    def _check(self, location: str, param: dict, value) -> dict | None:
+        name = param["name"]
+        if value is None or (is_nullable(param) and is_null(value)):
+            return {"name": name, "reason": f"the {location} parameter is required"} if param.get("required") else None
+        schema = param.get("schema", param)
+        error = next(iter(Draft4Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)), None)
+        return None if error is None else {"name": name, "reason": _reason(error)}
+
+    def validate_request(self, request):
+        params = []
+        if self.strict_validation:
+            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
+            params += [{"name": request_body.excerpt(name), "reason": "this query parameter is not known"}
+                       for name in sorted(extra)[:20]]
+        readers = {"query": lambda p: request.query_params.get(p["name"]),
+                   "path": lambda p: request.path_params.get(p["name"].replace("-", "_")),
+                   "header": lambda p: request.headers.get(p["name"]),
+                   "cookie": lambda p: request.cookies.get(p["name"])}
+        for location, read in readers.items():
+            for param in self.parameters.get(location, []):
+                problem = self._check(location, param, read(param))
+                if problem:
+                    params.append(problem)
+        if params:
+            raise invalid_request("; ".join(f"{p['name']}: {p['reason']}" for p in params[:5]), params)
 
 
 def invalid_request(detail: str, params: list[dict]) -> ProblemException:
@@ -118,7 +186,7 @@ def _decorated_once(build):
 
 AsyncOperation.fn = _decorated_once(AsyncOperation.fn.fget)
 
-VALIDATORS = {**VALIDATOR_MAP, "body": {**VALIDATOR_MAP["body"], "application/json": ProblemJSONBodyValidator,
+VALIDATORS = {**VALIDATOR_MAP, "parameter": ProblemParameterValidator, "body": {**VALIDATOR_MAP["body"], "application/json": ProblemJSONBodyValidator,
                                         "*/*json": ProblemJSONBodyValidator}}
 
 
@@ -144,6 +212,106 @@ class _Correlated:
         await self.app(scope, receive, send)
 
 
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+async def _send_problem(send, status: int, detail: str, problem: str, headers=()) -> None:
+    body = json.dumps(problem_body(status, detail, problem)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", CONTENT_TYPE.encode()), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def read_bounded(receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it grows past `limit` (the rest is not read)."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def declared_length(headers) -> int | None:
+    """Content-Length as a number; None when absent; -1 when it is not a number."""
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else -1
+    return None
+
+
+class BodyLimit:
+    """Reads at most PORTICO_MAX_BODY_BYTES of a body (413 beyond), before any parsing, and hands
+    the app the body whole with an exact Content-Length (chunked bodies included)."""
+
+    def __init__(self, app, limit: int | None = None):
+        self.app = app
+        self.limit = limit or request_body.max_body_bytes()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        declared = declared_length(scope["headers"])
+        if declared is not None and declared > self.limit:
+            await _send_problem(send, 413, request_body.too_large_detail(self.limit), "body-too-large")
+            return
+        body = await read_bounded(receive, self.limit)
+        if body is None:
+            await _send_problem(send, 413, request_body.too_large_detail(self.limit), "body-too-large")
+            return
+        headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-length", b"transfer-encoding")]
+        scope = {**scope, "headers": headers + [(b"content-length", str(len(body)).encode())]}
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class ContractAllow:
+    """A 405 names every method the contract gives the path (the router names only the first
+    route it matched), so a client learns what it may do."""
+
+    def __init__(self, app, paths: dict):
+        self.app = app
+        self.methods = [(re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$"),
+                         ", ".join(sorted({m.upper() for m in item if m in HTTP_METHODS} |
+                                          ({"HEAD"} if "get" in item else set()))).encode())
+                        for path, item in paths.items()]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+
+        async def send_with_allow(message):
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                allowed = next((methods for pattern, methods in self.methods if pattern.match(path)), None)
+                if allowed is not None:
+                    message = {**message, "headers": [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
+                               + [(b"allow", allowed)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_allow)
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
 def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], *,
                verifier: auth.TokenVerifier | None = None) -> connexion.AsyncApp:
     """A connexion app for `settings.component`, serving contracts/<component>.yaml.
@@ -151,6 +319,7 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
     An AsyncApp, not a FlaskApp: connexion runs the (synchronous) handlers in a thread pool of its
     own, and a request does not cross a WSGI bridge into a fixed pool of ten threads and back."""
     global _bearer_info
+    logs.bound_and_redact()
     _bearer_info = auth.bearer_info_function(settings, verifier)
     _bearer_info.verifier.keyring.refresh()
     health.register(ready_checks)
@@ -165,6 +334,9 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
     )
     app.add_error_handler(DomainError, _domain_error_handler)
     app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    paths = yaml.safe_load((contracts_dir() / f"{settings.component}.yaml").read_text())["paths"]
+    app.add_middleware(ContractAllow, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=paths)
     return app
 
 

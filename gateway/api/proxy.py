@@ -14,6 +14,8 @@ import uuid
 
 from portico_kernel.auth import InvalidToken
 from portico_kernel.problems import CONTENT_TYPE, problem_bytes
+from portico_kernel.request_body import max_body_bytes, too_large_detail
+from portico_kernel.web import declared_length, read_bounded
 
 from ..adapters.keystore import now
 from ..adapters.upstream import UpstreamUnavailable
@@ -26,7 +28,6 @@ HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-autho
               b"transfer-encoding", b"upgrade", b"host", b"content-length"}
 CREDENTIALS = {b"authorization", b"x-api-key"}  # replaced by the token the services verify
 RESPONSE_SKIP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
-MAX_BODY = 10 * 1024 * 1024
 
 
 class Refused(Exception):
@@ -49,25 +50,13 @@ async def _problem(send, status: int, detail: str, request_id: str, problem: str
     await _reply(send, status, problem_bytes(status, detail, problem, **extra), headers)
 
 
-async def _read_body(receive) -> bytes | None:
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
 class GatewayApp:
     """The gateway's ASGI application: routed paths are proxied, the rest is the connexion app."""
 
     def __init__(self, gateway, own_app):
         self.gateway = gateway
         self.own_app = own_app
+        self.max_body = max_body_bytes()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
@@ -87,9 +76,10 @@ class GatewayApp:
             await _problem(send, refused.status, refused.detail, request_id, refused.problem, refused.headers,
                            **refused.extra)
             return
-        body = await _read_body(receive)
+        declared = declared_length(scope["headers"])
+        body = None if declared is not None and declared > self.max_body else await read_bounded(receive, self.max_body)
         if body is None:
-            await _problem(send, 413, f"The request body is larger than {MAX_BODY // (1024 * 1024)} MiB.", request_id)
+            await _problem(send, 413, too_large_detail(self.max_body), request_id, problem="body-too-large")
             return
         forward = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
                    if k not in HOP_BY_HOP and k not in CREDENTIALS}

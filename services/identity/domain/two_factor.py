@@ -162,7 +162,7 @@ def _totp_matches(factor: SecondFactor, code: str, now: float | None = None) -> 
     totp = pyotp.TOTP(factor.secret)
     current = int(now // TOTP_STEP)
     for step in (current - 1, current, current + 1):
-        if secrets.compare_digest(totp.at(step * TOTP_STEP), code.strip()):
+        if secrets.compare_digest(totp.at(step * TOTP_STEP).encode(), code.strip().encode()):
             if factor.last_used_step is not None and step <= factor.last_used_step:
                 return False
             factor.last_used_step = step
