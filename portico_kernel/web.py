@@ -199,6 +199,15 @@ def _domain_error_handler(_request, error: DomainError):
     return problem_response(status, body)
 
 
+REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def request_id_of(given: bytes | None) -> str:
+    """The caller's request id when it is a short token of safe characters, else a new one: it
+    travels into events, logs and answer headers."""
+    return given.decode("ascii") if given and REQUEST_ID.match(given) else str(uuid.uuid4())
+
+
 class _Correlated:
     """Every request carries a correlation id (the caller's, or a new one) into the events it causes."""
 
@@ -208,7 +217,7 @@ class _Correlated:
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
             given = next((value for name, value in scope["headers"] if name == b"x-correlation-id"), None)
-            correlation_id.set(given.decode("latin-1") if given else str(uuid.uuid4()))
+            correlation_id.set(request_id_of(given))
         await self.app(scope, receive, send)
 
 

@@ -10,12 +10,10 @@ with an API key goes on with a short-lived internal token in place of the key.
 """
 from __future__ import annotations
 
-import uuid
-
 from portico_kernel.auth import InvalidToken
 from portico_kernel.problems import CONTENT_TYPE, problem_bytes
 from portico_kernel.request_body import max_body_bytes, too_large_detail
-from portico_kernel.web import declared_length, read_bounded
+from portico_kernel.web import declared_length, read_bounded, request_id_of
 
 from ..adapters.keystore import now
 from ..adapters.upstream import UpstreamUnavailable
@@ -69,7 +67,7 @@ class GatewayApp:
 
     async def proxy(self, service: str, scope, receive, send) -> None:
         headers = dict(scope["headers"])
-        request_id = (headers.get(b"x-request-id") or b"").decode("latin-1")[:100] or str(uuid.uuid4())
+        request_id = request_id_of(headers.get(b"x-request-id"))
         try:
             token = self._authorize(service, scope, headers)
         except Refused as refused:
