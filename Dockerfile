@@ -29,6 +29,13 @@ ENV PYTHONPATH=/app \
     PORTICO_CONTRACTS_DIR=/app/contracts \
     PORTICO_DATA_DIR=/app/var
 
+# A gunicorn started in this image believes no proxy's X-Forwarded-For unless told which (gunicorn
+# and uvicorn would believe 127.0.0.1's) and opens no control socket (its default path is one per
+# user, fought over by every instance); the web commands of docker-compose.yml and deploy/k8s/ pass
+# both explicitly too, as portico_kernel/launcher.py does.
+ENV FORWARDED_ALLOW_IPS="" \
+    GUNICORN_CMD_ARGS="--no-control-socket"
+
 # Numeric, so that Kubernetes can verify runAsNonRoot.
 USER 10001:10001
 

@@ -43,7 +43,7 @@ VARIABLES = {
     "PORTICO_SMS_TRANSPORT": "how identity sends SMS codes: `file` (default; writes each message under {PORTICO_DATA_DIR}/sms/)",
     "PORTICO_WEBAUTHN_RP_ID": "WebAuthn relying party id, the site's domain (default localhost)",
     "PORTICO_WEBAUTHN_ORIGIN": "origin security keys are used from (default http://localhost:8080)",
-    "FORWARDED_ALLOW_IPS": "proxies (addresses or networks) in front of the gateway whose X-Forwarded-For names the caller; read by gunicorn and uvicorn (default 127.0.0.1,::1)",
+    "FORWARDED_ALLOW_IPS": "proxies (addresses or networks) in front of the gateway whose X-Forwarded-For names the caller; read by the gateway's web command only (default none: the caller is the gateway's peer)",
     "{SERVICE}_DATABASE_URL": "the component's own database (default sqlite:///{PORTICO_DATA_DIR}/{service}.db)",
     "{SERVICE}_PORT": "port of the component's web process (gateway 8080, identity 8101 … tickets 8105)",
     "{SERVICE}_URL": "where the gateway reaches the component (default http://127.0.0.1:{SERVICE}_PORT)",

@@ -32,6 +32,14 @@ def package_of(component: str) -> str:
 KEEP_ALIVE_SECONDS = "75"
 
 
+def trusted_proxies(component: str) -> str:
+    """Who may name the caller in X-Forwarded-For: the proxies in front of the gateway, listed
+    explicitly (gunicorn and uvicorn would trust 127.0.0.1 by default, so anyone on the machine
+    could choose their address). The services trust no one: identity gets the caller's address from
+    the gateway in the sign-in body, never from a header."""
+    return config.env("FORWARDED_ALLOW_IPS", "") if component == "gateway" else ""
+
+
 def web_command(component: str) -> list[str]:
     workers = config.env("PORTICO_WEB_WORKERS", "1" if config.env("PORTICO_BROKER_URL", "filesystem://").startswith("filesystem") else "2")
     host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
@@ -39,6 +47,10 @@ def web_command(component: str) -> list[str]:
         sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker",
         "--workers", workers, "--bind", f"{host}:{config.port_of(component)}",
         "--graceful-timeout", "5", "--timeout", "60", "--keep-alive", KEEP_ALIVE_SECONDS, "--log-level", "warning",
+        "--forwarded-allow-ips", trusted_proxies(component),
+        # gunicorn's control socket has one default path per user: every instance on a machine
+        # would take it over from the one before. Nothing here uses it.
+        "--no-control-socket",
         f"{package_of(component)}.entrypoints.web:app",
     ]
 

@@ -8,11 +8,14 @@ environment variable names checked against `portico_kernel.config`.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib
 import importlib.util
+import ipaddress
 import os
 import re
+import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -313,6 +316,79 @@ def test_compose_web_healthcheck_and_ports(component):
 def test_compose_publishes_only_the_gateway():
     published = sorted(name for name in PORTICO_SERVICES if SERVICES[name].get("ports"))
     assert published == ["gateway"]
+
+
+def test_GW_01_compose_publishes_nothing_else_beyond_this_machine():
+    """Only the gateway is a door: anything else published (mail catcher, RabbitMQ's UI) listens on
+    this machine's loopback only."""
+    for name, service in SERVICES.items():
+        for port in map(str, service.get("ports", [])):
+            assert name == "gateway" or port.startswith("127.0.0.1:"), f"{name} publishes {port} to every network"
+
+
+def test_ID_03_compose_gateway_trusts_no_proxy_by_default():
+    env = compose_environment(SERVICES["gateway"])
+    assert env.get("FORWARDED_ALLOW_IPS") == "", "the gateway's container must say which proxies it trusts: none"
+    assert option(compose_command(SERVICES["gateway"]), "--forwarded-allow-ips") == ""
+
+
+# --------------------------------------------------------------------------------------------
+# The launcher's web command (what compose and the manifests must repeat)
+# --------------------------------------------------------------------------------------------
+
+def gunicorn_settings(argv: list[str]):
+    """The settings gunicorn takes from a `python -m gunicorn …` command, read as gunicorn does."""
+    from gunicorn.config import Config
+
+    settings = Config()
+    for name, value in vars(settings.parser().parse_args(argv[3:])).items():
+        if value is not None and name != "args":
+            settings.set(name.lower(), value)
+    return settings
+
+
+def address_seen(trusted: list[str], peer: str, forwarded_for: str) -> str:
+    """The caller's address uvicorn gives the application for this peer and X-Forwarded-For."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen["client"] = scope["client"][0]
+
+    scope = {"type": "http", "client": (peer, 50000), "headers": [(b"x-forwarded-for", forwarded_for.encode())]}
+    asyncio.run(ProxyHeadersMiddleware(app, trusted_hosts=trusted)(scope, None, None))
+    return seen["client"]
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_ID_03_web_commands_believe_no_x_forwarded_for_by_default(component):
+    """gunicorn and uvicorn would believe 127.0.0.1's X-Forwarded-For: anyone on the machine could
+    choose the address sign-in throttling and new-network alerts see."""
+    with process_environment({}):
+        settings = gunicorn_settings(launcher.web_command(component))
+    assert settings.forwarded_allow_ips == []
+    assert address_seen(settings.forwarded_allow_ips, "127.0.0.1", "203.0.113.9") == "127.0.0.1"
+
+
+def test_ID_03_only_the_gateway_believes_the_proxies_it_is_given():
+    with process_environment({"FORWARDED_ALLOW_IPS": "192.0.2.0/28"}):
+        commands = {component: launcher.web_command(component) for component in COMPONENTS}
+    gateway = gunicorn_settings(commands["gateway"]).forwarded_allow_ips
+    assert gateway == ["192.0.2.0/28"]
+    assert address_seen(gateway, "192.0.2.5", "203.0.113.9") == "203.0.113.9"
+    assert address_seen(gateway, "192.0.2.17", "203.0.113.9") == "192.0.2.17"
+    for service in config.SERVICES:  # identity gets the caller's address in the gateway's sign-in body
+        assert gunicorn_settings(commands[service]).forwarded_allow_ips == [], service
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_web_commands_open_no_control_socket(component):
+    """gunicorn's default control socket is one path per user, taken over by each instance started."""
+    with process_environment({}):
+        argv = launcher.web_command(component)
+    assert "--no-control-socket" in argv
+    assert gunicorn_settings(argv).control_socket_disable is True
 
 
 # --------------------------------------------------------------------------------------------
@@ -650,6 +726,88 @@ def test_k8s_rabbitmq_uses_quorum_queues():
     assert statefulset["spec"]["serviceName"] in docs_of("Service")
 
 
+def selector_matches(selector: dict, labels: dict) -> bool:
+    """A Kubernetes label selector (matchLabels and matchExpressions) against a pod's labels."""
+    if not selects(selector.get("matchLabels") or {}, labels):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator, values = expression["key"], expression["operator"], expression.get("values") or []
+        if not {"In": key in labels and labels[key] in values, "NotIn": labels.get(key) not in values,
+                "Exists": key in labels, "DoesNotExist": key not in labels}[operator]:
+            return False
+    return True
+
+
+def web_pod_labels(component: str) -> dict:
+    return docs_of("Deployment")[component]["spec"]["template"]["metadata"]["labels"]
+
+
+def ingress_rules_for(component: str) -> list[dict]:
+    """Every ingress rule of the NetworkPolicies that select the component's web pods."""
+    policies = [doc for doc in docs_of("NetworkPolicy").values()
+                if selector_matches(doc["spec"]["podSelector"], web_pod_labels(component))
+                and "Ingress" in doc["spec"].get("policyTypes", ["Ingress"])]
+    assert policies, f"no NetworkPolicy restricts who may connect to {component}'s web pods"
+    return [rule for policy in policies for rule in policy["spec"].get("ingress", [])]
+
+
+def check_web_port_only(component: str, rule: dict) -> None:
+    ports = rule.get("ports")
+    assert ports, f"{component}: a rule without ports opens every port"
+    container = the_container(docs_of("Deployment")[component])
+    assert all(named_port(container, p["port"]) == WEB_PORT for p in ports), f"{component}: {ports}"
+
+
+@pytest.mark.parametrize("component", config.SERVICES)
+def test_GW_01_k8s_services_accept_connections_only_from_the_gateway(component):
+    """The services' web pods, /internal/* included, are reached through the gateway only."""
+    gateway_pods = web_pod_labels("gateway")
+    for rule in ingress_rules_for(component):
+        peers = rule.get("from")
+        assert peers, f"{component}: a rule without `from` admits everyone"
+        for peer in peers:
+            assert set(peer) == {"podSelector"}, f"{component}: only pods of this namespace, no {sorted(peer)}"
+            assert selector_matches(peer["podSelector"], gateway_pods), f"{component}: {peer} is not the gateway"
+            others = [name for name, workload in portico_workloads().items() if name != "gateway"
+                      and selector_matches(peer["podSelector"], workload["spec"]["template"]["metadata"]["labels"])]
+            assert not others, f"{component} would accept connections from {others}"
+        check_web_port_only(component, rule)
+
+
+def test_GW_01_k8s_gateway_accepts_the_ingress_controller_and_portico():
+    rules = ingress_rules_for("gateway")
+    from_ingress = False
+    for rule in rules:
+        peers = rule.get("from")
+        assert peers, "a rule without `from` admits everyone"
+        for peer in peers:
+            assert "ipBlock" not in peer, f"name the ingress controller by its labels, not {peer}"
+            if "namespaceSelector" in peer:
+                assert peer["namespaceSelector"].get("matchLabels"), "an empty namespaceSelector admits every namespace"
+                assert peer.get("podSelector", {}).get("matchLabels"), "name the ingress controller's pods"
+                from_ingress = True
+            else:
+                assert selects(peer["podSelector"].get("matchLabels") or {}, {"app.kubernetes.io/part-of": "portico"}) \
+                    and peer["podSelector"].get("matchLabels"), f"{peer}: only Portico's own pods besides the ingress"
+        check_web_port_only("gateway", rule)
+    assert from_ingress, "the ingress controller must reach the gateway"
+
+
+def test_ID_03_k8s_gateway_believes_only_the_ingress_controllers_range():
+    """X-Forwarded-For counts from the ingress controller's own small address range: every address
+    in it can choose the caller's address (not a whole pod network such as 10.0.0.0/8)."""
+    argv = container_command(the_container(docs_of("Deployment")["gateway"]))
+    trusted = [item.strip() for item in option(argv, "--forwarded-allow-ips").split(",") if item.strip()]
+    assert trusted, "name the ingress controller's address range"
+    for item in trusted:
+        assert item != "*"
+        network = ipaddress.ip_network(item)
+        assert network.num_addresses <= 256, f"{item} is not the ingress controller's own range"
+    for service in config.SERVICES:
+        command = container_command(the_container(docs_of("Deployment")[service]))
+        assert option(command, "--forwarded-allow-ips") == "", f"{service} must believe no X-Forwarded-For"
+
+
 # --------------------------------------------------------------------------------------------
 # Dockerfile and .dockerignore
 # --------------------------------------------------------------------------------------------
@@ -673,6 +831,16 @@ def test_dockerfile():
     # Numeric, so Kubernetes can check runAsNonRoot against the image.
     assert user.isdigit() and int(user) != 0
     assert not [op for op, _ in instructions if op in ("CMD", "ENTRYPOINT")], "each container gives its command"
+
+
+def test_ID_03_dockerfile_gunicorn_believes_no_proxy_and_opens_no_control_socket():
+    """Any gunicorn started in the image, whatever its command, starts from safe defaults."""
+    env = {}
+    for op, args in dockerfile_instructions():
+        if op == "ENV":
+            env.update(item.split("=", 1) for item in shlex.split(args))
+    assert env.get("FORWARDED_ALLOW_IPS") == ""
+    assert "--no-control-socket" in shlex.split(env.get("GUNICORN_CMD_ARGS", ""))
 
 
 def test_dockerignore():

@@ -7,8 +7,14 @@ here (pure CPU, keys in memory) and again by the service.
 Here too, from the worker's in-memory snapshot (gateway/adapters/security.py): organizations that
 require 2FA (GW-02), and API keys (GW-03) with their scopes, rate limits and reseller links. A call
 with an API key goes on with a short-lived internal token in place of the key.
+
+Only normalized paths are routed (gateway/domain/routes.py), and only people's tokens are taken
+from outside: the internal tokens the gateway mints itself (kinds `api_key` and `service`) never
+come back in through the door.
 """
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from portico_kernel.auth import InvalidToken
 from portico_kernel.problems import CONTENT_TYPE, problem_bytes
@@ -20,11 +26,13 @@ from ..adapters.upstream import UpstreamUnavailable
 from ..domain import api_keys, two_factor
 from ..domain.api_keys import MARK
 from ..domain.rate_limits import RateLimiter
-from ..domain.routes import service_for
+from ..domain.routes import Route, UnsafePath, normalized, route
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
               b"transfer-encoding", b"upgrade", b"host", b"content-length"}
 CREDENTIALS = {b"authorization", b"x-api-key"}  # replaced by the token the services verify
+# Tokens a caller may bring: people's. Internal tokens (api_key, service) are for the services only.
+OUTSIDE_KINDS = {"customer", "staff"}
 RESPONSE_SKIP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 
 
@@ -59,17 +67,23 @@ class GatewayApp:
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
             self.gateway.security.ensure_running()
-            service = service_for(scope["path"])
-            if service is not None:
-                await self.proxy(service, scope, receive, send)
+            try:
+                path = normalized(scope.get("raw_path") or quote(scope["path"]).encode())
+            except UnsafePath as exc:
+                await _problem(send, 400, str(exc), request_id_of(dict(scope["headers"]).get(b"x-request-id")), "invalid-path",
+                               invalid_params=[{"name": "path", "reason": str(exc)}])
+                return
+            routed = route(path)
+            if routed is not None:
+                await self.proxy(routed, scope, receive, send)
                 return
         await self.own_app(scope, receive, send)
 
-    async def proxy(self, service: str, scope, receive, send) -> None:
+    async def proxy(self, routed: Route, scope, receive, send) -> None:
         headers = dict(scope["headers"])
         request_id = request_id_of(headers.get(b"x-request-id"))
         try:
-            token = self._authorize(service, scope, headers)
+            token = self._authorize(routed, scope, headers)
         except Refused as refused:
             await _problem(send, refused.status, refused.detail, request_id, refused.problem, refused.headers,
                            **refused.extra)
@@ -86,12 +100,12 @@ class GatewayApp:
         client = scope.get("client")
         if client:
             forward["x-forwarded-for"] = client[0]
-        path_qs = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
+        path_qs = routed.forwarded
         if scope.get("query_string"):
             path_qs += "?" + scope["query_string"].decode("latin-1")
         try:
             status, response_headers, response_body = await self.gateway.upstreams.request(
-                service, scope["method"], path_qs, forward, body or None)
+                routed.service, scope["method"], path_qs, forward, body or None)
         except UpstreamUnavailable as exc:
             await _problem(send, exc.status, str(exc), request_id, problem="service-unavailable")
             return
@@ -100,20 +114,22 @@ class GatewayApp:
         out.append((b"x-request-id", request_id.encode()))
         await _reply(send, status, response_body, out)
 
-    def _authorize(self, service: str, scope, headers: dict) -> str:
+    def _authorize(self, routed: Route, scope, headers: dict) -> str:
         """The access token to send on: the caller's own, or for an API key the internal token."""
         scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         api_key = headers.get(b"x-api-key", b"").decode("latin-1") or (token if token.startswith(MARK) else "")
         if api_key:
-            return self._with_api_key(service, scope, headers, api_key)
+            return self._with_api_key(routed.service, scope, headers, api_key)
         if scheme.lower() != "bearer" or not token:
             raise Refused(401, "Sign in first: this call needs an access token (Authorization: Bearer …).")
         try:
             claims = self.gateway.verifier.verify_known(token)
         except InvalidToken as exc:
             raise Refused(401, str(exc)) from exc
+        if claims.get("kind") not in OUTSIDE_KINDS:
+            raise Refused(401, "This token is not accepted here: sign in, or use an API key.")
         known = self.gateway.security.current
-        if two_factor.blocks(claims, scope["method"], scope["path"], orgs_requiring=known.orgs_requiring_two_factor,
+        if two_factor.blocks(claims, scope["method"], routed.path, orgs_requiring=known.orgs_requiring_two_factor,
                              people_with_two_factor=known.people_with_two_factor):
             raise Refused(403, "Your organization requires two-factor authentication: set it up under "
                                "/v1/me/two-factor, then sign in again.", "two-factor-required")
