@@ -198,15 +198,20 @@ class Principal:
         return self.kind == "service"
 
 
-def bearer_info_function(settings: Settings, verifier: TokenVerifier | None = None):
-    """The `x-bearerInfoFunc` of a service: verifies locally, answers 401 problem+json otherwise."""
+def bearer_info_function(settings: Settings, verifier: TokenVerifier | None = None,
+                         kinds: frozenset[str] | None = None):
+    """The `x-bearerInfoFunc` of a service: verifies locally, answers 401 problem+json otherwise;
+    with `kinds`, only tokens of those kinds are taken."""
     verifier = verifier or TokenVerifier(JwksKeyring(settings.jwks_url), settings.issuer, settings.audience)
 
     async def bearer_info(token: str) -> dict:
         try:
-            return await verifier.verify_async(token)
+            claims = await verifier.verify_async(token)
         except InvalidToken as exc:
             raise OAuthProblem(detail=str(exc)) from exc
+        if kinds is not None and claims.get("kind", "customer") not in kinds:
+            raise OAuthProblem(detail="This token is not accepted here: sign in, or use an API key.")
+        return claims
 
     bearer_info.verifier = verifier
     return bearer_info

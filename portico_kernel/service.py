@@ -40,9 +40,9 @@ class Service:
                 raise ConnectionError("broker unreachable")
         return {"database": lambda: db.ping(self.engine), "broker": broker}
 
-    def web_app(self, verifier=None):
+    def web_app(self, verifier=None, token_kinds=None):
         from .web import create_app
-        return create_app(self.settings, self.ready_checks(), verifier=verifier)
+        return create_app(self.settings, self.ready_checks(), verifier=verifier, token_kinds=token_kinds)
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(self.settings, self.engine, self.outbox)

@@ -290,9 +290,10 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-class ContractAllow:
-    """A 405 names every method the contract gives the path (the router names only the first
-    route it matched), so a client learns what it may do."""
+class AnswerHeaders:
+    """Headers a refusal owes its client, whichever layer refused: a 405 names every method the
+    contract gives the path (the router names only the first route it matched), a 401 says how to
+    authenticate (RFC 6750)."""
 
     def __init__(self, app, paths: dict):
         self.app = app
@@ -307,29 +308,33 @@ class ContractAllow:
             return
         path = scope["path"]
 
-        async def send_with_allow(message):
-            if message["type"] == "http.response.start" and message["status"] == 405:
-                allowed = next((methods for pattern, methods in self.methods if pattern.match(path)), None)
-                if allowed is not None:
-                    message = {**message, "headers": [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
-                               + [(b"allow", allowed)]}
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start" and message["status"] in (401, 405):
+                headers = list(message.get("headers", []))
+                if message["status"] == 405:
+                    allowed = next((methods for pattern, methods in self.methods if pattern.match(path)), None)
+                    if allowed is not None:
+                        headers = [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", allowed)]
+                elif not any(k.lower() == b"www-authenticate" for k, _ in headers):
+                    headers.append((b"www-authenticate", b'Bearer realm="portico"'))
+                message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_allow)
+        await self.app(scope, receive, send_with_headers)
 
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
 def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], *,
-               verifier: auth.TokenVerifier | None = None) -> connexion.AsyncApp:
+               verifier: auth.TokenVerifier | None = None, token_kinds: frozenset[str] | None = None) -> connexion.AsyncApp:
     """A connexion app for `settings.component`, serving contracts/<component>.yaml.
 
     An AsyncApp, not a FlaskApp: connexion runs the (synchronous) handlers in a thread pool of its
     own, and a request does not cross a WSGI bridge into a fixed pool of ten threads and back."""
     global _bearer_info
     logs.bound_and_redact()
-    _bearer_info = auth.bearer_info_function(settings, verifier)
+    _bearer_info = auth.bearer_info_function(settings, verifier, token_kinds)
     _bearer_info.verifier.keyring.refresh()
     health.register(ready_checks)
 
@@ -345,7 +350,7 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
     app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
     paths = yaml.safe_load((contracts_dir() / f"{settings.component}.yaml").read_text())["paths"]
-    app.add_middleware(ContractAllow, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=paths)
+    app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=paths)
     return app
 
 

@@ -23,7 +23,7 @@ from portico_kernel.web import declared_length, read_bounded, request_id_of
 
 from ..adapters.keystore import now
 from ..adapters.upstream import UpstreamUnavailable
-from ..domain import api_keys, two_factor
+from ..domain import api_keys, tokens, two_factor
 from ..domain.api_keys import MARK
 from ..domain.rate_limits import RateLimiter
 from ..domain.routes import Route, UnsafePath, normalized, route
@@ -31,8 +31,6 @@ from ..domain.routes import Route, UnsafePath, normalized, route
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
               b"transfer-encoding", b"upgrade", b"host", b"content-length"}
 CREDENTIALS = {b"authorization", b"x-api-key"}  # replaced by the token the services verify
-# Tokens a caller may bring: people's. Internal tokens (api_key, service) are for the services only.
-OUTSIDE_KINDS = {"customer", "staff"}
 RESPONSE_SKIP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 
 
@@ -70,7 +68,8 @@ class GatewayApp:
             try:
                 path = normalized(scope.get("raw_path") or quote(scope["path"]).encode())
             except UnsafePath as exc:
-                await _problem(send, 400, str(exc), request_id_of(dict(scope["headers"]).get(b"x-request-id")), "invalid-path",
+                request_id = request_id_of(dict(scope["headers"]).get(b"x-request-id"))
+                await _problem(send, 400, str(exc), request_id, "invalid-path",
                                invalid_params=[{"name": "path", "reason": str(exc)}])
                 return
             routed = route(path)
@@ -126,7 +125,7 @@ class GatewayApp:
             claims = self.gateway.verifier.verify_known(token)
         except InvalidToken as exc:
             raise Refused(401, str(exc)) from exc
-        if claims.get("kind") not in OUTSIDE_KINDS:
+        if claims.get("kind") not in tokens.FROM_OUTSIDE:
             raise Refused(401, "This token is not accepted here: sign in, or use an API key.")
         known = self.gateway.security.current
         if two_factor.blocks(claims, scope["method"], routed.path, orgs_requiring=known.orgs_requiring_two_factor,

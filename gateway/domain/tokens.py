@@ -9,6 +9,9 @@ import jwt
 from .keys import ALGORITHM, SigningKey
 
 CLAIMS_FROM_IDENTITY = ("sub", "kind", "org", "roles", "amr", "sid")
+# Tokens a caller may bring through the door: people's. The gateway's internal tokens (kinds
+# api_key and service) are for the services only and never come back in from outside.
+FROM_OUTSIDE = frozenset({"customer", "staff"})
 
 
 def issue(key: SigningKey, claims: dict, *, issuer: str, audience: str, now: datetime, ttl: timedelta) -> str:
