@@ -114,6 +114,17 @@ def test_OR_19_BI_15_a_key_with_billing_read_reads_its_own_organizations_billing
     refused = with_key(api, "GET", f"/v1/billing/accounts/{owner['org_id']}", no_billing)
     assert refused.status_code == 403 and problem_type(refused) == "insufficient-scope"
 
+    # A reseller's key reads the billing of the customer it acts for in this call, and only that.
+    customer = api.customer_with_org()
+    linked = api.post(f"/v1/orgs/{customer['org_id']}/resellers", {"reseller_org_id": owner["org_id"]}, customer["token"])
+    assert linked.status_code == 201, linked.text
+    secret = create_key(api, owner, scopes=["billing:read"])["secret"]
+    path = f"/v1/billing/accounts/{customer['org_id']}"
+    eventually(lambda: with_key(api, "GET", path, secret, org=customer["org_id"]).status_code == 200, timeout=30,
+               what="the reseller link known at the gateway")
+    assert with_key(api, "GET", f"/v1/billing/accounts/{owner['org_id']}", secret,
+                    org=customer["org_id"]).status_code == 404
+
 
 @pytest.mark.parametrize("kind", ["customer", "api_key"])
 def test_GW_01_a_token_meant_to_live_for_years_is_refused_by_the_gateway_and_every_service(api, stack, kind):
@@ -178,3 +189,22 @@ def test_OR_10_GW_02_an_organizations_2fa_binds_members_whose_token_acts_for_ano
     eventually(lambda: api.get(f"/v1/orgs/{strict}/members", as_member).status_code == 200, timeout=30,
                what="orgs learning that the member has 2FA")
     assert strict in [o["id"] for o in api.get("/v1/orgs", as_member).json()]
+
+
+def test_GW_01_no_token_the_gateway_issues_outlives_an_access_token(stack, monkeypatch):
+    """With an access-token lifetime below 2 minutes, the gateway's service and API-key tokens
+    are shortened to it (services would refuse them otherwise)."""
+    from gateway.adapters.keystore import now
+    from gateway.bootstrap import Gateway
+    from gateway.domain.api_keys import ApiKey
+
+    monkeypatch.setenv("PORTICO_ACCESS_TOKEN_TTL", "30")
+    gateway = Gateway()
+    try:
+        key, _ = ApiKey.issue(org_id="00000000-0000-4000-8000-000000000000", name="k", scopes=["orgs:read"],
+                              rate_limit=None, expires_at=None, created_by="test", now=now())
+        for token in (gateway.service_token(), gateway.api_key_token(key, key.org_id)):
+            claims = claims_of(token)
+            assert claims["exp"] - claims["iat"] <= 30, claims
+    finally:
+        gateway.service.engine.dispose()
