@@ -208,3 +208,12 @@ def test_GW_01_no_token_the_gateway_issues_outlives_an_access_token(stack, monke
             assert claims["exp"] - claims["iat"] <= 30, claims
     finally:
         gateway.service.engine.dispose()
+
+
+def test_GW_03_a_captured_key_token_is_refused_by_the_gateways_own_endpoints(api):
+    owner = api.customer_with_org()
+    token = captured_key_token(create_key(api, owner, scopes=list(scopes.SCOPES)), owner["org_id"])
+    for method, path in (("POST", "/v1/auth/logout"), ("GET", "/v1/api-keys"), ("POST", "/v1/api-keys")):
+        response = call(api, api.base, method, path, token, json={"name": "k", "scopes": ["orgs:write"]})
+        assert response.status_code == 403 and problem_type(response) == "insufficient-scope", (path, response.text)
+    assert [k["name"] for k in api.get("/v1/api-keys", owner["token"]).json()] == ["partner integration"]
