@@ -21,6 +21,7 @@ from .domain.api_keys import ApiKey
 from .domain.rate_limits import RateLimiter
 
 API_KEY_TOKEN_TTL = timedelta(seconds=60)
+SERVICE_TOKEN_TTL = timedelta(minutes=2)
 
 
 class Gateway:
@@ -28,6 +29,9 @@ class Gateway:
         self.service = Service("gateway", metadata, uow_class=GatewayUnitOfWork, handlers=read_models.HANDLERS)
         self.settings = self.service.settings
         self.token_ttl = timedelta(seconds=self.settings.access_token_ttl)
+        # No token the gateway issues lives longer than an access token: verifiers refuse longer ones.
+        self.service_token_ttl = min(SERVICE_TOKEN_TTL, self.token_ttl)
+        self.api_key_token_ttl = min(API_KEY_TOKEN_TTL, self.token_ttl)
         self.keystore = KeyStore(self.service.session_factory)
         self.upstreams = Upstreams()
         self._service_token: tuple[str, float] | None = None
@@ -44,7 +48,8 @@ class Gateway:
 
     @cached_property
     def verifier(self) -> TokenVerifier:
-        return TokenVerifier(self.keys, self.settings.issuer, self.settings.audience)
+        return TokenVerifier(self.keys, self.settings.issuer, self.settings.audience,
+                             max_lifetime=self.settings.access_token_ttl)
 
     @cached_property
     def security(self) -> LiveSecurity:
@@ -68,7 +73,7 @@ class Gateway:
     def service_token(self) -> str:
         """The gateway's own credential towards the services (kind "service")."""
         if self._service_token is None or self._service_token[1] < time.monotonic():
-            ttl = timedelta(minutes=2)
+            ttl = self.service_token_ttl
             token = self.issue({"sub": "gateway", "kind": "service", "org": None, "roles": ["service"], "amr": []}, ttl)
             self._service_token = (token, time.monotonic() + ttl.total_seconds() / 2)
         return self._service_token[0]
@@ -80,7 +85,8 @@ class Gateway:
         if cached is None or cached[1] < time.monotonic():
             claims = {"sub": key.id, "kind": "api_key", "org": org_id, "roles": [], "amr": [],
                       "scope": " ".join(key.scopes)}
-            cached = (self.issue(claims, API_KEY_TOKEN_TTL), time.monotonic() + API_KEY_TOKEN_TTL.total_seconds() / 2)
+            ttl = self.api_key_token_ttl
+            cached = (self.issue(claims, ttl), time.monotonic() + ttl.total_seconds() / 2)
             self._key_tokens[(key.id, org_id)] = cached
         return cached[0]
 

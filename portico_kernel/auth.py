@@ -2,7 +2,9 @@
 
 The public keys come from the gateway's JWKS and are cached; an unknown `kid` (the gateway
 rotated its key) triggers one refetch, rate-limited. The algorithm is pinned to EdDSA: `alg: none`,
-an HS256 token "signed" with the public key, or any other algorithm is refused.
+an HS256 token "signed" with the public key, or any other algorithm is refused. A token meant to
+live longer than the longest lifetime the gateway issues (PORTICO_ACCESS_TOKEN_TTL) is refused too,
+and a token of an API key must hold the scope of the operation it calls (portico_kernel/scopes.py).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import jwt
 import requests
 from connexion.exceptions import OAuthProblem
 
+from . import scopes
 from .config import Settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +80,8 @@ class JwksKeyring:
 
 
 class TokenVerifier:
-    """Checks signature, algorithm, issuer, audience and lifetime of an access token.
+    """Checks signature, algorithm, issuer, audience and lifetime of an access token: expired, or
+    meant to live longer than `max_lifetime` seconds (a signing key used to mint a token for years).
 
     A client sends the same token with every call until it expires, so a verified token's claims
     are kept (bounded) and a repeat costs a lookup instead of a signature check. A kept token is
@@ -86,10 +90,11 @@ class TokenVerifier:
     LEEWAY = 5  # seconds of clock skew tolerated between the gateway and a service
     KEPT = 4096
 
-    def __init__(self, keyring: JwksKeyring, issuer: str, audience: str):
+    def __init__(self, keyring: JwksKeyring, issuer: str, audience: str, *, max_lifetime: int):
         self.keyring = keyring
         self.issuer = issuer
         self.audience = audience
+        self.max_lifetime = max_lifetime
         self._verified: dict[str, tuple[str, jwt.PyJWK, dict]] = {}
 
     def _already_verified(self, token: str) -> dict | None:
@@ -122,7 +127,7 @@ class TokenVerifier:
 
     def verify_with_key(self, token: str, key: jwt.PyJWK) -> dict:
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 token, key=key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
                 options={"require": REQUIRED_CLAIMS}, leeway=self.LEEWAY,
             )
@@ -130,6 +135,9 @@ class TokenVerifier:
             raise InvalidToken("token has expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"token rejected: {exc}") from exc
+        if int(claims["exp"]) - int(claims["iat"]) > self.max_lifetime:  # PyJWT checked both convert
+            raise InvalidToken(f"token lifetime exceeds the {self.max_lifetime} s the gateway issues")
+        return claims
 
     def _checked(self, token: str, key_of) -> dict:
         if (claims := self._already_verified(token)) is not None:
@@ -197,20 +205,30 @@ class Principal:
     def is_service(self) -> bool:
         return self.kind == "service"
 
+    @property
+    def is_api_key(self) -> bool:
+        return self.kind == scopes.API_KEY
+
 
 def bearer_info_function(settings: Settings, verifier: TokenVerifier | None = None,
                          kinds: frozenset[str] | None = None):
     """The `x-bearerInfoFunc` of a service: verifies locally, answers 401 problem+json otherwise;
-    with `kinds`, only tokens of those kinds are taken."""
-    verifier = verifier or TokenVerifier(JwksKeyring(settings.jwks_url), settings.issuer, settings.audience)
+    with `kinds`, only tokens of those kinds are taken; a token of an API key without the scope
+    its operation declares gets 403 `insufficient-scope`."""
+    verifier = verifier or TokenVerifier(JwksKeyring(settings.jwks_url), settings.issuer, settings.audience,
+                                         max_lifetime=settings.access_token_ttl)
+    scope_of_operation = scopes.of_contract(settings.component)
 
-    async def bearer_info(token: str) -> dict:
+    async def bearer_info(token: str, request) -> dict:
         try:
             claims = await verifier.verify_async(token)
         except InvalidToken as exc:
             raise OAuthProblem(detail=str(exc)) from exc
         if kinds is not None and claims.get("kind", "customer") not in kinds:
             raise OAuthProblem(detail="This token is not accepted here: sign in, or use an API key.")
+        # connexion's routing has named the operation before its security runs
+        operation_id = request.scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+        scopes.ensure_granted(claims, scope_of_operation.get(operation_id))
         return claims
 
     bearer_info.verifier = verifier

@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 _bearer_info = None
 
 
-async def bearer_info(token: str) -> dict:
-    """Named by every contract's bearer scheme (`x-bearerInfoFunc`)."""
-    return await _bearer_info(token)
+async def bearer_info(token: str, request) -> dict:
+    """Named by every contract's bearer scheme (`x-bearerInfoFunc`); the request names the operation."""
+    return await _bearer_info(token, request)
 
 
 def _field_name(error: jsonschema.ValidationError) -> str:

@@ -3,7 +3,8 @@
 A key belongs to one organization and carries scopes per service (`orgs:read`, `billing:write`, …).
 The gateway checks the scope of every call with a key against the route table: the path names the
 service, the method the access (GET and HEAD read, every other method writes; write includes
-read). Services therefore see only calls a key's scopes allow, and check them no further.
+read). The rule is the kernel's (portico_kernel/scopes.py): each service checks it again, for the
+scope its contract declares per operation, on the internal token the call travels on.
 
 The secret is shown once, as `pk_<prefix>_<secret>`; the gateway finds the key by its public
 prefix and keeps only the SHA-256 of the secret. A fast hash is enough here, unlike for passwords:
@@ -20,13 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portico_kernel.auth import Principal
-from portico_kernel.config import SERVICES
 from portico_kernel.errors import Forbidden, Invalid
+from portico_kernel.scopes import SCOPES, grants, required_scope  # noqa: F401 - the gateway's rule is the kernel's
 
 MARK = "pk_"
-SCOPES = tuple(f"{service}:{access}" for service in SERVICES for access in ("read", "write"))
 DEFAULT_RATE_LIMIT = 600  # requests per minute
-READING_METHODS = ("GET", "HEAD", "OPTIONS")
 KEY_MANAGERS = ("legal_representative", "administrator")
 
 
@@ -48,10 +47,6 @@ def split(presented: str) -> tuple[str, str] | None:
         return None
     prefix, _, secret = presented[len(MARK):].partition("_")
     return (prefix, secret) if prefix and secret else None
-
-
-def required_scope(service: str, method: str) -> str:
-    return f"{service}:{'read' if method.upper() in READING_METHODS else 'write'}"
 
 
 @dataclass(eq=False)
@@ -91,8 +86,7 @@ class ApiKey:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     def allows(self, scope: str) -> bool:
-        service, _, access = scope.partition(":")
-        return scope in self.scopes or (access == "read" and f"{service}:write" in self.scopes)
+        return grants(self.scopes, scope)
 
     def revoke(self, now: datetime) -> None:
         if self.revoked_at is None:

@@ -25,13 +25,15 @@ def on_organization_created(event: Envelope, uow) -> None:
 
 def account_for(uow, caller: Principal, org_id: str) -> BillingAccount:
     """BI-15: billing is visible to the organization's legal representatives and administrators
-    (and to the provider's billing staff); to other organizations it does not exist."""
+    (and to the provider's billing staff), and to the API keys that act for the organization with
+    a billing scope (OR-19; the scope was checked with the token); to other organizations it does
+    not exist."""
     if caller.is_staff:
         if not caller.has_role(*BILLING_STAFF):
             raise Forbidden("Billing is visible to billing staff only.")
     elif caller.org_id != org_id:
         raise NotFound("No billing account for this organization.")
-    elif not caller.has_role(*BILLING_ROLES):
+    elif not caller.is_api_key and not caller.has_role(*BILLING_ROLES):
         raise Forbidden("Billing is visible to legal representatives and administrators.")
     account = uow.accounts.of_org(org_id)
     if account is None:

@@ -5,7 +5,7 @@ from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import Member, Organization, Person, ResellerLink
+from ..domain.model import Member, Organization, Person, ResellerLink, TwoFactorStatus
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -41,6 +41,13 @@ people = Table(
     Column("last_name", String(100), nullable=False),
 )
 
+people_two_factor = Table(
+    "people_two_factor", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
 reseller_links = Table(
     "reseller_links", metadata,
     Column("reseller_org_id", String(36), ForeignKey("organizations.id"), primary_key=True),
@@ -53,3 +60,4 @@ mapper_registry.map_imperatively(Organization, organizations)
 mapper_registry.map_imperatively(Member, members)
 mapper_registry.map_imperatively(Person, people)
 mapper_registry.map_imperatively(ResellerLink, reseller_links)
+mapper_registry.map_imperatively(TwoFactorStatus, people_two_factor)

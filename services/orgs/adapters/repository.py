@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.model import Member, Organization, Person, ResellerLink
+from ..domain.model import Member, Organization, Person, ResellerLink, TwoFactorStatus
 
 
 class Organizations:
@@ -52,6 +52,24 @@ class People:
 
     def get(self, user_id: str) -> Person | None:
         return self.session.get(Person, user_id)
+
+
+class TwoFactorStatuses:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, user_id: str) -> TwoFactorStatus | None:
+        return self.session.get(TwoFactorStatus, user_id)
+
+    def add(self, status: TwoFactorStatus) -> None:
+        self.session.add(status)
+
+    def remove(self, status: TwoFactorStatus) -> None:
+        self.session.delete(status)
+
+    def enabled(self, user_id: str) -> bool:
+        status = self.get(user_id)
+        return status is not None and status.enabled
 
 
 class ResellerLinks:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import Members, Organizations, People, ResellerLinks
+from .repository import Members, Organizations, People, ResellerLinks, TwoFactorStatuses
 
 
 class OrgsUnitOfWork(UnitOfWork):
@@ -12,4 +12,5 @@ class OrgsUnitOfWork(UnitOfWork):
         self.members = Members(self.session)
         self.people = People(self.session)
         self.reseller_links = ResellerLinks(self.session)
+        self.two_factor = TwoFactorStatuses(self.session)
         return self

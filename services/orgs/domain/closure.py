@@ -20,9 +20,9 @@ class PersonalDataErased:
 
 def on_account_closure_requested(event: Envelope, uow) -> None:
     """The person leaves every organization (identity refused the closure while they were the
-    last legal representative of one with other members); their membership rows and their entry
-    among the people who can be added, which copy name and email, go; a personal organization left
-    without members loses the person's name."""
+    last legal representative of one with other members); their membership rows, their entry
+    among the people who can be added (which copies name and email) and whether they have 2FA
+    go; a personal organization left without members loses the person's name."""
     user_id = event.payload["user_id"]
     for org, member in uow.organizations.of_member(user_id):
         others = [m for m in uow.members.of_organization(org.id) if m.user_id != user_id]
@@ -33,4 +33,7 @@ def on_account_closure_requested(event: Envelope, uow) -> None:
     person = uow.people.get(user_id)
     if person is not None:
         uow.people.remove(person)
+    two_factor = uow.two_factor.get(user_id)
+    if two_factor is not None:
+        uow.two_factor.remove(two_factor)
     uow.emit(PersonalDataErased(closure_id=event.payload["closure_id"], user_id=user_id, service="orgs"))

@@ -10,6 +10,7 @@ from portico_kernel.errors import Conflict, Forbidden, NotFound
 
 from .events import MemberJoined, MemberLeft
 from .model import LEGAL_REPRESENTATIVE, Member
+from .organizations import membership_in
 
 PLATFORM_ADMIN = "platform:admin"
 
@@ -35,9 +36,7 @@ def add_member(uow, caller: Principal, org_id: str, user_id: str, role: str) -> 
 def leave(uow, caller: Principal, org_id: str) -> None:
     """A member leaves an organization on their own (OR-10: an external user may leave rather than
     set up 2FA); an organization always keeps a legal representative (OR-09)."""
-    member = uow.members.get(org_id, caller.user_id)
-    if member is None:
-        raise NotFound("No such organization.")
+    _, member = membership_in(uow, org_id, caller, leaving=True)
     if member.role == LEGAL_REPRESENTATIVE:
         representatives = [m for m in uow.members.of_organization(org_id) if m.role == LEGAL_REPRESENTATIVE]
         if len(representatives) == 1:

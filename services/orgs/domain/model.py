@@ -50,6 +50,18 @@ class Person:
 
 
 @dataclass(eq=False)
+class TwoFactorStatus:
+    """OR-10: whether a person has set up 2FA, as identity last announced it (TwoFactorStatusChanged)."""
+    user_id: str
+    enabled: bool
+    changed_at: datetime
+
+    def update(self, enabled: bool, at: datetime) -> None:
+        if at >= self.changed_at:  # an event older than what we know (redelivered late) changes nothing
+            self.enabled, self.changed_at = enabled, at
+
+
+@dataclass(eq=False)
 class ResellerLink:
     """OR-19: the reseller organization manages the customer organization through the API."""
     reseller_org_id: str

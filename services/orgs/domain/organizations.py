@@ -1,16 +1,18 @@
 """What happens to organizations: created for a person who signs up (ID-01), read by members
-and by the API keys that act for them (OR-19)."""
+and by the API keys that act for them (OR-19), closed to members without 2FA once the
+organization requires it (OR-10), whichever organization their token acts for."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from portico_kernel import two_factor
 from portico_kernel.auth import Principal
 from portico_kernel.errors import NotFound
 from portico_kernel.events import Envelope
 
 from .closure import on_account_closure_requested
 from .events import MemberJoined, OrganizationCreated
-from .model import LEGAL_REPRESENTATIVE, Member, Organization, Person
-
-API_KEY = "api_key"
+from .model import LEGAL_REPRESENTATIVE, Member, Organization, Person, TwoFactorStatus
 
 
 def on_user_registered(event: Envelope, uow) -> None:
@@ -50,33 +52,52 @@ def on_person_renamed(event: Envelope, uow) -> None:
         member.first_name, member.last_name = first_name, last_name
 
 
+def on_two_factor_status_changed(event: Envelope, uow) -> None:
+    """OR-10: who has set up 2FA, so that an organization's requirement lets them in."""
+    user_id, enabled = event.payload["user_id"], event.payload["enabled"]
+    at = datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00"))
+    status = uow.two_factor.get(user_id)
+    if status is None:
+        uow.two_factor.add(TwoFactorStatus(user_id=user_id, enabled=enabled, changed_at=at))
+    else:
+        status.update(enabled, at)
+
+
 def organizations_of(uow, caller: Principal) -> list[tuple[Organization, Member | None]]:
-    """A person's organizations; for an API key, the one organization it acts for (OR-19)."""
-    if caller.kind == API_KEY:
+    """A person's organizations, but those whose 2FA requirement they do not meet (OR-10; GET
+    /v1/me names every membership); for an API key, the one organization it acts for (OR-19)."""
+    if caller.is_api_key:
         org = uow.organizations.get(caller.org_id) if caller.org_id else None
         return [(org, None)] if org else []
-    return uow.organizations.of_member(caller.user_id)
+    return [(org, member) for org, member in uow.organizations.of_member(caller.user_id)
+            if not two_factor.blocks(caller.claims, required=org.two_factor_required,
+                                     has_two_factor=uow.two_factor.enabled)]
 
 
 def visible_to(uow, caller: Principal, org_id: str) -> tuple[Organization, Member | None]:
     """Members see their organization, an API key the organization it acts for (the gateway put it
     in the token after checking the key's reseller links); to anyone else it does not exist."""
-    if caller.kind == API_KEY:
+    if caller.is_api_key:
         org = uow.organizations.get(org_id) if caller.org_id == org_id else None
         if org is None:
             raise NotFound("No such organization.")
         return org, None
-    return membership_in(uow, org_id, caller.user_id)
+    return membership_in(uow, org_id, caller)
 
 
-def membership_in(uow, org_id: str, user_id: str) -> tuple[Organization, Member]:
-    """Members see their organization; to anyone else it does not exist."""
-    member = uow.members.get(org_id, user_id)
+def membership_in(uow, org_id: str, caller: Principal, *, leaving: bool = False) -> tuple[Organization, Member]:
+    """Members see their organization; to anyone else it does not exist. A member without 2FA is
+    refused once it requires 2FA (OR-10), whichever organization their token acts for; an external
+    user may still leave."""
+    member = uow.members.get(org_id, caller.user_id)
     org = uow.organizations.get(org_id) if member else None
     if org is None:
         raise NotFound("No such organization.")
+    two_factor.ensure_met(caller.claims, required=org.two_factor_required, has_two_factor=uow.two_factor.enabled,
+                          exempt=leaving and two_factor.may_leave_instead(member.role))
     return org, member
 
 
 HANDLERS = {"UserRegistered": on_user_registered, "AccountClosureRequested": on_account_closure_requested,
-            "LoginEmailChanged": on_login_email_changed, "PersonRenamed": on_person_renamed}
+            "LoginEmailChanged": on_login_email_changed, "PersonRenamed": on_person_renamed,
+            "TwoFactorStatusChanged": on_two_factor_status_changed}

@@ -14,13 +14,13 @@ from .organizations import membership_in
 
 
 def _as_legal_representative(uow, caller: Principal, customer_org_id: str) -> None:
-    _, member = membership_in(uow, customer_org_id, caller.user_id)
+    _, member = membership_in(uow, customer_org_id, caller)
     if member.role != LEGAL_REPRESENTATIVE:
         raise Forbidden("Only a legal representative decides who manages the organization as its reseller.")
 
 
 def resellers_of(uow, caller: Principal, customer_org_id: str) -> list[ResellerLink]:
-    membership_in(uow, customer_org_id, caller.user_id)
+    membership_in(uow, customer_org_id, caller)
     return uow.reseller_links.of_customer(customer_org_id)
 
 
