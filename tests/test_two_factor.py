@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.bus_tap import Tap
-from tests.helpers import PASSWORD, claims_of, eventually, unique_email
-from tests.test_identity_signin import device
+from tests.helpers import PASSWORD, claims_of, device, eventually, unique_email
 
 SMS_FOLDER = Path(os.environ["PORTICO_DATA_DIR"]) / "sms"
 

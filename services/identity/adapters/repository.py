@@ -110,16 +110,17 @@ class FailedSignIns(Repository):
     def forget_before(self, moment) -> None:
         self.session.execute(delete(FailedSignIn).where(FailedSignIn.occurred_at <= moment))
 
-    def moments_since(self, since, email_key: str, ip_address: str | None) -> tuple[list, list]:
-        """When sign-ins failed since `since`: for this login email, and from this address."""
+    def remove(self, attempt_id: str) -> None:
+        self.session.execute(delete(FailedSignIn).where(FailedSignIn.id == attempt_id))
+
+    def since(self, moment, email_key: str, ip_address: str | None) -> list:
+        """Failures since `moment` for this login email or from this address (rows, not entities)."""
         by_whom = FailedSignIn.email_key == email_key
         if ip_address:
             by_whom = or_(by_whom, FailedSignIn.ip_address == ip_address)
-        query = select(FailedSignIn.email_key, FailedSignIn.ip_address, FailedSignIn.occurred_at).where(
-            FailedSignIn.occurred_at > since, by_whom)
-        rows = self.session.execute(query).all()
-        return ([row.occurred_at for row in rows if row.email_key == email_key],
-                [row.occurred_at for row in rows if ip_address and row.ip_address == ip_address])
+        query = select(FailedSignIn.id, FailedSignIn.email_key, FailedSignIn.ip_address, FailedSignIn.occurred_at).where(
+            FailedSignIn.occurred_at > moment, by_whom)
+        return list(self.session.execute(query).all())
 
 
 class KnownLocations(Repository):
