@@ -14,6 +14,7 @@ from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from portico_kernel.events import Envelope, utcnow
 
 from . import security
+from .emails import checked_email
 from .model import User, email_key, hash_token, new_id
 from .passwords import PasswordHasher
 
@@ -174,7 +175,7 @@ def set_recovery_contacts(uow, hasher: PasswordHasher, user_id: str, *, password
     user = confirmed_account(uow, hasher, user_id, password)
     code, number = _recovery_phone(recovery_phone)
     if recovery_email is not None:
-        recovery_email = recovery_email.strip()
+        recovery_email = checked_email(recovery_email, "recovery_email")
         # A recovery address that is the login itself recovers nothing (see also ID-07).
         if email_key(recovery_email) == user.email_key:
             raise _invalid("recovery_email", "must differ from the login email")
@@ -203,8 +204,8 @@ def request_email_change(uow, hasher: PasswordHasher, user_id: str, *, new_email
     """ID-07: the new login email must differ from the recovery email and from every other
     account's login (any letter case); the password is required; the address is verified by a
     link sent there, valid for the account's link expiry (ID-16)."""
+    new_email = checked_email(new_email, "new_email")
     user = confirmed_account(uow, hasher, user_id, password)
-    new_email = new_email.strip()
     _check_new_login(uow, user, new_email)
     for earlier in uow.email_changes.pending_of(user_id):
         earlier.status = "superseded"

@@ -8,7 +8,8 @@ from portico_kernel.errors import Unauthorized
 
 from . import security, two_factor
 from .accounts import SIGN_IN_FAILED, SignedIn, _open_session
-from .model import User, email_key
+from .emails import sign_in_keys
+from .model import User
 from .passwords import PasswordHasher
 
 
@@ -20,6 +21,13 @@ class SecondFactorDue:
     methods: list[str]
     expires_in: int
     webauthn_options: dict | None = None
+
+
+def _account(uow, email: str) -> tuple[str, User | None]:
+    """The key failures are counted by, and the active account signing in with this email (if any)."""
+    keys = sign_in_keys(email)
+    user = next(filter(None, map(uow.users.by_email_key, keys)), None)
+    return keys[0], user if user is not None and user.status == "active" else None
 
 
 def _check_credential(uow, user: User | None, key: str, ip_address: str | None, credential_ok, *,
@@ -46,10 +54,7 @@ def _check_credential(uow, user: User | None, key: str, ip_address: str | None, 
 
 def sign_in(uow, hasher: PasswordHasher, site: two_factor.WebAuthnSite, *, email: str, password: str,
             user_agent: str | None = None, ip_address: str | None = None) -> SignedIn | SecondFactorDue:
-    key = email_key(email)
-    user = uow.users.by_email_key(key)
-    if user is not None and user.status != "active":
-        user = None
+    key, user = _account(uow, email)
 
     def password_ok() -> bool:
         # The hash takes tens of milliseconds: hold no transaction (on SQLite, no write lock)
@@ -87,10 +92,7 @@ def complete_second_factor(uow, site: two_factor.WebAuthnSite, *, challenge: str
 def sign_in_with_app_password(uow, *, email: str, app_password: str, user_agent: str | None = None,
                               ip_address: str | None = None) -> SignedIn:
     """ID-10: an app password signs a tool in on its own (amr "app"); it is throttled like a password."""
-    key = email_key(email)
-    user = uow.users.by_email_key(key)
-    if user is not None and user.status != "active":
-        user = None
+    key, user = _account(uow, email)
 
     def app_password_ok() -> bool:
         return user is not None and two_factor.app_password_matches(uow, user, app_password)
