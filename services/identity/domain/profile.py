@@ -2,7 +2,6 @@
 contacts (ID-06) and the login email (ID-07)."""
 from __future__ import annotations
 
-import secrets
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,7 +10,7 @@ import phonenumbers
 import pycountry
 
 from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from portico_kernel.events import Envelope, utcnow
+from portico_kernel.events import utcnow
 
 from . import security
 from .emails import checked_email
@@ -259,20 +258,9 @@ EMAIL_CHANGE_MAIL = {
 }
 
 
-def email_change_handlers(mailer, public_url: str) -> dict:
-    """Identity's own consumer sends the verification link of ID-07 to the new address."""
-
-    def on_email_change_requested(event: Envelope, uow) -> None:
-        change = uow.email_changes.get(event.payload["email_change_id"])
-        user = uow.users.get(event.payload["user_id"])
-        if change is None or user is None or change.status != "pending":
-            return
-        # The link's secret never travels on the bus: it is made here, and only its hash is kept.
-        token = secrets.token_urlsafe(32)
-        change.token_hash = hash_token(token)
-        subject, body = EMAIL_CHANGE_MAIL.get(user.language, EMAIL_CHANGE_MAIL["en"])
-        link = f"{public_url}/account/email-change/confirm?token={token}"
-        mailer.send(change.new_email, subject, body.format(name=user.first_name, link=link,
-                                                           expires=change.expires_at.strftime("%Y-%m-%d %H:%M UTC")))
-
-    return {"EmailChangeRequested": on_email_change_requested}
+def email_change_mail(user: User, change: EmailChange, token: str, public_url: str) -> tuple[str, str]:
+    """The mail that verifies a new login email (ID-07): its link carries the secret, made by the
+    sender at each attempt (only its hash is kept, and it never travels on the bus)."""
+    subject, body = EMAIL_CHANGE_MAIL.get(user.language, EMAIL_CHANGE_MAIL["en"])
+    link = f"{public_url}/account/email-change/confirm?token={token}"
+    return subject, body.format(name=user.first_name, link=link, expires=change.expires_at.strftime("%Y-%m-%d %H:%M UTC"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from portico_kernel.errors import TooManyRequests
-from portico_kernel.events import Envelope, utcnow
+from portico_kernel.events import utcnow
 
 from .events import SecurityAlertRaised
 from .model import User, new_id
@@ -258,13 +258,3 @@ def alert_mail(payload: dict) -> tuple[str, str]:
             "\n\nIf this was you, there is nothing to do. If not, change your password and review the "
             "recent activity of your account in Portico (do not follow links in mails you doubt).\n")
     return subject, body
-
-
-def alert_handlers(mailer) -> dict:
-    """Identity's own consumer turns each raised alert into an email to the account's owner."""
-
-    def on_security_alert_raised(event: Envelope, uow) -> None:
-        subject, body = alert_mail(event.payload)
-        mailer.send(event.payload["email"], subject, body)
-
-    return {"SecurityAlertRaised": on_security_alert_raised}
