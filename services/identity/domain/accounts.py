@@ -18,6 +18,7 @@ from .model import (
     new_refresh_token,
 )
 from .passwords import PasswordHasher, check_password_rules
+from .profile import checked_name
 
 SIGN_IN_FAILED = "The email address or the password is wrong."
 
@@ -37,13 +38,14 @@ def sign_up(uow, hasher: PasswordHasher, *, email: str, password: str, first_nam
     """ID-01: a person who signs up on their own gets an organization in their name (the orgs
     service creates it on UserRegistered)."""
     email = checked_email(email)
+    first_name, last_name = checked_name(first_name, "first_name"), checked_name(last_name, "last_name")
     check_password_rules(password)
     password_hash = hasher.hash(password)  # before the transaction: SQLite would be locked meanwhile
     key = email_key(email)
     if uow.users.by_email_key(key) is not None:
         raise Conflict("An account with this email address exists already.", problem="email-taken")
     user = User(id=new_id(), email=email, email_key=key, password_hash=password_hash,
-                first_name=first_name.strip(), last_name=last_name.strip(), language=language,
+                first_name=first_name, last_name=last_name, language=language,
                 country=country.upper() if country else None)
     uow.users.add(user)
     uow.emit(UserRegistered(user_id=user.id, email=user.email, first_name=user.first_name,
@@ -59,6 +61,7 @@ def create_staff_member(uow, hasher: PasswordHasher, *, email: str, password: st
     if unknown or not roles:
         raise Invalid(f"Unknown platform roles: {', '.join(unknown) or '(none given)'}; known: {', '.join(PLATFORM_ROLES)}")
     email = checked_email(email)
+    first_name, last_name = checked_name(first_name, "first_name"), checked_name(last_name, "last_name")
     check_password_rules(password)
     key = email_key(email)
     if uow.users.by_email_key(key) is not None:

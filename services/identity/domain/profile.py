@@ -14,7 +14,7 @@ from portico_kernel.events import utcnow
 
 from . import security
 from .emails import checked_email
-from .model import User, email_key, hash_token, new_id
+from .model import User, email_key, hash_token, new_id, unreadable_character
 from .passwords import PasswordHasher
 
 LANGUAGES = ("de", "en", "fr", "it")
@@ -112,6 +112,16 @@ def _invalid(name: str, reason: str) -> Invalid:
     return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 
 
+def checked_name(value: str, field: str) -> str:
+    """A first or last name: not blank, no control characters or lone surrogates."""
+    value = value.strip()
+    if not value:
+        raise _invalid(field, "must not be blank")
+    if (character := unreadable_character(value)) is not None:
+        raise _invalid(field, f"contains a control character or lone surrogate ({character})")
+    return value
+
+
 def _country(code: str | None) -> str | None:
     if code is None:
         return None
@@ -127,10 +137,7 @@ def update_profile(uow, user_id: str, changes: dict) -> tuple[User, AccountSetti
     name_before = (user.first_name, user.last_name)
     for name in ("first_name", "last_name"):
         if name in changes:
-            value = changes[name].strip()
-            if not value:
-                raise _invalid(name, "must not be blank")
-            setattr(user, name, value)
+            setattr(user, name, checked_name(changes[name], name))
     if (user.first_name, user.last_name) != name_before:
         uow.emit(PersonRenamed(user_id=user.id, first_name=user.first_name, last_name=user.last_name))
     if "language" in changes:
