@@ -106,11 +106,17 @@ def count_attempt(uow, email_key: str, ip_address: str | None) -> FailedSignIn:
     """ID-03: an attempt counts as a failure before its credential is checked, and is committed at
     once, so that attempts running side by side see each other (the k-th to commit sees at least
     k-1 others). A right credential withdraws it."""
-    uow.failed_sign_ins.forget_before(utcnow() - WINDOW)  # older failures no longer count
     attempt = FailedSignIn(id=new_id(), email_key=email_key, ip_address=ip_address)
     uow.failed_sign_ins.add(attempt)
     uow.commit()
     return attempt
+
+
+def forget_old_failures(uow) -> None:
+    """Failures older than the window no longer count (identity's scheduler forgets them, off the
+    sign-in path, so that parallel sign-ins never contend for the same old rows)."""
+    uow.failed_sign_ins.forget_before(utcnow() - WINDOW)
+    uow.commit()
 
 
 def withdraw(uow, attempt: FailedSignIn) -> None:
