@@ -89,3 +89,28 @@ def test_ID_03_only_support_staff_see_a_persons_mails(api, stack):
     support = support_agent_token(api)
     problem(api.get(f"/v1/users/{uuid.uuid4()}/mail-deliveries", support), 404)
     assert deliveries(api, support, person["user_id"]) == []
+
+
+def test_ID_03_several_schedulers_send_each_alert_once(api, stack, smtp):
+    """Identity's scheduler may run with several replicas: each due mail is claimed by one of them."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    extra = [subprocess.Popen([sys.executable, "-m", "services.identity.entrypoints.scheduler"], env=dict(os.environ),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    try:
+        people = [api.signup(email=f"replicas-{uuid.uuid4().hex[:8]}@example.test") for _ in range(8)]
+        stranger = device(stack)
+        for person in people:
+            assert stranger.login(person["email"], "a wrong guess").status_code == 401
+        for person in people:
+            smtp.wait_for(to=person["email"], subject_contains="wrong password", timeout=60)
+        time.sleep(3)  # a second copy, if any scheduler sent one, would be here by now
+        assert [len(smtp.to(person["email"], "wrong password")) for person in people] == [1] * len(people)
+    finally:
+        for process in extra:
+            process.terminate()
+        for process in extra:
+            process.wait(timeout=30)
