@@ -3,7 +3,8 @@ stop them all cleanly on Ctrl-C.
 
 The same commands run under docker-compose and Kubernetes (see deploy/): one web process
 (gunicorn with uvicorn workers), one event consumer and one outbox relay per service, as the
-AsyncAPI document says the service receives and sends events.
+AsyncAPI document says the service receives and sends events, and a scheduler where a service
+has one (identity's sends and retries mails).
 """
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ def web_command(component: str) -> list[str]:
     ]
 
 
+def has_scheduler(component: str) -> bool:
+    """A component whose package has `entrypoints/scheduler.py` runs it as a process of its own."""
+    return (config.REPO_ROOT / package_of(component).replace(".", "/") / "entrypoints" / "scheduler.py").exists()
+
+
 def processes() -> list[tuple[str, list[str]]]:
     receiving, sending = set(topology.subscriptions()), topology.producers()
     table: list[tuple[str, list[str]]] = []
@@ -66,6 +72,8 @@ def processes() -> list[tuple[str, list[str]]]:
             table.append((f"{component}.consumer", [sys.executable, "-m", f"{package_of(component)}.entrypoints.consumer"]))
         if component in sending:
             table.append((f"{component}.relay", [sys.executable, "-m", f"{package_of(component)}.entrypoints.relay"]))
+        if has_scheduler(component):
+            table.append((f"{component}.scheduler", [sys.executable, "-m", f"{package_of(component)}.entrypoints.scheduler"]))
     return table
 
 

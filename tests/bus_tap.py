@@ -64,3 +64,28 @@ class Tap:
     def close(self) -> None:
         self.queue.bind(self.connection.channel()).delete()
         self.connection.release()
+
+
+def dead_letters(service: str, seconds: float = 2.0) -> list[dict]:
+    """Empties `service`'s dead-letter queue: the messages parked there (body and headers)."""
+    settings = config.load(service)
+    queue = bus.topology_for(settings).dead_letter_queue(service)
+    parked: list[dict] = []
+
+    def on_message(body, message):
+        parked.append({"body": body, "headers": message.headers})
+        message.ack()
+
+    with bus.connect(settings) as connection:
+        queue.bind(connection.channel()).declare()
+        with connection.Consumer(queue, callbacks=[on_message], accept=["json"]):
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                try:
+                    connection.drain_events(timeout=0.2)
+                except (TimeoutError, OSError):
+                    pass
+                except Exception as exc:  # socket.timeout on amqp, Empty on the filesystem transport
+                    if type(exc).__name__ not in ("timeout", "Empty"):
+                        raise
+    return parked

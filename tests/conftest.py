@@ -91,6 +91,23 @@ class MailBox:
     def __init__(self):
         self.messages: list = []
         self._lock = threading.Lock()
+        self._refusals: list[dict] = []
+
+    def refuse(self, marker: str, reply: str, times: int | None = None) -> None:
+        """Answer `reply` (e.g. "550 5.1.1 no such mailbox", or "451 …" for a temporary failure) to
+        recipients whose address contains `marker`: `times` times, or always."""
+        with self._lock:
+            self._refusals.append({"marker": marker.lower(), "reply": reply, "left": times})
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self._lock:
+            for refusal in self._refusals:
+                if refusal["marker"] in address.lower() and refusal["left"] != 0:
+                    if refusal["left"] is not None:
+                        refusal["left"] -= 1
+                    return refusal["reply"]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy

@@ -1,11 +1,13 @@
 """What the tests do over and over: call the gateway as a person would, and wait for events."""
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from typing import Callable
 
 import requests
+from requests.adapters import HTTPAdapter
 
 PASSWORD = "correct horse battery staple"
 
@@ -84,3 +86,42 @@ def _org_claim(token: str) -> str | None:
 
 def _with_org(tokens: dict) -> dict | None:
     return tokens if _org_claim(tokens["access_token"]) else None
+
+
+class _FromAddress(HTTPAdapter):
+    """Connects from a chosen source address: all of 127.0.0.0/8 is loopback on Linux, so a test
+    can be a caller on another network without any header the gateway would have to trust."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+class Device:
+    """A browser on some network: calls the gateway from `address` with its own user agent."""
+
+    def __init__(self, gateway: str, address: str, user_agent: str):
+        self.gateway, self.address, self.user_agent = gateway, address, user_agent
+        self.http = requests.Session()
+        self.http.mount("http://", _FromAddress(address))
+        self.http.headers["User-Agent"] = user_agent
+
+    def post(self, path: str, body: dict, token: str | None = None) -> requests.Response:
+        return self.http.post(self.gateway + path, json=body, headers=bearer(token) if token else {}, timeout=60)
+
+    def login(self, email: str, password: str = PASSWORD) -> requests.Response:
+        return self.post("/v1/auth/login", {"email": email, "password": password})
+
+
+def new_network() -> str:
+    """The first three parts of a loopback /24 (127.a.b) that no other test is likely to use."""
+    return f"127.{random.randint(1, 254)}.{random.randint(0, 254)}"
+
+
+def device(stack, network: str | None = None, host: int = 10, user_agent: str | None = None) -> Device:
+    network = network or new_network()
+    return Device(stack.gateway, f"{network}.{host}", user_agent or f"TestBrowser/{random.randint(1, 10 ** 6)}")

@@ -2,8 +2,7 @@
 revocable; they sign in at /v1/auth/app-login only, with amr ["app"]."""
 from __future__ import annotations
 
-from tests.helpers import PASSWORD, bearer, claims_of, unique_email
-from tests.test_identity_signin import device
+from tests.helpers import PASSWORD, bearer, claims_of, device, unique_email
 from tests.test_two_factor import enable_totp
 
 

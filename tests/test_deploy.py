@@ -34,7 +34,7 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 POSTGRES_INIT = ROOT / "deploy" / "postgres" / "init-databases.sql"
 
 COMPONENTS = launcher.COMPONENTS
-ROLES = ("web", "migrate", "consumer", "relay")
+ROLES = ("web", "migrate", "consumer", "relay", "scheduler")
 WEB_PORT = 8000
 GATEWAY_HOST_PORT = 8080
 NAMESPACE = "portico"
@@ -57,6 +57,8 @@ def expected_processes() -> set[tuple[str, str]]:
             processes.add((component, "consumer"))
         if component in sending:
             processes.add((component, "relay"))
+        if launcher.has_scheduler(component):
+            processes.add((component, "scheduler"))
     return processes
 
 
@@ -118,8 +120,8 @@ def launcher_worker_class(component: str) -> str:
 
 
 def role_of(name: str) -> tuple[str, str]:
-    """Compose services and Kubernetes workloads are named <component>[-migrate|-consumer|-relay]."""
-    for role in ("migrate", "consumer", "relay"):
+    """Compose services and Kubernetes workloads are named <component>[-migrate|-consumer|-relay|-scheduler]."""
+    for role in ("migrate", "consumer", "relay", "scheduler"):
         if name.endswith(f"-{role}"):
             return name[: -len(role) - 1], role
     return name, "web"

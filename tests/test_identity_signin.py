@@ -6,52 +6,13 @@ Every test signs in from addresses of its own on the loopback network (127.a.b.c
 sees them as the caller's real address, so networks differ as they would on the internet."""
 from __future__ import annotations
 
-import random
 import time
 
 import argon2
-import requests
-from requests.adapters import HTTPAdapter
 from sqlalchemy import create_engine, select, update
 
 from portico_kernel import config
-from tests.helpers import PASSWORD, bearer, claims_of, unique_email
-
-
-class _FromAddress(HTTPAdapter):
-    def __init__(self, address: str):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-class Device:
-    """A browser on some network: calls the gateway from `address` with its own user agent."""
-
-    def __init__(self, gateway: str, address: str, user_agent: str):
-        self.gateway, self.address, self.user_agent = gateway, address, user_agent
-        self.http = requests.Session()
-        self.http.mount("http://", _FromAddress(address))
-        self.http.headers["User-Agent"] = user_agent
-
-    def post(self, path: str, body: dict, token: str | None = None) -> requests.Response:
-        return self.http.post(self.gateway + path, json=body, headers=bearer(token) if token else {}, timeout=30)
-
-    def login(self, email: str, password: str = PASSWORD) -> requests.Response:
-        return self.post("/v1/auth/login", {"email": email, "password": password})
-
-
-def new_network() -> str:
-    """The first host of a /24 no other test uses."""
-    return f"127.{random.randint(1, 254)}.{random.randint(0, 254)}"
-
-
-def device(stack, network: str | None = None, host: int = 10, user_agent: str | None = None) -> Device:
-    network = network or new_network()
-    return Device(stack.gateway, f"{network}.{host}", user_agent or f"TestBrowser/{random.randint(1, 10 ** 6)}")
+from tests.helpers import PASSWORD, bearer, claims_of, device, new_network, unique_email
 
 
 def signed_up(api) -> dict:
@@ -237,3 +198,74 @@ def test_ID_02_tokens_of_a_password_sign_in_say_pwd(api, stack):
     person = signed_up(api)
     tokens = device(stack).login(person["email"]).json()
     assert claims_of(tokens["access_token"])["amr"] == ["pwd"]
+
+
+def _in_parallel(calls, workers: int = 32) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+def test_ID_03_parallel_wrong_passwords_check_the_hash_at_most_five_times(api, stack):
+    """The attempt is counted before the hash runs: 100 guesses sent at once get the documented
+    five checks, not dozens (and no 500 however many fail); the owner's home network still works."""
+    person = signed_up(api)
+    home = new_network()
+    assert device(stack, home).login(person["email"]).status_code == 200
+    attacker = device(stack)
+
+    answers = _in_parallel([lambda n=n: attacker.login(person["email"], f"parallel guess {n}") for n in range(100)])
+
+    statuses = [answer.status_code for answer in answers]
+    checked = [answer for answer in answers if answer.status_code == 401]
+    assert 1 <= len(checked) <= 5, statuses
+    assert all(answer.json()["type"].endswith("/sign-in-failed") for answer in checked)
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert len(checked) + len(refused) == 100, statuses
+    assert all(answer.json()["type"].endswith("/too-many-sign-ins") for answer in refused)
+    assert all(0 < int(answer.headers["Retry-After"]) <= 15 * 60 for answer in refused)
+    # Past the point where the wait used to overflow, the attacker still gets 429 …
+    late = attacker.login(person["email"], "one more guess")
+    assert late.status_code == 429 and 0 < int(late.headers["Retry-After"]) <= 15 * 60
+    # … and the owner, from the network they signed in from before, gets in.
+    assert device(stack, home, host=11).login(person["email"]).status_code == 200
+
+
+def test_ID_03_an_address_wide_throttle_blocks_only_that_address(api, stack):
+    """More than 90 failures from one address (50 are free there) throttle that address for every
+    account, with 429 rather than a 500, and no other address."""
+    person, bystander = signed_up(api), signed_up(api)
+    assert device(stack).login(bystander["email"]).status_code == 200  # a network bystander knows
+    hammer = device(stack)
+
+    answers = _in_parallel([lambda n=n: hammer.login(unique_email("nobody"), "a guess") for n in range(95)], workers=16)
+
+    statuses = [answer.status_code for answer in answers]
+    assert set(statuses) <= {401, 429}, statuses
+    assert statuses.count(401) <= 50, statuses
+    for email, password in ((unique_email("nobody"), "a guess"), (person["email"], PASSWORD),
+                            (bystander["email"], PASSWORD)):
+        refused = hammer.login(email, password)
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["type"].endswith("/too-many-sign-ins") and int(refused.headers["Retry-After"]) > 0
+    # Anyone elsewhere signs in to any account.
+    assert device(stack).login(person["email"]).status_code == 200
+    assert device(stack).login(bystander["email"]).status_code == 200
+
+
+def test_ID_03_a_guesser_on_the_owners_network_is_throttled_too(api, stack):
+    """The known-network exception has a budget of its own: five wrong passwords per account and
+    network, then a wait for that network as well (the hash is no longer checked there)."""
+    person = signed_up(api)
+    home = new_network()
+    assert device(stack, home).login(person["email"]).status_code == 200
+    stranger = device(stack)
+    for n in range(6):
+        stranger.login(person["email"], f"guess {n}")
+    neighbour = device(stack, home, host=66)
+    answers = [neighbour.login(person["email"], f"neighbour guess {n}").status_code for n in range(5)]
+    assert answers == [429] * 5  # wrong passwords from the known network are refused during the wait
+    # Its budget is spent: now even the right password from that network waits.
+    refused = device(stack, home, host=67).login(person["email"])
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0

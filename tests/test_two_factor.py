@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.bus_tap import Tap
-from tests.helpers import PASSWORD, claims_of, eventually, unique_email
-from tests.test_identity_signin import device
+from tests.helpers import PASSWORD, claims_of, device, eventually, unique_email
 
 SMS_FOLDER = Path(os.environ["PORTICO_DATA_DIR"]) / "sms"
 
@@ -271,3 +270,62 @@ def test_ID_09_expired_sign_in_challenges_are_not_kept(api, stack):
     engine.dispose()
     expired = second_factor(laptop, abandoned["challenge"], "totp", "000000")
     assert expired.status_code == 401 and expired.json()["type"].endswith("/challenge-expired")
+
+
+def _malformed(answer: dict) -> list[tuple[str, dict]]:
+    """Hostile variants of a browser's answer, each with the part a refusal must name."""
+    response = answer["response"]
+    first = next(iter(response))
+    return [
+        ("id", {**answer, "id": 12345}),
+        ("rawId", {k: v for k, v in answer.items() if k != "rawId"}),
+        ("type", {**answer, "type": ["public-key"]}),
+        ("response", {**answer, "response": "not an object"}),
+        ("response", {k: v for k, v in answer.items() if k != "response"}),
+        (f"response.{first}", {**answer, "response": {k: v for k, v in response.items() if k != first}}),
+        (f"response.{first}", {**answer, "response": {**response, first: "!!not base64!!"}}),
+        (f"response.{first}", {**answer, "response": {**response, first: {"nested": True}}}),
+        (f"response.{first}", {**answer, "response": {**response, first: "A" * 70_000}}),
+        ("id", {**answer, "id": "A" * 5_000}),
+    ]
+
+
+def _names_the_field(answer, name: str) -> None:
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert [p["name"] for p in answer.json()["invalid_params"]] == [name], answer.text
+    assert len(answer.text) < 2_000  # the value is not echoed
+
+
+def test_ID_09_a_malformed_security_key_registration_is_a_400_naming_the_field(api, stack):
+    person, token = signed_in(api, stack)
+    options = api.post("/v1/me/two-factor/webauthn/registrations", token=token).json()["options"]
+    good = SoftKey().create(options)
+    for part, credential in _malformed(good):
+        _names_the_field(api.post("/v1/me/two-factor/webauthn", {"name": "bad", "credential": credential}, token),
+                         f"credential.{part}")
+    # Well-formed but not a real key's answer: refused as not matching, still no 500.
+    garbage = {**good, "response": {"clientDataJSON": "AAAA", "attestationObject": "oA"}}
+    _names_the_field(api.post("/v1/me/two-factor/webauthn", {"name": "bad", "credential": garbage}, token), "credential")
+    # Nothing was registered; the right answer still is.
+    assert api.get("/v1/me/two-factor", token).json()["security_keys"] == []
+    assert api.post("/v1/me/two-factor/webauthn", {"name": "Key", "credential": good}, token).status_code == 200
+
+
+def test_ID_09_a_malformed_security_key_assertion_is_a_400_naming_the_field(api, stack):
+    person, token = signed_in(api, stack)
+    key = SoftKey()
+    options = api.post("/v1/me/two-factor/webauthn/registrations", token=token).json()["options"]
+    assert api.post("/v1/me/two-factor/webauthn", {"name": "Key", "credential": key.create(options)}, token).status_code == 200
+    laptop = device(stack)
+    due = challenge_for(laptop, person["email"])
+    good = key.get(due["webauthn_options"])
+    for part, assertion in _malformed(good):
+        body = {"challenge": due["challenge"], "method": "webauthn", "assertion": assertion}
+        _names_the_field(laptop.post("/v1/auth/login/second-factor", body), f"assertion.{part}")
+    garbage = {**good, "response": {"clientDataJSON": "AAAA", "authenticatorData": "AAAA", "signature": "AAAA"}}
+    body = {"challenge": due["challenge"], "method": "webauthn", "assertion": garbage}
+    assert laptop.post("/v1/auth/login/second-factor", body).status_code == 401
+    # The malformed answers did not use the challenge up: the key's real answer completes it.
+    body = {"challenge": due["challenge"], "method": "webauthn", "assertion": good}
+    assert laptop.post("/v1/auth/login/second-factor", body).status_code == 200

@@ -12,15 +12,23 @@ from .adapters.orm import metadata
 from .adapters.sms import FileSmsSender, sms_sender_from_environment
 from .adapters.unit_of_work import IdentityUnitOfWork
 from .domain.two_factor import WebAuthnSite
-from .domain import closure, memberships, profile, security
+from .domain import closure, mail, memberships
 
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
     return Service("identity", metadata, uow_class=IdentityUnitOfWork, handlers={
-        **memberships.HANDLERS, **closure.HANDLERS, **security.alert_handlers(SmtpMailer.from_environment()),
-        **profile.email_change_handlers(SmtpMailer.from_environment(), env("PORTICO_PUBLIC_URL", "http://127.0.0.1:8080")),
+        **memberships.HANDLERS, **closure.HANDLERS, **mail.delivery_handlers(),
     })
+
+
+@lru_cache(maxsize=1)
+def mailer() -> SmtpMailer:
+    return SmtpMailer.from_environment()
+
+
+def public_url() -> str:
+    return env("PORTICO_PUBLIC_URL", "http://127.0.0.1:8080")
 
 
 @lru_cache(maxsize=1)

@@ -41,12 +41,12 @@ class Argon2Hasher:
 
     def hash(self, password: str) -> str:
         with self._running:
-            return self._hasher.hash(password)
+            return self._hasher.hash(_utf8(password))
 
     def verify(self, password_hash: str, password: str) -> bool:
         try:
             with self._running:
-                return self._hasher.verify(password_hash, password)
+                return self._hasher.verify(password_hash, _utf8(password))
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
             return False
 
@@ -55,3 +55,9 @@ class Argon2Hasher:
 
     def burn(self, password: str) -> None:
         self.verify(self._dummy, password)
+
+
+def _utf8(password: str) -> bytes:
+    """UTF-8 as argon2-cffi encodes text; a lone surrogate (which no password can hold, see the
+    rules) is encoded as it is, so that a guess with one is merely wrong."""
+    return password.encode("utf-8", "surrogatepass")

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.model import Membership, RefreshToken, SignInSession, User
 from ..domain.closure import AccountClosure
+from ..domain.mail import PENDING, MailDelivery
 from ..domain.profile import AccountSettings, EmailChange
 from ..domain.security import ActivityEntry, AlertSettings, FailedSignIn, KnownLocation
 from ..domain.two_factor import AppPassword, RecoveryCode, SecondFactor, SignInChallenge
@@ -79,7 +80,7 @@ class PersonalData:
     domain; sessions stay (their ids appear in tokens and logs) without device and address."""
 
     ABOUT_A_PERSON = (AccountSettings, EmailChange, Membership, ActivityEntry, AlertSettings, KnownLocation,
-                      SecondFactor, RecoveryCode, SignInChallenge, AppPassword)
+                      SecondFactor, RecoveryCode, SignInChallenge, AppPassword, MailDelivery)
 
     def __init__(self, session: Session):
         self.session = session
@@ -110,16 +111,17 @@ class FailedSignIns(Repository):
     def forget_before(self, moment) -> None:
         self.session.execute(delete(FailedSignIn).where(FailedSignIn.occurred_at <= moment))
 
-    def moments_since(self, since, email_key: str, ip_address: str | None) -> tuple[list, list]:
-        """When sign-ins failed since `since`: for this login email, and from this address."""
+    def remove(self, attempt_id: str) -> None:
+        self.session.execute(delete(FailedSignIn).where(FailedSignIn.id == attempt_id))
+
+    def since(self, moment, email_key: str, ip_address: str | None) -> list:
+        """Failures since `moment` for this login email or from this address (rows, not entities)."""
         by_whom = FailedSignIn.email_key == email_key
         if ip_address:
             by_whom = or_(by_whom, FailedSignIn.ip_address == ip_address)
-        query = select(FailedSignIn.email_key, FailedSignIn.ip_address, FailedSignIn.occurred_at).where(
-            FailedSignIn.occurred_at > since, by_whom)
-        rows = self.session.execute(query).all()
-        return ([row.occurred_at for row in rows if row.email_key == email_key],
-                [row.occurred_at for row in rows if ip_address and row.ip_address == ip_address])
+        query = select(FailedSignIn.id, FailedSignIn.email_key, FailedSignIn.ip_address, FailedSignIn.occurred_at).where(
+            FailedSignIn.occurred_at > moment, by_whom)
+        return list(self.session.execute(query).all())
 
 
 class KnownLocations(Repository):
@@ -199,3 +201,30 @@ class AppPasswords(Repository):
         query = select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.secret_hash == secret_hash,
                                           AppPassword.revoked_at.is_(None))
         return self.session.scalars(query).first()
+
+
+class MailDeliveries(Repository):
+    model = MailDelivery
+
+    def claim_due(self, now, claimed_until, limit: int) -> list[str]:
+        """Ids of due pending deliveries, pushed to `claimed_until` and counted as an attempt. The
+        rows are locked and others' locked rows skipped (PostgreSQL), and each update is
+        conditional on the row still being due, so two schedulers never claim the same one."""
+        due = (MailDelivery.status == PENDING) & (MailDelivery.next_attempt_at <= now)
+        query = select(MailDelivery.id).where(due).order_by(MailDelivery.next_attempt_at).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = []
+        for delivery_id in self.session.scalars(query).all():
+            result = self.session.execute(
+                update(MailDelivery).where(MailDelivery.id == delivery_id, due)
+                .values(next_attempt_at=claimed_until, attempts=MailDelivery.attempts + 1)
+                .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                claimed.append(delivery_id)
+        return claimed
+
+    def of_user(self, user_id: str, limit: int) -> list[MailDelivery]:
+        query = (select(MailDelivery).where(MailDelivery.user_id == user_id)
+                 .order_by(MailDelivery.created_at.desc()).limit(limit))
+        return list(self.session.scalars(query))

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from portico_kernel.errors import Conflict, Invalid, Unauthorized
 from portico_kernel.events import utcnow
 
+from .emails import checked_email
 from .events import StaffAccountCreated, UserRegistered
 from .model import (
     PLATFORM_ROLES, STAFF, RefreshToken, SignInSession, User, email_key, hash_token, new_id,
     new_refresh_token,
 )
 from .passwords import PasswordHasher, check_password_rules
+from .profile import checked_name
 
 SIGN_IN_FAILED = "The email address or the password is wrong."
 
@@ -35,13 +37,15 @@ def sign_up(uow, hasher: PasswordHasher, *, email: str, password: str, first_nam
             language: str = "en", country: str | None = None) -> User:
     """ID-01: a person who signs up on their own gets an organization in their name (the orgs
     service creates it on UserRegistered)."""
+    email = checked_email(email)
+    first_name, last_name = checked_name(first_name, "first_name"), checked_name(last_name, "last_name")
     check_password_rules(password)
     password_hash = hasher.hash(password)  # before the transaction: SQLite would be locked meanwhile
     key = email_key(email)
     if uow.users.by_email_key(key) is not None:
         raise Conflict("An account with this email address exists already.", problem="email-taken")
-    user = User(id=new_id(), email=email.strip(), email_key=key, password_hash=password_hash,
-                first_name=first_name.strip(), last_name=last_name.strip(), language=language,
+    user = User(id=new_id(), email=email, email_key=key, password_hash=password_hash,
+                first_name=first_name, last_name=last_name, language=language,
                 country=country.upper() if country else None)
     uow.users.add(user)
     uow.emit(UserRegistered(user_id=user.id, email=user.email, first_name=user.first_name,
@@ -56,11 +60,13 @@ def create_staff_member(uow, hasher: PasswordHasher, *, email: str, password: st
     unknown = [role for role in roles if role not in PLATFORM_ROLES and not role.startswith("platform:support-agent:")]
     if unknown or not roles:
         raise Invalid(f"Unknown platform roles: {', '.join(unknown) or '(none given)'}; known: {', '.join(PLATFORM_ROLES)}")
+    email = checked_email(email)
+    first_name, last_name = checked_name(first_name, "first_name"), checked_name(last_name, "last_name")
     check_password_rules(password)
     key = email_key(email)
     if uow.users.by_email_key(key) is not None:
         raise Conflict("An account with this email address exists already.", problem="email-taken")
-    user = User(id=new_id(), email=email.strip(), email_key=key, password_hash=hasher.hash(password),
+    user = User(id=new_id(), email=email, email_key=key, password_hash=hasher.hash(password),
                 first_name=first_name, last_name=last_name, kind=STAFF, platform_roles=list(roles))
     uow.users.add(user)
     uow.emit(StaffAccountCreated(user_id=user.id, email=user.email, platform_roles=list(roles)))

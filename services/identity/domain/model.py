@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,15 @@ PLATFORM_ROLES = ("platform:admin", "platform:billing-clerk", "platform:support-
 def email_key(email: str) -> str:
     """Login emails are unique whatever their letter case."""
     return email.strip().casefold()
+
+
+def unreadable_character(text: str) -> str | None:
+    """The first control character or lone surrogate in a name or password, as U+XXXX (None if
+    there is none): no one types them, and databases refuse some of them (NUL on PostgreSQL)."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            return f"U+{ord(char):04X}"
+    return None
 
 
 def new_id() -> str:
@@ -95,5 +105,6 @@ def new_refresh_token() -> tuple[str, str]:
 
 
 def hash_token(token: str) -> str:
-    # The token has 256 random bits: a fast hash is enough, no password hash needed.
-    return hashlib.sha256(token.encode()).hexdigest()
+    # The token has 256 random bits: a fast hash is enough, no password hash needed. A presented
+    # token that is not even valid text (a lone surrogate) just matches nothing.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -8,6 +8,8 @@ from typing import Protocol
 
 from portico_kernel.errors import Invalid
 
+from .model import unreadable_character
+
 MIN_LENGTH = 8
 MAX_LENGTH = 256
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
@@ -32,6 +34,9 @@ def check_password_rules(password: str, field: str = "password") -> None:
     if len(password) > MAX_LENGTH:
         raise Invalid(f"The password must have at most {MAX_LENGTH} characters.",
                       invalid_params=[{"name": field, "reason": f"longer than {MAX_LENGTH} characters"}])
+    if (character := unreadable_character(password)) is not None:
+        raise Invalid("The password contains a character that cannot be typed.",
+                      invalid_params=[{"name": field, "reason": f"contains a control character or lone surrogate ({character})"}])
     if password.casefold() in common_passwords():
         raise Invalid("This password is one of the most common ones, which attackers try first; choose another.",
                       problem="common-password",

@@ -2,7 +2,6 @@
 contacts (ID-06) and the login email (ID-07)."""
 from __future__ import annotations
 
-import secrets
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,10 +10,11 @@ import phonenumbers
 import pycountry
 
 from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from portico_kernel.events import Envelope, utcnow
+from portico_kernel.events import utcnow
 
 from . import security
-from .model import User, email_key, hash_token, new_id
+from .emails import checked_email
+from .model import User, email_key, hash_token, new_id, unreadable_character
 from .passwords import PasswordHasher
 
 LANGUAGES = ("de", "en", "fr", "it")
@@ -112,6 +112,16 @@ def _invalid(name: str, reason: str) -> Invalid:
     return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 
 
+def checked_name(value: str, field: str) -> str:
+    """A first or last name: not blank, no control characters or lone surrogates."""
+    value = value.strip()
+    if not value:
+        raise _invalid(field, "must not be blank")
+    if (character := unreadable_character(value)) is not None:
+        raise _invalid(field, f"contains a control character or lone surrogate ({character})")
+    return value
+
+
 def _country(code: str | None) -> str | None:
     if code is None:
         return None
@@ -127,10 +137,7 @@ def update_profile(uow, user_id: str, changes: dict) -> tuple[User, AccountSetti
     name_before = (user.first_name, user.last_name)
     for name in ("first_name", "last_name"):
         if name in changes:
-            value = changes[name].strip()
-            if not value:
-                raise _invalid(name, "must not be blank")
-            setattr(user, name, value)
+            setattr(user, name, checked_name(changes[name], name))
     if (user.first_name, user.last_name) != name_before:
         uow.emit(PersonRenamed(user_id=user.id, first_name=user.first_name, last_name=user.last_name))
     if "language" in changes:
@@ -174,7 +181,7 @@ def set_recovery_contacts(uow, hasher: PasswordHasher, user_id: str, *, password
     user = confirmed_account(uow, hasher, user_id, password)
     code, number = _recovery_phone(recovery_phone)
     if recovery_email is not None:
-        recovery_email = recovery_email.strip()
+        recovery_email = checked_email(recovery_email, "recovery_email")
         # A recovery address that is the login itself recovers nothing (see also ID-07).
         if email_key(recovery_email) == user.email_key:
             raise _invalid("recovery_email", "must differ from the login email")
@@ -203,8 +210,8 @@ def request_email_change(uow, hasher: PasswordHasher, user_id: str, *, new_email
     """ID-07: the new login email must differ from the recovery email and from every other
     account's login (any letter case); the password is required; the address is verified by a
     link sent there, valid for the account's link expiry (ID-16)."""
+    new_email = checked_email(new_email, "new_email")
     user = confirmed_account(uow, hasher, user_id, password)
-    new_email = new_email.strip()
     _check_new_login(uow, user, new_email)
     for earlier in uow.email_changes.pending_of(user_id):
         earlier.status = "superseded"
@@ -258,20 +265,9 @@ EMAIL_CHANGE_MAIL = {
 }
 
 
-def email_change_handlers(mailer, public_url: str) -> dict:
-    """Identity's own consumer sends the verification link of ID-07 to the new address."""
-
-    def on_email_change_requested(event: Envelope, uow) -> None:
-        change = uow.email_changes.get(event.payload["email_change_id"])
-        user = uow.users.get(event.payload["user_id"])
-        if change is None or user is None or change.status != "pending":
-            return
-        # The link's secret never travels on the bus: it is made here, and only its hash is kept.
-        token = secrets.token_urlsafe(32)
-        change.token_hash = hash_token(token)
-        subject, body = EMAIL_CHANGE_MAIL.get(user.language, EMAIL_CHANGE_MAIL["en"])
-        link = f"{public_url}/account/email-change/confirm?token={token}"
-        mailer.send(change.new_email, subject, body.format(name=user.first_name, link=link,
-                                                           expires=change.expires_at.strftime("%Y-%m-%d %H:%M UTC")))
-
-    return {"EmailChangeRequested": on_email_change_requested}
+def email_change_mail(user: User, change: EmailChange, token: str, public_url: str) -> tuple[str, str]:
+    """The mail that verifies a new login email (ID-07): its link carries the secret, made by the
+    sender at each attempt (only its hash is kept, and it never travels on the bus)."""
+    subject, body = EMAIL_CHANGE_MAIL.get(user.language, EMAIL_CHANGE_MAIL["en"])
+    link = f"{public_url}/account/email-change/confirm?token={token}"
+    return subject, body.format(name=user.first_name, link=link, expires=change.expires_at.strftime("%Y-%m-%d %H:%M UTC"))

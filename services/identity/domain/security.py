@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from portico_kernel.errors import TooManyRequests
-from portico_kernel.events import Envelope, utcnow
+from portico_kernel.events import utcnow
 
 from .events import SecurityAlertRaised
 from .model import User, new_id
@@ -20,6 +20,10 @@ WINDOW = timedelta(minutes=15)
 FREE_FAILURES_PER_ACCOUNT = 5
 FREE_FAILURES_PER_ADDRESS = 50  # offices and mobile carriers share addresses
 FIRST_WAIT = timedelta(seconds=30)
+MAX_DOUBLINGS = math.ceil(math.log2(WINDOW / FIRST_WAIT))  # 30 s doubled 5 times passes the window
+# From a network where the account signed in before, its failures there have a budget of their
+# own: a guesser elsewhere cannot lock the owner out, one on the owner's network is bounded alike.
+FREE_FAILURES_PER_KNOWN_NETWORK = 5
 # ID-03: the owner hears of wrong passwords, but at most once an hour.
 WRONG_PASSWORD_ALERT_INTERVAL = timedelta(hours=1)
 # ID-04: the alerts a person may switch off; every other alert is always sent.
@@ -89,18 +93,66 @@ def network_of(ip_address: str | None) -> str | None:
 
 
 def wait_needed(failures: list[datetime], free: int, now: datetime) -> int:
-    """Seconds until the next attempt is allowed (0: now), from the failures within the window."""
+    """Seconds until the next attempt is allowed (0: now), from the failures within the window.
+    The doubling saturates: past MAX_DOUBLINGS the wait is the window, however many failures."""
     recent = sorted(moment for moment in failures if moment > now - WINDOW)
     if len(recent) < free:
         return 0
-    wait = min(FIRST_WAIT * 2 ** (len(recent) - free), WINDOW)
-    return max(0, math.ceil((recent[-1] + wait - now).total_seconds()))
+    wait = min(FIRST_WAIT * 2 ** min(len(recent) - free, MAX_DOUBLINGS), WINDOW)
+    return min(max(0, math.ceil((recent[-1] + wait - now).total_seconds())), int(WINDOW.total_seconds()))
 
 
-def throttle_wait(uow, email_key: str, ip_address: str | None, now: datetime) -> int:
-    by_account, by_address = uow.failed_sign_ins.moments_since(now - WINDOW, email_key, ip_address)
-    return max(wait_needed(by_account, FREE_FAILURES_PER_ACCOUNT, now),
-               wait_needed(by_address, FREE_FAILURES_PER_ADDRESS, now))
+def count_attempt(uow, email_key: str, ip_address: str | None) -> FailedSignIn:
+    """ID-03: an attempt counts as a failure before its credential is checked, and is committed at
+    once, so that attempts running side by side see each other (the k-th to commit sees at least
+    k-1 others). A right credential withdraws it."""
+    attempt = FailedSignIn(id=new_id(), email_key=email_key, ip_address=ip_address)
+    uow.failed_sign_ins.add(attempt)
+    uow.commit()
+    return attempt
+
+
+def forget_old_failures(uow) -> None:
+    """Failures older than the window no longer count (identity's scheduler forgets them, off the
+    sign-in path, so that parallel sign-ins never contend for the same old rows)."""
+    uow.failed_sign_ins.forget_before(utcnow() - WINDOW)
+    uow.commit()
+
+
+def withdraw(uow, attempt: FailedSignIn) -> None:
+    uow.failed_sign_ins.remove(attempt.id)
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """What the other attempts visible now say about this one: `wait` from the account's and the
+    address's failures; `known_network_wait` (only from a network the account signed in from
+    before) from this account's failures from that network."""
+
+    wait: int
+    known_network_wait: int | None
+
+    @property
+    def refused(self) -> int:
+        """Seconds to wait when the credential is not even checked (0: it is)."""
+        if not self.wait or self.known_network_wait == 0:
+            return 0
+        return max(self.wait, self.known_network_wait or 0)
+
+
+def throttle(uow, attempt: FailedSignIn, known_network: str | None) -> Throttle:
+    others = [row for row in uow.failed_sign_ins.since(attempt.occurred_at - WINDOW, attempt.email_key, attempt.ip_address)
+              if row.id != attempt.id]
+    now = utcnow()
+    of_account = [row for row in others if row.email_key == attempt.email_key]
+    from_address = [row.occurred_at for row in others if attempt.ip_address and row.ip_address == attempt.ip_address]
+    wait = max(wait_needed([row.occurred_at for row in of_account], FREE_FAILURES_PER_ACCOUNT, now),
+               wait_needed(from_address, FREE_FAILURES_PER_ADDRESS, now))
+    known_network_wait = None
+    if known_network is not None:
+        from_network = [row.occurred_at for row in of_account if network_of(row.ip_address) == known_network]
+        known_network_wait = wait_needed(from_network, FREE_FAILURES_PER_KNOWN_NETWORK, now)
+    return Throttle(wait=wait, known_network_wait=known_network_wait)
 
 
 def too_many(wait: int) -> TooManyRequests:
@@ -108,14 +160,12 @@ def too_many(wait: int) -> TooManyRequests:
                            retry_after=wait)
 
 
-def record_failure(uow, email_key: str, ip_address: str | None) -> None:
-    uow.failed_sign_ins.forget_before(utcnow() - WINDOW)  # older failures no longer count
-    uow.failed_sign_ins.add(FailedSignIn(id=new_id(), email_key=email_key, ip_address=ip_address))
-
-
-def is_known_network(uow, user_id: str, ip_address: str | None) -> bool:
+def known_network(uow, user: User | None, ip_address: str | None) -> str | None:
+    """The caller's network, if the account signed in from it before."""
     network = network_of(ip_address)
-    return network is not None and uow.known_locations.get(user_id, NETWORK, network) is not None
+    if user is None or network is None or uow.known_locations.get(user.id, NETWORK, network) is None:
+        return None
+    return network
 
 
 def alert_settings(uow, user_id: str) -> AlertSettings:
@@ -214,13 +264,3 @@ def alert_mail(payload: dict) -> tuple[str, str]:
             "\n\nIf this was you, there is nothing to do. If not, change your password and review the "
             "recent activity of your account in Portico (do not follow links in mails you doubt).\n")
     return subject, body
-
-
-def alert_handlers(mailer) -> dict:
-    """Identity's own consumer turns each raised alert into an email to the account's owner."""
-
-    def on_security_alert_raised(event: Envelope, uow) -> None:
-        subject, body = alert_mail(event.payload)
-        mailer.send(event.payload["email"], subject, body)
-
-    return {"SecurityAlertRaised": on_security_alert_raised}

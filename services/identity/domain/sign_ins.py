@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portico_kernel.errors import Unauthorized
-from portico_kernel.events import utcnow
 
 from . import security, two_factor
 from .accounts import SIGN_IN_FAILED, SignedIn, _open_session
-from .model import User, email_key
+from .emails import sign_in_keys
+from .model import User
 from .passwords import PasswordHasher
 
 
@@ -23,49 +23,53 @@ class SecondFactorDue:
     webauthn_options: dict | None = None
 
 
-def _failed(uow, key: str, ip_address: str | None) -> Unauthorized:
-    security.record_failure(uow, key, ip_address)
-    uow.commit()
-    return Unauthorized(SIGN_IN_FAILED, problem="sign-in-failed")
+def _account(uow, email: str) -> tuple[str, User | None]:
+    """The key failures are counted by, and the active account signing in with this email (if any)."""
+    keys = sign_in_keys(email)
+    user = next(filter(None, map(uow.users.by_email_key, keys)), None)
+    return keys[0], user if user is not None and user.status == "active" else None
 
 
-def _check_throttle(uow, user: User | None, key: str, ip_address: str | None, credential_ok) -> None:
-    """Past the bound, sign-ins are refused for a while (429 with Retry-After) — except a right
-    password from a network where this account signed in before: a guesser elsewhere cannot lock
-    the owner out."""
-    wait = security.throttle_wait(uow, key, ip_address, utcnow())
-    if not wait:
+def _check_credential(uow, user: User | None, key: str, ip_address: str | None, credential_ok, *,
+                      on_wrong=None) -> None:
+    """ID-03: the attempt is counted before the credential is checked, so parallel attempts cannot
+    pass the free budget together. Past the bound, sign-ins are refused for a while (429 with
+    Retry-After) — except from a network where this account signed in before, which has a budget
+    of its own: there a right password signs in, a wrong one is refused like the others."""
+    attempt = security.count_attempt(uow, key, ip_address)
+    throttle = security.throttle(uow, attempt, security.known_network(uow, user, ip_address))
+    if throttle.refused:
+        uow.commit()
+        raise security.too_many(throttle.refused)
+    if credential_ok():
+        security.withdraw(uow, attempt)
         return
-    if user is not None and security.is_known_network(uow, user.id, ip_address) and credential_ok():
-        return
-    security.record_failure(uow, key, ip_address)
+    if on_wrong is not None:
+        on_wrong()
     uow.commit()
-    raise security.too_many(wait)
+    if throttle.wait:
+        raise security.too_many(throttle.wait)
+    raise Unauthorized(SIGN_IN_FAILED, problem="sign-in-failed")  # alike for an unknown email (no enumeration)
 
 
 def sign_in(uow, hasher: PasswordHasher, site: two_factor.WebAuthnSite, *, email: str, password: str,
             user_agent: str | None = None, ip_address: str | None = None) -> SignedIn | SecondFactorDue:
-    key = email_key(email)
-    user = uow.users.by_email_key(key)
-    if user is not None and user.status != "active":
-        user = None
-    verdict: list[bool] = []
+    key, user = _account(uow, email)
 
     def password_ok() -> bool:
-        if not verdict:
-            # The hash takes tens of milliseconds: hold no transaction (on SQLite, no write lock)
-            # meanwhile, so that sign-ins run side by side, bounded by the hash alone.
-            uow.commit()
-            if user is None:
-                hasher.burn(password)  # as slow as a wrong password
-            verdict.append(user is not None and hasher.verify(user.password_hash, password))
-        return verdict[0]
+        # The hash takes tens of milliseconds: hold no transaction (on SQLite, no write lock)
+        # meanwhile, so that sign-ins run side by side, bounded by the hash alone.
+        uow.commit()
+        if user is None:
+            hasher.burn(password)  # as slow as a wrong password
+            return False
+        return hasher.verify(user.password_hash, password)
 
-    _check_throttle(uow, user, key, ip_address, password_ok)
-    if not password_ok():
+    def wrong_password() -> None:
         if user is not None:
             security.wrong_password(uow, user, ip_address, user_agent)
-        raise _failed(uow, key, ip_address)  # the same answer for an unknown email (no account enumeration)
+
+    _check_credential(uow, user, key, ip_address, password_ok, on_wrong=wrong_password)
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     if two_factor.confirmed_methods(uow, user.id):
@@ -88,20 +92,12 @@ def complete_second_factor(uow, site: two_factor.WebAuthnSite, *, challenge: str
 def sign_in_with_app_password(uow, *, email: str, app_password: str, user_agent: str | None = None,
                               ip_address: str | None = None) -> SignedIn:
     """ID-10: an app password signs a tool in on its own (amr "app"); it is throttled like a password."""
-    key = email_key(email)
-    user = uow.users.by_email_key(key)
-    if user is not None and user.status != "active":
-        user = None
-    verdict: list[bool] = []
+    key, user = _account(uow, email)
 
     def app_password_ok() -> bool:
-        if not verdict:
-            verdict.append(user is not None and two_factor.app_password_matches(uow, user, app_password))
-        return verdict[0]
+        return user is not None and two_factor.app_password_matches(uow, user, app_password)
 
-    _check_throttle(uow, user, key, ip_address, app_password_ok)
-    if not app_password_ok():
-        raise _failed(uow, key, ip_address)
+    _check_credential(uow, user, key, ip_address, app_password_ok)
     return _complete(uow, user, ["app"], ip_address, user_agent)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ import phonenumbers
 import pyotp
 import webauthn
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 from portico_kernel.errors import Conflict, Invalid, NotFound, Unauthorized
@@ -194,6 +195,53 @@ def _confirm(uow, user: User, factor: SecondFactor, check, field_name: str = "co
 
 # --- security keys (WebAuthn) ------------------------------------------------------------------
 
+# The browser's answers (PublicKeyCredential as JSON, WebAuthn Level 3 toJSON()): what must be there,
+# base64url text each, and how long it may be (a security key's answers are far shorter).
+REGISTRATION_FIELDS = {"clientDataJSON": 4096, "attestationObject": 65536}
+AUTHENTICATION_FIELDS = {"clientDataJSON": 4096, "authenticatorData": 4096, "signature": 1024}
+MAX_CREDENTIAL_ID = 400  # base64url; the column's width (ids of real keys are 16 to 64 bytes)
+MAX_PUBLIC_KEY = 1200
+BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+
+
+def _check_browser_answer(answer, field_name: str, response_fields: dict[str, int]) -> None:
+    """A malformed answer is refused naming the part that is wrong (e.g. credential.response.signature)."""
+
+    def refuse(path: str, reason: str) -> Invalid:
+        return Invalid(f"{path}: {reason}", problem="malformed-credential",
+                       invalid_params=[{"name": path, "reason": reason}])
+
+    def base64url(value, path: str, longest: int) -> None:
+        if not isinstance(value, str) or not value:
+            raise refuse(path, "must be base64url text")
+        if len(value) > longest:
+            raise refuse(path, f"longer than {longest} characters")
+        if not BASE64URL.fullmatch(value) or len(value.rstrip("=")) % 4 == 1:
+            raise refuse(path, "is not base64url")
+
+    if not isinstance(answer, dict):
+        raise refuse(field_name, "must be the PublicKeyCredential as a JSON object")
+    for name in ("id", "rawId"):
+        base64url(answer.get(name), f"{field_name}.{name}", MAX_CREDENTIAL_ID)
+    if answer.get("type") != "public-key":
+        raise refuse(f"{field_name}.type", "must be public-key")
+    response = answer.get("response")
+    if not isinstance(response, dict):
+        raise refuse(f"{field_name}.response", "must be an object")
+    for name, longest in response_fields.items():
+        base64url(response.get(name), f"{field_name}.response.{name}", longest)
+    if response.get("userHandle") is not None:
+        base64url(response["userHandle"], f"{field_name}.response.userHandle", 128)
+    transports = response.get("transports", [])
+    if not isinstance(transports, list) or not all(isinstance(t, str) and len(t) <= 32 for t in transports):
+        raise refuse(f"{field_name}.response.transports", "must be a list of short names")
+    for name in ("authenticatorAttachment",):
+        if answer.get(name) is not None and not isinstance(answer[name], str):
+            raise refuse(f"{field_name}.{name}", "must be text")
+    if answer.get("clientExtensionResults") is not None and not isinstance(answer["clientExtensionResults"], dict):
+        raise refuse(f"{field_name}.clientExtensionResults", "must be an object")
+
+
 def _keys_of(uow, user_id: str) -> list[SecondFactor]:
     return [f for f in uow.second_factors.of_user(user_id) if f.method == WEBAUTHN and f.confirmed]
 
@@ -220,13 +268,18 @@ def add_security_key(uow, site: WebAuthnSite, user_id: str, name: str, credentia
         raise NotFound("No security key is waiting to be registered.")
     key = pending[0]
 
+    _check_browser_answer(credential, "credential", REGISTRATION_FIELDS)
+
     def check() -> bool:
         try:
             verified = webauthn.verify_registration_response(
                 credential=credential, expected_challenge=base64url_to_bytes(key.challenge),
                 expected_rp_id=site.rp_id, expected_origin=site.origin)
-        except (InvalidRegistrationResponse, ValueError, KeyError, TypeError):
+        except (WebAuthnException, ValueError, KeyError, TypeError):
             return False
+        if (len(bytes_to_base64url(verified.credential_id)) > MAX_CREDENTIAL_ID
+                or len(bytes_to_base64url(verified.credential_public_key)) > MAX_PUBLIC_KEY):
+            return False  # larger than any security key's (and than what is stored)
         key.name, key.challenge = name.strip(), None
         key.credential_id = bytes_to_base64url(verified.credential_id)
         key.public_key = bytes_to_base64url(verified.credential_public_key)
@@ -247,7 +300,7 @@ def _security_key_matches(uow, site: WebAuthnSite, challenge: SignInChallenge, a
             credential=assertion, expected_challenge=base64url_to_bytes(challenge.webauthn_challenge),
             expected_rp_id=site.rp_id, expected_origin=site.origin,
             credential_public_key=base64url_to_bytes(key.public_key), credential_current_sign_count=key.sign_count)
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError):
+    except (WebAuthnException, ValueError, KeyError, TypeError):
         return False
     key.sign_count = verified.new_sign_count
     return True
@@ -412,6 +465,8 @@ def verify_second_factor(uow, site: WebAuthnSite, token: str, method: str, code:
     factors = [f for f in uow.second_factors.of_user(challenge.user_id) if f.confirmed]
     ok = False
     if method == WEBAUTHN:
+        if assertion is not None:
+            _check_browser_answer(assertion, "assertion", AUTHENTICATION_FIELDS)
         ok = _security_key_matches(uow, site, challenge, assertion)
     elif method == "recovery-code":
         stored = uow.recovery_codes.unused_by_hash(challenge.user_id, hash_token(_normalized_recovery_code(code)))
