@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 import jwt
 import pytest
 
-from tests.helpers import PASSWORD, bearer, claims_of, unique_email
-from tests.test_identity_signin import Device, device, new_network
+from tests.helpers import PASSWORD, Device, bearer, claims_of, device, new_network, unique_email
 from tests.test_org_two_factor import sign
 from tests.test_tokens import _issued_by_the_gateway
 
