@@ -2,7 +2,7 @@
 only the objects of the organization their token is for."""
 from __future__ import annotations
 
-from .auth import Principal
+from .principal import Principal
 from .errors import Forbidden
 
 

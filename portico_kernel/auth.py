@@ -12,7 +12,6 @@ import asyncio
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 
 import jwt
 import requests
@@ -20,6 +19,7 @@ from connexion.exceptions import OAuthProblem
 
 from . import scopes
 from .config import Settings
+from .principal import Principal  # noqa: F401 - where the web layer has long found it
 
 log = logging.getLogger(__name__)
 
@@ -166,48 +166,6 @@ class TokenVerifier:
         if token not in self._verified and self.keyring.get(self._kid(token)) is None:
             await asyncio.to_thread(self.keyring.refresh)
         return self._checked(token, self.keyring.get)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a customer, a member of the provider's staff, a partner's API key, or a service."""
-
-    user_id: str
-    kind: str
-    org_id: str | None
-    roles: tuple[str, ...] = ()
-    amr: tuple[str, ...] = ()
-    scopes: tuple[str, ...] = ()
-    session_id: str | None = None
-    claims: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def from_claims(cls, claims: dict) -> "Principal":
-        return cls(
-            user_id=claims["sub"],
-            kind=claims.get("kind", "customer"),
-            org_id=claims.get("org"),
-            roles=tuple(claims.get("roles") or ()),
-            amr=tuple(claims.get("amr") or ()),
-            scopes=tuple((claims.get("scope") or "").split()),
-            session_id=claims.get("sid"),
-            claims=claims,
-        )
-
-    def has_role(self, *roles: str) -> bool:
-        return any(role in self.roles for role in roles)
-
-    @property
-    def is_staff(self) -> bool:
-        return self.kind == "staff"
-
-    @property
-    def is_service(self) -> bool:
-        return self.kind == "service"
-
-    @property
-    def is_api_key(self) -> bool:
-        return self.kind == scopes.API_KEY
 
 
 def bearer_info_function(settings: Settings, verifier: TokenVerifier | None = None,

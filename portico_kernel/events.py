@@ -9,20 +9,16 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
 import jsonschema
 from referencing import Registry, Resource
 
+from .clock import iso_utc, utcnow  # noqa: F401 - utcnow: domain modules long found it here
 from .config import contracts_dir
 
 ENVELOPE_SCHEMA = "envelope.schema.json"
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -34,7 +30,7 @@ class Envelope:
     correlation_id: str | None = None
     version: int = 1
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    occurred_at: str = field(default_factory=lambda: utcnow().isoformat().replace("+00:00", "Z"))
+    occurred_at: str = field(default_factory=lambda: iso_utc(utcnow()))
 
     @property
     def routing_key(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
+from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Forbidden, NotFound
 from portico_kernel.web import principal
 
@@ -18,7 +19,7 @@ from ..domain.api_keys import ApiKey, ensure_may_manage
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return iso_utc(moment) if moment else None
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from portico_kernel.auth import Principal
+from portico_kernel.principal import Principal
 from portico_kernel.errors import Forbidden, Invalid
 from portico_kernel.scopes import SCOPES, grants, required_scope  # noqa: F401 - the gateway's rule is the kernel's
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from portico_kernel.clock import iso_utc
 from portico_kernel.web import principal
 
 from ..bootstrap import bootstrap
@@ -12,5 +13,5 @@ def get_billing_account(org_id: str):
         return {
             "id": account.id, "org_id": account.org_id, "currency": account.currency,
             "balance": {"amount_minor": account.balance_minor, "currency": account.currency},
-            "opened_at": account.opened_at.isoformat().replace("+00:00", "Z"),
+            "opened_at": iso_utc(account.opened_at),
         }, 200

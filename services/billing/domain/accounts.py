@@ -1,7 +1,7 @@
 """Opening billing accounts, and who may see them (BI-15)."""
 from __future__ import annotations
 
-from portico_kernel.auth import Principal
+from portico_kernel.principal import Principal
 from portico_kernel.errors import Forbidden, NotFound
 from portico_kernel.events import Envelope
 

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portico_kernel.events import utcnow
+from portico_kernel.clock import utcnow
 
 
 def currency_for(country: str | None) -> str:

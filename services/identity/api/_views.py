@@ -1,12 +1,14 @@
 """How identity's resources look on the wire (the schemas in contracts/identity.yaml)."""
 from __future__ import annotations
 
+from portico_kernel.clock import iso_utc
+
 from ..domain.accounts import SignedIn
 from ..domain.model import User
 
 
 def iso(moment) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return iso_utc(moment) if moment else None
 
 
 def user_view(user: User, memberships=()) -> dict:

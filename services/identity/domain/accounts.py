@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portico_kernel.errors import Conflict, Invalid, Unauthorized
-from portico_kernel.events import utcnow
+from portico_kernel.clock import utcnow
 
 from .emails import checked_email
 from .events import StaffAccountCreated, UserRegistered

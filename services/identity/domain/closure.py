@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from portico_kernel.errors import Conflict
-from portico_kernel.events import Envelope, utcnow
+from portico_kernel.clock import utcnow
+from portico_kernel.events import Envelope
 
 from .model import new_id
 from .passwords import PasswordHasher

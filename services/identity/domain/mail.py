@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from portico_kernel.errors import Forbidden, NotFound
-from portico_kernel.events import Envelope, utcnow
+from portico_kernel.clock import utcnow
+from portico_kernel.events import Envelope
 
 from .model import hash_token, new_id
 

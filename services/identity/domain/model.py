@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portico_kernel.events import utcnow
+from portico_kernel.clock import utcnow
 
 CUSTOMER, STAFF = "customer", "staff"
 # Platform roles of the provider's staff (principal kind "staff").

@@ -10,7 +10,7 @@ import phonenumbers
 import pycountry
 
 from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from portico_kernel.events import utcnow
+from portico_kernel.clock import utcnow
 
 from . import security
 from .emails import checked_email

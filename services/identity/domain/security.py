@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from portico_kernel.errors import TooManyRequests
-from portico_kernel.events import utcnow
+from portico_kernel.clock import iso_utc, utcnow
 
 from .events import SecurityAlertRaised
 from .model import User, new_id
@@ -189,7 +189,7 @@ def record(uow, user: User, kind: str, *, ip_address: str | None = None, device:
 
 def raise_alert(uow, user: User, alert: str, moment: datetime, details: dict) -> None:
     uow.emit(SecurityAlertRaised(user_id=user.id, email=user.email, language=user.language, alert=alert,
-                                 occurred_at=moment.isoformat().replace("+00:00", "Z"),
+                                 occurred_at=iso_utc(moment),
                                  details={k: v for k, v in details.items() if v is not None}))
 
 

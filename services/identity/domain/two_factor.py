@@ -19,7 +19,7 @@ from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 from portico_kernel.errors import Conflict, Invalid, NotFound, Unauthorized
-from portico_kernel.events import utcnow
+from portico_kernel.clock import utcnow
 
 from .events import TwoFactorStatusChanged
 from .model import User, hash_token, new_id

@@ -1,14 +1,11 @@
 """`/v1/orgs`: the organizations the caller belongs to, their members, 2FA policy and resellers."""
 from __future__ import annotations
 
+from portico_kernel.clock import iso_utc as _iso
 from portico_kernel.web import principal
 
 from ..bootstrap import bootstrap
 from ..domain import members, organizations, resellers, two_factor
-
-
-def _iso(moment):
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _org_view(org, member) -> dict:

@@ -5,7 +5,7 @@ person with an account to an organization in a role.
 """
 from __future__ import annotations
 
-from portico_kernel.auth import Principal
+from portico_kernel.principal import Principal
 from portico_kernel.errors import Conflict, Forbidden, NotFound
 
 from .events import MemberJoined, MemberLeft

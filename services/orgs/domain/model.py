@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portico_kernel.events import utcnow
+from portico_kernel.clock import utcnow
 
 LEGAL_REPRESENTATIVE, ADMINISTRATOR, COLLABORATOR, EXTERNAL = "legal_representative", "administrator", "collaborator", "external"
 ROLES = (LEGAL_REPRESENTATIVE, ADMINISTRATOR, COLLABORATOR, EXTERNAL)

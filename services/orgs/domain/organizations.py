@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from portico_kernel import two_factor
-from portico_kernel.auth import Principal
+from portico_kernel.principal import Principal
 from portico_kernel.errors import NotFound
 from portico_kernel.events import Envelope
 

@@ -5,7 +5,7 @@ reseller's API keys act for linked customers only.
 """
 from __future__ import annotations
 
-from portico_kernel.auth import Principal
+from portico_kernel.principal import Principal
 from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from .events import ResellerLinked, ResellerUnlinked

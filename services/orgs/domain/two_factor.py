@@ -6,7 +6,7 @@ organization a token acts for (GW-02), orgs for every organization a request rea
 """
 from __future__ import annotations
 
-from portico_kernel.auth import Principal
+from portico_kernel.principal import Principal
 from portico_kernel.errors import Forbidden
 
 from .events import TwoFactorPolicyChanged

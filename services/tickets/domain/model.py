@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portico_kernel.events import utcnow
+from portico_kernel.clock import utcnow
 
 PRIORITIES = ("low", "normal", "high", "critical")
 

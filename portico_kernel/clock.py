@@ -1,0 +1,52 @@
+"""Time for the domain: the current instant from a clock tests can move, and one ISO-8601 form.
+
+Domain rules that depend on "now" (throttling windows, expiries, lock-outs) take a `Clock`, so a
+unit test can put the time where the rule is decided instead of waiting for it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso_utc(moment: datetime) -> str:
+    """`2026-11-25T21:02:07.123456Z`: how every API and event writes an instant (UTC, with a Z).
+    A naive datetime is taken as UTC (SQLite gives them back naive)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real time, in UTC."""
+
+    def now(self) -> datetime:
+        return utcnow()
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, start: datetime | None = None):
+        self._now = start or datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta | None = None, **units: float) -> datetime:
+        self._now += delta if delta is not None else timedelta(**units)
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment
+
+
+SYSTEM = SystemClock()
