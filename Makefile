@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test test-embedded test-real install migrate bench clean
+.PHONY: up test test-unit test-embedded test-real install migrate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,15 @@ up: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/portico migrate
 
-## The whole test suite: embedded mode, then real mode against PostgreSQL and RabbitMQ
-## (skipped with a notice when they are not reachable, required when CI=true).
+## The whole test suite: the layering contracts and the unit tier, then the end-to-end suite in
+## embedded mode and in real mode against PostgreSQL and RabbitMQ (skipped with a notice when they
+## are not reachable, required when CI=true).
 test: $(STAMP)
 	$(BIN)/python -m tests.run
+
+## The layering contracts and the unit tier alone: domain rules, no stack, seconds.
+test-unit: $(STAMP)
+	$(BIN)/python -m tests.run unit
 
 test-embedded: $(STAMP)
 	$(BIN)/python -m tests.run embedded

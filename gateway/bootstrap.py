@@ -16,7 +16,8 @@ from .adapters.orm import metadata
 from .adapters.security import LiveSecurity, SecurityStore
 from .adapters.unit_of_work import GatewayUnitOfWork
 from .adapters.upstream import Upstreams
-from .domain import read_models, tokens
+from .adapters import tokens
+from .domain import read_models
 from .domain.api_keys import ApiKey
 from .domain.rate_limits import RateLimiter
 

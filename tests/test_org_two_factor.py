@@ -28,7 +28,7 @@ INVALID_PATH = "https://portico.dev/problems/invalid-path"
 def sign(claims: dict, issued_ago: timedelta = timedelta(0), **changes) -> str:
     """A token as the gateway would issue it, with some claims changed."""
     from gateway.adapters.keystore import KeyStore, now
-    from gateway.domain import tokens
+    from gateway.adapters import tokens
     from portico_kernel import config, db
 
     engine = db.make_engine(config.load("gateway").database_url)

@@ -132,7 +132,7 @@ def _issued_by_the_gateway(claims: dict, issued_at, ttl) -> str:
     """A token signed with the gateway's own current key (read from its database)."""
     from portico_kernel import config, db
     from gateway.adapters.keystore import KeyStore, now
-    from gateway.domain import tokens
+    from gateway.adapters import tokens
 
     engine = db.make_engine(config.load("gateway").database_url)
     key = KeyStore(db.make_session_factory(engine)).load().signing_key(now())

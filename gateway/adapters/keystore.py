@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portico_kernel.auth import PublicKeys
 
-from ..domain.keys import KeyRing, SigningKey
+from .keys import KeyRing, SigningKey
 from . import orm  # noqa: F401 - maps SigningKey onto its table
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import registry
 from portico_kernel.db import UtcDateTime, messaging_tables
 
 from ..domain.api_keys import ApiKey
-from ..domain.keys import SigningKey
+from .keys import SigningKey
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)

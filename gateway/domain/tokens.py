@@ -1,12 +1,9 @@
-"""Access tokens: short-lived EdDSA JWTs the services verify locally (GW-01)."""
+"""Access tokens: short-lived EdDSA JWTs the services verify locally (GW-01). What a token says is
+decided here; gateway/adapters/tokens.py signs it."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-
-import jwt
-
-from .keys import ALGORITHM, SigningKey
 
 CLAIMS_FROM_IDENTITY = ("sub", "kind", "org", "roles", "amr", "sid")
 # Tokens a caller may bring through the door: people's. The gateway's internal tokens (kinds
@@ -14,11 +11,12 @@ CLAIMS_FROM_IDENTITY = ("sub", "kind", "org", "roles", "amr", "sid")
 FROM_OUTSIDE = frozenset({"customer", "staff"})
 
 
-def issue(key: SigningKey, claims: dict, *, issuer: str, audience: str, now: datetime, ttl: timedelta) -> str:
+def claims_of_token(claims: dict, *, issuer: str, audience: str, now: datetime, ttl: timedelta) -> dict:
+    """The claims of a token for `claims` (identity's, plus an API key's `scope`), living `ttl` from `now`."""
     payload = {name: claims[name] for name in CLAIMS_FROM_IDENTITY if name in claims}
     payload.update({k: v for k, v in claims.items() if k == "scope"})
     payload.update({
         "iss": issuer, "aud": audience, "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()), "jti": str(uuid.uuid4()),
     })
-    return jwt.encode(payload, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+    return payload

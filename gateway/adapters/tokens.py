@@ -1,0 +1,14 @@
+"""Signing access tokens (GW-01) with the gateway's current key."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import jwt
+
+from ..domain.tokens import claims_of_token
+from .keys import ALGORITHM, SigningKey
+
+
+def issue(key: SigningKey, claims: dict, *, issuer: str, audience: str, now: datetime, ttl: timedelta) -> str:
+    payload = claims_of_token(claims, issuer=issuer, audience=audience, now=now, ttl=ttl)
+    return jwt.encode(payload, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
