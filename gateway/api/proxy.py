@@ -17,7 +17,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from portico_kernel.auth import InvalidToken
-from portico_kernel.problems import CONTENT_TYPE, problem_bytes
+from portico_kernel.errors import DomainError
+from portico_kernel.problems import CONTENT_TYPE, STATUS, problem_bytes
 from portico_kernel.request_body import max_body_bytes, too_large_detail
 from portico_kernel.web import declared_length, read_bounded, request_id_of
 
@@ -25,7 +26,6 @@ from ..adapters.keystore import now
 from ..adapters.upstream import UpstreamUnavailable
 from ..domain import api_keys, tokens, two_factor
 from ..domain.api_keys import MARK
-from ..domain.rate_limits import RateLimiter
 from ..domain.routes import Route, UnsafePath, normalized, route
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
@@ -136,23 +136,13 @@ class GatewayApp:
 
     def _with_api_key(self, service: str, scope, headers: dict, presented: str) -> str:
         """GW-03: a partner's API key, checked against the worker's in-memory copy of the keys."""
-        known = self.gateway.security.current
-        parts = api_keys.split(presented)
-        key = known.keys_by_prefix.get(parts[0]) if parts else None
-        if key is None or not key.matches(parts[1]):
-            raise Refused(401, "This API key is not valid: unknown or revoked.", "invalid-api-key")
-        if not key.usable(now()):
-            raise Refused(401, "This API key has expired.", "invalid-api-key")
-        wait = self.gateway.rate_limiter.take(key.id, key.rate_limit)
-        if wait:
-            seconds = RateLimiter.retry_after(wait)
-            raise Refused(429, f"This API key may make {key.rate_limit} calls a minute; try again in {seconds} s.",
-                          "rate-limited", [(b"retry-after", str(seconds).encode())])
-        org_id = headers.get(b"x-portico-org", b"").decode("latin-1") or key.org_id
-        if org_id != key.org_id and not known.manages(key.org_id, org_id):
-            raise Refused(403, "This API key's organization does not manage that organization as its reseller.",
-                          "not-a-managed-organization")
-        needed = api_keys.required_scope(service, scope["method"])
-        if not key.allows(needed):
-            raise Refused(403, f"This API key lacks the scope {needed}.", "insufficient-scope", required_scope=needed)
+        try:
+            key, org_id = api_keys.admit(presented, self.gateway.security.current, service=service,
+                                         method=scope["method"], now=now(), take=self.gateway.rate_limiter.take,
+                                         org_id=headers.get(b"x-portico-org", b"").decode("latin-1") or None)
+        except DomainError as refusal:
+            extra = dict(refusal.extra)
+            retry_after = extra.pop("retry_after", None)
+            raise Refused(STATUS[refusal.code], refusal.detail, refusal.problem,
+                          [(b"retry-after", str(retry_after).encode())] if retry_after else (), **extra) from refusal
         return self.gateway.api_key_token(key, org_id)

@@ -19,10 +19,13 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable, Mapping, Protocol
 
 from portico_kernel.principal import Principal
-from portico_kernel.errors import Forbidden, Invalid
-from portico_kernel.scopes import SCOPES, grants, required_scope  # noqa: F401 - the gateway's rule is the kernel's
+from portico_kernel.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
+from portico_kernel.scopes import SCOPES, InsufficientScope, grants, required_scope
+
+from .rate_limits import RateLimiter
 
 MARK = "pk_"
 DEFAULT_RATE_LIMIT = 600  # requests per minute
@@ -91,3 +94,38 @@ class ApiKey:
     def revoke(self, now: datetime) -> None:
         if self.revoked_at is None:
             self.revoked_at = now
+
+
+class KnownKeys(Protocol):
+    """What the gateway knows of keys and reseller links (its worker's in-memory snapshot)."""
+
+    keys_by_prefix: Mapping[str, ApiKey]
+
+    def manages(self, reseller_org_id: str, customer_org_id: str) -> bool: ...
+
+
+def admit(presented: str, known: KnownKeys, *, service: str, method: str, org_id: str | None, now: datetime,
+          take: Callable[[str, int], float]) -> tuple[ApiKey, str]:
+    """GW-03: the key behind `presented` and the organization the call acts for (`org_id` asked
+    for, else the key's own), or the refusal: unknown, revoked or expired key; its rate limit
+    (`take(key_id, per_minute)`: seconds to wait, 0 to go on); an organization its own does not
+    manage as reseller (OR-19); a scope the key lacks for `method` on `service`."""
+    parts = split(presented)
+    key = known.keys_by_prefix.get(parts[0]) if parts else None
+    if key is None or not key.matches(parts[1]):
+        raise Unauthorized("This API key is not valid: unknown or revoked.", problem="invalid-api-key")
+    if not key.usable(now):
+        raise Unauthorized("This API key has expired.", problem="invalid-api-key")
+    wait = take(key.id, key.rate_limit)
+    if wait:
+        seconds = RateLimiter.retry_after(wait)
+        raise TooManyRequests(f"This API key may make {key.rate_limit} calls a minute; try again in {seconds} s.",
+                              problem="rate-limited", retry_after=seconds)
+    org_id = org_id or key.org_id
+    if org_id != key.org_id and not known.manages(key.org_id, org_id):
+        raise Forbidden("This API key's organization does not manage that organization as its reseller.",
+                        problem="not-a-managed-organization")
+    needed = required_scope(service, method)
+    if not key.allows(needed):
+        raise InsufficientScope(needed)
+    return key, org_id

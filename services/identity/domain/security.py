@@ -106,7 +106,7 @@ def count_attempt(uow, email_key: str, ip_address: str | None) -> FailedSignIn:
     """ID-03: an attempt counts as a failure before its credential is checked, and is committed at
     once, so that attempts running side by side see each other (the k-th to commit sees at least
     k-1 others). A right credential withdraws it."""
-    attempt = FailedSignIn(id=new_id(), email_key=email_key, ip_address=ip_address)
+    attempt = FailedSignIn(id=new_id(), email_key=email_key, ip_address=ip_address, occurred_at=uow.clock.now())
     uow.failed_sign_ins.add(attempt)
     uow.commit()
     return attempt
@@ -115,7 +115,7 @@ def count_attempt(uow, email_key: str, ip_address: str | None) -> FailedSignIn:
 def forget_old_failures(uow) -> None:
     """Failures older than the window no longer count (identity's scheduler forgets them, off the
     sign-in path, so that parallel sign-ins never contend for the same old rows)."""
-    uow.failed_sign_ins.forget_before(utcnow() - WINDOW)
+    uow.failed_sign_ins.forget_before(uow.clock.now() - WINDOW)
     uow.commit()
 
 
@@ -143,7 +143,7 @@ class Throttle:
 def throttle(uow, attempt: FailedSignIn, known_network: str | None) -> Throttle:
     others = [row for row in uow.failed_sign_ins.since(attempt.occurred_at - WINDOW, attempt.email_key, attempt.ip_address)
               if row.id != attempt.id]
-    now = utcnow()
+    now = uow.clock.now()
     of_account = [row for row in others if row.email_key == attempt.email_key]
     from_address = [row.occurred_at for row in others if attempt.ip_address and row.ip_address == attempt.ip_address]
     wait = max(wait_needed([row.occurred_at for row in of_account], FREE_FAILURES_PER_ACCOUNT, now),

@@ -1,0 +1,76 @@
+"""In-memory fakes of repositories and of the unit of work, for the unit tier.
+
+They keep entities in lists and answer the queries the domain asks, the way the SQL repositories
+in each service's adapters/repository.py do; the unit of work's clock is a FakeClock.
+"""
+from __future__ import annotations
+
+from portico_kernel.clock import FakeClock
+
+
+class FakeFailedSignIns:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, attempt) -> None:
+        self.rows.append(attempt)
+
+    def remove(self, attempt_id: str) -> None:
+        self.rows = [row for row in self.rows if row.id != attempt_id]
+
+    def forget_before(self, moment) -> None:
+        self.rows = [row for row in self.rows if row.occurred_at > moment]
+
+    def since(self, moment, email_key: str, ip_address: str | None) -> list:
+        return [row for row in self.rows if row.occurred_at > moment
+                and (row.email_key == email_key or (ip_address and row.ip_address == ip_address))]
+
+
+class FakeKnownLocations:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, location) -> None:
+        self.rows.append(location)
+
+    def get(self, user_id: str, kind: str, value: str):
+        return next((row for row in self.rows if (row.user_id, row.kind, row.value) == (user_id, kind, value)), None)
+
+
+class FakeAccounts:
+    """Billing accounts by organization."""
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, account) -> None:
+        self.rows.append(account)
+
+    def of_org(self, org_id: str):
+        return next((row for row in self.rows if row.org_id == org_id), None)
+
+
+class FakeUnitOfWork:
+    """The unit of work the domain sees: repositories as attributes, `emit`, `commit`, a clock."""
+
+    def __init__(self, clock: FakeClock | None = None, **repositories):
+        self.clock = clock or FakeClock()
+        self.emitted: list[tuple[object, str | None]] = []
+        self.commits = 0
+        for name, repository in repositories.items():
+            setattr(self, name, repository)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def emit(self, record, org_id: str | None = None):
+        self.emitted.append((record, org_id))
+
+    def commit(self) -> None:
+        self.commits += 1
+
+    def rollback(self) -> None:
+        pass

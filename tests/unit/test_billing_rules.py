@@ -1,0 +1,49 @@
+"""OR-14 / BI-15: an organization's billing account, its currency and who may see it (services/billing/domain)."""
+from __future__ import annotations
+
+import pytest
+
+from portico_kernel.errors import Forbidden, NotFound
+from portico_kernel.principal import Principal
+from services.billing.domain.accounts import account_for
+from services.billing.domain.model import BillingAccount, currency_for
+
+from .fakes import FakeAccounts, FakeUnitOfWork
+
+
+@pytest.mark.parametrize("country, currency", [("CH", "CHF"), ("DE", "EUR"), ("LI", "EUR"), (None, "EUR")])
+def test_OR_14_the_postal_address_decides_the_invoice_currency(country, currency):
+    assert currency_for(country) == currency
+    assert BillingAccount.open_for("o-1", country).currency == currency
+
+
+def test_OR_14_a_new_account_owes_nothing():
+    assert BillingAccount.open_for("o-1", "CH").balance_minor == 0
+
+
+@pytest.fixture
+def uow(clock):
+    accounts = FakeAccounts()
+    accounts.add(BillingAccount.open_for("o-1", "CH"))
+    return FakeUnitOfWork(clock, accounts=accounts)
+
+
+def person(*roles, org="o-1", kind="customer"):
+    return Principal(user_id="u-1", kind=kind, org_id=org, roles=roles)
+
+
+@pytest.mark.parametrize("caller", [person("legal_representative"), person("administrator"),
+                                    person("platform:billing-clerk", org=None, kind="staff"),
+                                    person(kind="api_key")])
+def test_BI_15_who_sees_the_billing_account(uow, caller):
+    assert account_for(uow, caller, "o-1").org_id == "o-1"
+
+
+@pytest.mark.parametrize("caller, refusal", [
+    (person("member"), Forbidden),
+    (person("platform:support", org=None, kind="staff"), Forbidden),
+    (person("administrator", org="o-2"), NotFound),  # to other organizations it does not exist
+])
+def test_BI_15_who_does_not(uow, caller, refusal):
+    with pytest.raises(refusal):
+        account_for(uow, caller, "o-1")
