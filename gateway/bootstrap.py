@@ -17,7 +17,7 @@ from .adapters.security import LiveSecurity, SecurityStore
 from .adapters.unit_of_work import GatewayUnitOfWork
 from .adapters.upstream import Upstreams
 from .adapters import tokens
-from .domain import read_models
+from .domain import events, read_models
 from .domain.api_keys import ApiKey
 from .domain.rate_limits import RateLimiter
 
@@ -27,7 +27,12 @@ SERVICE_TOKEN_TTL = timedelta(minutes=2)
 
 class Gateway:
     def __init__(self):
-        self.service = Service("gateway", metadata, uow_class=GatewayUnitOfWork, handlers=read_models.HANDLERS)
+        self.service = Service("gateway", metadata, uow_class=GatewayUnitOfWork, events=events, handlers={
+            "TwoFactorPolicyChanged": read_models.on_two_factor_policy_changed,
+            "TwoFactorStatusChanged": read_models.on_two_factor_status_changed,
+            "ResellerLinked": read_models.on_reseller_linked,
+            "ResellerUnlinked": read_models.on_reseller_unlinked,
+        })
         self.settings = self.service.settings
         self.token_ttl = timedelta(seconds=self.settings.access_token_ttl)
         # No token the gateway issues lives longer than an access token: verifiers refuse longer ones.

@@ -50,3 +50,8 @@ class FakeClock:
 
 
 SYSTEM = SystemClock()
+
+
+def parse_iso(text: str) -> datetime:
+    """The instant `iso_utc` wrote (a trailing Z, or any offset)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

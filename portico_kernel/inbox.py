@@ -1,5 +1,9 @@
 """The consuming side: handlers run inside a unit of work together with the inbox row.
 
+A handler receives the event's record (portico_kernel/records.py), typed as the receiving service
+declares it in its domain/events.py, and the unit of work with the envelope's metadata in
+`uow.received`.
+
 A redelivered event finds its id in the inbox and has no second effect; the message is only
 acknowledged after the commit (see bus.EventConsumer).
 """
@@ -7,17 +11,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .events import Envelope, SchemaViolation, validate
+from .records import Received, record_from
 from .uow import UnitOfWork, correlation_id
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[Envelope, UnitOfWork], None]
+EventHandler = Callable[[Any, UnitOfWork], None]
 
 
 class PoisonMessage(Exception):
@@ -26,11 +31,15 @@ class PoisonMessage(Exception):
 
 class Inbox:
     def __init__(self, service: str, inbox: Table, uow_factory: Callable[[], UnitOfWork],
-                 handlers: dict[str, EventHandler]):
+                 handlers: dict[str, EventHandler], records: dict[str, type]):
+        missing = sorted(set(handlers) - set(records))
+        if missing:
+            raise ValueError(f"{service} handles {', '.join(missing)} but declares no record for it in domain/events.py")
         self.service = service
         self.table = inbox
         self.uow_factory = uow_factory
         self.handlers = handlers
+        self.records = records
 
     def process(self, body: dict) -> None:
         try:
@@ -51,7 +60,8 @@ class Inbox:
                     log.info("%s: event %s already handled, skipping", self.service, event.id)
                     return
                 if handler is not None:
-                    handler(event, uow)
+                    uow.received = Received.of(event)
+                    handler(record_from(self.records[event.type], event.payload), uow)
                     uow.session.flush()
                 try:
                     uow.session.execute(

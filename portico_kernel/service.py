@@ -6,12 +6,14 @@ bootstrap, so each one scales and fails on its own.
 from __future__ import annotations
 
 import logging
+from types import ModuleType
 from typing import Callable
 
 from sqlalchemy import MetaData
 
 from . import bus, config, db, logs, topology
 from .inbox import EventHandler, Inbox
+from .records import records_in
 from .outbox import OutboxRelay
 from .uow import UnitOfWork
 
@@ -20,7 +22,9 @@ log = logging.getLogger(__name__)
 
 class Service:
     def __init__(self, component: str, metadata: MetaData, *, uow_class: type[UnitOfWork] = UnitOfWork,
-                 handlers: dict[str, EventHandler] | None = None):
+                 handlers: dict[str, EventHandler] | None = None, events: ModuleType | None = None):
+        """`handlers`: event type -> handler, wired here by the service's bootstrap.py (the one place);
+        `events`: the service's domain/events.py, whose records the handlers receive."""
         self.component = component
         self.settings = config.load(component)
         self.metadata = metadata
@@ -30,6 +34,7 @@ class Service:
         self.inbox = metadata.tables["inbox"]
         self.uow_class = uow_class
         self.handlers = handlers or {}
+        self.records = records_in(events) if events is not None else {}
 
     def uow(self) -> UnitOfWork:
         return self.uow_class(self.session_factory, self.component, self.outbox)
@@ -49,7 +54,7 @@ class Service:
 
     def consumer(self) -> bus.EventConsumer:
         subscription = topology.subscriptions()[self.component]
-        inbox = Inbox(self.component, self.inbox, self.uow, self.handlers)
+        inbox = Inbox(self.component, self.inbox, self.uow, self.handlers, self.records)
         queue = bus.topology_for(self.settings).queue(subscription)
         return bus.EventConsumer(self.settings, self.component, queue, inbox.process)
 

@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import events
 from .clock import SYSTEM, Clock
+from .records import Received
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
 
 class UnitOfWork:
     clock: Clock = SYSTEM  # what "now" is for the rules run inside it; unit tests' fakes move theirs
+    received: Received | None = None  # in a consumer: the envelope of the event being handled
 
     def __init__(self, session_factory: sessionmaker[Session], producer: str, outbox: Table):
         self._session_factory = session_factory

@@ -57,9 +57,10 @@ def test_every_received_event_has_a_handler_in_its_service():
     for service, subscription in topology.subscriptions().items():
         package = "gateway" if service == "gateway" else f"services.{service}"
         built = importlib.import_module(f"{package}.bootstrap").bootstrap()
-        handlers = (built.service if service == "gateway" else built).handlers
+        runtime = built.service if service == "gateway" else built
         for key in subscription.routing_keys:
-            assert key.split(".")[1] in handlers, (service, key)
+            assert key.split(".")[1] in runtime.handlers, (service, key)
+            assert key.split(".")[1] in runtime.records, (service, key)  # handlers receive typed records
 
 
 @pytest.mark.parametrize("component", SERVICE_CONTRACTS)

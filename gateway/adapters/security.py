@@ -2,7 +2,8 @@
 copy each web worker holds in memory so that no routed call waits on a database.
 
 The consumer process writes the read models from events (TwoFactorPolicyChanged,
-TwoFactorStatusChanged, ResellerLinked/Unlinked); the key-management handlers write the keys.
+TwoFactorStatusChanged, ResellerLinked/Unlinked; gateway/adapters/repository.py); the key-management
+handlers write the keys.
 Each worker re-reads everything every REFRESH_SECONDS in a thread, so a change made anywhere takes
 effect everywhere within about that time.
 """
@@ -13,8 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from ..domain.api_keys import ApiKey
 from . import orm
@@ -67,43 +67,6 @@ class SecurityStore:
                 return False
             key.revoke(now)
             return True
-
-
-class ReadModels:
-    """The consumer's side: upserts of the read models inside the inbox's unit of work."""
-
-    def __init__(self, session):
-        self.session = session
-
-    def _upsert(self, table, values: dict, keys: list[str]) -> None:
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table).values(**values)
-        updates = {k: v for k, v in values.items() if k not in keys}
-        changed_at = table.c.get("changed_at")
-        if updates:
-            statement = statement.on_conflict_do_update(
-                index_elements=keys, set_=updates,
-                # an event older than what we know (redelivered late) changes nothing
-                where=(changed_at <= values["changed_at"]) if changed_at is not None else None)
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=keys)
-        self.session.execute(statement)
-
-    def set_policy(self, org_id: str, required: bool, at: datetime) -> None:
-        self._upsert(orm.org_two_factor_policies, {"org_id": org_id, "required": required, "changed_at": at}, ["org_id"])
-
-    def set_two_factor(self, user_id: str, enabled: bool, methods: list[str], at: datetime) -> None:
-        self._upsert(orm.people_two_factor, {"user_id": user_id, "enabled": enabled, "methods": methods,
-                                             "changed_at": at}, ["user_id"])
-
-    def link(self, reseller_org_id: str, customer_org_id: str) -> None:
-        self._upsert(orm.reseller_links, {"reseller_org_id": reseller_org_id, "customer_org_id": customer_org_id},
-                     ["reseller_org_id", "customer_org_id"])
-
-    def unlink(self, reseller_org_id: str, customer_org_id: str) -> None:
-        self.session.execute(delete(orm.reseller_links).where(
-            orm.reseller_links.c.reseller_org_id == reseller_org_id,
-            orm.reseller_links.c.customer_org_id == customer_org_id))
 
 
 class LiveSecurity:

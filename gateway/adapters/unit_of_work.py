@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .security import ReadModels
+from .repository import ReadModels
 
 
 class GatewayUnitOfWork(UnitOfWork):

@@ -6,9 +6,12 @@ from portico_kernel.service import Service
 
 from .adapters.orm import metadata
 from .adapters.unit_of_work import BillingUnitOfWork
-from .domain import accounts
+from .domain import accounts, closure, events
 
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
-    return Service("billing", metadata, uow_class=BillingUnitOfWork, handlers=accounts.HANDLERS)
+    return Service("billing", metadata, uow_class=BillingUnitOfWork, events=events, handlers={
+        "OrganizationCreated": accounts.on_organization_created,
+        "AccountClosureRequested": closure.on_account_closure_requested,
+    })

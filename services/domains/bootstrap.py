@@ -6,7 +6,7 @@ from portico_kernel.service import Service
 from portico_kernel.uow import UnitOfWork
 
 from .adapters.orm import Domains, metadata
-from .domain import closure
+from .domain import closure, events
 
 
 class DomainsUnitOfWork(UnitOfWork):
@@ -18,4 +18,6 @@ class DomainsUnitOfWork(UnitOfWork):
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
-    return Service("domains", metadata, uow_class=DomainsUnitOfWork, handlers=closure.HANDLERS)
+    return Service("domains", metadata, uow_class=DomainsUnitOfWork, events=events, handlers={
+        "AccountClosureRequested": closure.on_account_closure_requested,
+    })

@@ -12,13 +12,17 @@ from .adapters.orm import metadata
 from .adapters.sms import FileSmsSender, sms_sender_from_environment
 from .adapters.unit_of_work import IdentityUnitOfWork
 from .domain.two_factor import WebAuthnSite
-from .domain import closure, mail, memberships
+from .domain import closure, events, mail, memberships
 
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
-    return Service("identity", metadata, uow_class=IdentityUnitOfWork, handlers={
-        **memberships.HANDLERS, **closure.HANDLERS, **mail.delivery_handlers(),
+    return Service("identity", metadata, uow_class=IdentityUnitOfWork, events=events, handlers={
+        "MemberJoined": memberships.on_member_joined,
+        "MemberLeft": memberships.on_member_left,
+        "PersonalDataErased": closure.on_personal_data_erased,
+        "SecurityAlertRaised": mail.on_security_alert_raised,
+        "EmailChangeRequested": mail.on_email_change_requested,
     })
 
 

@@ -6,9 +6,15 @@ from portico_kernel.service import Service
 
 from .adapters.orm import metadata
 from .adapters.unit_of_work import OrgsUnitOfWork
-from .domain import organizations
+from .domain import closure, events, organizations
 
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
-    return Service("orgs", metadata, uow_class=OrgsUnitOfWork, handlers=organizations.HANDLERS)
+    return Service("orgs", metadata, uow_class=OrgsUnitOfWork, events=events, handlers={
+        "UserRegistered": organizations.on_user_registered,
+        "LoginEmailChanged": organizations.on_login_email_changed,
+        "PersonRenamed": organizations.on_person_renamed,
+        "TwoFactorStatusChanged": organizations.on_two_factor_status_changed,
+        "AccountClosureRequested": closure.on_account_closure_requested,
+    })

@@ -6,7 +6,7 @@ from portico_kernel.service import Service
 from portico_kernel.uow import UnitOfWork
 
 from .adapters.orm import Tickets, metadata
-from .domain import closure
+from .domain import closure, events
 
 
 class TicketsUnitOfWork(UnitOfWork):
@@ -18,4 +18,6 @@ class TicketsUnitOfWork(UnitOfWork):
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
-    return Service("tickets", metadata, uow_class=TicketsUnitOfWork, handlers=closure.HANDLERS)
+    return Service("tickets", metadata, uow_class=TicketsUnitOfWork, events=events, handlers={
+        "AccountClosureRequested": closure.on_account_closure_requested,
+    })

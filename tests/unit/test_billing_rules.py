@@ -47,3 +47,16 @@ def test_BI_15_who_sees_the_billing_account(uow, caller):
 def test_BI_15_who_does_not(uow, caller, refusal):
     with pytest.raises(refusal):
         account_for(uow, caller, "o-1")
+
+
+def test_OR_14_a_new_organization_gets_one_billing_account_in_its_currency(clock):
+    from services.billing.domain.accounts import on_organization_created
+    from services.billing.domain.events import BillingAccountOpened, OrganizationCreated
+
+    uow = FakeUnitOfWork(clock, accounts=FakeAccounts())
+    created = OrganizationCreated(org_id="o-9", country="CH")
+    on_organization_created(created, uow)
+    on_organization_created(created, uow)  # a redelivery opens no second account
+    assert [account.currency for account in uow.accounts.rows] == ["CHF"]
+    [(opened, org_id)] = uow.emitted
+    assert isinstance(opened, BillingAccountOpened) and opened.currency == "CHF" and org_id == "o-9"

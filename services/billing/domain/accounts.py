@@ -3,21 +3,19 @@ from __future__ import annotations
 
 from portico_kernel.principal import Principal
 from portico_kernel.errors import Forbidden, NotFound
-from portico_kernel.events import Envelope
 
-from .closure import on_account_closure_requested
-from .events import BillingAccountOpened
+from .events import BillingAccountOpened, OrganizationCreated
 from .model import BillingAccount
 
 BILLING_ROLES = ("legal_representative", "administrator")
 BILLING_STAFF = ("platform:admin", "platform:billing-clerk")
 
 
-def on_organization_created(event: Envelope, uow) -> None:
-    org = event.payload
-    if uow.accounts.of_org(org["org_id"]) is not None:
+def on_organization_created(org: OrganizationCreated, uow) -> None:
+    """OR-14: every organization gets a billing account, in the currency of its country."""
+    if uow.accounts.of_org(org.org_id) is not None:
         return
-    account = BillingAccount.open_for(org["org_id"], org["country"])
+    account = BillingAccount.open_for(org.org_id, org.country)
     uow.accounts.add(account)
     uow.emit(BillingAccountOpened(account_id=account.id, org_id=account.org_id, currency=account.currency),
              org_id=account.org_id)
@@ -39,6 +37,3 @@ def account_for(uow, caller: Principal, org_id: str) -> BillingAccount:
     if account is None:
         raise NotFound("No billing account for this organization.")
     return account
-
-
-HANDLERS = {"OrganizationCreated": on_organization_created, "AccountClosureRequested": on_account_closure_requested}

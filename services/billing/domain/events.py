@@ -1,3 +1,4 @@
+"""Integration events billing publishes, and those it handles (schemas: contracts/events/<Name>.v1.schema.json)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,3 +16,17 @@ class PersonalDataErased:
     closure_id: str
     user_id: str
     service: str
+
+
+# Received from orgs: a new organization gets its billing account.
+@dataclass(frozen=True)
+class OrganizationCreated:
+    org_id: str
+    country: str | None
+
+
+# Received from identity: a person closes their account (ID-11).
+@dataclass(frozen=True)
+class AccountClosureRequested:
+    user_id: str
+    closure_id: str

@@ -5,14 +5,8 @@ nothing to detach, only to confirm.
 """
 from __future__ import annotations
 
-from portico_kernel.events import Envelope
-
-from .events import PersonalDataErased
+from .events import AccountClosureRequested, PersonalDataErased
 
 
-def on_account_closure_requested(event: Envelope, uow) -> None:
-    uow.emit(PersonalDataErased(closure_id=event.payload["closure_id"], user_id=event.payload["user_id"],
-                                service="domains"))
-
-
-HANDLERS = {"AccountClosureRequested": on_account_closure_requested}
+def on_account_closure_requested(closing: AccountClosureRequested, uow) -> None:
+    uow.emit(PersonalDataErased(closure_id=closing.closure_id, user_id=closing.user_id, service="domains"))

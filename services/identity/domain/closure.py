@@ -11,8 +11,7 @@ from datetime import datetime
 
 from portico_kernel.errors import Conflict
 from portico_kernel.clock import utcnow
-from portico_kernel.events import Envelope
-
+from .events import AccountClosed, AccountClosureRequested, PersonalDataErased
 from .model import new_id
 from .passwords import PasswordHasher
 from .profile import confirmed_account
@@ -21,21 +20,6 @@ from .profile import confirmed_account
 # AccountClosureRequested, see contracts/events/asyncapi.yaml).
 SERVICES_HOLDING_PERSONAL_DATA = ("orgs", "billing", "domains", "tickets")
 LEGAL_REPRESENTATIVE = "legal_representative"
-
-
-@dataclass(frozen=True)
-class AccountClosureRequested:
-    """Integration event: every service erases or anonymizes the person's data (ID-11)."""
-
-    user_id: str
-    closure_id: str
-
-
-@dataclass(frozen=True)
-class AccountClosed:
-    """Integration event: the account is anonymized and can no longer sign in (ID-11)."""
-
-    user_id: str
 
 
 @dataclass(eq=False)
@@ -91,11 +75,13 @@ def closure_of(uow, user_id: str) -> AccountClosure | None:
     return uow.closures.of_user(user_id)
 
 
-def on_personal_data_erased(event: Envelope, uow) -> None:
-    closure = uow.closures.get_for_update(event.payload["closure_id"])
-    if closure is None or closure.completed_at is not None or event.producer in closure.confirmed_by:
+def on_personal_data_erased(erased: PersonalDataErased, uow) -> None:
+    """The confirmation is the producer's: the service that sent the event, not one it names."""
+    service = uow.received.producer
+    closure = uow.closures.get_for_update(erased.closure_id)
+    if closure is None or closure.completed_at is not None or service in closure.confirmed_by:
         return
-    closure.confirmed_by = [*closure.confirmed_by, event.producer]
+    closure.confirmed_by = [*closure.confirmed_by, service]
     if not closure.waiting_for:
         _forget(uow, closure)
 
@@ -116,5 +102,3 @@ def _forget(uow, closure: AccountClosure) -> None:
     closure.completed_at = utcnow()
     uow.emit(AccountClosed(user_id=user.id))
 
-
-HANDLERS = {"PersonalDataErased": on_personal_data_erased}

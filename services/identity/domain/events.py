@@ -1,4 +1,4 @@
-"""Integration events published by identity (schemas: contracts/events/<Name>.v1.schema.json)."""
+"""Integration events identity publishes, and those it handles (schemas: contracts/events/<Name>.v1.schema.json)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,3 +41,67 @@ class TwoFactorStatusChanged:
     user_id: str
     enabled: bool
     methods: list[str]
+
+
+@dataclass(frozen=True)
+class EmailChangeRequested:
+    """Integration event: a verification link is to be sent to `new_email` (ID-07)."""
+
+    user_id: str
+    email_change_id: str
+    new_email: str
+    language: str
+
+
+@dataclass(frozen=True)
+class LoginEmailChanged:
+    """Integration event: the person signs in with `new_email` from now on (ID-07)."""
+
+    user_id: str
+    old_email: str
+    new_email: str
+
+
+@dataclass(frozen=True)
+class PersonRenamed:
+    """Integration event: the person's name changed (ID-05); orgs shows it in member lists."""
+
+    user_id: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class AccountClosureRequested:
+    """Integration event: every service erases or anonymizes the person's data (ID-11)."""
+
+    user_id: str
+    closure_id: str
+
+
+@dataclass(frozen=True)
+class AccountClosed:
+    """Integration event: the account is anonymized and can no longer sign in (ID-11)."""
+
+    user_id: str
+
+
+# Received from orgs: identity keeps its copy of memberships (the `org` and `roles` of tokens).
+@dataclass(frozen=True)
+class MemberJoined:
+    org_id: str
+    user_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    org_id: str
+    user_id: str
+
+
+# Received from every service holding personal data, once it has forgotten the person (ID-11).
+@dataclass(frozen=True)
+class PersonalDataErased:
+    closure_id: str
+    user_id: str

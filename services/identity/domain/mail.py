@@ -9,13 +9,13 @@ refuses the address) or too many failures mark it undeliverable, and support see
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from portico_kernel.errors import Forbidden, NotFound
 from portico_kernel.clock import utcnow
-from portico_kernel.events import Envelope
 
+from .events import EmailChangeRequested, SecurityAlertRaised
 from .model import hash_token, new_id
 
 SECURITY_ALERT, EMAIL_CHANGE = "security-alert", "email-change"
@@ -56,21 +56,16 @@ class SendFailed(Exception):
         self.reason, self.permanent = reason, permanent
 
 
-def delivery_handlers() -> dict:
-    """Identity's consumer records the mails its events ask for; sending is the scheduler's."""
+# Identity's consumer records the mails its events ask for; sending is the scheduler's.
+def on_security_alert_raised(alert: SecurityAlertRaised, uow) -> None:
+    uow.mail_deliveries.add(MailDelivery(id=new_id(), user_id=alert.user_id, kind=SECURITY_ALERT,
+                                         recipient=alert.email, details=asdict(alert)))
 
-    def on_security_alert_raised(event: Envelope, uow) -> None:
-        payload = event.payload
-        uow.mail_deliveries.add(MailDelivery(id=new_id(), user_id=payload["user_id"], kind=SECURITY_ALERT,
-                                             recipient=payload["email"], details=dict(payload)))
 
-    def on_email_change_requested(event: Envelope, uow) -> None:
-        payload = event.payload
-        uow.mail_deliveries.add(MailDelivery(id=new_id(), user_id=payload["user_id"], kind=EMAIL_CHANGE,
-                                             recipient=payload["new_email"],
-                                             details={"email_change_id": payload["email_change_id"]}))
-
-    return {"SecurityAlertRaised": on_security_alert_raised, "EmailChangeRequested": on_email_change_requested}
+def on_email_change_requested(change: EmailChangeRequested, uow) -> None:
+    uow.mail_deliveries.add(MailDelivery(id=new_id(), user_id=change.user_id, kind=EMAIL_CHANGE,
+                                         recipient=change.new_email,
+                                         details={"email_change_id": change.email_change_id}))
 
 
 def claim_due(uow, limit: int = 20) -> list[str]:

@@ -14,6 +14,7 @@ from portico_kernel.clock import utcnow
 
 from . import security
 from .emails import checked_email
+from .events import EmailChangeRequested, LoginEmailChanged, PersonRenamed
 from .model import User, email_key, hash_token, new_id, unreadable_character
 from .passwords import PasswordHasher
 
@@ -23,34 +24,6 @@ LANGUAGES = ("de", "en", "fr", "it")
 DEFAULT_LINK_EXPIRY_DAYS = 60
 LINK_EXPIRY_RANGE = (1, 365)
 TIME_ZONES = frozenset(zoneinfo.available_timezones())
-
-
-@dataclass(frozen=True)
-class EmailChangeRequested:
-    """Integration event: a verification link is to be sent to `new_email` (ID-07)."""
-
-    user_id: str
-    email_change_id: str
-    new_email: str
-    language: str
-
-
-@dataclass(frozen=True)
-class LoginEmailChanged:
-    """Integration event: the person signs in with `new_email` from now on (ID-07)."""
-
-    user_id: str
-    old_email: str
-    new_email: str
-
-
-@dataclass(frozen=True)
-class PersonRenamed:
-    """Integration event: the person's name changed (ID-05); orgs shows it in member lists."""
-
-    user_id: str
-    first_name: str
-    last_name: str
 
 
 @dataclass(eq=False)

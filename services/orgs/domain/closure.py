@@ -1,29 +1,18 @@
 """ID-11: a person closes their account; orgs forgets them and confirms to identity."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from portico_kernel.events import Envelope
-
-from .events import MemberLeft
+from .events import AccountClosureRequested, MemberLeft, PersonalDataErased
 
 # A personal organization (ID-01) is named after its person; once they are forgotten it is not.
 CLOSED_PERSONAL_ORGANIZATION = "Closed account"
 
 
-@dataclass(frozen=True)
-class PersonalDataErased:
-    closure_id: str
-    user_id: str
-    service: str
-
-
-def on_account_closure_requested(event: Envelope, uow) -> None:
+def on_account_closure_requested(closing: AccountClosureRequested, uow) -> None:
     """The person leaves every organization (identity refused the closure while they were the
     last legal representative of one with other members); their membership rows, their entry
     among the people who can be added (which copies name and email) and whether they have 2FA
     go; a personal organization left without members loses the person's name."""
-    user_id = event.payload["user_id"]
+    user_id = closing.user_id
     for org, member in uow.organizations.of_member(user_id):
         others = [m for m in uow.members.of_organization(org.id) if m.user_id != user_id]
         uow.members.remove(member)
@@ -36,4 +25,4 @@ def on_account_closure_requested(event: Envelope, uow) -> None:
     two_factor = uow.two_factor.get(user_id)
     if two_factor is not None:
         uow.two_factor.remove(two_factor)
-    uow.emit(PersonalDataErased(closure_id=event.payload["closure_id"], user_id=user_id, service="orgs"))
+    uow.emit(PersonalDataErased(closure_id=closing.closure_id, user_id=user_id, service="orgs"))

@@ -3,38 +3,34 @@ and by the API keys that act for them (OR-19), closed to members without 2FA onc
 organization requires it (OR-10), whichever organization their token acts for."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from portico_kernel import two_factor
 from portico_kernel.principal import Principal
 from portico_kernel.errors import NotFound
-from portico_kernel.events import Envelope
 
-from .closure import on_account_closure_requested
-from .events import MemberJoined, OrganizationCreated
+from .events import (LoginEmailChanged, MemberJoined, OrganizationCreated, PersonRenamed, TwoFactorStatusChanged,
+                     UserRegistered)
 from .model import LEGAL_REPRESENTATIVE, Member, Organization, Person, TwoFactorStatus
 
 
-def on_user_registered(event: Envelope, uow) -> None:
+def on_user_registered(person: UserRegistered, uow) -> None:
     """ID-01: someone who signs up on their own gets an organization in their name, as its legal representative."""
-    person = event.payload
-    if uow.people.get(person["user_id"]) is None:  # anyone with an account can be made a member
-        uow.people.add(Person(user_id=person["user_id"], email=person["email"], first_name=person["first_name"],
-                              last_name=person["last_name"]))
-    if not person["self_signup"]:
+    if uow.people.get(person.user_id) is None:  # anyone with an account can be made a member
+        uow.people.add(Person(user_id=person.user_id, email=person.email, first_name=person.first_name,
+                              last_name=person.last_name))
+    if not person.self_signup:
         return
-    org = Organization.personal(person["user_id"], person["first_name"], person["last_name"], person["country"])
+    org = Organization.personal(person.user_id, person.first_name, person.last_name, person.country)
     uow.organizations.add(org)
-    uow.members.add(Member(org_id=org.id, user_id=person["user_id"], role=LEGAL_REPRESENTATIVE,
-                           email=person["email"], first_name=person["first_name"], last_name=person["last_name"]))
+    uow.members.add(Member(org_id=org.id, user_id=person.user_id, role=LEGAL_REPRESENTATIVE,
+                           email=person.email, first_name=person.first_name, last_name=person.last_name))
     uow.emit(OrganizationCreated(org_id=org.id, name=org.name, type=org.type, country=org.country,
                                  created_by=org.created_by), org_id=org.id)
-    uow.emit(MemberJoined(org_id=org.id, user_id=person["user_id"], role=LEGAL_REPRESENTATIVE), org_id=org.id)
+    uow.emit(MemberJoined(org_id=org.id, user_id=person.user_id, role=LEGAL_REPRESENTATIVE), org_id=org.id)
 
 
-def on_login_email_changed(event: Envelope, uow) -> None:
+def on_login_email_changed(change: LoginEmailChanged, uow) -> None:
     """ID-07: the person's verified new address replaces the copies orgs keeps (member lists, people)."""
-    user_id, new_email = event.payload["user_id"], event.payload["new_email"]
+    user_id, new_email = change.user_id, change.new_email
     person = uow.people.get(user_id)
     if person is not None:
         person.email = new_email
@@ -42,9 +38,9 @@ def on_login_email_changed(event: Envelope, uow) -> None:
         member.email = new_email
 
 
-def on_person_renamed(event: Envelope, uow) -> None:
+def on_person_renamed(renamed: PersonRenamed, uow) -> None:
     """ID-05: the person's new name replaces the copies orgs keeps (member lists, people)."""
-    user_id, first_name, last_name = (event.payload[k] for k in ("user_id", "first_name", "last_name"))
+    user_id, first_name, last_name = renamed.user_id, renamed.first_name, renamed.last_name
     person = uow.people.get(user_id)
     if person is not None:
         person.first_name, person.last_name = first_name, last_name
@@ -52,10 +48,10 @@ def on_person_renamed(event: Envelope, uow) -> None:
         member.first_name, member.last_name = first_name, last_name
 
 
-def on_two_factor_status_changed(event: Envelope, uow) -> None:
-    """OR-10: who has set up 2FA, so that an organization's requirement lets them in."""
-    user_id, enabled = event.payload["user_id"], event.payload["enabled"]
-    at = datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00"))
+def on_two_factor_status_changed(changed: TwoFactorStatusChanged, uow) -> None:
+    """OR-10: who has set up 2FA, so that an organization's requirement lets them in (the latest
+    change wins, by when it happened)."""
+    user_id, enabled, at = changed.user_id, changed.enabled, uow.received.occurred_at
     status = uow.two_factor.get(user_id)
     if status is None:
         uow.two_factor.add(TwoFactorStatus(user_id=user_id, enabled=enabled, changed_at=at))
@@ -96,8 +92,3 @@ def membership_in(uow, org_id: str, caller: Principal, *, leaving: bool = False)
     two_factor.ensure_met(caller.claims, required=org.two_factor_required, has_two_factor=uow.two_factor.enabled,
                           exempt=leaving and two_factor.may_leave_instead(member.role))
     return org, member
-
-
-HANDLERS = {"UserRegistered": on_user_registered, "AccountClosureRequested": on_account_closure_requested,
-            "LoginEmailChanged": on_login_email_changed, "PersonRenamed": on_person_renamed,
-            "TwoFactorStatusChanged": on_two_factor_status_changed}

@@ -5,19 +5,14 @@ opened them.
 """
 from __future__ import annotations
 
-from portico_kernel.events import Envelope
-
-from .events import PersonalDataErased
+from .events import AccountClosureRequested, PersonalDataErased
 
 # Stands in for a person who closed their account.
 FORGOTTEN_PERSON = "00000000-0000-0000-0000-000000000000"
 
 
-def on_account_closure_requested(event: Envelope, uow) -> None:
-    user_id = event.payload["user_id"]
+def on_account_closure_requested(closing: AccountClosureRequested, uow) -> None:
+    user_id = closing.user_id
     for ticket in uow.tickets.opened_by(user_id):
         ticket.opened_by = FORGOTTEN_PERSON
-    uow.emit(PersonalDataErased(closure_id=event.payload["closure_id"], user_id=user_id, service="tickets"))
-
-
-HANDLERS = {"AccountClosureRequested": on_account_closure_requested}
+    uow.emit(PersonalDataErased(closure_id=closing.closure_id, user_id=user_id, service="tickets"))

@@ -1,0 +1,47 @@
+"""The gateway's repositories used inside a unit of work: the read models its consumer writes
+from other services' events (2FA policies and statuses, reseller links)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import orm
+
+
+class ReadModels:
+    """The consumer's side: upserts of the read models inside the inbox's unit of work."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def _upsert(self, table, values: dict, keys: list[str]) -> None:
+        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).values(**values)
+        updates = {k: v for k, v in values.items() if k not in keys}
+        changed_at = table.c.get("changed_at")
+        if updates:
+            statement = statement.on_conflict_do_update(
+                index_elements=keys, set_=updates,
+                # an event older than what we know (redelivered late) changes nothing
+                where=(changed_at <= values["changed_at"]) if changed_at is not None else None)
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=keys)
+        self.session.execute(statement)
+
+    def set_policy(self, org_id: str, required: bool, at: datetime) -> None:
+        self._upsert(orm.org_two_factor_policies, {"org_id": org_id, "required": required, "changed_at": at}, ["org_id"])
+
+    def set_two_factor(self, user_id: str, enabled: bool, methods: list[str], at: datetime) -> None:
+        self._upsert(orm.people_two_factor, {"user_id": user_id, "enabled": enabled, "methods": methods,
+                                             "changed_at": at}, ["user_id"])
+
+    def link(self, reseller_org_id: str, customer_org_id: str) -> None:
+        self._upsert(orm.reseller_links, {"reseller_org_id": reseller_org_id, "customer_org_id": customer_org_id},
+                     ["reseller_org_id", "customer_org_id"])
+
+    def unlink(self, reseller_org_id: str, customer_org_id: str) -> None:
+        self.session.execute(delete(orm.reseller_links).where(
+            orm.reseller_links.c.reseller_org_id == reseller_org_id,
+            orm.reseller_links.c.customer_org_id == customer_org_id))
