@@ -44,6 +44,10 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
+    def flush(self) -> None:
+        """Makes the changes so far visible to the queries that follow, before the commit."""
+        self.session.flush()
+
     def emit(self, record: Any, org_id: str | None = None) -> events.Envelope:
         envelope = events.Envelope(
             type=events.event_type_of(record),

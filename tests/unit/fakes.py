@@ -74,3 +74,6 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         pass
+
+    def flush(self) -> None:
+        pass

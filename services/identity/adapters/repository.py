@@ -24,6 +24,9 @@ class Repository:
     def get(self, *key):
         return self.session.get(self.model, key if len(key) > 1 else key[0])
 
+    def remove(self, item) -> None:
+        self.session.delete(item)
+
 
 class Users(Repository):
     model = User

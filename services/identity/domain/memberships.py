@@ -18,4 +18,4 @@ def on_member_joined(joined: MemberJoined, uow) -> None:
 def on_member_left(left: MemberLeft, uow) -> None:
     existing = uow.memberships.get(left.user_id, left.org_id)
     if existing is not None:
-        uow.session.delete(existing)
+        uow.memberships.remove(existing)
