@@ -28,12 +28,12 @@ from connexion.middleware import MiddlewarePosition
 from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator, VALIDATOR_MAP
 from jsonschema import Draft4Validator
+from starlette.exceptions import HTTPException
 
 from . import auth, health, logs, request_body
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
-from .problems import CONTENT_TYPE, from_domain_error, problem_body
-from .uow import correlation_id
+from .problems import CONTENT_TYPE, PROBLEM_BASE, from_domain_error, generic, problem_body, request_id
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +194,29 @@ def problem_response(status: int, body: dict, headers: dict | None = None) -> Co
     return ConnexionResponse(status_code=status, body=json.dumps(body), content_type=CONTENT_TYPE, headers=headers or {})
 
 
-def _domain_error_handler(_request, error: DomainError):
+async def _domain_error_handler(_request, error: DomainError):
     status, body = from_domain_error(error)
     return problem_response(status, body)
+
+
+async def _problem_handler(_request, error: ProblemException):
+    """connexion's refusals (security, validation, content type): ours keep their type and detail,
+    the library's own (type about:blank) are said in the project's words."""
+    if str(error.type).startswith(PROBLEM_BASE):
+        body = problem_body(error.status, error.detail, error.type[len(PROBLEM_BASE):], error.title, **(error.ext or {}))
+    else:
+        body = generic(error.status)
+    return problem_response(error.status, body, dict(error.headers or {}))
+
+
+async def _http_error_handler(_request, error: HTTPException):
+    """Starlette's refusals (no such route, method not allowed), in the project's words."""
+    return problem_response(error.status_code, generic(error.status_code), dict(error.headers or {}))
+
+
+async def _unexpected_error_handler(_request, error: Exception):
+    log.error("unexpected error: %r", error, exc_info=error)
+    return problem_response(500, generic(500))
 
 
 REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
@@ -217,7 +237,7 @@ class _Correlated:
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
             given = next((value for name, value in scope["headers"] if name == b"x-correlation-id"), None)
-            correlation_id.set(request_id_of(given))
+            request_id.set(request_id_of(given))
         await self.app(scope, receive, send)
 
 
@@ -347,6 +367,9 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
         pythonic_params=True,
     )
     app.add_error_handler(DomainError, _domain_error_handler)
+    app.add_error_handler(ProblemException, _problem_handler)
+    app.add_error_handler(HTTPException, _http_error_handler)
+    app.add_error_handler(Exception, _unexpected_error_handler)
     app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
     paths = yaml.safe_load((contracts_dir() / f"{settings.component}.yaml").read_text())["paths"]
