@@ -25,6 +25,7 @@ from connexion.exceptions import NonConformingResponseHeaders, ProblemException
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionResponse
 from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
 from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator, VALIDATOR_MAP
 from jsonschema import Draft4Validator
@@ -365,6 +366,8 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
         strict_validation=True,
         validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true",
         pythonic_params=True,
+        # The gateway serves the whole suite's documentation (/docs); no component serves its own viewer.
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
     app.add_error_handler(DomainError, _domain_error_handler)
     app.add_error_handler(ProblemException, _problem_handler)

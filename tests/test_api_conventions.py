@@ -72,3 +72,68 @@ def test_the_request_id_the_caller_gives_is_the_instance_of_a_routed_refusal(api
     body = _our_problem(response, 400, "invalid-request")
     assert response.headers["X-Request-Id"] == "abc-123"
     assert body["instance"] == "urn:portico:request:abc-123"
+
+
+APP_ORIGIN = "https://app.example.test"  # PORTICO_CORS_ORIGINS of the test suite
+
+
+def test_cors_preflight_is_answered_for_the_gateways_own_and_for_routed_paths(api):
+    for path, method in (("/v1/api-keys", "POST"), ("/v1/orgs", "GET"), ("/v1/me/app-passwords", "POST")):
+        response = api.http.options(api.url(path), headers={
+            "Origin": APP_ORIGIN, "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key"})
+        assert response.status_code == 204, (path, response.text)
+        assert response.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+        assert method in response.headers["Access-Control-Allow-Methods"]
+        allowed = {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
+        assert {"authorization", "content-type", "idempotency-key", "x-request-id", "x-api-key"} <= allowed
+
+
+def test_cors_answers_name_allowed_origins_only_and_expose_the_headers_a_client_reads(api, person):
+    answered = api.http.get(api.url("/v1/orgs"), headers={**bearer(person["token"]), "Origin": APP_ORIGIN})
+    assert answered.status_code == 200
+    assert answered.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    exposed = {h.strip().lower() for h in answered.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"x-request-id", "link", "retry-after"} <= exposed
+    refused = api.http.get(api.url("/v1/orgs"), headers={"Origin": APP_ORIGIN})
+    assert refused.status_code == 401 and refused.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+
+    stranger = "https://elsewhere.example.test"
+    answered = api.http.get(api.url("/v1/orgs"), headers={**bearer(person["token"]), "Origin": stranger})
+    assert answered.status_code == 200 and "Access-Control-Allow-Origin" not in answered.headers
+    preflight = api.http.options(api.url("/v1/orgs"), headers={"Origin": stranger, "Access-Control-Request-Method": "GET"})
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+
+
+def _operations(document: dict) -> set[tuple[str, str]]:
+    return {(method, path) for path, item in document["paths"].items() for method in item
+            if method in ("get", "put", "post", "delete", "patch")}
+
+
+def test_the_gateway_serves_one_openapi_document_of_every_public_operation(api):
+    from openapi_spec_validator import validate
+
+    from portico_kernel import openapi
+
+    response = api.get("/openapi.json")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    document = response.json()
+    validate(document)
+    assert not [path for path in document["paths"] if "internal" in path]
+    for component in openapi.COMPONENTS:
+        contract = openapi.load(f"{component}.yaml")
+        public = {(m, p) for m, p in _operations(contract) if openapi.is_public(component, p)}
+        assert public <= _operations(document), (component, public - _operations(document))
+    assert ("get", "/readyz") in _operations(document)  # the gateway's own; the services' are not reachable
+
+
+def test_the_gateway_serves_an_interactive_viewer_at_docs(api):
+    page = api.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "swagger-ui" in page.text
+    for asset in ("/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/viewer.js"):
+        assert api.get(asset).status_code == 200, asset
+
+
+def test_no_component_warns_of_a_missing_viewer_at_start_up(stack):
+    assert "swagger-ui" not in stack.log().lower()

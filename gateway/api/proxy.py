@@ -22,6 +22,7 @@ from portico_kernel.request_body import max_body_bytes, too_large_detail
 from portico_kernel.web import declared_length, read_bounded, request_id_of
 
 from ..adapters.keystore import now
+from .documentation import Documentation
 from ..adapters.upstream import UpstreamUnavailable
 from ..domain import api_keys, tokens, two_factor
 from ..domain.api_keys import MARK
@@ -60,6 +61,7 @@ class GatewayApp:
     def __init__(self, gateway, own_app):
         self.gateway = gateway
         self.own_app = own_app
+        self.documentation = Documentation()
         self.max_body = max_body_bytes()
 
     async def __call__(self, scope, receive, send):
@@ -81,6 +83,11 @@ class GatewayApp:
         if routed is not None:
             await self.proxy(routed, scope, receive, send, request_id)
             return
+        if scope["method"] in ("GET", "HEAD") and self.documentation.answers(path):
+            status, kind, body = self.documentation.page(path)
+            if status == 200:
+                await _reply(send, 200, body, [(b"content-type", kind.encode()), (b"x-request-id", request_id.encode())])
+                return
         await self.own(scope, receive, send, request_id)
 
     async def own(self, scope, receive, send, request_id: str) -> None:
