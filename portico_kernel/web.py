@@ -13,6 +13,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 from typing import Callable
+from urllib.parse import urlencode
 
 import connexion
 import jsonschema
@@ -31,7 +32,7 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator, V
 from jsonschema import Draft4Validator
 from starlette.exceptions import HTTPException
 
-from . import auth, health, logs, request_body
+from . import auth, health, logs, paging, request_body
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
 from .problems import CONTENT_TYPE, PROBLEM_BASE, from_domain_error, generic, problem_body, request_id
@@ -378,6 +379,22 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
     paths = yaml.safe_load((contracts_dir() / f"{settings.component}.yaml").read_text())["paths"]
     app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=paths)
     return app
+
+
+def page_asked(limit=None, cursor=None) -> paging.PageRequest:
+    """The page the request asks for (its `limit` and `cursor` query parameters)."""
+    return paging.request(limit, cursor)
+
+
+def paged(page: paging.Page, view: Callable | None = None):
+    """A page of a collection: the items as a JSON array, and the next page as an RFC 8288 link
+    (relative to this request, so it is right at the gateway and at the service alike)."""
+    items = [view(item) for item in page.items] if view else page.items
+    if page.next_cursor is None:
+        return items, 200
+    request = context.request
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"] + [("cursor", page.next_cursor)]
+    return items, 200, {"Link": f'<{request.url.path}?{urlencode(query)}>; rel="next"'}
 
 
 def principal() -> auth.Principal:

@@ -137,3 +137,39 @@ def test_the_gateway_serves_an_interactive_viewer_at_docs(api):
 
 def test_no_component_warns_of_a_missing_viewer_at_start_up(stack):
     assert "swagger-ui" not in stack.log().lower()
+
+
+def _pages(api, path: str, token: str, limit: int) -> list[list[dict]]:
+    """Every page of a collection, following its Link rel="next" as a client would."""
+    pages, url = [], api.url(f"{path}?limit={limit}")
+    while url:
+        response = api.http.get(url, headers=bearer(token), timeout=30)
+        assert response.status_code == 200, response.text
+        assert len(response.json()) <= limit
+        pages.append(response.json())
+        url = api.url(response.links["next"]["url"]) if "next" in response.links else None
+        assert len(pages) < 20
+    return pages
+
+
+def test_collections_are_paged_by_cursor_through_the_next_link(api):
+    person = api.customer_with_org()
+    for _ in range(4):
+        api.login(person["email"])
+    everything = api.get("/v1/me/sessions", person["token"]).json()
+    assert len(everything) >= 5
+    pages = _pages(api, "/v1/me/sessions", person["token"], 2)
+    assert [len(p) for p in pages[:-1]] == [2] * (len(pages) - 1)
+    assert [s["id"] for page in pages for s in page] == [s["id"] for s in everything]  # none twice, none lost
+    assert [o["id"] for page in _pages(api, "/v1/orgs", person["token"], 1) for o in page] == [person["org_id"]]
+
+
+def test_a_bad_limit_or_cursor_is_refused_naming_the_parameter(api, person):
+    for query, name in (("limit=0", "limit"), ("limit=201", "limit"), ("limit=many", "limit"),
+                        ("cursor=!!", "cursor"), ("cursor=bm90IGEgY3Vyc29y", "cursor"), ("cursor=W10", "cursor")):
+        for path in ("/v1/orgs", "/v1/api-keys", "/v1/me/sessions"):
+            response = api.http.get(api.url(f"{path}?{query}"), headers=bearer(person["token"]), timeout=30)
+            if path == "/v1/api-keys" and response.status_code == 403:
+                continue  # only managers list keys; the parameters are checked before that where they can be
+            body = _our_problem(response, 400, "invalid-request")
+            assert [p["name"] for p in body["invalid_params"]] == [name], (path, query, body)

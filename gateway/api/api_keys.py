@@ -9,7 +9,7 @@ import asyncio
 from datetime import datetime, timezone
 
 from portico_kernel.errors import Forbidden, NotFound
-from portico_kernel.web import principal
+from portico_kernel.web import page_asked, paged, principal
 
 from ..adapters.keystore import now
 from ..bootstrap import bootstrap
@@ -56,9 +56,9 @@ async def create_api_key(body: dict):
     return {**_view(key), "secret": secret}, 201
 
 
-async def list_api_keys():
+async def list_api_keys(limit=None, cursor=None):
     org_id = _manager_org()
-    return [_view(key) for key in await asyncio.to_thread(bootstrap().security_store.keys_of, org_id)], 200
+    return paged(await asyncio.to_thread(bootstrap().security_store.keys_of, org_id, page_asked(limit, cursor)), _view)
 
 
 async def revoke_api_key(key_id: str):
