@@ -77,7 +77,11 @@ def ping(engine: Engine) -> None:
 
 
 def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
-    """The outbox (events waiting to leave) and the inbox (events already handled)."""
+    """The outbox (events waiting to leave) and the inbox (events already handled); with them, the
+    kernel's table of idempotency keys (portico_kernel/idempotency.py)."""
+    from . import idempotency  # it stores its moments as UtcDateTime, from this module
+
+    idempotency.table(metadata)
     outbox = Table(
         "outbox",
         metadata,

@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException
 from . import auth, health, logs, paging, request_body
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
+from .idempotency import Idempotency, Store
 from .problems import CONTENT_TYPE, PROBLEM_BASE, from_domain_error, generic, problem_body, request_id
 
 log = logging.getLogger(__name__)
@@ -349,7 +350,8 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 
 
 def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], *,
-               verifier: auth.TokenVerifier | None = None, token_kinds: frozenset[str] | None = None) -> connexion.AsyncApp:
+               verifier: auth.TokenVerifier | None = None, token_kinds: frozenset[str] | None = None,
+               idempotency: Store | None = None) -> connexion.AsyncApp:
     """A connexion app for `settings.component`, serving contracts/<component>.yaml.
 
     An AsyncApp, not a FlaskApp: connexion runs the (synchronous) handlers in a thread pool of its
@@ -378,6 +380,8 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
     paths = yaml.safe_load((contracts_dir() / f"{settings.component}.yaml").read_text())["paths"]
     app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=paths)
+    if idempotency is not None:  # after security (the caller is known), before validation
+        app.add_middleware(Idempotency, position=MiddlewarePosition.BEFORE_VALIDATION, store=idempotency)
     return app
 
 

@@ -3,12 +3,17 @@ problem details of the project's types for every refusal (the framework's own in
 request id as `instance`; paging by cursor; Idempotency-Key; CORS; the combined documentation."""
 from __future__ import annotations
 
+import json
 import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
-from tests.helpers import bearer
+from tests.helpers import bearer, claims_of, device
 
 PROBLEMS = "https://portico.dev/problems/"
 LIBRARY_WORDS = ("Provided token is not valid", "No authorization token provided", "The requested URL was not found",
@@ -173,3 +178,79 @@ def test_a_bad_limit_or_cursor_is_refused_naming_the_parameter(api, person):
                 continue  # only managers list keys; the parameters are checked before that where they can be
             body = _our_problem(response, 400, "invalid-request")
             assert [p["name"] for p in body["invalid_params"]] == [name], (path, query, body)
+
+
+def _with_key(api, path: str, body: dict, token: str, key: str):
+    return api.http.post(api.url(path), data=json.dumps(body), timeout=30,
+                         headers={**bearer(token), "Content-Type": "application/json", "Idempotency-Key": key})
+
+
+def _running(component: str, token: str, key: str, path: str, body: dict) -> None:
+    """The first request with `key` as the component records it while it runs."""
+    from sqlalchemy import MetaData, create_engine, insert
+
+    from portico_kernel import config, idempotency
+
+    keys = idempotency.table(MetaData())
+    claims = claims_of(token)
+    engine = create_engine(config.load(component).database_url)
+    with engine.begin() as conn:
+        conn.execute(insert(keys).values(
+            caller=f"{claims.get('kind', 'customer')}:{claims['sub']}", key=key, created_at=datetime.now(timezone.utc),
+            fingerprint=idempotency.fingerprint_of("POST", path.encode(), b"", json.dumps(body).encode())))
+    engine.dispose()
+
+
+def _idempotent_create(api, path: str, body: dict, token: str, secret_field: str, listed: Callable[[], int],
+                       component: str) -> None:
+    before = listed()
+    key = str(uuid.uuid4())
+    first = _with_key(api, path, body, token, key)
+    assert first.status_code == 201, first.text
+    again = _with_key(api, path, body, token, key)
+    assert again.status_code == 201 and again.json() == first.json(), again.text
+    assert again.json()[secret_field] == first.json()[secret_field]
+    assert again.headers.get("Idempotency-Replayed") == "true"
+    assert listed() == before + 1  # the replay created nothing
+
+    other = _with_key(api, path, {**body, "name": body["name"] + " (other)"}, token, key)
+    _our_problem(other, 422, "idempotency-key-reused")
+    assert listed() == before + 1
+
+    running = str(uuid.uuid4())
+    _running(component, token, running, path, body)
+    _our_problem(_with_key(api, path, body, token, running), 409, "idempotency-key-in-use")
+
+    # Many at once with one key: one creates, the others replay its answer or are told it runs.
+    concurrent = str(uuid.uuid4())
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: _with_key(api, path, {**body, "name": "at once"}, token, concurrent), range(4)))
+    assert {a.status_code for a in answers} <= {201, 409}, [a.text for a in answers]
+    assert len({a.json()[secret_field] for a in answers if a.status_code == 201}) == 1
+    assert listed() == before + 2
+
+    assert _with_key(api, path, body, token, str(uuid.uuid4())).status_code == 201  # a new key acts anew
+    assert listed() == before + 3
+
+
+def test_an_idempotency_key_replays_the_first_answer_of_the_gateway(api, person):
+    body = {"name": "deploy robot", "scopes": ["orgs:read"]}
+    _idempotent_create(api, "/v1/api-keys", body, person["token"], "secret",
+                       lambda: len(api.get("/v1/api-keys?limit=200", person["token"]).json()), "gateway")
+
+
+def test_an_idempotency_key_replays_the_first_answer_of_a_service(api, stack):
+    from tests.test_two_factor import enable_totp
+
+    person = api.signup()
+    token = device(stack).login(person["email"]).json()["access_token"]
+    enable_totp(api, token)
+    _idempotent_create(api, "/v1/me/app-passwords", {"name": "Thunderbird"}, token, "password",
+                       lambda: len(api.get("/v1/me/app-passwords?limit=200", token).json()), "identity")
+
+
+def test_an_idempotency_key_is_refused_when_malformed_naming_the_header(api, person):
+    response = api.http.post(api.url("/v1/api-keys"), json={"name": "x", "scopes": ["orgs:read"]},
+                             headers={**bearer(person["token"]), "Idempotency-Key": "x" * 300}, timeout=30)
+    body = _our_problem(response, 400, "invalid-request")
+    assert [p["name"] for p in body["invalid_params"]] == ["Idempotency-Key"]
