@@ -254,3 +254,80 @@ def test_an_idempotency_key_is_refused_when_malformed_naming_the_header(api, per
                              headers={**bearer(person["token"]), "Idempotency-Key": "x" * 300}, timeout=30)
     body = _our_problem(response, 400, "invalid-request")
     assert [p["name"] for p in body["invalid_params"]] == ["Idempotency-Key"]
+
+
+# The conventions as every contract declares them (no running suite needed).
+
+ROOT = Path(__file__).parent.parent
+UNSAFE = ("post", "put", "patch", "delete")
+
+
+def _contract_operations():
+    from portico_kernel import openapi
+
+    common = openapi.load("common.yaml")
+    for component in openapi.COMPONENTS:
+        contract = openapi.load(f"{component}.yaml")
+
+        def resolve(node, contract=contract):
+            while isinstance(node, dict) and "$ref" in node:
+                file, _, pointer = node["$ref"].partition("#")
+                node = common if file == "common.yaml" else contract
+                for part in pointer.strip("/").split("/"):
+                    node = node[part]
+            return node
+
+        for path, item in contract["paths"].items():
+            if path in openapi.HEALTH:  # a process's health for its operators, answered as JSON
+                continue
+            shared = item.get("parameters", [])
+            for method, operation in item.items():
+                if method in ("get", "put", "post", "delete", "patch"):
+                    parameters = [resolve(p) for p in shared + operation.get("parameters", [])]
+                    yield component, method, path, operation, parameters, resolve
+
+
+def test_every_collection_in_every_contract_is_paged():
+    collections = 0
+    for component, method, path, operation, parameters, resolve in _contract_operations():
+        ok = resolve(operation["responses"].get("200", {}))
+        schema = resolve(ok.get("content", {}).get("application/json", {}).get("schema", {}))
+        if method != "get" or schema.get("type") != "array":
+            continue
+        collections += 1
+        names = {(p["in"], p["name"]) for p in parameters}
+        assert {("query", "limit"), ("query", "cursor")} <= names, (component, path)
+        assert "Link" in ok.get("headers", {}), (component, path)
+    assert collections >= 10
+
+
+def test_every_error_of_every_contract_is_problem_details():
+    for component, method, path, operation, _, resolve in _contract_operations():
+        for status, answer in operation["responses"].items():
+            if int(status) >= 400:
+                content = resolve(answer).get("content", {})
+                assert list(content) == ["application/problem+json"], (component, method, path, status)
+
+
+def test_every_unsafe_operation_of_every_contract_accepts_an_idempotency_key():
+    for component, method, path, operation, parameters, _ in _contract_operations():
+        if method in UNSAFE:
+            assert ("header", "Idempotency-Key") in {(p["in"], p["name"]) for p in parameters}, (component, method, path)
+            assert {"409", "422"} <= {str(s) for s in operation["responses"]}, (component, method, path)
+
+
+def test_every_problem_type_a_component_emits_is_documented():
+    from portico_kernel import problems
+
+    emitted = set(problems.BY_STATUS.values())
+    patterns = (re.compile(r'problem\s*=\s*"([a-z0-9-]+)"'), re.compile(r'problems/([a-z0-9-]+)"'),
+                re.compile(r'(?:Refused|_problem|_send_problem)\(.*"([a-z0-9]+(?:-[a-z0-9]+)+)"[,)]'))
+    for folder in ("gateway", "services", "portico_kernel"):
+        for source in (ROOT / folder).rglob("*.py"):
+            if "migrations" in source.parts:
+                continue
+            text = source.read_text()
+            for pattern in patterns:
+                emitted |= set(pattern.findall(text))
+    assert emitted - documented_problem_types() == set()
+    assert len(emitted) > 30
