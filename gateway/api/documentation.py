@@ -41,19 +41,15 @@ class Documentation:
     def __init__(self):
         self.document = json.dumps(openapi.combined()).encode()
 
-    def answers(self, path: str) -> bool:
-        return path == "/openapi.json" or path == "/docs" or path.startswith("/docs/")
-
-    def page(self, path: str) -> tuple[int, str, bytes]:
-        """Status, content type and body for a documentation path."""
+    def page(self, path: str) -> tuple[str, bytes] | None:
+        """Content type and body of a documentation path; None for any other path."""
         if path == "/openapi.json":
-            return 200, "application/json", self.document
+            return "application/json", self.document
         if path in ("/docs", "/docs/"):
-            return 200, "text/html; charset=utf-8", PAGE.encode()
-        name = path[len("/docs/"):]
+            return "text/html; charset=utf-8", PAGE.encode()
+        name = path.removeprefix("/docs/")
         if name == "viewer.js":
-            return 200, "text/javascript; charset=utf-8", STARTER.encode()
-        if name in ASSETS:
-            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            return 200, kind, (VIEWER / name).read_bytes()
-        return 404, "", b""
+            return "text/javascript; charset=utf-8", STARTER.encode()
+        if path.startswith("/docs/") and name in ASSETS:
+            return mimetypes.guess_type(name)[0] or "application/octet-stream", (VIEWER / name).read_bytes()
+        return None

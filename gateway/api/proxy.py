@@ -22,12 +22,12 @@ from portico_kernel.request_body import max_body_bytes, too_large_detail
 from portico_kernel.web import declared_length, read_bounded, request_id_of
 
 from ..adapters.keystore import now
-from .documentation import Documentation
 from ..adapters.upstream import UpstreamUnavailable
 from ..domain import api_keys, tokens, two_factor
 from ..domain.api_keys import MARK
 from ..domain.rate_limits import RateLimiter
 from ..domain.routes import Route, UnsafePath, normalized, route
+from .documentation import Documentation
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
               b"transfer-encoding", b"upgrade", b"host", b"content-length"}
@@ -83,11 +83,11 @@ class GatewayApp:
         if routed is not None:
             await self.proxy(routed, scope, receive, send, request_id)
             return
-        if scope["method"] in ("GET", "HEAD") and self.documentation.answers(path):
-            status, kind, body = self.documentation.page(path)
-            if status == 200:
-                await _reply(send, 200, body, [(b"content-type", kind.encode()), (b"x-request-id", request_id.encode())])
-                return
+        page = self.documentation.page(path) if scope["method"] in ("GET", "HEAD") else None
+        if page is not None:
+            kind, body = page
+            await _reply(send, 200, body, [(b"content-type", kind.encode()), (b"x-request-id", request_id.encode())])
+            return
         await self.own(scope, receive, send, request_id)
 
     async def own(self, scope, receive, send, request_id: str) -> None:
