@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import cached_property, lru_cache
 
 from portico_kernel.auth import TokenVerifier
+from portico_kernel.problems import request_id
 from portico_kernel.service import Service
 
 from .adapters.keystore import CachedKeyRing, KeyStore, now
@@ -98,7 +99,8 @@ class Gateway:
 
     async def call_identity(self, method: str, path: str, body: dict) -> tuple[int, dict | None, Mapping[str, str]]:
         """Identity's answer: status, JSON body and headers (a refusal's Retry-After goes back to the caller)."""
-        headers = {"Authorization": f"Bearer {self.service_token()}", "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {self.service_token()}", "Content-Type": "application/json",
+                   "X-Correlation-Id": request_id.get() or ""}
         status, answer_headers, raw = await self.upstreams.request("identity", method, path, headers,
                                                                    json.dumps(body).encode())
         return status, (json.loads(raw) if raw else None), answer_headers

@@ -168,6 +168,14 @@ class TokenVerifier:
         return self._checked(token, self.keyring.get)
 
 
+class TokenRefused(OAuthProblem):
+    """A 401 of the project's type `invalid-token`, with the verifier's reason."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.type = "https://portico.dev/problems/invalid-token"
+
+
 def bearer_info_function(settings: Settings, verifier: TokenVerifier | None = None,
                          kinds: frozenset[str] | None = None):
     """The `x-bearerInfoFunc` of a service: verifies locally, answers 401 problem+json otherwise;
@@ -181,9 +189,9 @@ def bearer_info_function(settings: Settings, verifier: TokenVerifier | None = No
         try:
             claims = await verifier.verify_async(token)
         except InvalidToken as exc:
-            raise OAuthProblem(detail=str(exc)) from exc
+            raise TokenRefused(str(exc)) from exc
         if kinds is not None and claims.get("kind", "customer") not in kinds:
-            raise OAuthProblem(detail="This token is not accepted here: sign in, or use an API key.")
+            raise TokenRefused("This token is not accepted here: sign in, or use an API key.")
         # connexion's routing has named the operation before its security runs
         operation_id = request.scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
         scopes.ensure_granted(claims, scope_of_operation.get(operation_id))

@@ -31,6 +31,7 @@ VARIABLES = {
     "PORTICO_CONTRACTS_DIR": "folder of the OpenAPI and event contracts (default ./contracts)",
     "PORTICO_WEB_WORKERS": "gunicorn workers per web process (default 1 embedded, 2 otherwise)",
     "PORTICO_MAX_BODY_BYTES": "the largest request body the gateway and every service read; larger ones get 413 (default 1048576, 1 MiB)",
+    "PORTICO_CORS_ORIGINS": "origins (scheme://host[:port], separated by commas or spaces) whose browser pages may call the gateway (CORS); default none",
     "PORTICO_BIND_HOST": "address the web processes listen on (default 127.0.0.1)",
     "PORTICO_ADMIN_PASSWORD": "password for `identity.entrypoints.admin create-staff` when no terminal asks",
     "PORTICO_PUBLIC_URL": "where people reach the customer center; links in emails point there (default http://127.0.0.1:8080)",

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from datetime import timezone
 from pathlib import Path
+from typing import Callable, Sequence
 
 from sqlalchemy import (
     JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table, TypeDecorator, create_engine, event,
-    text,
+    bindparam, text, tuple_,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from . import paging
+from .paging import Page, PageRequest
 
 
 class UtcDateTime(TypeDecorator):
@@ -73,7 +77,11 @@ def ping(engine: Engine) -> None:
 
 
 def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
-    """The outbox (events waiting to leave) and the inbox (events already handled)."""
+    """The outbox (events waiting to leave) and the inbox (events already handled); with them, the
+    kernel's table of idempotency keys (portico_kernel/idempotency.py)."""
+    from . import idempotency  # it stores its moments as UtcDateTime, from this module
+
+    idempotency.table(metadata)
     outbox = Table(
         "outbox",
         metadata,
@@ -96,3 +104,18 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("processed_at", UtcDateTime, nullable=False),
     )
     return outbox, inbox
+
+
+def fetch_page(session: Session, query, order: Sequence, asked: PageRequest, *, descending: bool = False,
+               key: Callable | None = None, scalars: bool = True) -> Page:
+    """One page of `query` by key (portico_kernel/paging.py): ordered by `order` (a stable key whose
+    last column is unique), after the cursor's key, `limit + 1` rows fetched."""
+    if asked.after is not None:
+        if len(asked.after) != len(order):
+            raise paging.bad_cursor()  # a cursor of another collection
+        mark = tuple_(*[bindparam(None, value, type_=column.type) for column, value in zip(order, asked.after)])
+        after = tuple_(*order) < mark if descending else tuple_(*order) > mark
+        query = query.where(after)
+    query = query.order_by(*[(c.desc() if descending else c.asc()) for c in order]).limit(asked.limit + 1)
+    rows = list(session.scalars(query) if scalars else session.execute(query))
+    return paging.page_of(rows, asked, key or (lambda row: tuple(getattr(row, c.key) for c in order)))

@@ -47,7 +47,9 @@ class Service:
 
     def web_app(self, verifier=None, token_kinds=None):
         from .web import create_app
-        return create_app(self.settings, self.ready_checks(), verifier=verifier, token_kinds=token_kinds)
+        from .idempotency import NAME, Store
+        return create_app(self.settings, self.ready_checks(), verifier=verifier, token_kinds=token_kinds,
+                          idempotency=Store(self.engine, self.metadata.tables[NAME]))
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(self.settings, self.engine, self.outbox)

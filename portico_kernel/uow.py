@@ -5,7 +5,6 @@ change, so the event leaves if and only if the change commits (the relay publish
 """
 from __future__ import annotations
 
-import contextvars
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,8 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import events
 from .clock import SYSTEM, Clock
 from .records import Received
-
-correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+from .problems import request_id as correlation_id  # the request an event or a refusal comes from
 
 
 class UnitOfWork:

@@ -13,6 +13,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 from typing import Callable
+from urllib.parse import urlencode
 
 import connexion
 import jsonschema
@@ -25,15 +26,17 @@ from connexion.exceptions import NonConformingResponseHeaders, ProblemException
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionResponse
 from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
 from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator, VALIDATOR_MAP
 from jsonschema import Draft4Validator
+from starlette.exceptions import HTTPException
 
-from . import auth, health, logs, request_body
+from . import auth, health, logs, paging, request_body
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
-from .problems import CONTENT_TYPE, from_domain_error, problem_body
-from .uow import correlation_id
+from .idempotency import Idempotency, Store
+from .problems import CONTENT_TYPE, PROBLEM_BASE, from_domain_error, generic, problem_body, request_id
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +197,29 @@ def problem_response(status: int, body: dict, headers: dict | None = None) -> Co
     return ConnexionResponse(status_code=status, body=json.dumps(body), content_type=CONTENT_TYPE, headers=headers or {})
 
 
-def _domain_error_handler(_request, error: DomainError):
+async def _domain_error_handler(_request, error: DomainError):
     status, body = from_domain_error(error)
     return problem_response(status, body)
+
+
+async def _problem_handler(_request, error: ProblemException):
+    """connexion's refusals (security, validation, content type): ours keep their type and detail,
+    the library's own (type about:blank) are said in the project's words."""
+    if str(error.type).startswith(PROBLEM_BASE):
+        body = problem_body(error.status, error.detail, error.type[len(PROBLEM_BASE):], error.title, **(error.ext or {}))
+    else:
+        body = generic(error.status)
+    return problem_response(error.status, body, dict(error.headers or {}))
+
+
+async def _http_error_handler(_request, error: HTTPException):
+    """Starlette's refusals (no such route, method not allowed), in the project's words."""
+    return problem_response(error.status_code, generic(error.status_code), dict(error.headers or {}))
+
+
+async def _unexpected_error_handler(_request, error: Exception):
+    log.error("unexpected error: %r", error, exc_info=error)
+    return problem_response(500, generic(500))
 
 
 REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
@@ -217,7 +240,7 @@ class _Correlated:
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
             given = next((value for name, value in scope["headers"] if name == b"x-correlation-id"), None)
-            correlation_id.set(request_id_of(given))
+            request_id.set(request_id_of(given))
         await self.app(scope, receive, send)
 
 
@@ -327,7 +350,8 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 
 
 def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], *,
-               verifier: auth.TokenVerifier | None = None, token_kinds: frozenset[str] | None = None) -> connexion.AsyncApp:
+               verifier: auth.TokenVerifier | None = None, token_kinds: frozenset[str] | None = None,
+               idempotency: Store | None = None) -> connexion.AsyncApp:
     """A connexion app for `settings.component`, serving contracts/<component>.yaml.
 
     An AsyncApp, not a FlaskApp: connexion runs the (synchronous) handlers in a thread pool of its
@@ -345,13 +369,36 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
         strict_validation=True,
         validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true",
         pythonic_params=True,
+        # The gateway serves the whole suite's documentation (/docs); no component serves its own viewer.
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
     app.add_error_handler(DomainError, _domain_error_handler)
+    app.add_error_handler(ProblemException, _problem_handler)
+    app.add_error_handler(HTTPException, _http_error_handler)
+    app.add_error_handler(Exception, _unexpected_error_handler)
     app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
     paths = yaml.safe_load((contracts_dir() / f"{settings.component}.yaml").read_text())["paths"]
     app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=paths)
+    if idempotency is not None:  # after security (the caller is known), before validation
+        app.add_middleware(Idempotency, position=MiddlewarePosition.BEFORE_VALIDATION, store=idempotency)
     return app
+
+
+def page_asked(limit=None, cursor=None) -> paging.PageRequest:
+    """The page the request asks for (its `limit` and `cursor` query parameters)."""
+    return paging.request(limit, cursor)
+
+
+def paged(page: paging.Page, view: Callable | None = None):
+    """A page of a collection: the items as a JSON array, and the next page as an RFC 8288 link
+    (relative to this request, so it is right at the gateway and at the service alike)."""
+    items = [view(item) for item in page.items] if view else page.items
+    if page.next_cursor is None:
+        return items, 200
+    request = context.request
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"] + [("cursor", page.next_cursor)]
+    return items, 200, {"Link": f'<{request.url.path}?{urlencode(query)}>; rel="next"'}
 
 
 def principal() -> auth.Principal:

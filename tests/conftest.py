@@ -33,6 +33,7 @@ os.environ.update({
     "PORTICO_DATA_DIR": str(DATA_DIR),
     "PORTICO_BUS_PREFIX": f"portico-test-{RUN_ID}",
     "PORTICO_VALIDATE_RESPONSES": "true",
+    "PORTICO_CORS_ORIGINS": "https://app.example.test",
     "PORTICO_LOG_LEVEL": "INFO",
     "PORTICO_WEB_WORKERS": "1",
     # Identity's mails go to the `smtp` fixture's server (so `portico up` starts no mail sink).

@@ -70,7 +70,7 @@ def test_GW_01_no_request_to_any_operation_gets_a_5xx_or_an_answer_outside_the_c
                                                                                         contract):
     token = fuzz_person.access_token()
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "contracts" / f"{contract}.yaml"),
+        sys.executable, "-m", "tests.schemathesis_cli", "run", str(ROOT / "contracts" / f"{contract}.yaml"),
         "--url", stack.gateway, "-H", f"Authorization: Bearer {token}",
         "--checks", CHECKS, "--phases", "examples,coverage,fuzzing",
         "--max-examples", os.environ.get("PORTICO_FUZZ_EXAMPLES", "6"),

@@ -77,7 +77,7 @@ def test_ID_03_unknown_email_and_wrong_password_answer_alike(api, stack):
     unknown = laptop.login(unique_email("nobody"), "some password or other")
     wrong = laptop.login(person["email"], "some password or other")
     assert unknown.status_code == wrong.status_code == 401
-    assert unknown.json() == wrong.json()
+    assert {**unknown.json(), "instance": None} == {**wrong.json(), "instance": None}  # each names its own request
 
 
 def test_ID_03_wrong_password_emails_the_owner_at_most_once_an_hour(api, stack, smtp):

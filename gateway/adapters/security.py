@@ -16,6 +16,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from portico_kernel.db import fetch_page
+from portico_kernel.paging import Page, PageRequest
+
 from ..domain.api_keys import ApiKey
 from . import orm
 
@@ -52,9 +55,9 @@ class SecurityStore:
                 customers.setdefault(reseller, set()).add(customer)
         return Snapshot(keys, policies, people, {r: frozenset(c) for r, c in customers.items()})
 
-    def keys_of(self, org_id: str) -> list[ApiKey]:
+    def keys_of(self, org_id: str, page: PageRequest) -> Page[ApiKey]:
         with self.session_factory() as session:
-            return list(session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.created_at)))
+            return fetch_page(session, select(ApiKey).where(ApiKey.org_id == org_id), (ApiKey.created_at, ApiKey.id), page)
 
     def add_key(self, key: ApiKey) -> None:
         with self.session_factory() as session, session.begin():

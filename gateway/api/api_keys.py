@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Forbidden, NotFound
-from portico_kernel.web import principal
+from portico_kernel.web import page_asked, paged, principal
 
 from ..adapters.keystore import now
 from ..bootstrap import bootstrap
@@ -57,9 +57,9 @@ async def create_api_key(body: dict):
     return {**_view(key), "secret": secret}, 201
 
 
-async def list_api_keys():
+async def list_api_keys(limit=None, cursor=None):
     org_id = _manager_org()
-    return [_view(key) for key in await asyncio.to_thread(bootstrap().security_store.keys_of, org_id)], 200
+    return paged(await asyncio.to_thread(bootstrap().security_store.keys_of, org_id, page_asked(limit, cursor)), _view)
 
 
 async def revoke_api_key(key_id: str):

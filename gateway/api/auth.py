@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from connexion import context
 
+from portico_kernel.problems import generic
 from portico_kernel.web import principal, problem_response
 
 from ..adapters.keystore import now
@@ -25,7 +26,7 @@ PASSED_HEADERS = ("Retry-After",)
 def _passthrough(status: int, answer: dict | None, headers=None):
     """An answer of identity that is not a success goes back to the caller as it is."""
     kept = {name: headers[name] for name in PASSED_HEADERS if headers and name in headers}
-    return problem_response(status, answer or {"type": "about:blank", "title": "Error", "status": status}, kept)
+    return problem_response(status, answer or generic(status), kept)
 
 
 async def _sign_in_call(path: str, body: dict):

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from portico_kernel.auth import InvalidToken
 from portico_kernel.errors import DomainError
-from portico_kernel.problems import CONTENT_TYPE, STATUS, problem_bytes
+from portico_kernel.problems import CONTENT_TYPE, STATUS, problem_bytes, request_id as current_request_id
 from portico_kernel.request_body import max_body_bytes, too_large_detail
 from portico_kernel.web import declared_length, read_bounded, request_id_of
 
@@ -27,6 +27,7 @@ from ..adapters.upstream import UpstreamUnavailable
 from ..domain import api_keys, tokens, two_factor
 from ..domain.api_keys import MARK
 from ..domain.routes import Route, UnsafePath, normalized, route
+from .documentation import Documentation
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
               b"transfer-encoding", b"upgrade", b"host", b"content-length"}
@@ -60,27 +61,49 @@ class GatewayApp:
     def __init__(self, gateway, own_app):
         self.gateway = gateway
         self.own_app = own_app
+        self.documentation = Documentation()
         self.max_body = max_body_bytes()
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            self.gateway.security.ensure_running()
-            try:
-                path = normalized(scope.get("raw_path") or quote(scope["path"]).encode())
-            except UnsafePath as exc:
-                request_id = request_id_of(dict(scope["headers"]).get(b"x-request-id"))
-                await _problem(send, 400, str(exc), request_id, "invalid-path",
-                               invalid_params=[{"name": "path", "reason": str(exc)}])
-                return
-            routed = route(path)
-            if routed is not None:
-                await self.proxy(routed, scope, receive, send)
-                return
-        await self.own_app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.own_app(scope, receive, send)
+            return
+        self.gateway.security.ensure_running()
+        # One request id per call: answered in X-Request-Id, named by every problem's `instance`,
+        # carried to the services as X-Correlation-Id.
+        request_id = request_id_of(dict(scope["headers"]).get(b"x-request-id"))
+        current_request_id.set(request_id)
+        try:
+            path = normalized(scope.get("raw_path") or quote(scope["path"]).encode())
+        except UnsafePath as exc:
+            await _problem(send, 400, str(exc), request_id, "invalid-path",
+                           invalid_params=[{"name": "path", "reason": str(exc)}])
+            return
+        routed = route(path)
+        if routed is not None:
+            await self.proxy(routed, scope, receive, send, request_id)
+            return
+        page = self.documentation.page(path) if scope["method"] in ("GET", "HEAD") else None
+        if page is not None:
+            kind, body = page
+            await _reply(send, 200, body, [(b"content-type", kind.encode()), (b"x-request-id", request_id.encode())])
+            return
+        await self.own(scope, receive, send, request_id)
 
-    async def proxy(self, routed: Route, scope, receive, send) -> None:
+    async def own(self, scope, receive, send, request_id: str) -> None:
+        """The gateway's own endpoints, with the request id in and out like a routed call."""
+        headers = [(k, v) for k, v in scope["headers"] if k != b"x-correlation-id"]
+        scope = {**scope, "headers": headers + [(b"x-correlation-id", request_id.encode())]}
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        await self.own_app(scope, receive, send_with_id)
+
+    async def proxy(self, routed: Route, scope, receive, send, request_id: str) -> None:
         headers = dict(scope["headers"])
-        request_id = request_id_of(headers.get(b"x-request-id"))
         try:
             token = self._authorize(routed, scope, headers)
         except Refused as refused:
@@ -124,9 +147,9 @@ class GatewayApp:
         try:
             claims = self.gateway.verifier.verify_known(token)
         except InvalidToken as exc:
-            raise Refused(401, str(exc)) from exc
+            raise Refused(401, str(exc), "invalid-token") from exc
         if claims.get("kind") not in tokens.FROM_OUTSIDE:
-            raise Refused(401, "This token is not accepted here: sign in, or use an API key.")
+            raise Refused(401, "This token is not accepted here: sign in, or use an API key.", "invalid-token")
         known = self.gateway.security.current
         if two_factor.blocks(claims, scope["method"], routed.path, orgs_requiring=known.orgs_requiring_two_factor,
                              people_with_two_factor=known.people_with_two_factor):

@@ -5,7 +5,8 @@ from functools import lru_cache
 from portico_kernel.service import Service
 from portico_kernel.uow import UnitOfWork
 
-from .adapters.orm import Domains, metadata
+from .adapters.orm import metadata
+from .adapters.repository import Domains
 from .domain import closure, events
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, MetaData, String, Table, select
+from sqlalchemy import Boolean, Column, MetaData, String, Table
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
@@ -24,10 +24,3 @@ domains = Table(
 
 mapper_registry.map_imperatively(Domain, domains)
 
-
-class Domains:
-    def __init__(self, session):
-        self.session = session
-
-    def of_org(self, org_id: str) -> list[Domain]:
-        return list(self.session.scalars(select(Domain).where(Domain.org_id == org_id).order_by(Domain.created_at.desc())))

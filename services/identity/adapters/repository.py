@@ -4,6 +4,9 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from portico_kernel.db import fetch_page
+from portico_kernel.paging import ALL, Page, PageRequest
+
 from ..domain.model import Membership, RefreshToken, SignInSession, User
 from ..domain.closure import AccountClosure
 from ..domain.mail import PENDING, MailDelivery
@@ -53,10 +56,10 @@ class SignInSessions(Repository):
         super().add(item)
         self.session.flush()  # its refresh tokens refer to it
 
-    def active_of_user(self, user_id: str) -> list[SignInSession]:
-        query = (select(SignInSession).where(SignInSession.user_id == user_id, SignInSession.ended_at.is_(None))
-                 .order_by(SignInSession.last_used_at.desc()))
-        return list(self.session.scalars(query))
+    def active_of_user(self, user_id: str, page: PageRequest = ALL) -> Page[SignInSession]:
+        """Newest first."""
+        query = select(SignInSession).where(SignInSession.user_id == user_id, SignInSession.ended_at.is_(None))
+        return fetch_page(self.session, query, (SignInSession.created_at, SignInSession.id), page, descending=True)
 
 
 class RefreshTokens(Repository):
@@ -145,10 +148,10 @@ class KnownLocations(Repository):
 class Activity(Repository):
     model = ActivityEntry
 
-    def recent_of(self, user_id: str, limit: int) -> list[ActivityEntry]:
-        query = (select(ActivityEntry).where(ActivityEntry.user_id == user_id)
-                 .order_by(ActivityEntry.occurred_at.desc()).limit(limit))
-        return list(self.session.scalars(query))
+    def recent_of(self, user_id: str, page: PageRequest) -> Page[ActivityEntry]:
+        """Newest first."""
+        query = select(ActivityEntry).where(ActivityEntry.user_id == user_id)
+        return fetch_page(self.session, query, (ActivityEntry.occurred_at, ActivityEntry.id), page, descending=True)
 
 
 class AlertSettingsRepository(Repository):
@@ -195,10 +198,9 @@ class SignInChallenges(Repository):
 class AppPasswords(Repository):
     model = AppPassword
 
-    def of_user(self, user_id: str) -> list[AppPassword]:
-        query = (select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
-                 .order_by(AppPassword.created_at))
-        return list(self.session.scalars(query))
+    def of_user(self, user_id: str, page: PageRequest = ALL) -> Page[AppPassword]:
+        query = select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
+        return fetch_page(self.session, query, (AppPassword.created_at, AppPassword.id), page)
 
     def active_by_hash(self, user_id: str, secret_hash: str) -> AppPassword | None:
         query = select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.secret_hash == secret_hash,
@@ -227,7 +229,7 @@ class MailDeliveries(Repository):
                 claimed.append(delivery_id)
         return claimed
 
-    def of_user(self, user_id: str, limit: int) -> list[MailDelivery]:
-        query = (select(MailDelivery).where(MailDelivery.user_id == user_id)
-                 .order_by(MailDelivery.created_at.desc()).limit(limit))
-        return list(self.session.scalars(query))
+    def of_user(self, user_id: str, page: PageRequest) -> Page[MailDelivery]:
+        """Newest first."""
+        query = select(MailDelivery).where(MailDelivery.user_id == user_id)
+        return fetch_page(self.session, query, (MailDelivery.created_at, MailDelivery.id), page, descending=True)

@@ -1,25 +1,22 @@
 """`/v1/me/activity` and `/v1/me/alert-preferences` (ID-04)."""
 from __future__ import annotations
 
-from portico_kernel.web import principal
+from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
 from ..domain import security
 from ._views import iso
 
-RECENT = 100
-
-
-def list_activity():
+def list_activity(limit=None, cursor=None):
     with bootstrap().uow() as uow:
-        return [{
+        return paged(uow.activity.recent_of(principal().user_id, page_asked(limit, cursor)), lambda entry: {
             "kind": entry.kind,
             "occurred_at": iso(entry.occurred_at),
             "ip_address": entry.ip_address,
             "network": entry.details.get("network"),
             "device": entry.device,
             "details": entry.details,
-        } for entry in uow.activity.recent_of(principal().user_id, RECENT)], 200
+        })
 
 
 def _preferences_view(settings: security.AlertSettings) -> dict:

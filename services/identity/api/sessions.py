@@ -1,24 +1,24 @@
 """`/v1/me/sessions` and `/v1/me/password`: the signed-in devices of the caller (ID-08)."""
 from __future__ import annotations
 
-from portico_kernel.web import principal
+from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap, hasher
 from ..domain import sessions
 from ._views import iso
 
 
-def list_sessions():
+def list_sessions(limit=None, cursor=None):
     caller = principal()
     with bootstrap().uow() as uow:
-        return [{
+        return paged(sessions.active_sessions(uow, caller.user_id, page_asked(limit, cursor)), lambda s: {
             "id": s.id,
             "device": s.user_agent,
             "place": s.ip_address,
             "created_at": iso(s.created_at),
             "last_used_at": iso(s.last_used_at),
             "current": s.id == caller.session_id,
-        } for s in sessions.active_sessions(uow, caller.user_id)], 200
+        })
 
 
 def end_session(session_id: str):

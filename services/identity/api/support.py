@@ -1,14 +1,11 @@
 """`/v1/users/{user_id}/...`: what the provider's support sees of a person (staff only)."""
 from __future__ import annotations
 
-from portico_kernel.web import principal
+from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
 from ..domain import mail
 from ._views import iso
-
-RECENT = 100
-
 
 def _delivery_view(delivery: mail.MailDelivery) -> dict:
     view = {"id": delivery.id, "kind": delivery.kind, "recipient": delivery.recipient, "status": delivery.status,
@@ -20,6 +17,6 @@ def _delivery_view(delivery: mail.MailDelivery) -> dict:
     return view
 
 
-def list_mail_deliveries(user_id: str):
+def list_mail_deliveries(user_id: str, limit=None, cursor=None):
     with bootstrap().uow() as uow:
-        return [_delivery_view(d) for d in mail.deliveries_of(uow, principal(), user_id, RECENT)], 200
+        return paged(mail.deliveries_of(uow, principal(), user_id, page_asked(limit, cursor)), _delivery_view)

@@ -1,7 +1,7 @@
 """`/v1/me/two-factor/...` (ID-09) and `/v1/me/app-passwords` (ID-10)."""
 from __future__ import annotations
 
-from portico_kernel.web import principal
+from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap, hasher, sms_sender, webauthn_site
 from ..domain import two_factor
@@ -77,9 +77,9 @@ def _app_password_view(app_password: two_factor.AppPassword) -> dict:
             "last_used_at": iso(app_password.last_used_at)}
 
 
-def list_app_passwords():
+def list_app_passwords(limit=None, cursor=None):
     with bootstrap().uow() as uow:
-        return [_app_password_view(a) for a in uow.app_passwords.of_user(principal().user_id)], 200
+        return paged(uow.app_passwords.of_user(principal().user_id, page_asked(limit, cursor)), _app_password_view)
 
 
 def create_app_password(body: dict):

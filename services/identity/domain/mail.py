@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from portico_kernel.errors import Forbidden, NotFound
 from portico_kernel.clock import utcnow
+from portico_kernel.paging import Page, PageRequest
 
 from .events import EmailChangeRequested, SecurityAlertRaised
 from .model import hash_token, new_id
@@ -138,11 +139,11 @@ def record_outcome(uow, delivery_id: str, failure: SendFailed | None) -> None:
     uow.commit()
 
 
-def deliveries_of(uow, caller, user_id: str, limit: int = 100) -> list[MailDelivery]:
+def deliveries_of(uow, caller, user_id: str, page: PageRequest) -> Page[MailDelivery]:
     """Support sees the mails sent (or not) to a person, newest first."""
     if not (caller.is_staff and any(role in SUPPORT_ROLES or role.startswith("platform:support-agent:")
                                     for role in caller.roles)):
         raise Forbidden("Only the provider's administrators and support agents see a person's mails.")
     if uow.users.get(user_id) is None:
         raise NotFound("No such person.")
-    return uow.mail_deliveries.of_user(user_id, limit)
+    return uow.mail_deliveries.of_user(user_id, page)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from portico_kernel.errors import Invalid, NotFound
+from portico_kernel.paging import ALL, Page, PageRequest
 
 from . import security
 from .model import SignInSession
@@ -9,8 +10,8 @@ from .passwords import PasswordHasher, check_password_rules
 from .profile import confirmed_account
 
 
-def active_sessions(uow, user_id: str) -> list[SignInSession]:
-    return uow.sessions.active_of_user(user_id)
+def active_sessions(uow, user_id: str, page: PageRequest = ALL) -> Page[SignInSession]:
+    return uow.sessions.active_of_user(user_id, page)
 
 
 def end_session(uow, user_id: str, session_id: str) -> None:

@@ -3,6 +3,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portico_kernel.db import fetch_page
+from portico_kernel.paging import ALL, Page, PageRequest
+
 from ..domain.model import Member, Organization, Person, ResellerLink, TwoFactorStatus
 
 
@@ -17,10 +20,10 @@ class Organizations:
     def get(self, org_id: str) -> Organization | None:
         return self.session.get(Organization, org_id)
 
-    def of_member(self, user_id: str) -> list[tuple[Organization, Member]]:
-        query = (select(Organization, Member).join(Member, Member.org_id == Organization.id)
-                 .where(Member.user_id == user_id).order_by(Member.joined_at))
-        return [(org, member) for org, member in self.session.execute(query)]
+    def of_member(self, user_id: str, page: PageRequest = ALL) -> Page[tuple[Organization, Member]]:
+        query = select(Organization, Member).join(Member, Member.org_id == Organization.id).where(Member.user_id == user_id)
+        return fetch_page(self.session, query, (Member.joined_at, Member.org_id), page, scalars=False,
+                          key=lambda row: (row[1].joined_at, row[1].org_id)).map(tuple)
 
 
 class Members:
@@ -36,8 +39,8 @@ class Members:
     def remove(self, member: Member) -> None:
         self.session.delete(member)
 
-    def of_organization(self, org_id: str) -> list[Member]:
-        return list(self.session.scalars(select(Member).where(Member.org_id == org_id).order_by(Member.joined_at)))
+    def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[Member]:
+        return fetch_page(self.session, select(Member).where(Member.org_id == org_id), (Member.joined_at, Member.user_id), page)
 
 
 class People:
@@ -85,6 +88,6 @@ class ResellerLinks:
     def remove(self, link: ResellerLink) -> None:
         self.session.delete(link)
 
-    def of_customer(self, customer_org_id: str) -> list[ResellerLink]:
-        query = select(ResellerLink).where(ResellerLink.customer_org_id == customer_org_id).order_by(ResellerLink.linked_at)
-        return list(self.session.scalars(query))
+    def of_customer(self, customer_org_id: str, page: PageRequest = ALL) -> Page[ResellerLink]:
+        query = select(ResellerLink).where(ResellerLink.customer_org_id == customer_org_id)
+        return fetch_page(self.session, query, (ResellerLink.linked_at, ResellerLink.reseller_org_id), page)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from portico_kernel.clock import iso_utc as _iso
-from portico_kernel.web import principal
+from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
 from ..domain import members, organizations, resellers, two_factor
@@ -19,9 +19,10 @@ def _member_view(m) -> dict:
             "last_name": m.last_name, "joined_at": _iso(m.joined_at)}
 
 
-def list_organizations():
+def list_organizations(limit=None, cursor=None):
     with bootstrap().uow() as uow:
-        return [_org_view(org, member) for org, member in organizations.organizations_of(uow, principal())], 200
+        page = organizations.organizations_of(uow, principal(), page_asked(limit, cursor))
+        return paged(page, lambda row: _org_view(*row))
 
 
 def get_organization(org_id: str):
@@ -29,10 +30,10 @@ def get_organization(org_id: str):
         return _org_view(*organizations.visible_to(uow, principal(), org_id)), 200
 
 
-def list_members(org_id: str):
+def list_members(org_id: str, limit=None, cursor=None):
     with bootstrap().uow() as uow:
         organizations.visible_to(uow, principal(), org_id)
-        return [_member_view(m) for m in uow.members.of_organization(org_id)], 200
+        return paged(uow.members.of_organization(org_id, page_asked(limit, cursor)), _member_view)
 
 
 def add_member(org_id: str, body: dict):
@@ -57,9 +58,9 @@ def _link_view(link) -> dict:
             "linked_at": _iso(link.linked_at)}
 
 
-def list_resellers(org_id: str):
+def list_resellers(org_id: str, limit=None, cursor=None):
     with bootstrap().uow() as uow:
-        return [_link_view(link) for link in resellers.resellers_of(uow, principal(), org_id)], 200
+        return paged(resellers.resellers_of(uow, principal(), org_id, page_asked(limit, cursor)), _link_view)
 
 
 def link_reseller(org_id: str, body: dict):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from portico_kernel import two_factor
 from portico_kernel.principal import Principal
 from portico_kernel.errors import NotFound
+from portico_kernel.paging import ALL, Page, PageRequest
 
 from .events import (LoginEmailChanged, MemberJoined, OrganizationCreated, PersonRenamed, TwoFactorStatusChanged,
                      UserRegistered)
@@ -59,15 +60,15 @@ def on_two_factor_status_changed(changed: TwoFactorStatusChanged, uow) -> None:
         status.update(enabled, at)
 
 
-def organizations_of(uow, caller: Principal) -> list[tuple[Organization, Member | None]]:
+def organizations_of(uow, caller: Principal, page: PageRequest = ALL) -> Page[tuple[Organization, Member | None]]:
     """A person's organizations, but those whose 2FA requirement they do not meet (OR-10; GET
     /v1/me names every membership); for an API key, the one organization it acts for (OR-19)."""
     if caller.is_api_key:
         org = uow.organizations.get(caller.org_id) if caller.org_id else None
-        return [(org, None)] if org else []
-    return [(org, member) for org, member in uow.organizations.of_member(caller.user_id)
-            if not two_factor.blocks(caller.claims, required=org.two_factor_required,
-                                     has_two_factor=uow.two_factor.enabled)]
+        return Page([(org, None)] if org else [])
+    return uow.organizations.of_member(caller.user_id, page).keep(
+        lambda row: not two_factor.blocks(caller.claims, required=row[0].two_factor_required,
+                                          has_two_factor=uow.two_factor.enabled))
 
 
 def visible_to(uow, caller: Principal, org_id: str) -> tuple[Organization, Member | None]:

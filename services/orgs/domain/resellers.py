@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from portico_kernel.principal import Principal
 from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from portico_kernel.paging import ALL, Page, PageRequest
 
 from .events import ResellerLinked, ResellerUnlinked
 from .model import LEGAL_REPRESENTATIVE, ResellerLink
@@ -19,9 +20,9 @@ def _as_legal_representative(uow, caller: Principal, customer_org_id: str) -> No
         raise Forbidden("Only a legal representative decides who manages the organization as its reseller.")
 
 
-def resellers_of(uow, caller: Principal, customer_org_id: str) -> list[ResellerLink]:
+def resellers_of(uow, caller: Principal, customer_org_id: str, page: PageRequest = ALL) -> Page[ResellerLink]:
     membership_in(uow, customer_org_id, caller)
-    return uow.reseller_links.of_customer(customer_org_id)
+    return uow.reseller_links.of_customer(customer_org_id, page)
 
 
 def link(uow, caller: Principal, customer_org_id: str, reseller_org_id: str) -> ResellerLink:

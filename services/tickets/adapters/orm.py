@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
@@ -25,13 +25,3 @@ tickets = Table(
 
 mapper_registry.map_imperatively(Ticket, tickets)
 
-
-class Tickets:
-    def __init__(self, session):
-        self.session = session
-
-    def of_org(self, org_id: str) -> list[Ticket]:
-        return list(self.session.scalars(select(Ticket).where(Ticket.org_id == org_id).order_by(Ticket.opened_at.desc())))
-
-    def opened_by(self, user_id: str) -> list[Ticket]:
-        return list(self.session.scalars(select(Ticket).where(Ticket.opened_by == user_id)))

@@ -1,0 +1,206 @@
+"""Idempotency-Key on unsafe requests (POST, PUT, PATCH, DELETE), at every component (docs/API.md).
+
+A client that sends a key with a request may send it again, with the same body, and get the
+first answer back instead of acting twice (a lost answer, a retried payment). Per caller: the key
+is remembered with the verified token's subject, so a key never answers another caller. The same
+key with another body is refused 422 (`idempotency-key-reused`); while the first request still
+runs, 409 (`idempotency-key-in-use`). Answers of 5xx and 429 are not kept (the client should try
+again). Keys are kept 24 hours, in a table of each component's own database, and removed in one
+indexed delete at most every few minutes.
+
+An ASGI middleware placed after connexion's security (the caller is known) and before its
+validation (a refused body is an answer too).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from datetime import datetime, timedelta, timezone
+
+import anyio
+import sqlalchemy as sa
+from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .db import UtcDateTime
+from .problems import CONTENT_TYPE, problem_bytes
+
+KEPT = timedelta(hours=24)
+PURGE_EVERY = 300.0  # seconds between two deletions of expired keys, per process
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+HEADER = b"idempotency-key"
+VALID_KEY = re.compile(rb"^[\x21-\x7e]{1,255}$")
+REPLAYED_HEADERS = {b"content-type", b"location", b"link", b"retry-after", b"www-authenticate", b"allow"}
+NAME = "idempotency_keys"
+
+
+def _columns() -> list:
+    return [
+        Column("caller", String(120), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),  # method, path, query and body
+        Column("status", Integer, nullable=True),  # none while the first request runs
+        Column("headers", sa.JSON, nullable=True),
+        Column("body", LargeBinary, nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+    ]
+
+
+def table(metadata: MetaData) -> Table:
+    """The kernel's table of idempotency keys, in a component's metadata (portico_kernel/db.py)."""
+    return Table(NAME, metadata, *_columns(), Index(f"ix_{NAME}_created_at", "created_at"))
+
+
+def create_table(op) -> None:
+    """For each component's Alembic migration."""
+    op.create_table(NAME, *_columns())
+    op.create_index(f"ix_{NAME}_created_at", NAME, ["created_at"])
+
+
+def drop_table(op) -> None:
+    op.drop_index(f"ix_{NAME}_created_at", table_name=NAME)
+    op.drop_table(NAME)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Store:
+    def __init__(self, engine: Engine, keys: Table):
+        self.engine = engine
+        self.keys = keys
+        self._purged_at = 0.0
+
+    def _where(self, caller: str, key: str):
+        return (self.keys.c.caller == caller) & (self.keys.c.key == key)
+
+    def begin(self, caller: str, key: str, fingerprint: str):
+        """None when this request is the first with the key (now recorded as running), else the
+        record of the first."""
+        now = _now()
+        self._purge(now)
+        for _ in range(2):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(self.keys).values(caller=caller, key=key, fingerprint=fingerprint,
+                                                          created_at=now))
+                return None
+            except IntegrityError:
+                pass
+            with self.engine.begin() as conn:
+                found = conn.execute(select(self.keys).where(self._where(caller, key))).first()
+                if found is None or found.created_at >= now - KEPT:
+                    if found is not None:
+                        return found
+                    continue  # removed meanwhile: try again
+                conn.execute(delete(self.keys).where(self._where(caller, key)))  # expired: a new key
+        return None
+
+    def finish(self, caller: str, key: str, status: int, headers: list, body: bytes) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(self.keys).where(self._where(caller, key)).values(status=status, headers=headers, body=body))
+
+    def forget(self, caller: str, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(self.keys).where(self._where(caller, key)))
+
+    def _purge(self, now: datetime) -> None:
+        if time.monotonic() - self._purged_at < PURGE_EVERY:
+            return
+        self._purged_at = time.monotonic()
+        with self.engine.begin() as conn:
+            conn.execute(delete(self.keys).where(self.keys.c.created_at < now - KEPT))
+
+
+def fingerprint_of(method: str, path: bytes, query: bytes, body: bytes) -> str:
+    """What makes two requests with one key the same request."""
+    return hashlib.sha256(b"\n".join([method.encode(), path, query, body])).hexdigest()
+
+
+def _caller(scope) -> str:
+    claims = scope.get("extensions", {}).get("connexion_context", {}).get("token_info") or {}
+    return f"{claims.get('kind', 'customer')}:{claims['sub']}"[:120] if claims.get("sub") else "anonymous"
+
+
+async def _answer(send, status: int, headers: list, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _problem(send, status: int, detail: str, problem: str, **extra) -> None:
+    await _answer(send, status, [(b"content-type", CONTENT_TYPE.encode())], problem_bytes(status, detail, problem, **extra))
+
+
+class Idempotency:
+    def __init__(self, app, store: Store):
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope, receive, send):
+        key = next((v for k, v in scope.get("headers", ()) if k == HEADER), None) if scope["type"] == "http" else None
+        if key is None or scope["method"] not in UNSAFE:
+            await self.app(scope, receive, send)
+            return
+        if not VALID_KEY.match(key):
+            reason = "must be 1 to 255 visible ASCII characters"
+            await _problem(send, 400, f"Idempotency-Key: {reason}", "invalid-request",
+                           invalid_params=[{"name": "Idempotency-Key", "reason": reason}])
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        caller, key = _caller(scope), key.decode("ascii")
+        fingerprint = fingerprint_of(scope["method"], scope.get("raw_path") or scope["path"].encode(),
+                                     scope.get("query_string", b""), body)
+        first = await anyio.to_thread.run_sync(self.store.begin, caller, key, fingerprint)
+        if first is not None:
+            await self._replay(send, first, fingerprint)
+            return
+        answer = {"status": 500, "headers": [], "body": []}
+        sent = False
+
+        async def replay_body():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def keep(message):
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                answer["headers"] = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in message.get("headers", [])
+                                     if k.lower() in REPLAYED_HEADERS]
+            elif message["type"] == "http.response.body":
+                answer["body"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, keep)
+        except BaseException:
+            await anyio.to_thread.run_sync(self.store.forget, caller, key)
+            raise
+        if answer["status"] >= 500 or answer["status"] == 429:
+            await anyio.to_thread.run_sync(self.store.forget, caller, key)
+        else:
+            await anyio.to_thread.run_sync(self.store.finish, caller, key, answer["status"], answer["headers"],
+                                           b"".join(answer["body"]))
+
+    async def _replay(self, send, first, fingerprint: str) -> None:
+        if first.fingerprint != fingerprint:
+            await _problem(send, 422, "This Idempotency-Key was used with another request; use a new key for a new "
+                                      "request.", "idempotency-key-reused")
+        elif first.status is None:
+            await _problem(send, 409, "The first request with this Idempotency-Key is still running; try again "
+                                      "in a moment.", "idempotency-key-in-use")
+        else:
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (first.headers or [])]
+            await _answer(send, first.status, headers + [(b"idempotency-replayed", b"true")], first.body or b"")

@@ -1,0 +1,23 @@
+"""idempotency keys
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25
+"""
+from alembic import op
+
+from portico_kernel import idempotency
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    idempotency.create_table(op)
+
+
+def downgrade() -> None:
+    idempotency.drop_table(op)

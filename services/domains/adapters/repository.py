@@ -1,0 +1,20 @@
+"""The domains service's repositories: its queries, over the tables of adapters/orm.py."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portico_kernel.db import fetch_page
+from portico_kernel.paging import Page, PageRequest
+
+from ..domain.model import Domain
+from . import orm  # noqa: F401 - maps Domain to its table
+
+
+class Domains:
+    def __init__(self, session):
+        self.session = session
+
+    def of_org(self, org_id: str, page: PageRequest) -> Page[Domain]:
+        """Newest first."""
+        return fetch_page(self.session, select(Domain).where(Domain.org_id == org_id), (Domain.created_at, Domain.id), page,
+                          descending=True)
