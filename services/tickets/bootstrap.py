@@ -3,18 +3,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from portico_kernel.service import Service
-from portico_kernel.uow import UnitOfWork
 
 from .adapters.orm import metadata
-from .adapters.repository import Tickets
+from .adapters.unit_of_work import TicketsUnitOfWork
 from .domain import closure, events
-
-
-class TicketsUnitOfWork(UnitOfWork):
-    def __enter__(self):
-        super().__enter__()
-        self.tickets = Tickets(self.session)
-        return self
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from portico_kernel.access import active_org
+from portico_kernel.clock import iso_utc
 from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
@@ -8,7 +9,7 @@ from ..bootstrap import bootstrap
 
 def _view(d) -> dict:
     return {"id": d.id, "name": d.name, "status": d.status, "auto_renew": d.auto_renew,
-            "expires_at": d.expires_at.isoformat().replace("+00:00", "Z")}
+            "expires_at": iso_utc(d.expires_at)}
 
 
 def list_domains(limit=None, cursor=None):

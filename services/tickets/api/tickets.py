@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from portico_kernel.access import active_org
+from portico_kernel.clock import iso_utc
 from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
@@ -8,7 +9,7 @@ from ..bootstrap import bootstrap
 
 def _view(t) -> dict:
     return {"id": t.id, "subject": t.subject, "department": t.department, "priority": t.priority,
-            "status": t.status, "opened_at": t.opened_at.isoformat().replace("+00:00", "Z")}
+            "status": t.status, "opened_at": iso_utc(t.opened_at)}
 
 
 def list_tickets(limit=None, cursor=None):
