@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from sqlalchemy import (
-    JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table, TypeDecorator, create_engine, event,
-    bindparam, text, tuple_,
+    JSON, BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, TypeDecorator,
+    create_engine, event, bindparam, text, tuple_,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,9 +79,7 @@ def ping(engine: Engine) -> None:
 def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
     """The outbox (events waiting to leave) and the inbox (events already handled); with them, the
     kernel's table of idempotency keys (portico_kernel/idempotency.py)."""
-    from . import idempotency  # it stores its moments as UtcDateTime, from this module
-
-    idempotency.table(metadata)
+    idempotency_keys_table(metadata)
     outbox = Table(
         "outbox",
         metadata,
@@ -104,6 +102,27 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("processed_at", UtcDateTime, nullable=False),
     )
     return outbox, inbox
+
+
+IDEMPOTENCY_KEYS = "idempotency_keys"
+
+
+def idempotency_key_columns() -> list:
+    return [
+        Column("caller", String(120), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),  # method, path, query and body
+        Column("status", Integer, nullable=True),  # none while the first request runs
+        Column("headers", JSON, nullable=True),
+        Column("body", LargeBinary, nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+    ]
+
+
+def idempotency_keys_table(metadata: MetaData) -> Table:
+    """The kernel's table of idempotency keys, in a component's metadata."""
+    return Table(IDEMPOTENCY_KEYS, metadata, *idempotency_key_columns(),
+                 Index(f"ix_{IDEMPOTENCY_KEYS}_created_at", "created_at"))
 
 
 def fetch_page(session: Session, query, order: Sequence, asked: PageRequest, *, descending: bool = False,

@@ -19,13 +19,14 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import anyio
-import sqlalchemy as sa
-from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .db import UtcDateTime
-from .problems import CONTENT_TYPE, problem_bytes
+from .asgi import read_bounded, replaying, send_answer, send_problem
+from .db import IDEMPOTENCY_KEYS as NAME, idempotency_key_columns
+from .db import idempotency_keys_table as table  # noqa: F401 - the table, for migrations and tests
+from .request_body import max_body_bytes
 
 KEPT = timedelta(hours=24)
 PURGE_EVERY = 300.0  # seconds between two deletions of expired keys, per process
@@ -33,29 +34,9 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 HEADER = b"idempotency-key"
 VALID_KEY = re.compile(rb"^[\x21-\x7e]{1,255}$")
 REPLAYED_HEADERS = {b"content-type", b"location", b"link", b"retry-after", b"www-authenticate", b"allow"}
-NAME = "idempotency_keys"
-
-
-def _columns() -> list:
-    return [
-        Column("caller", String(120), primary_key=True),
-        Column("key", String(255), primary_key=True),
-        Column("fingerprint", String(64), nullable=False),  # method, path, query and body
-        Column("status", Integer, nullable=True),  # none while the first request runs
-        Column("headers", sa.JSON, nullable=True),
-        Column("body", LargeBinary, nullable=True),
-        Column("created_at", UtcDateTime, nullable=False),
-    ]
-
-
-def table(metadata: MetaData) -> Table:
-    """The kernel's table of idempotency keys, in a component's metadata (portico_kernel/db.py)."""
-    return Table(NAME, metadata, *_columns(), Index(f"ix_{NAME}_created_at", "created_at"))
-
-
 def create_table(op) -> None:
     """For each component's Alembic migration."""
-    op.create_table(NAME, *_columns())
+    op.create_table(NAME, *idempotency_key_columns())
     op.create_index(f"ix_{NAME}_created_at", NAME, ["created_at"])
 
 
@@ -125,16 +106,6 @@ def _caller(scope) -> str:
     return f"{claims.get('kind', 'customer')}:{claims['sub']}"[:120] if claims.get("sub") else "anonymous"
 
 
-async def _answer(send, status: int, headers: list, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _problem(send, status: int, detail: str, problem: str, **extra) -> None:
-    await _answer(send, status, [(b"content-type", CONTENT_TYPE.encode())], problem_bytes(status, detail, problem, **extra))
-
-
 class Idempotency:
     def __init__(self, app, store: Store):
         self.app = app
@@ -147,16 +118,10 @@ class Idempotency:
             return
         if not VALID_KEY.match(key):
             reason = "must be 1 to 255 visible ASCII characters"
-            await _problem(send, 400, f"Idempotency-Key: {reason}", "invalid-request",
+            await send_problem(send, 400, f"Idempotency-Key: {reason}", "invalid-request",
                            invalid_params=[{"name": "Idempotency-Key", "reason": reason}])
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if message["type"] != "http.request" or not message.get("more_body"):
-                break
-        body = b"".join(chunks)
+        body = await read_bounded(receive, max_body_bytes()) or b""  # BodyLimit, further out, bounded it
         caller, key = _caller(scope), key.decode("ascii")
         fingerprint = fingerprint_of(scope["method"], scope.get("raw_path") or scope["path"].encode(),
                                      scope.get("query_string", b""), body)
@@ -165,14 +130,6 @@ class Idempotency:
             await self._replay(send, first, fingerprint)
             return
         answer = {"status": 500, "headers": [], "body": []}
-        sent = False
-
-        async def replay_body():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
         async def keep(message):
             if message["type"] == "http.response.start":
@@ -184,7 +141,7 @@ class Idempotency:
             await send(message)
 
         try:
-            await self.app(scope, replay_body, keep)
+            await self.app(scope, replaying(body, receive), keep)
         except BaseException:
             await anyio.to_thread.run_sync(self.store.forget, caller, key)
             raise
@@ -196,11 +153,11 @@ class Idempotency:
 
     async def _replay(self, send, first, fingerprint: str) -> None:
         if first.fingerprint != fingerprint:
-            await _problem(send, 422, "This Idempotency-Key was used with another request; use a new key for a new "
+            await send_problem(send, 422, "This Idempotency-Key was used with another request; use a new key for a new "
                                       "request.", "idempotency-key-reused")
         elif first.status is None:
-            await _problem(send, 409, "The first request with this Idempotency-Key is still running; try again "
+            await send_problem(send, 409, "The first request with this Idempotency-Key is still running; try again "
                                       "in a moment.", "idempotency-key-in-use")
         else:
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (first.headers or [])]
-            await _answer(send, first.status, headers + [(b"idempotency-replayed", b"true")], first.body or b"")
+            await send_answer(send, first.status, headers + [(b"idempotency-replayed", b"true")], first.body or b"")

@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException
 from . import auth, health, logs, paging, request_body
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
+from .asgi import declared_length, read_bounded, replaying, send_problem
 from .idempotency import Idempotency, Store
 from .problems import CONTENT_TYPE, PROBLEM_BASE, from_domain_error, generic, problem_body, request_id
 
@@ -86,19 +87,24 @@ FORMAT_CHECKER = copy.deepcopy(Draft4Validator.FORMAT_CHECKER)
 FORMAT_CHECKER.checks("date-time")(_date_time)
 
 
+_COMPILED: dict[tuple[int, type], tuple[dict, Draft4Validator]] = {}
+
+
+def compiled(schema: dict, kind: type[Draft4Validator]) -> Draft4Validator:
+    """One validator per schema of the contract: connexion makes its validators anew for every
+    request, and compiling a schema costs more than checking a value against it."""
+    kept = _COMPILED.get((id(schema), kind))
+    if kept is None or kept[0] is not schema:
+        kept = _COMPILED[(id(schema), kind)] = (schema, kind(schema, format_checker=FORMAT_CHECKER))
+    return kept[1]
+
+
 class ProblemJSONBodyValidator(JSONRequestBodyValidator):
     """Reports every invalid field, by name, in `invalid_params` (RFC 9457 §3.2 extension)."""
 
-    _compiled: dict[int, tuple[dict, Draft4RequestValidator]] = {}
-
     @property
     def _validator(self) -> Draft4RequestValidator:
-        """One per operation's schema: connexion makes this class anew for every request."""
-        kept = self._compiled.get(id(self._schema))
-        if kept is None or kept[0] is not self._schema:
-            kept = self._compiled[id(self._schema)] = (
-                self._schema, Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER))
-        return kept[1]
+        return compiled(self._schema, Draft4RequestValidator)
 
     def _validate(self, body):
         if not self._nullable and body is None:
@@ -129,7 +135,7 @@ class ProblemParameterValidator(ParameterValidator):
         if value is None or (is_nullable(param) and is_null(value)):
             return {"name": name, "reason": f"the {location} parameter is required"} if param.get("required") else None
         schema = param.get("schema", param)
-        error = next(iter(Draft4Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)), None)
+        error = next(iter(compiled(schema, Draft4Validator).iter_errors(value)), None)
         return None if error is None else {"name": name, "reason": _reason(error)}
 
     def validate_request(self, request):
@@ -247,38 +253,6 @@ class _Correlated:
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-async def _send_problem(send, status: int, detail: str, problem: str, headers=()) -> None:
-    body = json.dumps(problem_body(status, detail, problem)).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", CONTENT_TYPE.encode()), (b"content-length", str(len(body)).encode()),
-                            *headers]})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def read_bounded(receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it grows past `limit` (the rest is not read)."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(chunks)
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def declared_length(headers) -> int | None:
-    """Content-Length as a number; None when absent; -1 when it is not a number."""
-    for name, value in headers:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else -1
-    return None
-
-
 class BodyLimit:
     """Reads at most PORTICO_MAX_BODY_BYTES of a body (413 beyond), before any parsing, and hands
     the app the body whole with an exact Content-Length (chunked bodies included)."""
@@ -293,24 +267,15 @@ class BodyLimit:
             return
         declared = declared_length(scope["headers"])
         if declared is not None and declared > self.limit:
-            await _send_problem(send, 413, request_body.too_large_detail(self.limit), "body-too-large")
+            await send_problem(send, 413, request_body.too_large_detail(self.limit), "body-too-large")
             return
         body = await read_bounded(receive, self.limit)
         if body is None:
-            await _send_problem(send, 413, request_body.too_large_detail(self.limit), "body-too-large")
+            await send_problem(send, 413, request_body.too_large_detail(self.limit), "body-too-large")
             return
         headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-length", b"transfer-encoding")]
         scope = {**scope, "headers": headers + [(b"content-length", str(len(body)).encode())]}
-        replayed = False
-
-        async def replay():
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
 
 class AnswerHeaders:

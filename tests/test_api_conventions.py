@@ -317,7 +317,7 @@ def test_every_unsafe_operation_of_every_contract_accepts_an_idempotency_key():
 
 
 PROBLEM_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
-REFUSERS = {"Refused", "_problem", "_send_problem", "problem_body", "problem_bytes"}
+REFUSERS = {"Refused", "_problem", "send_problem", "problem_body", "problem_bytes"}
 
 
 def _problems_named_in(source: str) -> set[str]:

@@ -18,9 +18,10 @@ from urllib.parse import quote
 
 from portico_kernel.auth import InvalidToken
 from portico_kernel.errors import DomainError
-from portico_kernel.problems import CONTENT_TYPE, STATUS, problem_bytes, request_id as current_request_id
+from portico_kernel.problems import STATUS, request_id as current_request_id
 from portico_kernel.request_body import max_body_bytes, too_large_detail
-from portico_kernel.web import declared_length, read_bounded, request_id_of
+from portico_kernel.asgi import declared_length, read_bounded, send_answer, send_problem
+from portico_kernel.web import request_id_of
 
 from ..adapters.keystore import now
 from ..adapters.upstream import UpstreamUnavailable
@@ -41,18 +42,12 @@ class Refused(Exception):
         self.status, self.detail, self.problem, self.headers, self.extra = status, detail, problem, list(headers), extra
 
 
-async def _reply(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    headers = headers + [(b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 async def _problem(send, status: int, detail: str, request_id: str, problem: str | None = None, extra_headers=(),
                    **extra) -> None:
-    headers = [(b"content-type", CONTENT_TYPE.encode()), (b"x-request-id", request_id.encode()), *extra_headers]
+    headers = [(b"x-request-id", request_id.encode()), *extra_headers]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="portico"'))
-    await _reply(send, status, problem_bytes(status, detail, problem, **extra), headers)
+    await send_problem(send, status, detail, problem, headers, **extra)
 
 
 class GatewayApp:
@@ -86,7 +81,7 @@ class GatewayApp:
         page = self.documentation.page(path) if scope["method"] in ("GET", "HEAD") else None
         if page is not None:
             kind, body = page
-            await _reply(send, 200, body, [(b"content-type", kind.encode()), (b"x-request-id", request_id.encode())])
+            await send_answer(send, 200, [(b"content-type", kind.encode()), (b"x-request-id", request_id.encode())], body)
             return
         await self.own(scope, receive, send, request_id)
 
@@ -134,7 +129,7 @@ class GatewayApp:
         out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response_headers.items()
                if k.lower() not in RESPONSE_SKIP]
         out.append((b"x-request-id", request_id.encode()))
-        await _reply(send, status, response_body, out)
+        await send_answer(send, status, out, response_body)
 
     def _authorize(self, routed: Route, scope, headers: dict) -> str:
         """The access token to send on: the caller's own, or for an API key the internal token."""
