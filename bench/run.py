@@ -8,12 +8,16 @@ loopback and prints ratios. No timing is asserted: the numbers depend on the mac
       parameters, one at a time and with every core busy, and where each sign-in's CPU time goes
   (b) token verification and API-key lookup, as a share of one routed request
   (c) routed, authenticated requests per second through the gateway (concurrent clients)
+  (d) the request floor, on SQLite and again on PostgreSQL: an authenticated read served by a
+      service and by a bare ASGI app doing the same query, the gateway alone in front of a
+      trivial upstream, and the same read routed through the gateway (bench/floor.py)
 
 A shared or virtual machine's speed drifts within seconds, so (a) alternates its measurements in
 rounds and reports the median ratio of the rounds and their range.
 
     PORTICO_BENCH_PORT_BASE (default 19000)  BENCH_ROUNDS (default 5)  BENCH_REQUESTS (default 2000)
-    BENCH_CLIENTS (default 8)
+    BENCH_CLIENTS (default 8)  BENCH_FLOOR_REQUESTS (default 6000)  BENCH_ONLY=floor (section d alone)
+    PostgreSQL for (d): PORTICO_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432)
 """
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ PORT_BASE = int(os.environ.get("PORTICO_BENCH_PORT_BASE", "19000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+FLOOR_REQUESTS = int(os.environ.get("BENCH_FLOOR_REQUESTS", "6000"))
+ONLY_FLOOR = os.environ.get("BENCH_ONLY") == "floor"
 SIGN_INS = 40  # per client and round
 PASSWORD = "correct horse battery staple"
 
@@ -45,21 +51,44 @@ def configure() -> Path:
     data_dir = Path(tempfile.mkdtemp(prefix="portico-bench-"))
     os.environ.update({"PORTICO_DATA_DIR": str(data_dir), "PORTICO_BUS_PREFIX": f"portico-bench-{uuid.uuid4().hex[:8]}",
                        "PORTICO_LOG_LEVEL": "WARNING", "PORTICO_VALIDATE_RESPONSES": "false",
+                       "PORTICO_WEB_WORKERS": "1", "PORTICO_BROKER_URL": "filesystem://",
                        # mails (security alerts of the sign-ins) go nowhere: nothing listens there
                        "PORTICO_SMTP_HOST": "127.0.0.1", "PORTICO_SMTP_PORT": str(PORT_BASE + 25)})
     for index, component in enumerate(COMPONENTS):
         os.environ[f"{component.upper()}_PORT"] = str(PORT_BASE + 80 + index)
         os.environ.pop(f"{component.upper()}_URL", None)
+        os.environ.pop(f"{component.upper()}_DATABASE_URL", None)
     os.environ.pop("PORTICO_JWKS_URL", None)
     return data_dir
 
 
+POSTGRES = os.environ.get("PORTICO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+def on_postgres(create: bool) -> None:
+    """Each component's database on PostgreSQL (created empty), or dropped again."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for component in COMPONENTS:
+            name = f"portico_bench_{PORT_BASE}_{component}"
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if create:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                os.environ[f"{component.upper()}_DATABASE_URL"] = f"{POSTGRES}/{name}"
+            else:
+                os.environ.pop(f"{component.upper()}_DATABASE_URL", None)
+    admin.dispose()
+
+
 def start_stack(log_path: Path) -> subprocess.Popen:
-    log = log_path.open("w")
+    started_at = log_path.stat().st_size if log_path.exists() else 0  # the log holds earlier stacks' lines
+    log = log_path.open("a")
     process = subprocess.Popen([sys.executable, "-m", "portico_kernel.launcher", "up"], cwd=ROOT, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 180
-    while "Portico is up" not in log_path.read_text(errors="replace"):
+    while "Portico is up" not in log_path.read_text(errors="replace")[started_at:]:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             sys.exit(f"the stack did not start; see {log_path}")
@@ -242,55 +271,58 @@ async def concurrent_rate(url: str, headers: dict) -> tuple[float, int]:
     return per_second(CLIENTS * (REQUESTS // CLIENTS), elapsed), failures
 
 
-def main() -> int:
-    data_dir = configure()
-    import jwt
+class Account(NamedTuple):
+    gateway: str
+    email: str
+    token: str
+    secret: str  # of an API key with orgs:read
+
+
+def open_account() -> Account:
+    """A person signs up and in through the gateway, as anyone would, and makes an API key."""
     import requests
 
     from tests.helpers import eventually
 
-    log_path = ROOT / "var" / "bench.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"starting the stack (log: {log_path}) …", flush=True)
-    process = start_stack(log_path)
-    try:
-        gateway = f"http://127.0.0.1:{PORT_BASE + 80}"
-        http = requests.Session()
-        email = f"bench-{uuid.uuid4().hex[:8]}@example.test"
-        http.post(f"{gateway}/v1/auth/signup", json={"email": email, "password": PASSWORD, "first_name": "Bea",
-                                                      "last_name": "Bench", "country": "DE"}, timeout=30).raise_for_status()
-        login = lambda: http.post(f"{gateway}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30).json()
-        tokens = eventually(lambda: (t := login()) and t["access_token"] and _has_org(t["access_token"]) and t,
-                            timeout=60, what="the bench account's organization")
-        token = tokens["access_token"]
-        as_person = {"Authorization": f"Bearer {token}"}
-        created = http.post(f"{gateway}/v1/api-keys", headers=as_person, timeout=30,
-                            json={"name": "bench", "scopes": ["orgs:read"], "rate_limit_per_minute": 100000})
-        created.raise_for_status()
-        secret = created.json()["secret"]
-        as_key = {"Authorization": f"Bearer {secret}"}
+    gateway = f"http://127.0.0.1:{PORT_BASE + 80}"
+    http = requests.Session()
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.test"
+    http.post(f"{gateway}/v1/auth/signup", json={"email": email, "password": PASSWORD, "first_name": "Bea",
+                                                  "last_name": "Bench", "country": "DE"}, timeout=30).raise_for_status()
+    login = lambda: http.post(f"{gateway}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30).json()
+    tokens = eventually(lambda: (t := login()) and t["access_token"] and _has_org(t["access_token"]) and t,
+                        timeout=60, what="the bench account's organization")
+    token = tokens["access_token"]
+    created = http.post(f"{gateway}/v1/api-keys", headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                        json={"name": "bench", "scopes": ["orgs:read"], "rate_limit_per_minute": 100000})
+    created.raise_for_status()
+    return Account(gateway, email, token, created.json()["secret"])
 
-        print("measuring …", flush=True)
-        cores = len(os.sched_getaffinity(0))
-        signing_in = measure_sign_ins(gateway, email, cores, CpuMeter(process))
 
-        from gateway.api.proxy import GatewayApp
-        from gateway.bootstrap import bootstrap
+def measure_security(account: Account, process: subprocess.Popen) -> list[tuple[str, str]]:
+    """(a), (b) and (c) on a running stack."""
+    import jwt
 
-        gw = bootstrap()  # this process reads the stack's gateway database, as a gateway worker would
-        app = GatewayApp(gw, own_app=None)
-        key = gw.keys.get(jwt.get_unverified_header(token)["kid"])
-        signature_check = mean_seconds(lambda: gw.verifier.verify_with_key(token, key), 2000)
-        verify = mean_seconds(lambda: gw.verifier.verify_known(token), 2000)
-        key_scope = {"method": "GET", "path": "/v1/orgs"}
-        lookup = mean_seconds(lambda: app._with_api_key("orgs", key_scope, {}, secret), 2000)
-        routed = sequential_request_seconds(f"{gateway}/v1/orgs", as_person)
-        routed_key = sequential_request_seconds(f"{gateway}/v1/orgs", as_key)
-        rate, failures = asyncio.run(concurrent_rate(f"{gateway}/v1/orgs", as_person))
-        rate_key, failures_key = asyncio.run(concurrent_rate(f"{gateway}/v1/orgs", as_key))
-    finally:
-        stop_stack(process)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    gateway, token, secret = account.gateway, account.token, account.secret
+    as_person = {"Authorization": f"Bearer {token}"}
+    as_key = {"Authorization": f"Bearer {secret}"}
+    cores = len(os.sched_getaffinity(0))
+    signing_in = measure_sign_ins(gateway, account.email, cores, CpuMeter(process))
+
+    from gateway.api.proxy import GatewayApp
+    from gateway.bootstrap import bootstrap
+
+    gw = bootstrap()  # this process reads the stack's gateway database, as a gateway worker would
+    app = GatewayApp(gw, own_app=None)
+    key = gw.keys.get(jwt.get_unverified_header(token)["kid"])
+    signature_check = mean_seconds(lambda: gw.verifier.verify_with_key(token, key), 2000)
+    verify = mean_seconds(lambda: gw.verifier.verify_known(token), 2000)
+    key_scope = {"method": "GET", "path": "/v1/orgs"}
+    lookup = mean_seconds(lambda: app._with_api_key("orgs", key_scope, {}, secret), 2000)
+    routed = sequential_request_seconds(f"{gateway}/v1/orgs", as_person)
+    routed_key = sequential_request_seconds(f"{gateway}/v1/orgs", as_key)
+    rate, failures = asyncio.run(concurrent_rate(f"{gateway}/v1/orgs", as_person))
+    rate_key, failures_key = asyncio.run(concurrent_rate(f"{gateway}/v1/orgs", as_key))
 
     rounds = signing_in["rounds"]
     median = lambda measure: statistics.median(getattr(r, measure) for r in rounds)
@@ -299,7 +331,7 @@ def main() -> int:
     cpu = signing_in["cpu_ms_per_sign_in"]
     hash_ms = signing_in["hash_cpu_ms"]
     total_ms = sum(cpu.values())
-    rows = [
+    return [
         (f"(a) sign-ins/s through the gateway, 1 client (median of {ROUNDS} rounds)", f"{median('sign_ins_one'):,.1f}"),
         ("(a) argon2id verifications/s, identity's parameters, 1 caller", f"{median('hashes_one'):,.1f}"),
         ("(a) ratio, one at a time", spread("ratio_one")),
@@ -321,6 +353,38 @@ def main() -> int:
         (f"(c) routed requests/s with a token ({CLIENTS} clients, {REQUESTS} requests)", f"{rate:,.0f} ({failures} failed)"),
         (f"(c) routed requests/s with an API key ({CLIENTS} clients)", f"{rate_key:,.0f} ({failures_key} failed)"),
     ]
+
+
+def main() -> int:
+    from bench import floor
+    from tests.run import reachable
+
+    log_path = ROOT / "var" / "bench.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_text("")
+    rows: list[tuple[str, str]] = []
+    databases = ["SQLite"] + (["PostgreSQL"] if reachable(POSTGRES) else [])
+    if len(databases) == 1:
+        print(f"PostgreSQL is not reachable at {POSTGRES}: (d) runs on SQLite only", flush=True)
+    for database in databases:
+        data_dir = configure()
+        if database == "PostgreSQL":
+            on_postgres(create=True)
+        print(f"starting the stack on {database} (log: {log_path}) …", flush=True)
+        process = start_stack(log_path)
+        try:
+            account = open_account()
+            print("measuring …", flush=True)
+            if database == "SQLite" and not ONLY_FLOOR:
+                rows += measure_security(account, process)
+            rows += floor.rows(database, floor.measure(PORT_BASE, account.token, log_path, clients=CLIENTS,
+                                                       requests=FLOOR_REQUESTS), CLIENTS)
+        finally:
+            stop_stack(process)
+            if database == "PostgreSQL":
+                on_postgres(create=False)
+            shutil.rmtree(data_dir, ignore_errors=True)
+
     width = max(len(name) for name, _ in rows)
     print(f"\n{'measure':<{width}}  value\n{'-' * width}  {'-' * 20}")
     for name, value in rows:

@@ -30,6 +30,7 @@ VARIABLES = {
     "PORTICO_VALIDATE_RESPONSES": "true: check every response against the contract (the tests do)",
     "PORTICO_CONTRACTS_DIR": "folder of the OpenAPI and event contracts (default ./contracts)",
     "PORTICO_WEB_WORKERS": "gunicorn workers per web process (default 1 embedded, 2 otherwise)",
+    "PORTICO_WEB_THREADS": "threads per web worker that run synchronous handlers (default 4)",
     "PORTICO_MAX_BODY_BYTES": "the largest request body the gateway and every service read; larger ones get 413 (default 1048576, 1 MiB)",
     "PORTICO_CORS_ORIGINS": "origins (scheme://host[:port], separated by commas or spaces) whose browser pages may call the gateway (CORS); default none",
     "PORTICO_BIND_HOST": "address the web processes listen on (default 127.0.0.1)",

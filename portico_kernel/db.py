@@ -5,6 +5,8 @@ relay processes, so it runs in WAL mode with a busy timeout.
 """
 from __future__ import annotations
 
+import functools
+import time
 from datetime import timezone
 from pathlib import Path
 from typing import Callable, Sequence
@@ -14,6 +16,7 @@ from sqlalchemy import (
     create_engine, event, bindparam, text, tuple_,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import paging
@@ -37,12 +40,17 @@ class UtcDateTime(TypeDecorator):
         return value
 
 
+# Connections are kept for as many requests as a worker runs at once: one opened and closed per
+# request (beyond a small pool) costs more than the request's query.
+_POOL = {"pool_size": 10, "max_overflow": 30}
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **_POOL)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -57,10 +65,49 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A writer takes the write lock at once; a reader takes none and reads its snapshot in
+            # WAL mode, so reads never queue behind writes (or behind each other).
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READING) else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, **_POOL)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_BEFORE_PING = 5.0  # seconds
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A connection that rested in the pool for a while is pinged before it is handed out (the
+    database may have restarted since), one in steady use is not: a ping on every checkout, as
+    `pool_pre_ping` does, is one more round trip per request. Should a busy connection still turn
+    out dead, its request fails and the pool drops every connection of that generation."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_connection, record, _proxy):
+        returned = record.info.get("returned_at")
+        if returned is not None and time.monotonic() - returned > IDLE_BEFORE_PING:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:  # the pool replaces the connection and tries again
+                raise DisconnectionError() from exc
+
+
+READING = "portico_reading"
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine and pool, for units of work that only read. On PostgreSQL they run without
+    BEGIN and ROLLBACK, two round trips of three: under READ COMMITTED each statement reads its own
+    snapshot inside a transaction too, so nothing a reader sees changes."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{READING: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READING: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -125,16 +172,26 @@ def idempotency_keys_table(metadata: MetaData) -> Table:
                  Index(f"ix_{IDEMPOTENCY_KEYS}_created_at", "created_at"))
 
 
-def fetch_page(session: Session, query, order: Sequence, asked: PageRequest, *, descending: bool = False,
-               key: Callable | None = None, scalars: bool = True) -> Page:
+def fetch_page(session: Session, query, order: Sequence, asked: PageRequest, *, params: dict | None = None,
+               descending: bool = False, key: Callable | None = None, scalars: bool = True) -> Page:
     """One page of `query` by key (portico_kernel/paging.py): ordered by `order` (a stable key whose
-    last column is unique), after the cursor's key, `limit + 1` rows fetched."""
+    last column is unique), after the cursor's key, `limit + 1` rows fetched.
+
+    The values of a query built once (a module's constant with `bindparam`s) come in `params`; its
+    paged form is then built once too, and a request pays for running the query, not for building it."""
+    if asked.after is not None and len(asked.after) != len(order):
+        raise paging.bad_cursor()  # a cursor of another collection
+    statement = _paged(query, tuple(order), descending, asked.after is not None)
+    values = {**(params or {}), "page_limit": asked.limit + 1}
     if asked.after is not None:
-        if len(asked.after) != len(order):
-            raise paging.bad_cursor()  # a cursor of another collection
-        mark = tuple_(*[bindparam(None, value, type_=column.type) for column, value in zip(order, asked.after)])
-        after = tuple_(*order) < mark if descending else tuple_(*order) > mark
-        query = query.where(after)
-    query = query.order_by(*[(c.desc() if descending else c.asc()) for c in order]).limit(asked.limit + 1)
-    rows = list(session.scalars(query) if scalars else session.execute(query))
+        values.update({f"page_after_{index}": value for index, value in enumerate(asked.after)})
+    rows = list(session.scalars(statement, values) if scalars else session.execute(statement, values))
     return paging.page_of(rows, asked, key or (lambda row: tuple(getattr(row, c.key) for c in order)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _paged(query, order: tuple, descending: bool, after_cursor: bool):
+    if after_cursor:
+        mark = tuple_(*[bindparam(f"page_after_{index}", type_=column.type) for index, column in enumerate(order)])
+        query = query.where(tuple_(*order) < mark if descending else tuple_(*order) > mark)
+    return query.order_by(*[(c.desc() if descending else c.asc()) for c in order]).limit(bindparam("page_limit"))

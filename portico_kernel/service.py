@@ -30,13 +30,17 @@ class Service:
         self.metadata = metadata
         self.engine = db.make_engine(self.settings.database_url)
         self.session_factory = db.make_session_factory(self.engine)
+        self.reading_session_factory = db.make_session_factory(db.reading(self.engine))
         self.outbox = metadata.tables["outbox"]
         self.inbox = metadata.tables["inbox"]
         self.uow_class = uow_class
         self.handlers = handlers or {}
         self.records = records_in(events) if events is not None else {}
 
-    def uow(self) -> UnitOfWork:
+    def uow(self, *, reading: bool = False) -> UnitOfWork:
+        """A unit of work; `reading=True` for one that only reads (a GET): it takes no write lock."""
+        if reading:
+            return self.uow_class(self.reading_session_factory, self.component, self.outbox, reading=True)
         return self.uow_class(self.session_factory, self.component, self.outbox)
 
     def ready_checks(self) -> dict[str, Callable[[], None]]:

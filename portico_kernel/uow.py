@@ -21,8 +21,9 @@ class UnitOfWork:
     clock: Clock = SYSTEM  # what "now" is for the rules run inside it; unit tests' fakes move theirs
     received: Received | None = None  # in a consumer: the envelope of the event being handled
 
-    def __init__(self, session_factory: sessionmaker[Session], producer: str, outbox: Table):
+    def __init__(self, session_factory: sessionmaker[Session], producer: str, outbox: Table, *, reading: bool = False):
         self._session_factory = session_factory
+        self.reading = reading
         self.producer = producer
         self._outbox = outbox
         self.emitted: list[events.Envelope] = []
@@ -33,8 +34,7 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc):
-        self.rollback()
-        self.session.close()
+        self.session.close()  # what was not committed is rolled back
 
     def commit(self) -> None:
         self.session.commit()
@@ -47,6 +47,8 @@ class UnitOfWork:
         self.session.flush()
 
     def emit(self, record: Any, org_id: str | None = None) -> events.Envelope:
+        if self.reading:
+            raise RuntimeError("a reading unit of work changes nothing and emits nothing")
         envelope = events.Envelope(
             type=events.event_type_of(record),
             producer=self.producer,

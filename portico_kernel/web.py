@@ -6,27 +6,37 @@ domain errors become problem+json with the status their kind implies.
 """
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import copy
+import functools
 import json
 import logging
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Callable
 from urllib.parse import urlencode
 
 import connexion
+import connexion.decorators.main
+import connexion.decorators.parameter
+import connexion.security
+import connexion.utils
 import jsonschema
 import rfc3339_validator
 import yaml
 from connexion import context
 from connexion.apps.asynchronous import AsyncOperation
+from connexion.decorators.main import StarletteDecorator
 from connexion.decorators.response import BaseResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders, ProblemException
+from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionResponse
-from connexion.middleware import MiddlewarePosition
-from connexion.options import SwaggerUIOptions
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator, VALIDATOR_MAP
 from jsonschema import Draft4Validator
@@ -164,9 +174,12 @@ def invalid_request(detail: str, params: list[dict]) -> ProblemException:
 
 def _prefer_json(original):
     """Our operations answer application/json on success and application/problem+json on error;
-    connexion cannot choose between them for a returned dict, so a dict or list is JSON."""
+    connexion cannot choose between them for a returned dict, so a dict or list is JSON (unless the
+    handler names its content type)."""
 
     def infer(data, headers):
+        if isinstance(data, (dict, list)) and not any(k.lower() == "content-type" for k in headers):
+            return "application/json"
         try:
             return original(data, headers)
         except NonConformingResponseHeaders:
@@ -180,20 +193,53 @@ def _prefer_json(original):
 BaseResponseDecorator._infer_content_type = _prefer_json(BaseResponseDecorator._infer_content_type)
 
 
-def _decorated_once(build):
-    """connexion's AsyncOperation wraps its view in the parameter and response decorators anew on
-    every request, inspecting the view's signature each time. The wrapped view reads the request
-    from connexion's context when called, so one built at the first request serves all."""
-
-    def fn(self):
-        if "_portico_view" not in self.__dict__:
-            self.__dict__["_portico_view"] = build(self)
-        return self.__dict__["_portico_view"]
-
-    return property(fn)
+@functools.cache
+def _arguments_of(function: Callable) -> tuple[tuple[str, ...], bool]:
+    arguments, has_kwargs = connexion.utils.inspect_function_arguments(function)
+    return tuple(arguments), has_kwargs
 
 
-AsyncOperation.fn = _decorated_once(AsyncOperation.fn.fget)
+def _inspected_once(function: Callable) -> tuple[list[str], bool]:
+    """connexion reads a handler's (and the bearer function's) signature on every request; a
+    function's signature does not change."""
+    arguments, has_kwargs = _arguments_of(function)
+    return list(arguments), has_kwargs
+
+
+connexion.security.inspect_function_arguments = _inspected_once
+connexion.decorators.parameter.inspect_function_arguments = _inspected_once
+# A parameter's Python name, worked out by three regular expressions per parameter per request.
+connexion.decorators.parameter.pythonic = functools.cache(connexion.decorators.parameter.pythonic)
+
+
+async def _call_prepared(self: AsyncOperation, scope, receive, send):
+    """connexion's AsyncOperation builds its parameter and response decorators, and the URI parser
+    of the operation, anew on every request; they depend on the operation only, so they are built
+    at its first request and kept. The request itself is read per call, as connexion does."""
+    prepared = self.__dict__.get("_portico_prepared")
+    if prepared is None:
+        decorator = StarletteDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
+        prepared = self.__dict__["_portico_prepared"] = (decorator.uri_parser, decorator.decorate(self._fn))
+    uri_parser, view = prepared
+    response = await view(StarletteFramework.get_request(uri_parser=uri_parser, scope=scope, receive=receive))
+    return await response(scope, receive, send)
+
+
+AsyncOperation.__call__ = _call_prepared
+
+
+_HANDLER_THREADS = ThreadPoolExecutor(max_workers=int(env("PORTICO_WEB_THREADS", "4")), thread_name_prefix="handler")
+
+
+async def _in_thread(function, *args, **kwargs):
+    """A synchronous handler runs in the worker's pool of handler threads, with the request's
+    context. asyncio's own hand-off costs a request less than anyio's, which connexion uses; and a
+    few threads serve a worker better than forty fighting over one interpreter lock."""
+    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_HANDLER_THREADS, call)
+
+
+connexion.decorators.main.run_in_threadpool = _in_thread
 
 VALIDATORS = {**VALIDATOR_MAP, "parameter": ProblemParameterValidator, "body": {**VALIDATOR_MAP["body"], "application/json": ProblemJSONBodyValidator,
                                         "*/*json": ProblemJSONBodyValidator}}
@@ -327,15 +373,16 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
     _bearer_info.verifier.keyring.refresh()
     health.register(ready_checks)
 
-    app = connexion.AsyncApp(settings.component, specification_dir=str(contracts_dir()))
+    # No component serves its own documentation viewer or document (the gateway serves the suite's):
+    # connexion's Swagger UI middleware would only route every request once more.
+    middlewares = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+    app = connexion.AsyncApp(settings.component, specification_dir=str(contracts_dir()), middlewares=middlewares)
     app.add_api(
         f"{settings.component}.yaml",
         validator_map=VALIDATORS,
         strict_validation=True,
         validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true",
         pythonic_params=True,
-        # The gateway serves the whole suite's documentation (/docs); no component serves its own viewer.
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
     app.add_error_handler(DomainError, _domain_error_handler)
     app.add_error_handler(ProblemException, _problem_handler)

@@ -8,7 +8,7 @@ from ..domain import accounts
 
 
 def get_billing_account(org_id: str):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         account = accounts.account_for(uow, principal(), org_id)
         return {
             "id": account.id, "org_id": account.org_id, "currency": account.currency,

@@ -14,5 +14,5 @@ def _view(d) -> dict:
 
 def list_domains(limit=None, cursor=None):
     org_id = active_org(principal())
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(uow.domains.of_org(org_id, page_asked(limit, cursor)), _view)

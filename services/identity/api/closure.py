@@ -20,7 +20,7 @@ def request_closure(body: dict):
 
 
 def get_closure():
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         item = closure.closure_of(uow, principal().user_id)
         if item is None:
             raise NotFound("This account has not asked to be closed.")

@@ -16,7 +16,7 @@ def _settings_view(settings: profile.AccountSettings) -> dict:
 
 def get_me():
     caller = principal()
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         user = uow.users.get(caller.user_id)
         if user is None:
             raise NotFound("This account does not exist (any more).")
@@ -41,7 +41,7 @@ def _recovery_view(settings: profile.AccountSettings) -> dict:
 
 
 def get_recovery_contacts():
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return _recovery_view(profile.settings_of(uow, principal().user_id)), 200
 
 

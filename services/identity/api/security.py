@@ -8,7 +8,7 @@ from ..domain import security
 from ._views import iso
 
 def list_activity(limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(uow.activity.recent_of(principal().user_id, page_asked(limit, cursor)), lambda entry: {
             "kind": entry.kind,
             "occurred_at": iso(entry.occurred_at),

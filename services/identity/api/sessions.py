@@ -10,7 +10,7 @@ from ._views import iso
 
 def list_sessions(limit=None, cursor=None):
     caller = principal()
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(sessions.active_sessions(uow, caller.user_id, page_asked(limit, cursor)), lambda s: {
             "id": s.id,
             "device": s.user_agent,

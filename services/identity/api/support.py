@@ -18,5 +18,5 @@ def _delivery_view(delivery: mail.MailDelivery) -> dict:
 
 
 def list_mail_deliveries(user_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(mail.deliveries_of(uow, principal(), user_id, page_asked(limit, cursor)), _delivery_view)

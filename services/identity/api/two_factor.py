@@ -17,7 +17,7 @@ def _status(uow, user_id: str, recovery_codes: list[str] | None = None) -> dict:
 
 
 def get_status():
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return _status(uow, principal().user_id), 200
 
 
@@ -78,7 +78,7 @@ def _app_password_view(app_password: two_factor.AppPassword) -> dict:
 
 
 def list_app_passwords(limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(uow.app_passwords.of_user(principal().user_id, page_asked(limit, cursor)), _app_password_view)
 
 

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import ALL, Page, PageRequest
 
 from ..domain.model import Member, Organization, Person, ResellerLink, TwoFactorStatus
+from . import orm  # noqa: F401  the classes are mapped before the queries below are built
+
+# The collections' queries, built once (their values are bound per call)
+ORGANIZATIONS_OF_MEMBER = (select(Organization, Member).join(Member, Member.org_id == Organization.id)
+                           .where(Member.user_id == bindparam("user_id")))
+MEMBERS_OF_ORGANIZATION = select(Member).where(Member.org_id == bindparam("org_id"))
 
 
 class Organizations:
@@ -21,8 +27,8 @@ class Organizations:
         return self.session.get(Organization, org_id)
 
     def of_member(self, user_id: str, page: PageRequest = ALL) -> Page[tuple[Organization, Member]]:
-        query = select(Organization, Member).join(Member, Member.org_id == Organization.id).where(Member.user_id == user_id)
-        return fetch_page(self.session, query, (Member.joined_at, Member.org_id), page, scalars=False,
+        return fetch_page(self.session, ORGANIZATIONS_OF_MEMBER, (Member.joined_at, Member.org_id), page,
+                          params={"user_id": user_id}, scalars=False,
                           key=lambda row: (row[1].joined_at, row[1].org_id)).map(tuple)
 
 
@@ -40,7 +46,8 @@ class Members:
         self.session.delete(member)
 
     def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[Member]:
-        return fetch_page(self.session, select(Member).where(Member.org_id == org_id), (Member.joined_at, Member.user_id), page)
+        return fetch_page(self.session, MEMBERS_OF_ORGANIZATION, (Member.joined_at, Member.user_id), page,
+                          params={"org_id": org_id})
 
 
 class People:

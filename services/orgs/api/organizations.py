@@ -20,18 +20,18 @@ def _member_view(m) -> dict:
 
 
 def list_organizations(limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         page = organizations.organizations_of(uow, principal(), page_asked(limit, cursor))
         return paged(page, lambda row: _org_view(*row))
 
 
 def get_organization(org_id: str):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return _org_view(*organizations.visible_to(uow, principal(), org_id)), 200
 
 
 def list_members(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         organizations.visible_to(uow, principal(), org_id)
         return paged(uow.members.of_organization(org_id, page_asked(limit, cursor)), _member_view)
 
@@ -59,7 +59,7 @@ def _link_view(link) -> dict:
 
 
 def list_resellers(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(resellers.resellers_of(uow, principal(), org_id, page_asked(limit, cursor)), _link_view)
 
 

@@ -14,5 +14,5 @@ def _view(t) -> dict:
 
 def list_tickets(limit=None, cursor=None):
     org_id = active_org(principal())
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(uow.tickets.of_org(org_id, page_asked(limit, cursor)), _view)

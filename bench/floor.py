@@ -1,0 +1,142 @@
+"""(d) The request floor: what one authenticated read costs in a service, and what the gateway adds.
+
+On a running stack (one web worker per component), with concurrent lean clients on loopback:
+  - the service: GET /v1/orgs straight at orgs (token check, one indexed query, JSON);
+  - the reference: the same read by a bare ASGI app (bench/reference.py), one worker, same server;
+  - the gateway alone: a second gateway worker whose orgs upstream is a trivial app;
+  - routed: GET /v1/orgs through the stack's gateway to orgs.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from .load import Rate, rate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Measured(NamedTuple):
+    rate: Rate
+    cpu_us: float  # CPU time the serving processes spent per answered request, µs
+
+    def __str__(self) -> str:
+        return f"{self.rate}, {self.cpu_us:,.0f} µs CPU each"
+
+
+class Floor(NamedTuple):
+    service: Measured
+    reference: Measured
+    gateway_alone: Measured
+    routed: Measured
+
+
+def _processes(*markers: str) -> list:
+    """The processes (gunicorn masters and workers) whose command line names one of `markers`."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if "gunicorn" in command and any(marker in command for marker in markers):
+            found.append(process)
+    return found
+
+
+def _cpu(processes: list) -> float:
+    import psutil
+
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def _measure(url: str, headers: dict, processes: list, clients: int, requests: int) -> Measured:
+    """The rate, and the CPU it cost the serving processes: CPU per request stays meaningful when
+    other work shares the machine, the rate does not."""
+    before = _cpu(processes)
+    got = rate(url, headers, clients=clients, requests=requests)
+    answered = clients * (requests // clients) - got.failed
+    return Measured(got, 1e6 * (_cpu(processes) - before) / answered if answered > 0 else float("inf"))
+
+
+def _serve(app: str, port: int, log: Path, env: dict[str, str]) -> subprocess.Popen:
+    """One gunicorn worker with uvicorn, as the launcher serves every component."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker", "--workers", "1",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket", app],
+        cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
+    import socket
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+    process.kill()
+    sys.exit(f"{app} did not start on {port}; see {log}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def measure(port_base: int, token: str, log: Path, *, clients: int, requests: int) -> Floor:
+    from portico_kernel import config
+
+    as_person = {"Authorization": f"Bearer {token}"}
+    gateway, orgs = config.url_of("gateway"), config.url_of("orgs")
+    trivial_port, reference_port, lone_gateway_port = port_base + 90, port_base + 91, port_base + 92
+    env = dict(os.environ)
+    helpers = [_serve("bench.reference:trivial", trivial_port, log, env),
+               _serve("bench.reference:app", reference_port, log, env),
+               _serve("gateway.entrypoints.web:app", lone_gateway_port, log,
+                      {**env, "ORGS_URL": f"http://127.0.0.1:{trivial_port}"})]
+    try:
+        service = _processes(f"127.0.0.1:{config.port_of('orgs')} ")
+        targets = (("service", f"{orgs}/v1/orgs", service),
+                   ("reference", f"http://127.0.0.1:{reference_port}/v1/orgs", _processes("bench.reference:app")),
+                   ("gateway_alone", f"http://127.0.0.1:{lone_gateway_port}/v1/orgs",
+                    _processes(f"127.0.0.1:{lone_gateway_port} ", "bench.reference:trivial")),
+                   ("routed", f"{gateway}/v1/orgs", service + _processes(f"127.0.0.1:{config.port_of('gateway')} ")))
+        measured: dict[str, Measured] = {}
+        # interleaved twice, the better of each kept: a shared machine's speed drifts within seconds
+        for _ in range(2):
+            for name, url, processes in targets:
+                got = _measure(url, as_person, processes, clients, requests)
+                if name not in measured or got.rate.per_second > measured[name].rate.per_second:
+                    measured[name] = got
+        return Floor(**measured)
+    finally:
+        for process in helpers:
+            _stop(process)
+
+
+def rows(database: str, floor: Floor, clients: int) -> list[tuple[str, str]]:
+    ratio = lambda a, b: f"{100 * a.rate.per_second / b.rate.per_second:.0f} %" if b.rate.per_second else "n/a"
+    return [
+        (f"(d) {database}: service, authenticated GET /v1/orgs, 1 worker ({clients} clients), target >= 1,500/s on PostgreSQL",
+         str(floor.service)),
+        (f"(d) {database}: bare ASGI reference, same read, 1 worker", str(floor.reference)),
+        (f"(d) {database}: service / reference (target >= 50 %)", ratio(floor.service, floor.reference)),
+        (f"(d) {database}: gateway alone in front of a trivial upstream, 1 worker", str(floor.gateway_alone)),
+        (f"(d) {database}: routed GET /v1/orgs through the gateway", str(floor.routed)),
+        (f"(d) {database}: routed / direct (target >= 90 %)", ratio(floor.routed, floor.service)),
+    ]
