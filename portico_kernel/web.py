@@ -34,7 +34,8 @@ from connexion.decorators.response import BaseResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders, ProblemException
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.json_schema import Draft4RequestValidator
-from connexion.lifecycle import ConnexionResponse
+from connexion.http_facts import FORM_CONTENT_TYPES
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.utils import is_null, is_nullable
@@ -240,6 +241,21 @@ async def _in_thread(function, *args, **kwargs):
 
 
 connexion.decorators.main.run_in_threadpool = _in_thread
+
+
+def _files_of_forms_only(files):
+    """connexion asks every request for its uploaded files, and so parses a form that a JSON or
+    empty body is not; only a form's body is asked."""
+
+    async def of_request(self):
+        if self._files is None and self.mimetype not in FORM_CONTENT_TYPES:
+            return {}
+        return await files(self)
+
+    return of_request
+
+
+ConnexionRequest.files = _files_of_forms_only(ConnexionRequest.files)
 
 VALIDATORS = {**VALIDATOR_MAP, "parameter": ProblemParameterValidator, "body": {**VALIDATOR_MAP["body"], "application/json": ProblemJSONBodyValidator,
                                         "*/*json": ProblemJSONBodyValidator}}
