@@ -1,0 +1,67 @@
+"""The kernel's storage on the request path: a read never waits for a writer, and a connection
+the database dropped is replaced before a request gets it (docs/PERFORMANCE.md)."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select, text
+
+from portico_kernel import db
+from portico_kernel.uow import UnitOfWork
+
+METADATA = MetaData()
+NOTES = Table("notes", METADATA, Column("id", String(36), primary_key=True))
+
+
+def _reading_while_a_writer_holds_the_lock(engine) -> list:
+    METADATA.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(NOTES).values(id="first"))
+    reader = db.make_session_factory(db.reading(engine))
+    writer = engine.connect()
+    writer.begin()  # SQLite: BEGIN IMMEDIATE, the write lock is held from here on
+    writer.execute(insert(NOTES).values(id="uncommitted"))
+    seen: list = []
+    thread = threading.Thread(target=lambda: seen.extend(reader().scalars(select(NOTES.c.id))))
+    thread.start()
+    thread.join(timeout=5)
+    writer.rollback()
+    writer.close()
+    return seen
+
+
+def test_a_read_does_not_wait_for_a_writer_on_sqlite(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path}/notes.db")
+    seen = _reading_while_a_writer_holds_the_lock(engine)
+    assert seen == ["first"], "the read waited for the writer's lock (or saw its uncommitted row)"
+
+
+def test_a_reading_unit_of_work_emits_nothing(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path}/notes.db")
+    metadata = MetaData()
+    outbox, _inbox = db.messaging_tables(metadata)
+    metadata.create_all(engine)
+    with UnitOfWork(db.make_session_factory(db.reading(engine)), "tests", outbox, reading=True) as uow:
+        with pytest.raises(RuntimeError):
+            uow.emit(object())
+        assert uow.session.execute(select(outbox)).all() == []
+
+
+@pytest.mark.real
+def test_a_connection_the_database_dropped_is_replaced_before_a_request_gets_it(monkeypatch):
+    from tests.run import POSTGRES
+
+    engine = db.make_engine(f"{POSTGRES}/postgres")
+    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        dropped = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    with admin.connect() as conn:  # the database goes away under a pooled connection
+        conn.execute(text(f"SELECT pg_terminate_backend({dropped})"))
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)
+    time.sleep(0.05)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != dropped
+    engine.dispose()
+    admin.dispose()
