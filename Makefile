@@ -39,7 +39,9 @@ test-embedded: $(STAMP)
 test-real: $(STAMP)
 	$(BIN)/python -m tests.run real
 
+## Measures what security and the request path cost (bench/run.py, docs/PERFORMANCE.md).
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'py-spy>=0.3.14'
 	$(BIN)/python -m bench.run
 
 clean:

@@ -5,10 +5,13 @@ On a running stack (one web worker per component), with concurrent lean clients 
   - the reference: the same read by a bare ASGI app (bench/reference.py), one worker, same server;
   - the gateway alone: a second gateway worker whose orgs upstream is a trivial app;
   - routed: GET /v1/orgs through the stack's gateway to orgs.
+With BENCH_PROFILE=1, py-spy draws where the service's and the lone gateway's worker spend their
+time while measured: var/bench-<service|gateway_alone>-<database>.svg.
 """
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -60,11 +63,29 @@ def _cpu(processes: list) -> float:
     return total
 
 
-def _measure(url: str, headers: dict, processes: list, clients: int, requests: int) -> Measured:
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+
+
+def _profiled(processes: list, name: str, log: Path) -> subprocess.Popen | None:
+    """With BENCH_PROFILE=1, py-spy samples the serving worker while it is measured and leaves a
+    flame graph in var/ (the worker is the busiest of the processes)."""
+    if not PROFILE or not processes:
+        return None
+    worker = max(processes, key=lambda p: p.cpu_times().user)
+    out = ROOT / "var" / f"bench-{name}.svg"
+    return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--rate", "250",
+                             "--pid", str(worker.pid), "--output", str(out)], stdout=log.open("a"), stderr=subprocess.STDOUT)
+
+
+def _measure(url: str, headers: dict, processes: list, clients: int, requests: int, profile_as: str = "") -> Measured:
     """The rate, and the CPU it cost the serving processes: CPU per request stays meaningful when
     other work shares the machine, the rate does not."""
+    profiler = _profiled(processes, profile_as, ROOT / "var" / "bench.log") if profile_as else None
     before = _cpu(processes)
     got = rate(url, headers, clients=clients, requests=requests)
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its flame graph and exits
+        profiler.wait(timeout=60)
     answered = clients * (requests // clients) - got.failed
     return Measured(got, 1e6 * (_cpu(processes) - before) / answered if answered > 0 else float("inf"))
 
@@ -98,7 +119,7 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def measure(port_base: int, token: str, log: Path, *, clients: int, requests: int) -> Floor:
+def measure(port_base: int, token: str, log: Path, *, clients: int, requests: int, database: str = "") -> Floor:
     from portico_kernel import config
 
     as_person = {"Authorization": f"Bearer {token}"}
@@ -118,9 +139,10 @@ def measure(port_base: int, token: str, log: Path, *, clients: int, requests: in
                    ("routed", f"{gateway}/v1/orgs", service + _processes(f"127.0.0.1:{config.port_of('gateway')} ")))
         measured: dict[str, Measured] = {}
         # interleaved twice, the better of each kept: a shared machine's speed drifts within seconds
-        for _ in range(2):
+        for round_ in range(2):
             for name, url, processes in targets:
-                got = _measure(url, as_person, processes, clients, requests)
+                profile_as = f"{name}-{database.lower()}" if round_ == 0 and name in ("service", "gateway_alone") else ""
+                got = _measure(url, as_person, processes, clients, requests, profile_as)
                 if name not in measured or got.rate.per_second > measured[name].rate.per_second:
                     measured[name] = got
         return Floor(**measured)

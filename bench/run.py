@@ -17,6 +17,7 @@ rounds and reports the median ratio of the rounds and their range.
 
     PORTICO_BENCH_PORT_BASE (default 19000)  BENCH_ROUNDS (default 5)  BENCH_REQUESTS (default 2000)
     BENCH_CLIENTS (default 8)  BENCH_FLOOR_REQUESTS (default 6000)  BENCH_ONLY=floor (section d alone)
+    BENCH_PROFILE=1 (py-spy flame graphs of (d)'s service and gateway workers, in var/)
     PostgreSQL for (d): PORTICO_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432)
 """
 from __future__ import annotations
@@ -378,7 +379,7 @@ def main() -> int:
             if database == "SQLite" and not ONLY_FLOOR:
                 rows += measure_security(account, process)
             rows += floor.rows(database, floor.measure(PORT_BASE, account.token, log_path, clients=CLIENTS,
-                                                       requests=FLOOR_REQUESTS), CLIENTS)
+                                                       requests=FLOOR_REQUESTS, database=database), CLIENTS)
         finally:
             stop_stack(process)
             if database == "PostgreSQL":
