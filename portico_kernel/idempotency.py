@@ -6,7 +6,8 @@ is remembered with the verified token's subject, so a key never answers another 
 key with another body is refused 422 (`idempotency-key-reused`); while the first request still
 runs, 409 (`idempotency-key-in-use`). Answers of 5xx and 429 are not kept (the client should try
 again). Keys are kept 24 hours, in a table of each component's own database, and removed in one
-indexed delete at most every few minutes.
+indexed delete at most every few minutes. A first request that never finished (its worker died
+mid-way) holds its key for RUNNING_AT_MOST only; then the next request with the key runs.
 
 An ASGI middleware placed after connexion's security (the caller is known) and before its
 validation (a refused body is an answer too).
@@ -34,6 +35,10 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 HEADER = b"idempotency-key"
 VALID_KEY = re.compile(rb"^[\x21-\x7e]{1,255}$")
 REPLAYED_HEADERS = {b"content-type", b"location", b"link", b"retry-after", b"www-authenticate", b"allow"}
+# Longer than any request may run: gunicorn replaces a worker silent for 60 s (launcher.py).
+RUNNING_AT_MOST = timedelta(seconds=120)
+
+
 def create_table(op) -> None:
     """For each component's Alembic migration."""
     op.create_table(NAME, *idempotency_key_columns())
@@ -73,11 +78,14 @@ class Store:
                 pass
             with self.engine.begin() as conn:
                 found = conn.execute(select(self.keys).where(self._where(caller, key))).first()
-                if found is None or found.created_at >= now - KEPT:
-                    if found is not None:
-                        return found
+                if found is None:
                     continue  # removed meanwhile: try again
-                conn.execute(delete(self.keys).where(self._where(caller, key)))  # expired: a new key
+                expired = found.created_at < now - KEPT
+                abandoned = found.status is None and found.created_at < now - RUNNING_AT_MOST
+                if not (expired or abandoned):
+                    return found
+                # a new key, or one whose first request died: this request runs instead
+                conn.execute(delete(self.keys).where(self._where(caller, key) & (self.keys.c.created_at == found.created_at)))
         return None
 
     def finish(self, caller: str, key: str, status: int, headers: list, body: bytes) -> None:

@@ -65,3 +65,26 @@ def test_a_connection_the_database_dropped_is_replaced_before_a_request_gets_it(
         assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != dropped
     engine.dispose()
     admin.dispose()
+
+
+def test_a_key_whose_first_request_died_is_free_again_after_a_while(tmp_path, monkeypatch):
+    """The first request's worker died mid-way: its key answered 409 for a bounded time, not a day."""
+    from datetime import datetime, timedelta, timezone
+
+    from portico_kernel import idempotency
+
+    engine = db.make_engine(f"sqlite:///{tmp_path}/keys.db")
+    metadata = MetaData()
+    keys = db.idempotency_keys_table(metadata)
+    metadata.create_all(engine)
+    store = idempotency.Store(engine, keys)
+    started = datetime(2026, 5, 4, 12, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr(idempotency, "_now", lambda: started)
+    assert store.begin("customer:u-1", "pay-1", "f") is None  # the first request runs, then its worker dies
+    monkeypatch.setattr(idempotency, "_now", lambda: started + timedelta(seconds=30))
+    assert store.begin("customer:u-1", "pay-1", "f").status is None  # still running: 409
+    monkeypatch.setattr(idempotency, "_now", lambda: started + idempotency.RUNNING_AT_MOST + timedelta(seconds=1))
+    assert store.begin("customer:u-1", "pay-1", "f") is None  # this retry runs
+    store.finish("customer:u-1", "pay-1", 201, [], b"{}")
+    monkeypatch.setattr(idempotency, "_now", lambda: started + timedelta(hours=3))
+    assert store.begin("customer:u-1", "pay-1", "f").status == 201  # an answered key keeps its answer
