@@ -1,20 +1,22 @@
-"""Identity's outgoing email, over SMTP (PORTICO_SMTP_*)."""
+"""Outgoing email over SMTP: the provider's server (PORTICO_SMTP_*), or an organization's own."""
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 
 from portico_kernel.config import env
 
-from ..domain.mail import SendFailed
+from ..domain.mailing import Outgoing, SendFailed
 
 
 class SmtpMailer:
     def __init__(self, host: str, port: int, sender: str, *, starttls: bool = False, user: str | None = None,
-                 password: str | None = None, timeout: float = 10.0):
+                 password: str | None = None, timeout: float = 10.0, tls_context: ssl.SSLContext | None = None):
         self.host, self.port, self.sender = host, port, sender
         self.starttls, self.user, self.password, self.timeout = starttls, user, password, timeout
+        self.tls_context = tls_context
 
     @classmethod
     def from_environment(cls) -> "SmtpMailer":
@@ -23,18 +25,28 @@ class SmtpMailer:
                    starttls=env("PORTICO_SMTP_STARTTLS", "false") == "true",
                    user=env("PORTICO_SMTP_USER"), password=env("PORTICO_SMTP_PASSWORD"))
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        """Plain text. A failure raises SendFailed: permanent when the server refused for good (5xx)."""
+    def send(self, mail: Outgoing) -> None:
+        """Text and HTML parts. A failure raises SendFailed: permanent when the server refused for
+        good (5xx); a refused or broken connection and 4xx answers are temporary."""
+        server = mail.server
+        if server is None:
+            host, port, sender, starttls = self.host, self.port, self.sender, self.starttls
+            user, password, context = self.user, self.password, self.tls_context
+        else:
+            host, port, starttls, user, password = server.host, server.port, server.starttls, server.username, mail.password
+            display = parseaddr(self.sender)[0] or "Portico"
+            sender, context = formataddr((display, server.sender)), None
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.sender, to, subject
+        message["From"], message["To"], message["Subject"] = sender, mail.recipient, mail.subject
         message["Message-ID"] = make_msgid(domain="portico.local")
-        message.set_content(body)
+        message.set_content(mail.text)
+        message.add_alternative(mail.html, subtype="html")
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls()
-                if self.user:
-                    smtp.login(self.user, self.password or "")
+            with smtplib.SMTP(host, port, timeout=self.timeout) as smtp:
+                if starttls:
+                    smtp.starttls(context=context or self._context())
+                if user:
+                    smtp.login(user, password or "")
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
@@ -46,8 +58,13 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException, ValueError) as error:
             raise SendFailed(f"{type(error).__name__}: {error}", permanent=False) from error
 
+    @staticmethod
+    def _context() -> ssl.SSLContext:
+        """Certificates are checked against the system's authorities, or PORTICO_SMTP_CA_FILE's."""
+        return ssl.create_default_context(cafile=env("PORTICO_SMTP_CA_FILE"))
+
 
 def _reply(code: int, reply) -> str:
-    """The server's answer, as kept with the delivery (no credentials are ever in it)."""
+    """The server's answer, as kept with the email (no credentials are ever in it)."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     return f"{code} {text}"
