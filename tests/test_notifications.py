@@ -228,3 +228,21 @@ def test_ID_11_closing_the_account_erases_the_persons_emails(api, stack, smtp):
     assert api.post("/v1/me/closure", {"password": PASSWORD}, person["token"]).status_code == 202
     eventually(lambda: api.get(f"/v1/notifications/people/{person['user_id']}/emails", support).status_code == 404,
                timeout=60, what="the person's emails erased")
+
+
+def test_ID_07_the_verification_link_opens_a_page_whose_button_confirms(api, stack, smtp):
+    person = api.customer_with_org()
+    new_email = f"linked-{uuid.uuid4().hex[:8]}@example.test"
+    assert api.post("/v1/me/email-change", {"new_email": new_email, "password": PASSWORD}, person["token"]).status_code == 202
+    mail = smtp.wait_for(new_email, "sign-in email", timeout=60)
+    link = re.search(r"(/account/email-change/confirm\?token=([A-Za-z0-9_-]+))", mail["body"])
+    page = api.http.get(stack.gateway + link.group(1), timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"] and link.group(2) not in page.text
+    # Opening the page changed nothing; its button's POST does, once.
+    assert api.login(person["email"])["access_token"]
+    confirmed = api.http.post(stack.gateway + "/account/email-change/confirm", json={"token": link.group(2)}, timeout=30)
+    assert confirmed.status_code == 200 and confirmed.json() == {"email": new_email}
+    problem(api.http.post(stack.gateway + "/account/email-change/confirm", json={"token": link.group(2)}, timeout=30), 400)
+    problem(api.http.post(stack.gateway + "/account/email-change/confirm", json={"token": "guessed-" + "x" * 40}, timeout=30), 400)
+    assert api.login(new_email)["access_token"]

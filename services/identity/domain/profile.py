@@ -204,14 +204,16 @@ def request_email_change(uow, hasher: PasswordHasher, user_id: str, *, new_email
     return change
 
 
-def confirm_email_change(uow, user_id: str, *, token: str) -> User:
-    """ID-07: opening the link switches the login email; each link works once, until it expires."""
+def confirm_email_change(uow, user_id: str | None, *, token: str) -> User:
+    """ID-07: opening the link switches the login email; each link works once, until it expires.
+    The link alone proves the new mailbox (the change itself needed the password): from the page
+    the link opens, `user_id` is None; signed in, it must be the person's own link."""
     change = uow.email_changes.by_token_hash(hash_token(token))
-    if change is None or change.user_id != user_id or change.status != "pending":
+    if change is None or (user_id is not None and change.user_id != user_id) or change.status != "pending":
         raise Invalid("This link is not valid (any more).", problem="invalid-link")
     if change.expired(utcnow()):
         raise Invalid("This link has expired; request the change again.", problem="link-expired")
-    user = account_of(uow, user_id)
+    user = account_of(uow, change.user_id)
     _check_new_login(uow, user, change.new_email)
     # The alert goes to the old address: if this was not its owner, they still hear of it (ID-04).
     security.record(uow, user, "login-email-changed", details={"new_email": change.new_email},

@@ -75,7 +75,7 @@ def send_test(uow, caller: Principal, renderer: Renderer) -> Email:
     server = server_of(uow, caller)
     person = uow.people.get(caller.user_id)
     if person is None:
-        raise Conflict("Your email address is not known here yet; try again in a moment.", problem="person-unknown")
+        raise Conflict("Your email address is not known here yet; try again in a moment.", problem="person-not-known-yet")
     context = {"first_name": person.first_name, "host": server.host, "port": server.port,
                "sender": server.sender}
     email = queue(uow, Mail("smtp-test", person.email, person.language, context, user_id=person.user_id,
