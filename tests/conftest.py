@@ -39,7 +39,9 @@ os.environ.update({
     # The notifications service's mails go to the `smtp` fixture's server (so `portico up` starts no mail sink).
     "PORTICO_SMTP_HOST": "127.0.0.1",
     "PORTICO_SMTP_PORT": str(PORT_BASE + 25),
-    # Organizations' own mail servers in the tests present certificates made by the tests (ID-15).
+    # Organizations' own mail servers in the tests listen on loopback and present certificates made
+    # by the tests (ID-15).
+    "PORTICO_SMTP_ALLOW_PRIVATE_HOSTS": "true",
     "PORTICO_SMTP_CA_FILE": str(Path(tempfile.gettempdir()) / f"portico-test-smtp-ca-{PORT_BASE}.pem"),
 })
 for component, port in PORTS.items():

@@ -249,3 +249,27 @@ def test_ID_11_closure_erases_the_persons_emails_and_confirms():
     assert work.emails.rows == [] and work.people.get(ANNA) is None
     [(event, _)] = work.emitted
     assert event.service == "notifications" and event.closure_id == ORG
+
+
+def test_ID_15_an_organizations_server_on_an_inner_address_is_refused(monkeypatch):
+    """Its settings must not make the scheduler reach into the provider's network."""
+    from services.notifications.adapters.smtp import SmtpMailer
+    from services.notifications.domain.model import SmtpServer
+
+    monkeypatch.delenv("PORTICO_SMTP_ALLOW_PRIVATE_HOSTS", raising=False)
+    mailer = SmtpMailer("127.0.0.1", 25, "Portico <no-reply@example.test>", timeout=2)
+    for host in ("127.0.0.1", "10.1.2.3", "169.254.169.254", "localhost"):
+        server = SmtpServer(org_id=ORG, sender="info@example.test", host=host, port=5432)
+        with pytest.raises(mailing.SendFailed) as refused:
+            mailer.send(mailing.Outgoing("anna@example.test", "s", "t", "<p>h</p>", server, None))
+        assert refused.value.permanent and "not a public address" in refused.value.reason
+
+
+def test_the_contracts_kinds_of_email_are_the_catalogues():
+    import yaml
+
+    from portico_kernel.config import contracts_dir
+
+    contract = yaml.safe_load((contracts_dir() / "notifications.yaml").read_text())
+    assert contract["components"]["parameters"]["Kind"]["schema"]["enum"] == list(catalogue.KINDS)
+    assert contract["components"]["schemas"]["EmailSummary"]["properties"]["kind"]["enum"] == list(catalogue.KINDS)

@@ -1,7 +1,9 @@
 """Outgoing email over SMTP: the provider's server (PORTICO_SMTP_*), or an organization's own."""
 from __future__ import annotations
 
+import ipaddress
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
@@ -36,6 +38,7 @@ class SmtpMailer:
             host, port, starttls, user, password = server.host, server.port, server.starttls, server.username, mail.password
             display = parseaddr(self.sender)[0] or "Portico"
             sender, context = formataddr((display, server.sender)), None
+            _refuse_inner_addresses(host, port)
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = sender, mail.recipient, mail.subject
         message["Message-ID"] = make_msgid(domain="portico.local")
@@ -62,6 +65,22 @@ class SmtpMailer:
     def _context() -> ssl.SSLContext:
         """Certificates are checked against the system's authorities, or PORTICO_SMTP_CA_FILE's."""
         return ssl.create_default_context(cafile=env("PORTICO_SMTP_CA_FILE"))
+
+
+def _refuse_inner_addresses(host: str, port: int) -> None:
+    """An organization's server must be on the internet: its settings must not make our scheduler
+    reach into the provider's own network (databases, brokers, metadata services) and report what
+    answered. PORTICO_SMTP_ALLOW_PRIVATE_HOSTS=true lifts this (test systems on loopback)."""
+    if env("PORTICO_SMTP_ALLOW_PRIVATE_HOSTS", "false") == "true":
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except OSError as error:
+        raise SendFailed(f"cannot resolve {host}: {error}", permanent=False) from error
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+            raise SendFailed(f"{host} is not a public address; the organization's mail server must be reachable "
+                             "on the internet", permanent=True)
 
 
 def _log_in(smtp: smtplib.SMTP, user: str, password: str) -> None:
