@@ -23,6 +23,7 @@ def bootstrap() -> Service:
         "UserRegistered": people.on_user_registered,
         "LoginEmailChanged": people.on_login_email_changed,
         "PersonRenamed": people.on_person_renamed,
+        "LanguageOrTimeZoneChanged": people.on_language_or_time_zone_changed,
         "MemberJoined": people.on_member_joined,
         "MemberLeft": people.on_member_left,
         "AccountClosureRequested": people.on_account_closure_requested,

@@ -273,3 +273,15 @@ def test_the_contracts_kinds_of_email_are_the_catalogues():
     contract = yaml.safe_load((contracts_dir() / "notifications.yaml").read_text())
     assert contract["components"]["parameters"]["Kind"]["schema"]["enum"] == list(catalogue.KINDS)
     assert contract["components"]["schemas"]["EmailSummary"]["properties"]["kind"]["enum"] == list(catalogue.KINDS)
+
+
+def test_ID_05_emails_follow_the_persons_language_and_time_zone():
+    from services.notifications.domain.events import LanguageOrTimeZoneChanged
+
+    work = uow()
+    people.on_user_registered(UserRegistered(user_id=ANNA, email="anna@example.test", first_name="Anna", language="de"), work)
+    people.on_language_or_time_zone_changed(LanguageOrTimeZoneChanged(user_id=ANNA, language="fr",
+                                                                      time_zone="Europe/Paris"), work)
+    assert (work.people.get(ANNA).language, work.people.get(ANNA).time_zone) == ("fr", "Europe/Paris")
+    people.on_language_or_time_zone_changed(LanguageOrTimeZoneChanged(user_id=ANNA, language="it", time_zone=None), work)
+    assert (work.people.get(ANNA).language, work.people.get(ANNA).time_zone) == ("it", None)

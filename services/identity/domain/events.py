@@ -69,6 +69,15 @@ class LoginEmailChanged:
 
 
 @dataclass(frozen=True)
+class LanguageOrTimeZoneChanged:
+    """Integration event: emails to the person are written in this language and zone (ID-05)."""
+
+    user_id: str
+    language: str
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
 class PersonRenamed:
     """Integration event: the person's name changed (ID-05); orgs shows it in member lists."""
 

@@ -15,7 +15,7 @@ from portico_kernel.clock import iso_utc, utcnow
 
 from . import security
 from .emails import checked_email
-from .events import EmailChangeRequested, LoginEmailChanged, PersonRenamed
+from .events import EmailChangeRequested, LanguageOrTimeZoneChanged, LoginEmailChanged, PersonRenamed
 from .model import User, email_key, hash_token, new_id, unreadable_character
 from .passwords import PasswordHasher
 
@@ -108,7 +108,7 @@ def update_profile(uow, user_id: str, changes: dict) -> tuple[User, AccountSetti
     """ID-05, ID-12: name, language, country, time zone; ID-16: the account's default link expiry."""
     user = account_of(uow, user_id)
     settings = settings_of(uow, user_id)
-    name_before = (user.first_name, user.last_name)
+    name_before, place_before = (user.first_name, user.last_name), (user.language, user.time_zone)
     for name in ("first_name", "last_name"):
         if name in changes:
             setattr(user, name, checked_name(changes[name], name))
@@ -131,6 +131,8 @@ def update_profile(uow, user_id: str, changes: dict) -> tuple[User, AccountSetti
         if not low <= days <= high:
             raise _invalid("link_expiry_days", f"between {low} and {high} days")
         settings.link_expiry_days = days
+    if (user.language, user.time_zone) != place_before:
+        uow.emit(LanguageOrTimeZoneChanged(user_id=user.id, language=user.language, time_zone=user.time_zone))
     settings.updated_at = utcnow()
     uow.commit()
     return user, settings

@@ -53,6 +53,13 @@ class LoginEmailChanged:
 
 
 @dataclass(frozen=True)
+class LanguageOrTimeZoneChanged:
+    user_id: str
+    language: str
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
 class PersonRenamed:
     user_id: str
     first_name: str

@@ -3,7 +3,7 @@ and time zone (identity), each organization's members and roles (orgs). And ID-1
 closes their account is forgotten here too, mails included."""
 from __future__ import annotations
 
-from .events import (AccountClosureRequested, LoginEmailChanged, MemberJoined, MemberLeft, PersonalDataErased,
+from .events import (AccountClosureRequested, LanguageOrTimeZoneChanged, LoginEmailChanged, MemberJoined, MemberLeft, PersonalDataErased,
                      PersonRenamed, UserRegistered)
 from .model import LANGUAGES, Membership, Person
 
@@ -36,6 +36,12 @@ def on_user_registered(user: UserRegistered, uow) -> None:
 
 def on_login_email_changed(change: LoginEmailChanged, uow) -> None:
     heard_of(uow, change.user_id, email=change.new_email)
+
+
+def on_language_or_time_zone_changed(change: LanguageOrTimeZoneChanged, uow) -> None:
+    person = heard_of(uow, change.user_id, language=change.language)
+    if person is not None:
+        person.time_zone = change.time_zone  # None: the person chose none any more
 
 
 def on_person_renamed(renamed: PersonRenamed, uow) -> None:
