@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 MODE = os.environ.get("PORTICO_TEST_MODE", "embedded")
@@ -42,6 +43,8 @@ os.environ.update({
     # Organizations' own mail servers in the tests listen on loopback and present certificates made
     # by the tests (ID-15).
     "PORTICO_SMTP_ALLOW_PRIVATE_HOSTS": "true",
+    # Encrypts organizations' SMTP passwords; real mode needs it set (ID-15).
+    "PORTICO_SECRET_KEYS": Fernet.generate_key().decode(),
     "PORTICO_SMTP_CA_FILE": str(Path(tempfile.gettempdir()) / f"portico-test-smtp-ca-{PORT_BASE}.pem"),
 })
 for component, port in PORTS.items():
