@@ -285,3 +285,29 @@ def test_ID_05_emails_follow_the_persons_language_and_time_zone():
     assert (work.people.get(ANNA).language, work.people.get(ANNA).time_zone) == ("fr", "Europe/Paris")
     people.on_language_or_time_zone_changed(LanguageOrTimeZoneChanged(user_id=ANNA, language="it", time_zone=None), work)
     assert (work.people.get(ANNA).language, work.people.get(ANNA).time_zone) == ("it", None)
+
+
+def test_an_email_its_template_cannot_render_is_recorded_failed_and_the_event_handled():
+    class Broken:
+        def render(self, *args):
+            raise KeyError("details")
+
+    work = uow()
+    mailing.handlers(Broken())["SecurityAlertRaised"](alert(), work)
+    [email] = work.emails.rows
+    assert email.status == FAILED and "cannot be rendered" in email.last_error and email.next_attempt_at is None
+
+
+def test_ID_15_passwords_are_encrypted_and_keys_rotate(monkeypatch):
+    from cryptography.fernet import Fernet
+
+    from services.notifications.adapters.secrets import Keyring
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    kept = Keyring([old]).encrypt("s3cret")
+    assert "s3cret" not in kept
+    rotated = Keyring([new, old])
+    assert rotated.decrypt(kept) == "s3cret"  # the old key still reads what it wrote
+    assert Keyring([new]).decrypt(rotated.rotate(kept)) == "s3cret"  # re-encrypted with the new one
+    with pytest.raises(RuntimeError):
+        Keyring([new]).decrypt(kept)

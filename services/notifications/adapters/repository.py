@@ -103,3 +103,7 @@ class SmtpServers:
 
     def remove(self, server: SmtpServer) -> None:
         self.session.delete(server)
+
+    def with_password(self) -> list[SmtpServer]:
+        return list(self.session.scalars(select(SmtpServer).where(SmtpServer.password_encrypted.is_not(None))
+                                         .with_for_update()))

@@ -58,11 +58,19 @@ class Outgoing:
 def queue(uow, mail: Mail, renderer: Renderer, *, event_id: str | None = None) -> Email:
     """Renders the email as the history shows it (secrets masked) and queues it."""
     masked = {**mail.context, **{name: MASK for name in mail.secrets}}
-    subject, text, html = renderer.render(mail.kind, mail.language, masked, mail.time_zone)
+    failure = None
+    try:
+        subject, text, html = renderer.render(mail.kind, mail.language, masked, mail.time_zone)
+    except Exception as error:  # a template of ours that cannot say this: recorded, never dead-lettered
+        subject, text, html = mail.kind, "", ""
+        failure = f"cannot be rendered: {type(error).__name__}: {error}"[:ERROR_LENGTH]
     email = Email(id=new_id(), kind=mail.kind, recipient=mail.recipient, language=mail.language, subject=subject,
                   text=text, html=html, context={**mail.context, "time_zone": mail.time_zone}, user_id=mail.user_id,
                   org_id=mail.org_id, topic=mail.topic, secrets=dict(mail.secrets) or None, security=mail.security,
                   event_id=event_id)
+    if failure is not None:
+        email.status, email.last_error, email.next_attempt_at, email.secrets = FAILED, failure, None, None
+        email.finished_at = email.created_at
     uow.emails.add(email)
     return email
 

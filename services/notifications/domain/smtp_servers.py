@@ -63,6 +63,16 @@ def set_server(uow, caller: Principal, body: dict, encrypt: Callable[[str], str]
     return server
 
 
+def rotate_passwords(uow, rotate: Callable[[str], str]) -> int:
+    """Every stored password re-encrypted with the newest key (an operator's command)."""
+    count = 0
+    for server in uow.smtp_servers.with_password():
+        server.password_encrypted = rotate(server.password_encrypted)
+        count += 1
+    uow.commit()
+    return count
+
+
 def remove_server(uow, caller: Principal) -> None:
     server = server_of(uow, caller)
     uow.smtp_servers.remove(server)
