@@ -281,8 +281,12 @@ def test_ID_15_stored_passwords_are_reencrypted_when_the_key_rotates(api, stack)
     settings = {"sender": "info@rotate.example.test", "host": "mail.rotate.example.test", "password": "rotate-me"}
     eventually(lambda: api.http.put(api.url("/v1/notifications/smtp-server"), json=settings,
                                     headers=bearer(owner["token"]), timeout=30).status_code == 200, what="saved")
-    keys = f"{Fernet.generate_key().decode()},{os.environ['PORTICO_SECRET_KEYS']}"
-    done = subprocess.run([sys.executable, "-m", "services.notifications.entrypoints.admin", "rotate-secrets"],
-                          env={**os.environ, "PORTICO_SECRET_KEYS": keys}, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and "re-encrypted" in done.stdout, done.stderr
-    assert "rotate-me" not in done.stdout + done.stderr
+    old, new = os.environ["PORTICO_SECRET_KEYS"], Fernet.generate_key().decode()
+    for keys in (f"{new},{old}", f"{old},{new}"):  # to the new key, and back for the running stack
+        done = subprocess.run([sys.executable, "-m", "services.notifications.entrypoints.admin", "rotate-secrets"],
+                              env={**os.environ, "PORTICO_SECRET_KEYS": keys}, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and "re-encrypted" in done.stdout, done.stderr
+        assert "rotate-me" not in done.stdout + done.stderr
+    # The stack still reads it: the password is kept and never shown.
+    shown = api.get("/v1/notifications/smtp-server", owner["token"])
+    assert shown.json()["has_password"] is True and "rotate-me" not in shown.text
