@@ -311,3 +311,18 @@ def test_ID_15_passwords_are_encrypted_and_keys_rotate(monkeypatch):
     assert Keyring([new]).decrypt(rotated.rotate(kept)) == "s3cret"  # re-encrypted with the new one
     with pytest.raises(RuntimeError):
         Keyring([new]).decrypt(kept)
+
+
+def test_ID_14_an_organizations_mail_goes_to_each_administrator_in_their_language():
+    """The mechanism other services' emails use (OR-03, BI-13, DO-04, TI-01 … once their events exist)."""
+    work = uow()
+    work.memberships.of_org = lambda org_id: [m for (o, _), m in work.memberships.rows.items() if o == org_id]
+    for user_id, language, role in ((ANNA, "fr", "legal_representative"),
+                                    ("66666666-6666-6666-6666-666666666666", "it", "administrator"),
+                                    ("77777777-7777-7777-7777-777777777777", "de", "collaborator")):
+        people.on_user_registered(UserRegistered(user_id=user_id, email=f"{language}@example.test", first_name="X",
+                                                 language=language), work)
+        people.on_member_joined(MemberJoined(org_id=ORG, user_id=user_id, role=role), work)
+    mails = catalogue.to_administrators(work, ORG, "smtp-test", {"host": "h", "port": 587, "sender": "s@example.test"})
+    assert sorted((m.recipient, m.language, m.org_id) for m in mails) == [("fr@example.test", "fr", ORG),
+                                                                          ("it@example.test", "it", ORG)]

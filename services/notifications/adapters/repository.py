@@ -84,6 +84,9 @@ class Memberships:
     def get(self, org_id: str, user_id: str) -> Membership | None:
         return self.session.get(Membership, (org_id, user_id))
 
+    def of_org(self, org_id: str) -> list[Membership]:
+        return list(self.session.scalars(select(Membership).where(Membership.org_id == org_id)))
+
     def remove(self, org_id: str, user_id: str) -> None:
         self.session.execute(delete(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id))
 

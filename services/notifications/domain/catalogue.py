@@ -3,7 +3,13 @@ and .html) and one entry in MAILS, from the event's record to the mails it asks 
 changes: queueing, rendering, delivery, retries and the history are the same for every email.
 
 Emails that still wait for their events (invitations OR-03, invoices BI-13, domain reminders DO-04,
-ticket replies TI-01 …) are added here once those events exist.
+ticket replies TI-01 …) are added here once those events exist: a mapping such as
+
+    def invoice_issued(invoice: InvoiceIssued, uow) -> list[Mail]:
+        return to_administrators(uow, invoice.org_id, "invoice", {"number": invoice.number, ...})
+
+plus templates/<language>/invoice.txt and .html, the record in events.py and the `receive`
+operation in the AsyncAPI document.
 """
 from __future__ import annotations
 
@@ -28,6 +34,24 @@ class Mail:
     time_zone: str | None = None
     secrets: dict = field(default_factory=dict)  # shown in the mail sent, masked in the history
     security: bool = False  # a security mail always goes through the provider's server (ID-15)
+
+
+def to_person(uow, user_id: str, kind: str, context: dict, *, org_id: str | None = None,
+              topic: str | None = None) -> list[Mail]:
+    """A mail to a person the service knows (from identity's events), in their language and zone."""
+    person = uow.people.get(user_id)
+    if person is None:
+        return []
+    return [Mail(kind, person.email, person.language, {"first_name": person.first_name, **context},
+                 user_id=person.user_id, org_id=org_id, topic=topic, time_zone=person.time_zone)]
+
+
+def to_administrators(uow, org_id: str, kind: str, context: dict, *, topic: str | None = None) -> list[Mail]:
+    """A mail about an organization to each of its legal representatives and administrators (from
+    orgs' events), each in their own language; it goes through the organization's own server when
+    it has one (ID-15) and is in the organization's history (ID-14)."""
+    return [mail for membership in uow.memberships.of_org(org_id) if membership.role in people.ADMINISTRATORS
+            for mail in to_person(uow, membership.user_id, kind, context, org_id=org_id, topic=topic)]
 
 
 def security_alert(alert: SecurityAlertRaised, uow) -> list[Mail]:
