@@ -326,3 +326,15 @@ def test_ID_14_an_organizations_mail_goes_to_each_administrator_in_their_languag
     mails = catalogue.to_administrators(work, ORG, "smtp-test", {"host": "h", "port": 587, "sender": "s@example.test"})
     assert sorted((m.recipient, m.language, m.org_id) for m in mails) == [("fr@example.test", "fr", ORG),
                                                                           ("it@example.test", "it", ORG)]
+
+
+def test_amounts_are_written_with_their_currency_in_the_persons_language(tmp_path):
+    for language in LANGUAGES:
+        (tmp_path / language).mkdir()
+        (tmp_path / language / "amount.txt").write_text("Amount\n{{ money(amount, currency) }}\n")
+        (tmp_path / language / "amount.html").write_text("<p>{{ money(amount, currency) }}</p>\n")
+    templates = Templates("https://p.test", folder=tmp_path)
+    said = {language: templates.render("amount", language, {"amount": 123450, "currency": "CHF"}, None)[1].strip()
+            for language in LANGUAGES}
+    assert said["en"] == "CHF1,234.50" and "1’234.50" in said["de"] and "CHF" in said["fr"] and "1’234.50" in said["it"]
+    assert templates.render("amount", "en", {"amount": 500, "currency": "JPY"}, None)[1].strip() == "¥500"
