@@ -239,6 +239,8 @@ def test_ID_07_the_verification_link_opens_a_page_whose_button_confirms(api, sta
     page = api.http.get(stack.gateway + link.group(1), timeout=30)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert "default-src 'none'" in page.headers["Content-Security-Policy"] and link.group(2) not in page.text
+    german = api.http.get(stack.gateway + link.group(1), headers={"Accept-Language": "de-CH,de;q=0.9,en;q=0.5"}, timeout=30)
+    assert german.headers["Content-Language"] == "de" and "Anmelde-E-Mail-Adresse" in german.text
     # Opening the page changed nothing; its button's POST does, once.
     assert api.login(person["email"])["access_token"]
     confirmed = api.http.post(stack.gateway + "/account/email-change/confirm", json={"token": link.group(2)}, timeout=30)
