@@ -158,6 +158,7 @@ def org_mail_server(tmp_path):
     server.controller.start()
     yield server, password
     server.controller.stop()
+    Path(os.environ["PORTICO_SMTP_CA_FILE"]).unlink(missing_ok=True)
 
 
 def test_ID_15_the_organizations_own_server_with_starttls_sends_its_mails_never_security_mails(api, stack, smtp, org_mail_server):
