@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPONENTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets")
+COMPONENTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets", "notifications")
 PORT_BASE = int(os.environ.get("PORTICO_BENCH_PORT_BASE", "19000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-SERVICES = ("identity", "orgs", "billing", "domains", "tickets")
-DEFAULT_PORTS = {"gateway": 8080, "identity": 8101, "orgs": 8102, "billing": 8103, "domains": 8104, "tickets": 8105}
+SERVICES = ("identity", "orgs", "billing", "domains", "tickets", "notifications")
+DEFAULT_PORTS = {"gateway": 8080, "identity": 8101, "orgs": 8102, "billing": 8103, "domains": 8104, "tickets": 8105, "notifications": 8106}
 
 
 # Every variable a Portico process reads; README.md's configuration table lists the same names, and
@@ -36,18 +36,21 @@ VARIABLES = {
     "PORTICO_BIND_HOST": "address the web processes listen on (default 127.0.0.1)",
     "PORTICO_ADMIN_PASSWORD": "password for `identity.entrypoints.admin create-staff` when no terminal asks",
     "PORTICO_PUBLIC_URL": "where people reach the customer center; links in emails point there (default http://127.0.0.1:8080)",
-    "PORTICO_SMTP_HOST": "SMTP server for identity's emails (default 127.0.0.1; `portico up` runs a local sink when unset)",
+    "PORTICO_SMTP_HOST": "the provider's SMTP server, through which the notifications service sends every email (default 127.0.0.1; `portico up` runs a local sink when unset)",
     "PORTICO_SMTP_PORT": "its port (default 8025)",
-    "PORTICO_SMTP_SENDER": "From: of identity's emails (default Portico <no-reply@portico.local>)",
+    "PORTICO_SMTP_SENDER": "From: of the provider's emails (default Portico <no-reply@portico.local>)",
     "PORTICO_SMTP_STARTTLS": "true: STARTTLS before sending (default false)",
     "PORTICO_SMTP_USER": "SMTP user, when the server wants one (optional)",
     "PORTICO_SMTP_PASSWORD": "SMTP password (optional)",
+    "PORTICO_SMTP_ALLOW_PRIVATE_HOSTS": "true: organizations' own SMTP servers may be on private or loopback addresses (test systems only; default false)",
+    "PORTICO_SMTP_CA_FILE": "PEM file of the authorities that STARTTLS certificates of mail servers are checked against (default: the system's)",
+    "PORTICO_SECRET_KEYS": "Fernet keys (comma-separated, newest first) that encrypt stored secrets such as organizations' SMTP passwords; older keys still decrypt, so a key is rotated by putting a new one first (default: a key made once under PORTICO_DATA_DIR, embedded only)",
     "PORTICO_SMS_TRANSPORT": "how identity sends SMS codes: `file` (default; writes each message under {PORTICO_DATA_DIR}/sms/)",
     "PORTICO_WEBAUTHN_RP_ID": "WebAuthn relying party id, the site's domain (default localhost)",
     "PORTICO_WEBAUTHN_ORIGIN": "origin security keys are used from (default http://localhost:8080)",
     "FORWARDED_ALLOW_IPS": "proxies (addresses or networks) in front of the gateway whose X-Forwarded-For names the caller; read by the gateway's web command only (default none: the caller is the gateway's peer)",
     "{SERVICE}_DATABASE_URL": "the component's own database (default sqlite:///{PORTICO_DATA_DIR}/{service}.db)",
-    "{SERVICE}_PORT": "port of the component's web process (gateway 8080, identity 8101 … tickets 8105)",
+    "{SERVICE}_PORT": "port of the component's web process (gateway 8080, identity 8101 … tickets 8105, notifications 8106)",
     "{SERVICE}_URL": "where the gateway reaches the component (default http://127.0.0.1:{SERVICE}_PORT)",
 }
 

@@ -19,11 +19,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 MODE = os.environ.get("PORTICO_TEST_MODE", "embedded")
 RUN_ID = uuid.uuid4().hex[:8]
-COMPONENTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets")
+COMPONENTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets", "notifications")
 # Several test runs may share a machine (PORTICO_TEST_PORT_BASE keeps their ports and databases apart).
 PORT_BASE = int(os.environ.get("PORTICO_TEST_PORT_BASE", "18000"))
 PORTS = {component: PORT_BASE + 80 + index for index, component in enumerate(COMPONENTS)}
@@ -36,9 +37,15 @@ os.environ.update({
     "PORTICO_CORS_ORIGINS": "https://app.example.test",
     "PORTICO_LOG_LEVEL": "INFO",
     "PORTICO_WEB_WORKERS": "1",
-    # Identity's mails go to the `smtp` fixture's server (so `portico up` starts no mail sink).
+    # The notifications service's mails go to the `smtp` fixture's server (so `portico up` starts no mail sink).
     "PORTICO_SMTP_HOST": "127.0.0.1",
     "PORTICO_SMTP_PORT": str(PORT_BASE + 25),
+    # Organizations' own mail servers in the tests listen on loopback and present certificates made
+    # by the tests (ID-15).
+    "PORTICO_SMTP_ALLOW_PRIVATE_HOSTS": "true",
+    # Encrypts organizations' SMTP passwords; real mode needs it set (ID-15).
+    "PORTICO_SECRET_KEYS": Fernet.generate_key().decode(),
+    "PORTICO_SMTP_CA_FILE": str(Path(tempfile.gettempdir()) / f"portico-test-smtp-ca-{PORT_BASE}.pem"),
 })
 for component, port in PORTS.items():
     os.environ[f"{component.upper()}_PORT"] = str(port)

@@ -12,7 +12,7 @@ from tests.bus_tap import Tap
 from tests.helpers import PASSWORD, bearer, eventually, problem, unique_email
 from tests.test_principals import STAFF_PASSWORD, create_staff
 
-SERVICES = {"orgs", "billing", "domains", "tickets"}
+SERVICES = {"orgs", "billing", "domains", "tickets", "notifications"}
 
 
 def completed(api, token: str) -> dict | None:

@@ -14,7 +14,7 @@ from connexion.spec import Specification
 from portico_kernel import topology
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
-SERVICE_CONTRACTS = ["gateway", "identity", "orgs", "billing", "domains", "tickets"]
+SERVICE_CONTRACTS = ["gateway", "identity", "orgs", "billing", "domains", "tickets", "notifications"]
 
 
 def operations(spec: dict):

@@ -20,7 +20,7 @@ import pytest
 from tests.helpers import PASSWORD, bearer, claims_of, eventually, problem, unique_email
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets")
+CONTRACTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets", "notifications")
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
           "response_schema_conformance,negative_data_rejection,missing_required_header,unsupported_method,"
           "allow_header_conformance,ignored_auth")

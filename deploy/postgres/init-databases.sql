@@ -7,3 +7,4 @@ CREATE DATABASE portico_orgs;
 CREATE DATABASE portico_billing;
 CREATE DATABASE portico_domains;
 CREATE DATABASE portico_tickets;
+CREATE DATABASE portico_notifications;

@@ -19,6 +19,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/v1/billing", "billing"),
     ("/v1/domains", "domains"),
     ("/v1/tickets", "tickets"),
+    ("/v1/notifications", "notifications"),
 )
 
 # Percent-encoded dot, slash and backslash, in either letter case; still refused once decoded, so a

@@ -7,12 +7,11 @@ from portico_kernel.config import env
 from portico_kernel.service import Service
 
 from .adapters.hashing import Argon2Hasher
-from .adapters.mailer import SmtpMailer
 from .adapters.orm import metadata
 from .adapters.sms import FileSmsSender, sms_sender_from_environment
 from .adapters.unit_of_work import IdentityUnitOfWork
 from .domain.two_factor import WebAuthnSite
-from .domain import closure, events, mail, memberships
+from .domain import closure, events, memberships
 
 
 @lru_cache(maxsize=1)
@@ -21,18 +20,7 @@ def bootstrap() -> Service:
         "MemberJoined": memberships.on_member_joined,
         "MemberLeft": memberships.on_member_left,
         "PersonalDataErased": closure.on_personal_data_erased,
-        "SecurityAlertRaised": mail.on_security_alert_raised,
-        "EmailChangeRequested": mail.on_email_change_requested,
     })
-
-
-@lru_cache(maxsize=1)
-def mailer() -> SmtpMailer:
-    return SmtpMailer.from_environment()
-
-
-def public_url() -> str:
-    return env("PORTICO_PUBLIC_URL", "http://127.0.0.1:8080")
 
 
 @lru_cache(maxsize=1)

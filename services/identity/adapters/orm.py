@@ -8,7 +8,6 @@ from portico_kernel.db import UtcDateTime, messaging_tables
 
 from ..domain.model import Membership, RefreshToken, SignInSession, User
 from ..domain.closure import AccountClosure
-from ..domain.mail import MailDelivery
 from ..domain.profile import AccountSettings, EmailChange
 from ..domain.security import ActivityEntry, AlertSettings, FailedSignIn, KnownLocation
 from ..domain.two_factor import AppPassword, RecoveryCode, SecondFactor, SignInChallenge
@@ -184,21 +183,6 @@ app_passwords = Table(
     Column("revoked_at", UtcDateTime),
 )
 
-mail_deliveries = Table(
-    "mail_deliveries", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
-    Column("kind", String(40), nullable=False),
-    Column("recipient", String(320), nullable=False),
-    Column("details", JSON, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("last_error", String(300)),
-    Column("next_attempt_at", UtcDateTime, index=True),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("finished_at", UtcDateTime),
-)
-
 mapper_registry.map_imperatively(User, users)
 mapper_registry.map_imperatively(Membership, memberships)
 mapper_registry.map_imperatively(SignInSession, sign_in_sessions)
@@ -214,4 +198,3 @@ mapper_registry.map_imperatively(SecondFactor, second_factors)
 mapper_registry.map_imperatively(RecoveryCode, recovery_codes)
 mapper_registry.map_imperatively(SignInChallenge, sign_in_challenges)
 mapper_registry.map_imperatively(AppPassword, app_passwords)
-mapper_registry.map_imperatively(MailDelivery, mail_deliveries)

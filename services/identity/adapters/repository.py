@@ -9,7 +9,6 @@ from portico_kernel.paging import ALL, Page, PageRequest
 
 from ..domain.model import Membership, RefreshToken, SignInSession, User
 from ..domain.closure import AccountClosure
-from ..domain.mail import PENDING, MailDelivery
 from ..domain.profile import AccountSettings, EmailChange
 from ..domain.security import ActivityEntry, AlertSettings, FailedSignIn, KnownLocation
 from ..domain.two_factor import AppPassword, RecoveryCode, SecondFactor, SignInChallenge
@@ -86,7 +85,7 @@ class PersonalData:
     domain; sessions stay (their ids appear in tokens and logs) without device and address."""
 
     ABOUT_A_PERSON = (AccountSettings, EmailChange, Membership, ActivityEntry, AlertSettings, KnownLocation,
-                      SecondFactor, RecoveryCode, SignInChallenge, AppPassword, MailDelivery)
+                      SecondFactor, RecoveryCode, SignInChallenge, AppPassword)
 
     def __init__(self, session: Session):
         self.session = session
@@ -206,30 +205,3 @@ class AppPasswords(Repository):
         query = select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.secret_hash == secret_hash,
                                           AppPassword.revoked_at.is_(None))
         return self.session.scalars(query).first()
-
-
-class MailDeliveries(Repository):
-    model = MailDelivery
-
-    def claim_due(self, now, claimed_until, limit: int) -> list[str]:
-        """Ids of due pending deliveries, pushed to `claimed_until` and counted as an attempt. The
-        rows are locked and others' locked rows skipped (PostgreSQL), and each update is
-        conditional on the row still being due, so two schedulers never claim the same one."""
-        due = (MailDelivery.status == PENDING) & (MailDelivery.next_attempt_at <= now)
-        query = select(MailDelivery.id).where(due).order_by(MailDelivery.next_attempt_at).limit(limit)
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed = []
-        for delivery_id in self.session.scalars(query).all():
-            result = self.session.execute(
-                update(MailDelivery).where(MailDelivery.id == delivery_id, due)
-                .values(next_attempt_at=claimed_until, attempts=MailDelivery.attempts + 1)
-                .execution_options(synchronize_session=False))
-            if result.rowcount == 1:
-                claimed.append(delivery_id)
-        return claimed
-
-    def of_user(self, user_id: str, page: PageRequest) -> Page[MailDelivery]:
-        """Newest first."""
-        query = select(MailDelivery).where(MailDelivery.user_id == user_id)
-        return fetch_page(self.session, query, (MailDelivery.created_at, MailDelivery.id), page, descending=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import MailDeliveries, Memberships, RefreshTokens, SignInSessions, Users
+from .repository import Memberships, RefreshTokens, SignInSessions, Users
 from .repository import AccountClosures, AccountSettingsRepository, EmailChanges, PersonalData
 from .repository import (Activity, AlertSettingsRepository, AppPasswords, FailedSignIns, KnownLocations, RecoveryCodes,
                          SecondFactors, SignInChallenges)
@@ -27,5 +27,4 @@ class IdentityUnitOfWork(UnitOfWork):
         self.recovery_codes = RecoveryCodes(self.session)
         self.challenges = SignInChallenges(self.session)
         self.app_passwords = AppPasswords(self.session)
-        self.mail_deliveries = MailDeliveries(self.session)
         return self

@@ -6,7 +6,7 @@ from portico_kernel.problems import from_domain_error
 from portico_kernel.web import principal, problem_response
 
 from ..bootstrap import bootstrap, hasher, sms_sender, webauthn_site
-from ..domain import accounts, sign_ins, two_factor
+from ..domain import accounts, profile, sign_ins, two_factor
 from ._views import signed_in_view, user_view
 
 
@@ -83,3 +83,11 @@ def end_session(session_id: str, body: dict):
     with bootstrap().uow() as uow:
         accounts.sign_out(uow, session_id=session_id, user_id=body["user_id"])
     return None, 204
+
+
+def confirm_email_change_by_link(body: dict):
+    """ID-07: the page the verification link opens (served by the gateway) confirms with the link."""
+    _gateway_only()
+    with bootstrap().uow() as uow:
+        user = profile.confirm_email_change(uow, None, token=body["token"])
+        return {"email": user.email}, 200

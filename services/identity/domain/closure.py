@@ -18,7 +18,7 @@ from .profile import confirmed_account
 
 # The services that hold personal data and must confirm its erasure (each receives
 # AccountClosureRequested, see contracts/events/asyncapi.yaml).
-SERVICES_HOLDING_PERSONAL_DATA = ("orgs", "billing", "domains", "tickets")
+SERVICES_HOLDING_PERSONAL_DATA = ("orgs", "billing", "domains", "tickets", "notifications")
 LEGAL_REPRESENTATIVE = "legal_representative"
 
 

@@ -24,7 +24,7 @@ class StaffAccountCreated:
 
 @dataclass(frozen=True)
 class SecurityAlertRaised:
-    """ID-02, ID-03: identity's own consumer emails it to the account's owner."""
+    """ID-02, ID-03: the notifications service emails it to the account's owner."""
 
     user_id: str
     email: str
@@ -32,6 +32,8 @@ class SecurityAlertRaised:
     alert: str
     occurred_at: str
     details: dict
+    first_name: str | None = None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class EmailChangeRequested:
     email_change_id: str
     new_email: str
     language: str
+    first_name: str
+    token: str  # the link's secret; identity keeps only its hash
+    expires_at: str
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,15 @@ class LoginEmailChanged:
     user_id: str
     old_email: str
     new_email: str
+
+
+@dataclass(frozen=True)
+class LanguageOrTimeZoneChanged:
+    """Integration event: emails to the person are written in this language and zone (ID-05)."""
+
+    user_id: str
+    language: str
+    time_zone: str | None
 
 
 @dataclass(frozen=True)

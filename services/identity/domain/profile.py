@@ -2,6 +2,7 @@
 contacts (ID-06) and the login email (ID-07)."""
 from __future__ import annotations
 
+import secrets
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -10,11 +11,11 @@ import phonenumbers
 import pycountry
 
 from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from portico_kernel.clock import utcnow
+from portico_kernel.clock import iso_utc, utcnow
 
 from . import security
 from .emails import checked_email
-from .events import EmailChangeRequested, LoginEmailChanged, PersonRenamed
+from .events import EmailChangeRequested, LanguageOrTimeZoneChanged, LoginEmailChanged, PersonRenamed
 from .model import User, email_key, hash_token, new_id, unreadable_character
 from .passwords import PasswordHasher
 
@@ -107,7 +108,7 @@ def update_profile(uow, user_id: str, changes: dict) -> tuple[User, AccountSetti
     """ID-05, ID-12: name, language, country, time zone; ID-16: the account's default link expiry."""
     user = account_of(uow, user_id)
     settings = settings_of(uow, user_id)
-    name_before = (user.first_name, user.last_name)
+    name_before, place_before = (user.first_name, user.last_name), (user.language, user.time_zone)
     for name in ("first_name", "last_name"):
         if name in changes:
             setattr(user, name, checked_name(changes[name], name))
@@ -130,6 +131,8 @@ def update_profile(uow, user_id: str, changes: dict) -> tuple[User, AccountSetti
         if not low <= days <= high:
             raise _invalid("link_expiry_days", f"between {low} and {high} days")
         settings.link_expiry_days = days
+    if (user.language, user.time_zone) != place_before:
+        uow.emit(LanguageOrTimeZoneChanged(user_id=user.id, language=user.language, time_zone=user.time_zone))
     settings.updated_at = utcnow()
     uow.commit()
     return user, settings
@@ -191,21 +194,28 @@ def request_email_change(uow, hasher: PasswordHasher, user_id: str, *, new_email
     now = utcnow()
     change = EmailChange(id=new_id(), user_id=user_id, new_email=new_email, requested_at=now,
                          expires_at=now + timedelta(days=settings_of(uow, user_id).link_expiry_days))
+    # The link's secret travels once, to the notifications service that mails it; identity keeps
+    # only its hash, and the link works once, until it expires.
+    token = secrets.token_urlsafe(32)
+    change.token_hash = hash_token(token)
     uow.email_changes.add(change)
     uow.emit(EmailChangeRequested(user_id=user_id, email_change_id=change.id, new_email=new_email,
-                                  language=user.language))
+                                  language=user.language, first_name=user.first_name, token=token,
+                                  expires_at=iso_utc(change.expires_at), time_zone=user.time_zone))
     uow.commit()
     return change
 
 
-def confirm_email_change(uow, user_id: str, *, token: str) -> User:
-    """ID-07: opening the link switches the login email; each link works once, until it expires."""
+def confirm_email_change(uow, user_id: str | None, *, token: str) -> User:
+    """ID-07: opening the link switches the login email; each link works once, until it expires.
+    The link alone proves the new mailbox (the change itself needed the password): from the page
+    the link opens, `user_id` is None; signed in, it must be the person's own link."""
     change = uow.email_changes.by_token_hash(hash_token(token))
-    if change is None or change.user_id != user_id or change.status != "pending":
+    if change is None or (user_id is not None and change.user_id != user_id) or change.status != "pending":
         raise Invalid("This link is not valid (any more).", problem="invalid-link")
     if change.expired(utcnow()):
         raise Invalid("This link has expired; request the change again.", problem="link-expired")
-    user = account_of(uow, user_id)
+    user = account_of(uow, change.user_id)
     _check_new_login(uow, user, change.new_email)
     # The alert goes to the old address: if this was not its owner, they still hear of it (ID-04).
     security.record(uow, user, "login-email-changed", details={"new_email": change.new_email},
@@ -216,31 +226,3 @@ def confirm_email_change(uow, user_id: str, *, token: str) -> User:
     uow.emit(LoginEmailChanged(user_id=user.id, old_email=old_email, new_email=user.email))
     uow.commit()
     return user
-
-
-EMAIL_CHANGE_MAIL = {
-    "de": ("Bestätigen Sie Ihre neue Anmelde-E-Mail-Adresse",
-           "Guten Tag {name}\n\nSie möchten sich künftig mit dieser Adresse anmelden. Öffnen Sie zur "
-           "Bestätigung diesen Link (gültig bis {expires}):\n\n{link}\n\nWenn Sie das nicht waren, "
-           "ignorieren Sie diese E-Mail; Ihre Anmeldung bleibt unverändert."),
-    "en": ("Confirm your new sign-in email address",
-           "Hello {name}\n\nYou asked to sign in with this address from now on. Open this link to "
-           "confirm it (valid until {expires}):\n\n{link}\n\nIf this was not you, ignore this email; "
-           "your sign-in stays as it is."),
-    "fr": ("Confirmez votre nouvelle adresse e-mail de connexion",
-           "Bonjour {name}\n\nVous souhaitez désormais vous connecter avec cette adresse. Ouvrez ce "
-           "lien pour la confirmer (valable jusqu'au {expires}) :\n\n{link}\n\nSi ce n'était pas vous, "
-           "ignorez cet e-mail ; votre connexion reste inchangée."),
-    "it": ("Confermi il suo nuovo indirizzo e-mail di accesso",
-           "Buongiorno {name}\n\nHa chiesto di accedere d'ora in poi con questo indirizzo. Apra questo "
-           "link per confermarlo (valido fino al {expires}):\n\n{link}\n\nSe non è stato lei, ignori "
-           "questa e-mail; il suo accesso resta invariato."),
-}
-
-
-def email_change_mail(user: User, change: EmailChange, token: str, public_url: str) -> tuple[str, str]:
-    """The mail that verifies a new login email (ID-07): its link carries the secret, made by the
-    sender at each attempt (only its hash is kept, and it never travels on the bus)."""
-    subject, body = EMAIL_CHANGE_MAIL.get(user.language, EMAIL_CHANGE_MAIL["en"])
-    link = f"{public_url}/account/email-change/confirm?token={token}"
-    return subject, body.format(name=user.first_name, link=link, expires=change.expires_at.strftime("%Y-%m-%d %H:%M UTC"))

@@ -188,8 +188,10 @@ def record(uow, user: User, kind: str, *, ip_address: str | None = None, device:
 
 
 def raise_alert(uow, user: User, alert: str, moment: datetime, details: dict) -> None:
+    # The mail is the notifications service's: the event carries everything it says (ID-02, ID-03).
     uow.emit(SecurityAlertRaised(user_id=user.id, email=user.email, language=user.language, alert=alert,
-                                 occurred_at=iso_utc(moment),
+                                 occurred_at=iso_utc(moment), first_name=user.first_name,
+                                 time_zone=user.time_zone,
                                  details={k: v for k, v in details.items() if v is not None}))
 
 
@@ -232,35 +234,3 @@ def set_alert_preferences(uow, user_id: str, choices: dict) -> AlertSettings:
         settings.wrong_password = bool(choices["wrong_password"])
     uow.commit()
     return settings
-
-
-ALERT_MAILS = {
-    "new-sign-in-location": ("New sign-in to your Portico account",
-                             "Your account was just signed in to from a network or a device it has not used before."),
-    "wrong-password": ("Sign-in attempt with a wrong password",
-                       "Someone entered your login email with a wrong password."),
-    "two-factor-changed": ("Two-factor authentication changed",
-                           "The second factors of your account changed."),
-    "password-changed": ("Your password was changed", "The password of your account was changed."),
-    "app-password-created": ("New app password", "An app password was created for your account."),
-    "recovery-codes-regenerated": ("New recovery codes",
-                                   "New recovery codes were made for your account; the old ones no longer work."),
-    "recovery-contacts-changed": ("Recovery contacts changed",
-                                  "The recovery phone or the recovery email of your account changed."),
-    "login-email-changed": ("Your login email was changed",
-                            "Your account now signs in with another email address; this one no longer works for it."),
-}
-DETAIL_LABELS = (("ip_address", "IP address"), ("network", "Network"), ("device", "Device"), ("name", "Name"),
-                 ("methods", "Methods"))
-
-
-def alert_mail(payload: dict) -> tuple[str, str]:
-    subject, what = ALERT_MAILS.get(payload["alert"], ("Security alert", "Something changed in your account's security."))
-    details = payload["details"]
-    lines = [f"Time: {payload['occurred_at']}"]
-    lines += [f"{label}: {', '.join(details[key]) if isinstance(details[key], list) else details[key]}"
-              for key, label in DETAIL_LABELS if details.get(key)]
-    body = (f"Hello,\n\n{what}\n\n" + "\n".join(lines) +
-            "\n\nIf this was you, there is nothing to do. If not, change your password and review the "
-            "recent activity of your account in Portico (do not follow links in mails you doubt).\n")
-    return subject, body

@@ -1,0 +1,112 @@
+"""The notifications service's repositories: its queries, over the tables of adapters/orm.py."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from portico_kernel.db import fetch_page
+from portico_kernel.paging import Page, PageRequest
+
+from ..domain.model import QUEUED, Email, Membership, Person, SmtpServer
+from . import orm  # noqa: F401 - maps the domain's classes to their tables
+
+
+class Emails:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, email: Email) -> None:
+        self.session.add(email)
+
+    def get(self, email_id: str) -> Email | None:
+        return self.session.get(Email, email_id)
+
+    def find(self, page: PageRequest, *, user_id: str | None = None, org_id: str | None = None,
+             kind: str | None = None, since: datetime | None = None, until: datetime | None = None) -> Page[Email]:
+        """Newest first."""
+        query = select(Email)
+        if user_id is not None:
+            query = query.where(Email.user_id == user_id)
+        if org_id is not None:
+            query = query.where(Email.org_id == org_id)
+        if kind is not None:
+            query = query.where(Email.kind == kind)
+        if since is not None:
+            query = query.where(Email.created_at >= since)
+        if until is not None:
+            query = query.where(Email.created_at < until)
+        return fetch_page(self.session, query, (Email.created_at, Email.id), page, descending=True)
+
+    def claim_due(self, now, claimed_until, limit: int) -> list[str]:
+        """Ids of due queued emails, pushed to `claimed_until` and counted as an attempt. The rows
+        are locked and others' locked rows skipped (PostgreSQL), and each update is conditional on
+        the row still being due, so two schedulers never claim the same one."""
+        due = (Email.status == QUEUED) & (Email.next_attempt_at <= now)
+        query = select(Email.id).where(due).order_by(Email.next_attempt_at).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = []
+        for email_id in self.session.scalars(query).all():
+            result = self.session.execute(
+                update(Email).where(Email.id == email_id, due)
+                .values(next_attempt_at=claimed_until, attempts=Email.attempts + 1)
+                .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                claimed.append(email_id)
+        return claimed
+
+    def erase_person(self, user_id: str) -> None:
+        self.session.execute(delete(Email).where(Email.user_id == user_id))
+
+
+class People:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, person: Person) -> None:
+        self.session.add(person)
+
+    def get(self, user_id: str) -> Person | None:
+        return self.session.get(Person, user_id)
+
+    def erase(self, user_id: str) -> None:
+        self.session.execute(delete(Person).where(Person.user_id == user_id))
+
+
+class Memberships:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, membership: Membership) -> None:
+        self.session.add(membership)
+
+    def get(self, org_id: str, user_id: str) -> Membership | None:
+        return self.session.get(Membership, (org_id, user_id))
+
+    def of_org(self, org_id: str) -> list[Membership]:
+        return list(self.session.scalars(select(Membership).where(Membership.org_id == org_id)))
+
+    def remove(self, org_id: str, user_id: str) -> None:
+        self.session.execute(delete(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id))
+
+    def erase_person(self, user_id: str) -> None:
+        self.session.execute(delete(Membership).where(Membership.user_id == user_id))
+
+
+class SmtpServers:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, server: SmtpServer) -> None:
+        self.session.add(server)
+
+    def get(self, org_id: str | None) -> SmtpServer | None:
+        return self.session.get(SmtpServer, org_id) if org_id else None
+
+    def remove(self, server: SmtpServer) -> None:
+        self.session.delete(server)
+
+    def with_password(self) -> list[SmtpServer]:
+        return list(self.session.scalars(select(SmtpServer).where(SmtpServer.password_encrypted.is_not(None))
+                                         .with_for_update()))

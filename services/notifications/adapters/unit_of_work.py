@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from portico_kernel.uow import UnitOfWork
+
+from .repository import Emails, Memberships, People, SmtpServers
+
+
+class NotificationsUnitOfWork(UnitOfWork):
+    def __enter__(self):
+        super().__enter__()
+        self.emails = Emails(self.session)
+        self.people = People(self.session)
+        self.memberships = Memberships(self.session)
+        self.smtp_servers = SmtpServers(self.session)
+        return self

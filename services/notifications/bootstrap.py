@@ -1,0 +1,45 @@
+"""Wires the notifications service together once per process: database, unit of work, the table of
+event handlers (the catalogue's emails, the read models, account closure), templates, mail server
+and the keys of stored secrets."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from portico_kernel.config import env
+from portico_kernel.service import Service
+
+from .adapters.orm import metadata
+from .adapters.secrets import Keyring
+from .adapters.smtp import SmtpMailer
+from .adapters.templates import Templates
+from .adapters.unit_of_work import NotificationsUnitOfWork
+from .domain import events, mailing, people
+
+
+@lru_cache(maxsize=1)
+def bootstrap() -> Service:
+    return Service("notifications", metadata, uow_class=NotificationsUnitOfWork, events=events, handlers={
+        **mailing.handlers(templates()),
+        "UserRegistered": people.on_user_registered,
+        "LoginEmailChanged": people.on_login_email_changed,
+        "PersonRenamed": people.on_person_renamed,
+        "LanguageOrTimeZoneChanged": people.on_language_or_time_zone_changed,
+        "MemberJoined": people.on_member_joined,
+        "MemberLeft": people.on_member_left,
+        "AccountClosureRequested": people.on_account_closure_requested,
+    })
+
+
+@lru_cache(maxsize=1)
+def templates() -> Templates:
+    return Templates(public_url=env("PORTICO_PUBLIC_URL", "http://127.0.0.1:8080"))
+
+
+@lru_cache(maxsize=1)
+def mailer() -> SmtpMailer:
+    return SmtpMailer.from_environment()
+
+
+@lru_cache(maxsize=1)
+def keyring() -> Keyring:
+    return Keyring.from_environment()

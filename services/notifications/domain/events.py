@@ -1,0 +1,85 @@
+"""Integration events the notifications service publishes, and those it handles (schemas:
+contracts/events/<Name>.v1.schema.json). A received record names only the fields read here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+# Published: the person's mails and what was known of them are erased (ID-11).
+@dataclass(frozen=True)
+class PersonalDataErased:
+    closure_id: str
+    user_id: str
+    service: str
+
+
+# Received from identity: mails to send (ID-02, ID-03, ID-07) and who the people are.
+@dataclass(frozen=True)
+class SecurityAlertRaised:
+    user_id: str
+    email: str
+    language: str
+    alert: str
+    occurred_at: str
+    details: dict = field(default_factory=dict)
+    first_name: str | None = None
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class EmailChangeRequested:
+    user_id: str
+    email_change_id: str
+    new_email: str
+    language: str
+    first_name: str
+    token: str
+    expires_at: str
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class UserRegistered:
+    user_id: str
+    email: str
+    first_name: str
+    language: str
+
+
+@dataclass(frozen=True)
+class LoginEmailChanged:
+    user_id: str
+    new_email: str
+
+
+@dataclass(frozen=True)
+class LanguageOrTimeZoneChanged:
+    user_id: str
+    language: str
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonRenamed:
+    user_id: str
+    first_name: str
+
+
+@dataclass(frozen=True)
+class AccountClosureRequested:
+    user_id: str
+    closure_id: str
+
+
+# Received from orgs: who belongs to which organization, in which role (ID-14, ID-15).
+@dataclass(frozen=True)
+class MemberJoined:
+    org_id: str
+    user_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    org_id: str
+    user_id: str

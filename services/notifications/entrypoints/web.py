@@ -1,0 +1,3 @@
+from ..bootstrap import bootstrap
+
+app = bootstrap().web_app()

@@ -1,0 +1,340 @@
+"""The notifications service's rules without a stack: every email in every language, escaped,
+dated in the person's time zone; delivery outcomes; who reads which email (ID-14); the
+organization's own server (ID-15); closure (ID-11)."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from portico_kernel.errors import Forbidden, Invalid, NotFound
+from portico_kernel.paging import Page, request
+from portico_kernel.principal import Principal
+from services.notifications.adapters.templates import FOLDER, Templates
+from services.notifications.domain import catalogue, history, mailing, people, smtp_servers
+from services.notifications.domain.events import (AccountClosureRequested, EmailChangeRequested, MemberJoined,
+                                                  SecurityAlertRaised, UserRegistered)
+from services.notifications.domain.model import FAILED, LANGUAGES, QUEUED, SENT
+from tests.unit.fakes import FakeUnitOfWork
+
+ALERTS = ("new-sign-in-location", "wrong-password", "two-factor-changed", "password-changed", "app-password-created",
+          "recovery-codes-regenerated", "recovery-contacts-changed", "login-email-changed")
+SAMPLES = {
+    "security-alert": {"alert": "wrong-password", "occurred_at": "2026-03-02T09:00:00Z", "first_name": "Anna",
+                       "details": {"ip_address": "203.0.113.9", "network": "203.0.113.0/24", "device": "Browser/1.0"}},
+    "email-change": {"first_name": "Anna", "expires_at": "2026-05-01T09:00:00Z", "token": "secret-token-123"},
+    "smtp-test": {"first_name": "Anna", "host": "mail.example.test", "port": 587, "sender": "info@example.test"},
+}
+
+
+def test_every_email_is_translated_into_every_language():
+    """A missing translation would fall back to English; this names each one missing."""
+    templates = Templates("https://portal.example.test")
+    missing = [(kind, language) for kind in catalogue.KINDS for language in LANGUAGES
+               if not templates.has(kind, language)]
+    assert missing == []
+    for kind in catalogue.KINDS:
+        subjects = {templates.render(kind, language, SAMPLES[kind], None)[0] for language in LANGUAGES}
+        assert len(subjects) == len(LANGUAGES), (kind, subjects)  # each language says it its own way
+    for alert in ALERTS:
+        subjects = {templates.render("security-alert", language, {**SAMPLES["security-alert"], "alert": alert}, None)[0]
+                    for language in LANGUAGES}
+        assert len(subjects) == len(LANGUAGES), alert
+
+
+def test_a_missing_translation_falls_back_to_english(tmp_path):
+    shutil.copytree(FOLDER / "en", tmp_path / "en")
+    templates = Templates("https://portal.example.test", folder=tmp_path)
+    assert templates.render("email-change", "fr", SAMPLES["email-change"], None)[0] == "Confirm your new sign-in email address"
+    assert templates.render("email-change", "xx", SAMPLES["email-change"], None)[0] == "Confirm your new sign-in email address"
+
+
+def test_html_is_escaped_and_the_subject_is_one_line():
+    templates = Templates("https://portal.example.test")
+    hostile = {**SAMPLES["security-alert"], "first_name": "Eve\r\nBcc: victim@example.test",
+               "details": {"device": "<script>alert(1)</script>"}}
+    subject, text, html = templates.render("security-alert", "en", hostile, None)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>" in text  # the plain part shows what the device said, as text
+    assert "\n" not in subject and "\r" not in subject
+
+
+def test_times_are_in_the_persons_language_and_time_zone():
+    templates = Templates("https://portal.example.test")
+    _, text, _ = templates.render("security-alert", "de", SAMPLES["security-alert"], "Europe/Zurich")
+    assert "2. März 2026" in text and "10:00:00" in text  # 09:00 UTC is 10:00 in Zurich in March
+    _, text, _ = templates.render("security-alert", "en", SAMPLES["security-alert"], "America/New_York")
+    assert "March 2, 2026" in text and "4:00:00" in text
+    _, text, _ = templates.render("security-alert", "fr", SAMPLES["security-alert"], "Not/AZone")
+    assert "2 mars 2026" in text and "09:00:00" in text  # an unknown zone: UTC
+
+
+def test_the_link_leads_to_the_public_url():
+    templates = Templates("https://portal.example.test/")
+    _, text, html = templates.render("email-change", "it", SAMPLES["email-change"], None)
+    assert "https://portal.example.test/account/email-change/confirm?token=secret-token-123" in text
+    assert 'href="https://portal.example.test/account/email-change/confirm?token=secret-token-123"' in html
+
+
+# --- fakes -------------------------------------------------------------------------------------------
+
+class FakeEmails:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, email):
+        self.rows.append(email)
+
+    def get(self, email_id):
+        return next((e for e in self.rows if e.id == email_id), None)
+
+    def find(self, page, *, user_id=None, org_id=None, kind=None, since=None, until=None):
+        rows = [e for e in self.rows if (user_id is None or e.user_id == user_id) and (org_id is None or e.org_id == org_id)
+                and (kind is None or e.kind == kind) and (since is None or e.created_at >= since)
+                and (until is None or e.created_at < until)]
+        return Page(sorted(rows, key=lambda e: e.created_at, reverse=True), None)
+
+    def claim_due(self, now, claimed_until, limit):
+        due = [e for e in self.rows if e.status == QUEUED and e.next_attempt_at <= now][:limit]
+        for e in due:
+            e.next_attempt_at, e.attempts = claimed_until, e.attempts + 1
+        return [e.id for e in due]
+
+    def erase_person(self, user_id):
+        self.rows = [e for e in self.rows if e.user_id != user_id]
+
+
+class FakeByKey:
+    def __init__(self, key):
+        self.rows, self.key = {}, key
+
+    def add(self, row):
+        self.rows[self.key(row)] = row
+
+    def get(self, *key):
+        return self.rows.get(key if len(key) > 1 else key[0])
+
+    def remove(self, *key):
+        if len(key) == 1 and not isinstance(key[0], str):
+            key = (self.key(key[0]),)
+        self.rows.pop(key if len(key) > 1 else key[0], None)
+
+    def erase(self, user_id):
+        self.rows.pop(user_id, None)
+
+    def erase_person(self, user_id):
+        self.rows = {k: v for k, v in self.rows.items() if v.user_id != user_id}
+
+
+def uow():
+    work = FakeUnitOfWork(emails=FakeEmails(), people=FakeByKey(lambda p: p.user_id),
+                          memberships=FakeByKey(lambda m: (m.org_id, m.user_id)),
+                          smtp_servers=FakeByKey(lambda s: s.org_id))
+    work.received = None  # not in a consumer
+    return work
+
+
+class Mailer:
+    def __init__(self, *outcomes):
+        self.outcomes, self.sent = list(outcomes), []
+
+    def send(self, message):
+        outcome = self.outcomes.pop(0) if self.outcomes else None
+        if outcome is not None:
+            raise outcome
+        self.sent.append(message)
+
+
+ANNA = "11111111-1111-1111-1111-111111111111"
+ORG = "22222222-2222-2222-2222-222222222222"
+
+
+def alert(**changes) -> SecurityAlertRaised:
+    return replace(SecurityAlertRaised(user_id=ANNA, email="anna@example.test", language="de", alert="wrong-password",
+                                       occurred_at="2026-03-02T09:00:00Z", details={"ip_address": "203.0.113.9"},
+                                       first_name="Anna", time_zone="Europe/Zurich"), **changes)
+
+
+def send_round(work, mailer):
+    templates = Templates("https://portal.example.test")
+    return mailing.send_due(lambda: work, mailer, templates, lambda token: token[::-1])
+
+
+def test_ID_03_an_alert_is_queued_in_the_persons_language_and_sent_once():
+    work, templates = uow(), Templates("https://portal.example.test")
+    mailing.handlers(templates)["SecurityAlertRaised"](alert(), work)
+    [email] = work.emails.rows
+    assert email.status == QUEUED and email.language == "de" and email.security and "falschem Passwort" in email.subject
+    mailer = Mailer()
+    assert send_round(work, mailer) == 1 and send_round(work, mailer) == 0
+    assert len(mailer.sent) == 1 and mailer.sent[0].server is None and email.status == SENT and email.attempts == 1
+
+
+def test_ID_03_a_temporary_failure_is_retried_and_a_permanent_one_fails():
+    work = uow()
+    mailing.handlers(Templates("https://p.test"))["SecurityAlertRaised"](alert(), work)
+    [email] = work.emails.rows
+    send_round(work, Mailer(mailing.SendFailed("451 greylisted", permanent=False)))
+    assert email.status == QUEUED and email.last_error == "451 greylisted" and email.next_attempt_at is not None
+    email.next_attempt_at = email.created_at  # the wait is over
+    send_round(work, Mailer(mailing.SendFailed("550 no such user", permanent=True)))
+    assert email.status == FAILED and email.attempts == 2 and email.last_error.startswith("550")
+
+
+def test_ID_07_the_links_secret_is_masked_in_the_history_and_forgotten_once_sent():
+    work, templates = uow(), Templates("https://portal.example.test")
+    change = EmailChangeRequested(user_id=ANNA, email_change_id=ANNA, new_email="new@example.test", language="fr",
+                                  first_name="Anna", token="the-secret-token-value", expires_at="2026-05-01T09:00:00Z")
+    mailing.handlers(templates)["EmailChangeRequested"](change, work)
+    [email] = work.emails.rows
+    assert "the-secret-token-value" not in email.text + email.html and mailing.MASK in email.text
+    mailer = Mailer()
+    send_round(work, mailer)
+    assert "token=the-secret-token-value" in mailer.sent[0].text and email.secrets is None
+
+
+def test_ID_14_a_person_reads_their_own_emails_administrators_their_organizations_support_any():
+    work, templates = uow(), Templates("https://p.test")
+    mailing.handlers(templates)["SecurityAlertRaised"](alert(), work)
+    [email] = work.emails.rows
+    anna = Principal(user_id=ANNA, kind="customer", org_id=ORG)
+    other = Principal(user_id="33333333-3333-3333-3333-333333333333", kind="customer", org_id=ORG)
+    support = Principal(user_id="44444444-4444-4444-4444-444444444444", kind="staff", org_id=None,
+                        roles=("platform:support-agent:hosting",))
+    assert history.email(work, anna, email.id) is email
+    assert history.email(work, support, email.id) is email
+    with pytest.raises(NotFound):
+        history.email(work, other, email.id)
+    with pytest.raises(Forbidden):
+        history.org_emails(work, other, history.Filters(), request())
+    people.on_member_joined(MemberJoined(org_id=ORG, user_id=other.user_id, role="administrator"), work)
+    assert history.org_emails(work, other, history.Filters(), request()).items == []  # a personal alert is not the org's
+    with pytest.raises(Invalid):
+        history.filters("no-such-kind", None, None)
+    assert history.own_emails(work, anna, history.filters("email-change", None, None), request()).items == []
+
+
+def test_ID_15_the_organizations_server_takes_its_mails_but_never_security_mails():
+    work, templates = uow(), Templates("https://p.test")
+    people.on_user_registered(UserRegistered(user_id=ANNA, email="anna@example.test", first_name="Anna", language="it"), work)
+    people.on_member_joined(MemberJoined(org_id=ORG, user_id=ANNA, role="legal_representative"), work)
+    anna = Principal(user_id=ANNA, kind="customer", org_id=ORG)
+    server = smtp_servers.set_server(work, anna, {"sender": "info@example.test", "host": "mail.example.test",
+                                                  "username": "info", "password": "s3cret"}, lambda p: p[::-1])
+    assert server.port == 587 and server.starttls and server.password_encrypted == "terc3s"
+    smtp_servers.set_server(work, anna, {"sender": "info@example.test", "host": "mail.example.test"}, lambda p: p[::-1])
+    assert server.password_encrypted == "terc3s"  # left out: kept
+    for hostile in ({"host": "mail.example.test\r\nRCPT TO:<x@y>"}, {"host": "a b"}, {"sender": "not an address"}):
+        with pytest.raises(Invalid):
+            smtp_servers.set_server(work, anna, {"sender": "info@example.test", "host": "mail.example.test", **hostile}, str)
+    test = smtp_servers.send_test(work, anna, templates)
+    mailing.handlers(templates)["SecurityAlertRaised"](alert(), work)
+    mailer = Mailer()
+    send_round(work, mailer)
+    by_subject = {m.subject: m for m in mailer.sent}
+    [own] = [m for m in mailer.sent if m.server is not None]
+    assert own.password == "s3cret" and "prova" in own.subject and test.via == "organization"
+    assert len(by_subject) == 2 and [m for m in mailer.sent if m.server is None][0].subject.startswith("Anmeldeversuch")
+    collaborator = Principal(user_id="55555555-5555-5555-5555-555555555555", kind="customer", org_id=ORG)
+    people.on_member_joined(MemberJoined(org_id=ORG, user_id=collaborator.user_id, role="collaborator"), work)
+    with pytest.raises(Forbidden):
+        smtp_servers.set_server(work, collaborator, {"sender": "x@example.test", "host": "evil.example.test"}, str)
+
+
+def test_ID_11_closure_erases_the_persons_emails_and_confirms():
+    work = uow()
+    mailing.handlers(Templates("https://p.test"))["SecurityAlertRaised"](alert(), work)
+    people.on_account_closure_requested(AccountClosureRequested(user_id=ANNA, closure_id=ORG), work)
+    assert work.emails.rows == [] and work.people.get(ANNA) is None
+    [(event, _)] = work.emitted
+    assert event.service == "notifications" and event.closure_id == ORG
+
+
+def test_ID_15_an_organizations_server_on_an_inner_address_is_refused(monkeypatch):
+    """Its settings must not make the scheduler reach into the provider's network."""
+    from services.notifications.adapters.smtp import SmtpMailer
+    from services.notifications.domain.model import SmtpServer
+
+    monkeypatch.delenv("PORTICO_SMTP_ALLOW_PRIVATE_HOSTS", raising=False)
+    mailer = SmtpMailer("127.0.0.1", 25, "Portico <no-reply@example.test>", timeout=2)
+    for host in ("127.0.0.1", "10.1.2.3", "169.254.169.254", "localhost"):
+        server = SmtpServer(org_id=ORG, sender="info@example.test", host=host, port=5432)
+        with pytest.raises(mailing.SendFailed) as refused:
+            mailer.send(mailing.Outgoing("anna@example.test", "s", "t", "<p>h</p>", server, None))
+        assert refused.value.permanent and "not a public address" in refused.value.reason
+
+
+def test_the_contracts_kinds_of_email_are_the_catalogues():
+    import yaml
+
+    from portico_kernel.config import contracts_dir
+
+    contract = yaml.safe_load((contracts_dir() / "notifications.yaml").read_text())
+    assert contract["components"]["parameters"]["Kind"]["schema"]["enum"] == list(catalogue.KINDS)
+    assert contract["components"]["schemas"]["EmailSummary"]["properties"]["kind"]["enum"] == list(catalogue.KINDS)
+
+
+def test_ID_05_emails_follow_the_persons_language_and_time_zone():
+    from services.notifications.domain.events import LanguageOrTimeZoneChanged
+
+    work = uow()
+    people.on_user_registered(UserRegistered(user_id=ANNA, email="anna@example.test", first_name="Anna", language="de"), work)
+    people.on_language_or_time_zone_changed(LanguageOrTimeZoneChanged(user_id=ANNA, language="fr",
+                                                                      time_zone="Europe/Paris"), work)
+    assert (work.people.get(ANNA).language, work.people.get(ANNA).time_zone) == ("fr", "Europe/Paris")
+    people.on_language_or_time_zone_changed(LanguageOrTimeZoneChanged(user_id=ANNA, language="it", time_zone=None), work)
+    assert (work.people.get(ANNA).language, work.people.get(ANNA).time_zone) == ("it", None)
+
+
+def test_an_email_its_template_cannot_render_is_recorded_failed_and_the_event_handled():
+    class Broken:
+        def render(self, *args):
+            raise KeyError("details")
+
+    work = uow()
+    mailing.handlers(Broken())["SecurityAlertRaised"](alert(), work)
+    [email] = work.emails.rows
+    assert email.status == FAILED and "cannot be rendered" in email.last_error and email.next_attempt_at is None
+
+
+def test_ID_15_passwords_are_encrypted_and_keys_rotate(monkeypatch):
+    from cryptography.fernet import Fernet
+
+    from services.notifications.adapters.secrets import Keyring
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    kept = Keyring([old]).encrypt("s3cret")
+    assert "s3cret" not in kept
+    rotated = Keyring([new, old])
+    assert rotated.decrypt(kept) == "s3cret"  # the old key still reads what it wrote
+    assert Keyring([new]).decrypt(rotated.rotate(kept)) == "s3cret"  # re-encrypted with the new one
+    with pytest.raises(RuntimeError):
+        Keyring([new]).decrypt(kept)
+
+
+def test_ID_14_an_organizations_mail_goes_to_each_administrator_in_their_language():
+    """The mechanism other services' emails use (OR-03, BI-13, DO-04, TI-01 … once their events exist)."""
+    work = uow()
+    work.memberships.of_org = lambda org_id: [m for (o, _), m in work.memberships.rows.items() if o == org_id]
+    for user_id, language, role in ((ANNA, "fr", "legal_representative"),
+                                    ("66666666-6666-6666-6666-666666666666", "it", "administrator"),
+                                    ("77777777-7777-7777-7777-777777777777", "de", "collaborator")):
+        people.on_user_registered(UserRegistered(user_id=user_id, email=f"{language}@example.test", first_name="X",
+                                                 language=language), work)
+        people.on_member_joined(MemberJoined(org_id=ORG, user_id=user_id, role=role), work)
+    mails = catalogue.to_administrators(work, ORG, "smtp-test", {"host": "h", "port": 587, "sender": "s@example.test"})
+    assert sorted((m.recipient, m.language, m.org_id) for m in mails) == [("fr@example.test", "fr", ORG),
+                                                                          ("it@example.test", "it", ORG)]
+
+
+def test_amounts_are_written_with_their_currency_in_the_persons_language(tmp_path):
+    for language in LANGUAGES:
+        (tmp_path / language).mkdir()
+        (tmp_path / language / "amount.txt").write_text("Amount\n{{ money(amount, currency) }}\n")
+        (tmp_path / language / "amount.html").write_text("<p>{{ money(amount, currency) }}</p>\n")
+    templates = Templates("https://p.test", folder=tmp_path)
+    said = {language: templates.render("amount", language, {"amount": 123450, "currency": "CHF"}, None)[1].strip()
+            for language in LANGUAGES}
+    assert said["en"] == "CHF1,234.50" and "1’234.50" in said["de"] and "CHF" in said["fr"] and "1’234.50" in said["it"]
+    assert templates.render("amount", "en", {"amount": 500, "currency": "JPY"}, None)[1].strip() == "¥500"
