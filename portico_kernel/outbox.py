@@ -4,15 +4,18 @@ A row is marked published only after the broker confirmed it. While the broker i
 wait; the relay reconnects with back-off and sends them all when it is back. Several relays of one
 service can run side by side on PostgreSQL (rows are claimed with SKIP LOCKED); a relay that dies
 after publishing but before marking leads to a redelivery, which consumers' inboxes absorb.
+
+A published row is kept a day (to look into what left, and when) and then deleted: events carry
+personal data and, once, a link's secret, which must not outlive their use in the outbox.
 """
 from __future__ import annotations
 
 import logging
 import signal
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.engine import Engine
 
 from .bus import Publisher
@@ -20,6 +23,15 @@ from .config import Settings
 from .db import is_postgres
 
 log = logging.getLogger(__name__)
+
+KEEP_PUBLISHED = timedelta(days=1)
+FORGET_EVERY = 300.0  # seconds between two deletions of old published rows, per relay
+
+
+def forget_published(engine: Engine, outbox: Table, now: datetime) -> int:
+    """Deletes the rows published more than KEEP_PUBLISHED ago; answers how many."""
+    with engine.begin() as conn:
+        return conn.execute(delete(outbox).where(outbox.c.published_at < now - KEEP_PUBLISHED)).rowcount
 
 
 class OutboxRelay:
@@ -32,6 +44,7 @@ class OutboxRelay:
         self.publisher = Publisher(settings)
         self.idle_interval = idle_interval
         self.running = True
+        self._forgotten_at = 0.0
 
     def publish_pending(self) -> int:
         """Publish one batch; returns how many rows were published."""
@@ -74,6 +87,9 @@ class OutboxRelay:
         log.info("%s relay: publishing outbox to %s", self.settings.component, self._broker_name())
         while self.running:
             try:
+                if time.monotonic() - self._forgotten_at > FORGET_EVERY:
+                    self._forgotten_at = time.monotonic()
+                    forget_published(self.engine, self.outbox, datetime.now(timezone.utc))
                 if self.publish_pending() == 0:
                     time.sleep(self.idle_interval)
                 backoff = 0.5

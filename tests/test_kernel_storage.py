@@ -88,3 +88,25 @@ def test_a_key_whose_first_request_died_is_free_again_after_a_while(tmp_path, mo
     store.finish("customer:u-1", "pay-1", 201, [], b"{}")
     monkeypatch.setattr(idempotency, "_now", lambda: started + timedelta(hours=3))
     assert store.begin("customer:u-1", "pay-1", "f").status == 201  # an answered key keeps its answer
+
+
+def test_published_events_leave_the_outbox_after_a_day(tmp_path):
+    """Events carry personal data (and an email change's link): the outbox keeps a published one a
+    day, an unpublished one until it is published."""
+    from datetime import datetime, timedelta, timezone
+
+    from portico_kernel import outbox as relay
+
+    engine = db.make_engine(f"sqlite:///{tmp_path}/outbox.db")
+    metadata = MetaData()
+    outbox, _inbox = db.messaging_tables(metadata)
+    metadata.create_all(engine)
+    now = datetime(2026, 5, 4, 12, 0, tzinfo=timezone.utc)
+    rows = {"old": now - timedelta(days=2), "recent": now - timedelta(hours=2), "waiting": None}
+    with engine.begin() as conn:
+        for event_id, published_at in rows.items():
+            conn.execute(insert(outbox).values(id=event_id, routing_key="x", envelope={}, created_at=now - timedelta(days=3),
+                                               attempts=0, published_at=published_at))
+    assert relay.forget_published(engine, outbox, now) == 1
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(outbox.c.id)).scalars()) == ["recent", "waiting"]

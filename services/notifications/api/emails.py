@@ -43,23 +43,23 @@ def _filters(kind, since, until) -> history.Filters:
 
 def list_own_emails(kind=None, since=None, until=None, limit=None, cursor=None):
     wanted = _filters(kind, since, until)
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(history.own_emails(uow, principal(), wanted, page_asked(limit, cursor)), summary)
 
 
 def list_org_emails(kind=None, since=None, until=None, limit=None, cursor=None):
     wanted = _filters(kind, since, until)
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(history.org_emails(uow, principal(), wanted, page_asked(limit, cursor)), summary)
 
 
 def list_person_emails(user_id: str, kind=None, since=None, until=None, limit=None, cursor=None):
     wanted = _filters(kind, since, until)
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(history.emails_of_person(uow, principal(), user_id, wanted, page_asked(limit, cursor)), summary)
 
 
 def get_email(email_id: str):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         email = history.email(uow, principal(), email_id)
         return {**summary(email), "text": email.text, "html": email.html}

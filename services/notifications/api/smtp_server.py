@@ -17,7 +17,7 @@ def _view(server: SmtpServer) -> dict:
 
 
 def get_smtp_server():
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return _view(smtp_servers.server_of(uow, principal()))
 
 
