@@ -6,36 +6,22 @@ Identity's mails are the notifications service's (services/notifications/).
 """
 from __future__ import annotations
 
-import logging
-import signal
-import threading
-
-from portico_kernel.service import configure_logging
+from portico_kernel.scheduling import run_until_stopped
 
 from ..bootstrap import bootstrap
 from ..domain import security
 
-log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY = 60.0  # seconds
 
 
+def forget_old_failures() -> int:
+    with bootstrap().uow() as uow:
+        security.forget_old_failures(uow)
+    return 0  # nothing more to do before the next round
+
+
 def main() -> None:
-    configure_logging()
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    log.info("identity scheduler: forgetting old failed sign-ins")
-    backoff = 1.0
-    while not stopped.is_set():
-        try:
-            with bootstrap().uow() as uow:
-                security.forget_old_failures(uow)
-            backoff = 1.0
-            stopped.wait(HOUSEKEEPING_EVERY)
-        except Exception as error:  # the database is away: wait for it
-            log.warning("identity scheduler: cannot reach the database (%s); retrying in %.0fs", error, backoff)
-            stopped.wait(backoff)
-            backoff = min(backoff * 2, 30.0)
+    run_until_stopped("identity", "forgetting old failed sign-ins", forget_old_failures, idle=HOUSEKEEPING_EVERY)
 
 
 if __name__ == "__main__":
