@@ -26,9 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 class Measured(NamedTuple):
     rate: Rate
     cpu_us: float  # CPU time the serving processes spent per answered request, µs
+    gateway_cpu_us: float | None = None  # the gateway's part of it, for a routed request
 
     def __str__(self) -> str:
-        return f"{self.rate}, {self.cpu_us:,.0f} µs CPU each"
+        gateway = f" (the gateway {self.gateway_cpu_us:,.0f})" if self.gateway_cpu_us is not None else ""
+        return f"{self.rate}, {self.cpu_us:,.0f} µs CPU each{gateway}"
 
 
 class Floor(NamedTuple):
@@ -77,17 +79,21 @@ def _profiled(processes: list, name: str, log: Path) -> subprocess.Popen | None:
                              "--pid", str(worker.pid), "--output", str(out)], stdout=log.open("a"), stderr=subprocess.STDOUT)
 
 
-def _measure(url: str, headers: dict, processes: list, clients: int, requests: int, profile_as: str = "") -> Measured:
+def _measure(url: str, headers: dict, processes: list, clients: int, requests: int, profile_as: str = "",
+             gateway: list | None = None) -> Measured:
     """The rate, and the CPU it cost the serving processes: CPU per request stays meaningful when
     other work shares the machine, the rate does not."""
     profiler = _profiled(processes, profile_as, ROOT / "var" / "bench.log") if profile_as else None
-    before = _cpu(processes)
+    before, gateway_before = _cpu(processes), _cpu(gateway or [])
     got = rate(url, headers, clients=clients, requests=requests)
     if profiler is not None:
         profiler.send_signal(signal.SIGINT)  # py-spy writes its flame graph and exits
         profiler.wait(timeout=60)
     answered = clients * (requests // clients) - got.failed
-    return Measured(got, 1e6 * (_cpu(processes) - before) / answered if answered > 0 else float("inf"))
+    if answered <= 0:
+        return Measured(got, float("inf"))
+    gateway_us = 1e6 * (_cpu(gateway) - gateway_before) / answered if gateway else None
+    return Measured(got, 1e6 * (_cpu(processes) - before) / answered, gateway_us)
 
 
 def _serve(app: str, port: int, log: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -132,17 +138,18 @@ def measure(port_base: int, token: str, log: Path, *, clients: int, requests: in
                       {**env, "ORGS_URL": f"http://127.0.0.1:{trivial_port}"})]
     try:
         service = _processes(f"127.0.0.1:{config.port_of('orgs')} ")
-        targets = (("service", f"{orgs}/v1/orgs", service),
-                   ("reference", f"http://127.0.0.1:{reference_port}/v1/orgs", _processes("bench.reference:app")),
+        door = _processes(f"127.0.0.1:{config.port_of('gateway')} ")
+        targets = (("service", f"{orgs}/v1/orgs", service, None),
+                   ("reference", f"http://127.0.0.1:{reference_port}/v1/orgs", _processes("bench.reference:app"), None),
                    ("gateway_alone", f"http://127.0.0.1:{lone_gateway_port}/v1/orgs",
-                    _processes(f"127.0.0.1:{lone_gateway_port} ", "bench.reference:trivial")),
-                   ("routed", f"{gateway}/v1/orgs", service + _processes(f"127.0.0.1:{config.port_of('gateway')} ")))
+                    _processes(f"127.0.0.1:{lone_gateway_port} ", "bench.reference:trivial"), None),
+                   ("routed", f"{gateway}/v1/orgs", service + door, door))
         measured: dict[str, Measured] = {}
         # interleaved twice, the better of each kept: a shared machine's speed drifts within seconds
         for round_ in range(2):
-            for name, url, processes in targets:
+            for name, url, processes, gateway_processes in targets:
                 profile_as = f"{name}-{database.lower()}" if round_ == 0 and name in ("service", "gateway_alone") else ""
-                got = _measure(url, as_person, processes, clients, requests, profile_as)
+                got = _measure(url, as_person, processes, clients, requests, profile_as, gateway_processes)
                 if name not in measured or got.rate.per_second > measured[name].rate.per_second:
                     measured[name] = got
         return Floor(**measured)
