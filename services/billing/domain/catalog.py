@@ -1,0 +1,72 @@
+"""The catalog: products with plans in sizes, priced per billing frequency, with add-ons priced with
+the plan, free trials and seats for team members (BI-01 … BI-05, BI-18, BI-19, OR-16).
+
+Plain data, loaded from the catalog's table; the rules of a change of plan are in subscriptions.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .money import Money
+from .periods import Frequency
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    product_id: str
+    name: str
+    size: int  # its rank among the product's plans: a larger size is an upgrade
+    prices: dict[Frequency, Money] = field(default_factory=dict)  # none for a free trial
+    trial_days: int = 0  # > 0: a free trial of that many days (BI-19)
+    capacity: dict[str, int] = field(default_factory=dict)  # e.g. {"events": 100, "mailboxes": 10}
+    seats: int = 0  # team-member accounts the plan includes (OR-16)
+
+    @property
+    def is_trial(self) -> bool:
+        return self.trial_days > 0
+
+    def price(self, frequency: Frequency) -> Money:
+        if frequency not in self.prices:
+            raise LookupError(f"the plan {self.name!r} is not sold {frequency.name.lower()}")
+        return self.prices[frequency]
+
+
+@dataclass(frozen=True)
+class AddOn:
+    """An option booked beside a plan; priced with the plan (BI-02): each plan its own price."""
+    id: str
+    product_id: str
+    name: str
+    prices: dict[str, dict[Frequency, Money]] = field(default_factory=dict)  # plan id -> frequency -> price
+
+    def price(self, plan_id: str, frequency: Frequency) -> Money:
+        try:
+            return self.prices[plan_id][frequency]
+        except KeyError:
+            raise LookupError(f"the add-on {self.name!r} is not sold with this plan {frequency.name.lower()}") from None
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    type: str  # "hosting", "mailbox", "domain", "premium-support" …: what orgs grants rights on
+    name: str
+    plans: tuple[Plan, ...] = ()
+    add_ons: tuple[AddOn, ...] = ()
+
+    def plan(self, plan_id: str) -> Plan:
+        for plan in self.plans:
+            if plan.id == plan_id:
+                return plan
+        raise LookupError(f"{self.name} has no plan {plan_id!r}")
+
+    def add_on(self, add_on_id: str) -> AddOn:
+        for add_on in self.add_ons:
+            if add_on.id == add_on_id:
+                return add_on
+        raise LookupError(f"{self.name} has no add-on {add_on_id!r}")
+
+    def larger_than(self, plan: Plan) -> list[Plan]:
+        """The upgrade options of a plan (BI-05): the paid plans of a larger size, smallest first."""
+        return sorted((p for p in self.plans if p.size > plan.size and not p.is_trial), key=lambda p: p.size)
