@@ -172,6 +172,15 @@ def idempotency_keys_table(metadata: MetaData) -> Table:
                  Index(f"ix_{IDEMPOTENCY_KEYS}_created_at", "created_at"))
 
 
+def in_period(query, column, period: paging.Period):
+    """`query` narrowed to the rows whose `column` lies in `period`."""
+    if period.since is not None:
+        query = query.where(column >= period.since)
+    if period.until is not None:
+        query = query.where(column < period.until)
+    return query
+
+
 def fetch_page(session: Session, query, order: Sequence, asked: PageRequest, *, params: dict | None = None,
                descending: bool = False, key: Callable | None = None, scalars: bool = True) -> Page:
     """One page of `query` by key (portico_kernel/paging.py): ordered by `order` (a stable key whose

@@ -50,6 +50,22 @@ class Page(Generic[T]):
 ALL = PageRequest(limit=10**9)  # for a caller inside the service that wants every row
 
 
+@dataclass(frozen=True)
+class Period:
+    """A collection's filter by time (`since` included, `until` excluded), as `?since=&until=`."""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+EVER = Period()
+
+
+def period(since: datetime | None, until: datetime | None) -> Period:
+    if since is not None and until is not None and until < since:
+        raise _refused("until", "must not be before since")
+    return Period(since, until)
+
+
 def _refused(name: str, reason: str) -> Invalid:
     return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 

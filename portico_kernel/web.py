@@ -44,6 +44,7 @@ from jsonschema import Draft4Validator
 from starlette.exceptions import HTTPException
 
 from . import auth, health, logs, paging, request_body
+from .clock import parse_iso
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
 from .asgi import declared_length, read_bounded, replaying, send_problem
@@ -416,6 +417,13 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
 def page_asked(limit=None, cursor=None) -> paging.PageRequest:
     """The page the request asks for (its `limit` and `cursor` query parameters)."""
     return paging.request(limit, cursor)
+
+
+def period_asked(since: str | None = None, until: str | None = None) -> paging.Period:
+    """The period a collection is filtered by (its `since` and `until` query parameters, RFC 3339
+    date-times the contract's validation has checked already)."""
+    moment = lambda value: None if value is None else parse_iso(value.upper())
+    return paging.period(moment(since), moment(until))
 
 
 def paged(page: paging.Page, view: Callable | None = None):

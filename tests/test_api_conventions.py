@@ -347,3 +347,36 @@ def test_every_problem_type_a_component_emits_is_documented():
                 emitted |= _problems_named_in(source.read_text())
     assert {"rate-limited", "idempotency-key-reused", "invalid-path", "email-taken"} <= emitted  # the scan sees them
     assert emitted - documented_problem_types() == set()
+
+
+def test_collections_are_filtered_by_query_parameters_that_stay_in_the_next_link(api, stack):
+    """docs/API.md "Filtering": recent activity by kind and period (ID-04), tickets and domains by state."""
+    person = api.customer_with_org()
+    stranger = device(stack)
+    for _ in range(2):
+        assert stranger.login(person["email"], "not the password").status_code == 401
+    token = api.login(person["email"])["access_token"]
+    everything = api.get("/v1/me/activity", token).json()
+    wrong = api.get("/v1/me/activity?kind=wrong-password", token).json()
+    assert [a["kind"] for a in wrong] == ["wrong-password", "wrong-password"]
+    assert len(everything) > len(wrong)
+
+    newest = everything[0]["occurred_at"]
+    since_newest = api.get(f"/v1/me/activity?since={newest}", token).json()
+    assert [a["occurred_at"] for a in since_newest] == [a["occurred_at"] for a in everything if a["occurred_at"] >= newest]
+    before_newest = api.get(f"/v1/me/activity?until={newest}", token).json()
+    assert len(before_newest) + len(since_newest) == len(everything)  # a period splits the list, nothing twice
+
+    first = api.http.get(api.url("/v1/me/activity?kind=wrong-password&limit=1"), headers=bearer(token), timeout=30)
+    assert "kind=wrong-password" in first.links["next"]["url"]  # the filter stays with the pages
+    second = api.http.get(api.url(first.links["next"]["url"]), headers=bearer(token), timeout=30).json()
+    assert [a["kind"] for a in first.json() + second] == ["wrong-password", "wrong-password"]
+
+    for path, bad, name in (("/v1/me/activity", "since=yesterday", "since"),
+                            ("/v1/me/activity", f"since={newest}&until=2000-01-01T00:00:00Z", "until"),
+                            ("/v1/me/activity", "kind=DROP%20TABLE", "kind"),
+                            ("/v1/tickets", "status=lost", "status"), ("/v1/domains", "status=stolen", "status")):
+        body = _our_problem(api.http.get(api.url(f"{path}?{bad}"), headers=bearer(token), timeout=30), 400, "invalid-request")
+        assert [p["name"] for p in body["invalid_params"]] == [name], (path, bad, body)
+    for path in ("/v1/tickets?status=open", "/v1/domains?status=active"):
+        assert api.get(path, token).json() == []

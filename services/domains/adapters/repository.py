@@ -14,7 +14,9 @@ class Domains:
     def __init__(self, session):
         self.session = session
 
-    def of_org(self, org_id: str, page: PageRequest) -> Page[Domain]:
-        """Newest first."""
-        return fetch_page(self.session, select(Domain).where(Domain.org_id == org_id), (Domain.created_at, Domain.id), page,
-                          descending=True)
+    def of_org(self, org_id: str, page: PageRequest, *, status: str | None = None) -> Page[Domain]:
+        """Newest first; with `status`, only the domains in that state."""
+        query = select(Domain).where(Domain.org_id == org_id)
+        if status is not None:
+            query = query.where(Domain.status == status)
+        return fetch_page(self.session, query, (Domain.created_at, Domain.id), page, descending=True)

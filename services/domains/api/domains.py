@@ -12,7 +12,7 @@ def _view(d) -> dict:
             "expires_at": iso_utc(d.expires_at)}
 
 
-def list_domains(limit=None, cursor=None):
+def list_domains(status=None, limit=None, cursor=None):
     org_id = active_org(principal())
     with bootstrap().uow(reading=True) as uow:
-        return paged(uow.domains.of_org(org_id, page_asked(limit, cursor)), _view)
+        return paged(uow.domains.of_org(org_id, page_asked(limit, cursor), status=status), _view)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from portico_kernel.db import fetch_page
-from portico_kernel.paging import ALL, Page, PageRequest
+from portico_kernel.db import fetch_page, in_period
+from portico_kernel.paging import ALL, EVER, Page, PageRequest, Period
 
 from ..domain.model import Membership, RefreshToken, SignInSession, User
 from ..domain.closure import AccountClosure
@@ -147,9 +147,12 @@ class KnownLocations(Repository):
 class Activity(Repository):
     model = ActivityEntry
 
-    def recent_of(self, user_id: str, page: PageRequest) -> Page[ActivityEntry]:
+    def recent_of(self, user_id: str, page: PageRequest, *, kind: str | None = None,
+                  period: Period = EVER) -> Page[ActivityEntry]:
         """Newest first."""
-        query = select(ActivityEntry).where(ActivityEntry.user_id == user_id)
+        query = in_period(select(ActivityEntry).where(ActivityEntry.user_id == user_id), ActivityEntry.occurred_at, period)
+        if kind is not None:
+            query = query.where(ActivityEntry.kind == kind)
         return fetch_page(self.session, query, (ActivityEntry.occurred_at, ActivityEntry.id), page, descending=True)
 
 

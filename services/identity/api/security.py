@@ -1,15 +1,17 @@
 """`/v1/me/activity` and `/v1/me/alert-preferences` (ID-04)."""
 from __future__ import annotations
 
-from portico_kernel.web import page_asked, paged, principal
+from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..bootstrap import bootstrap
 from ..domain import security
 from ._views import iso
 
-def list_activity(limit=None, cursor=None):
+def list_activity(kind=None, since=None, until=None, limit=None, cursor=None):
+    period = period_asked(since, until)
     with bootstrap().uow(reading=True) as uow:
-        return paged(uow.activity.recent_of(principal().user_id, page_asked(limit, cursor)), lambda entry: {
+        entries = uow.activity.recent_of(principal().user_id, page_asked(limit, cursor), kind=kind, period=period)
+        return paged(entries, lambda entry: {
             "kind": entry.kind,
             "occurred_at": iso(entry.occurred_at),
             "ip_address": entry.ip_address,

@@ -1,12 +1,11 @@
 """The notifications service's repositories: its queries, over the tables of adapters/orm.py."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
-from portico_kernel.db import fetch_page
-from portico_kernel.paging import Page, PageRequest
+from portico_kernel.db import fetch_page, in_period
+from portico_kernel.paging import EVER, Page, PageRequest, Period
 
 from ..domain.model import QUEUED, Email, Membership, Person, SmtpServer
 from . import orm  # noqa: F401 - maps the domain's classes to their tables
@@ -23,7 +22,7 @@ class Emails:
         return self.session.get(Email, email_id)
 
     def find(self, page: PageRequest, *, user_id: str | None = None, org_id: str | None = None,
-             kind: str | None = None, since: datetime | None = None, until: datetime | None = None) -> Page[Email]:
+             kind: str | None = None, period: Period = EVER) -> Page[Email]:
         """Newest first."""
         query = select(Email)
         if user_id is not None:
@@ -32,11 +31,8 @@ class Emails:
             query = query.where(Email.org_id == org_id)
         if kind is not None:
             query = query.where(Email.kind == kind)
-        if since is not None:
-            query = query.where(Email.created_at >= since)
-        if until is not None:
-            query = query.where(Email.created_at < until)
-        return fetch_page(self.session, query, (Email.created_at, Email.id), page, descending=True)
+        return fetch_page(self.session, in_period(query, Email.created_at, period), (Email.created_at, Email.id), page,
+                          descending=True)
 
     def claim_due(self, now, claimed_until, limit: int) -> list[str]:
         """Ids of due queued emails, pushed to `claimed_until` and counted as an attempt. The rows

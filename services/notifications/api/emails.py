@@ -1,9 +1,8 @@
 """`/v1/notifications/emails`, `/org-emails`, `/people/{user_id}/emails`: the email history (ID-14)."""
 from __future__ import annotations
 
-from portico_kernel.clock import iso_utc, parse_iso
-from portico_kernel.errors import Invalid
-from portico_kernel.web import page_asked, paged, principal
+from portico_kernel.clock import iso_utc
+from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..bootstrap import bootstrap
 from ..domain import history
@@ -25,20 +24,8 @@ def summary(email: Email) -> dict:
     return view
 
 
-def _instant(value: str | None, name: str):
-    if value is None:
-        return None
-    try:
-        moment = parse_iso(value)
-    except ValueError as error:
-        raise Invalid(f"{name}: not a date-time", invalid_params=[{"name": name, "reason": "an RFC 3339 date-time"}]) from error
-    if moment.tzinfo is None:
-        raise Invalid(f"{name}: no time zone", invalid_params=[{"name": name, "reason": "needs a time zone offset or Z"}])
-    return moment
-
-
 def _filters(kind, since, until) -> history.Filters:
-    return history.filters(kind, _instant(since, "since"), _instant(until, "until"))
+    return history.filters(kind, period_asked(since, until))
 
 
 def list_own_emails(kind=None, since=None, until=None, limit=None, cursor=None):

@@ -4,11 +4,10 @@ organization's emails; the provider's support sees a person's emails to help the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from portico_kernel.access import active_org
 from portico_kernel.errors import Forbidden, Invalid, NotFound
-from portico_kernel.paging import Page, PageRequest
+from portico_kernel.paging import EVER, Page, PageRequest, Period
 from portico_kernel.principal import Principal
 
 from . import people
@@ -22,16 +21,13 @@ SUPPORT_ROLES = ("platform:admin", "platform:support-agent")
 @dataclass(frozen=True)
 class Filters:
     kind: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    period: Period = EVER
 
 
-def filters(kind: str | None, since: datetime | None, until: datetime | None) -> Filters:
+def filters(kind: str | None, period: Period = EVER) -> Filters:
     if kind is not None and kind not in KINDS:
         raise Invalid("kind: unknown kind of email", invalid_params=[{"name": "kind", "reason": f"one of {', '.join(KINDS)}"}])
-    if since is not None and until is not None and until < since:
-        raise Invalid("until: before since", invalid_params=[{"name": "until", "reason": "must not be before since"}])
-    return Filters(kind, since, until)
+    return Filters(kind, period)
 
 
 def is_support(caller: Principal) -> bool:
@@ -49,18 +45,18 @@ def administered_org(uow, caller: Principal) -> str:
 
 
 def own_emails(uow, caller: Principal, wanted: Filters, page: PageRequest) -> Page[Email]:
-    return uow.emails.find(page, user_id=caller.user_id, kind=wanted.kind, since=wanted.since, until=wanted.until)
+    return uow.emails.find(page, user_id=caller.user_id, kind=wanted.kind, period=wanted.period)
 
 
 def org_emails(uow, caller: Principal, wanted: Filters, page: PageRequest) -> Page[Email]:
     org_id = administered_org(uow, caller)
-    return uow.emails.find(page, org_id=org_id, kind=wanted.kind, since=wanted.since, until=wanted.until)
+    return uow.emails.find(page, org_id=org_id, kind=wanted.kind, period=wanted.period)
 
 
 def emails_of_person(uow, caller: Principal, user_id: str, wanted: Filters, page: PageRequest) -> Page[Email]:
     if not is_support(caller):
         raise Forbidden("Only the provider's administrators and support agents see a person's emails.")
-    found = uow.emails.find(page, user_id=user_id, kind=wanted.kind, since=wanted.since, until=wanted.until)
+    found = uow.emails.find(page, user_id=user_id, kind=wanted.kind, period=wanted.period)
     if not found.items and page.after is None and uow.people.get(user_id) is None:
         raise NotFound("No such person.")
     return found

@@ -14,10 +14,12 @@ class Tickets:
     def __init__(self, session):
         self.session = session
 
-    def of_org(self, org_id: str, page: PageRequest) -> Page[Ticket]:
-        """Newest first."""
-        return fetch_page(self.session, select(Ticket).where(Ticket.org_id == org_id), (Ticket.opened_at, Ticket.id), page,
-                          descending=True)
+    def of_org(self, org_id: str, page: PageRequest, *, status: str | None = None) -> Page[Ticket]:
+        """Newest first; with `status`, only the tickets in that state."""
+        query = select(Ticket).where(Ticket.org_id == org_id)
+        if status is not None:
+            query = query.where(Ticket.status == status)
+        return fetch_page(self.session, query, (Ticket.opened_at, Ticket.id), page, descending=True)
 
     def opened_by(self, user_id: str) -> list[Ticket]:
         return list(self.session.scalars(select(Ticket).where(Ticket.opened_by == user_id)))

@@ -12,7 +12,7 @@ def _view(t) -> dict:
             "status": t.status, "opened_at": iso_utc(t.opened_at)}
 
 
-def list_tickets(limit=None, cursor=None):
+def list_tickets(status=None, limit=None, cursor=None):
     org_id = active_org(principal())
     with bootstrap().uow(reading=True) as uow:
-        return paged(uow.tickets.of_org(org_id, page_asked(limit, cursor)), _view)
+        return paged(uow.tickets.of_org(org_id, page_asked(limit, cursor), status=status), _view)
