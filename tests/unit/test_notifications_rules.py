@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from portico_kernel.errors import Forbidden, Invalid, NotFound
-from portico_kernel.paging import Page, request
+from portico_kernel.paging import EVER, Page, request
 from portico_kernel.principal import Principal
 from services.notifications.adapters.templates import FOLDER, Templates
 from services.notifications.domain import catalogue, history, mailing, people, smtp_servers
@@ -89,10 +89,10 @@ class FakeEmails:
     def get(self, email_id):
         return next((e for e in self.rows if e.id == email_id), None)
 
-    def find(self, page, *, user_id=None, org_id=None, kind=None, since=None, until=None):
+    def find(self, page, *, user_id=None, org_id=None, kind=None, period=EVER):
         rows = [e for e in self.rows if (user_id is None or e.user_id == user_id) and (org_id is None or e.org_id == org_id)
-                and (kind is None or e.kind == kind) and (since is None or e.created_at >= since)
-                and (until is None or e.created_at < until)]
+                and (kind is None or e.kind == kind) and (period.since is None or e.created_at >= period.since)
+                and (period.until is None or e.created_at < period.until)]
         return Page(sorted(rows, key=lambda e: e.created_at, reverse=True), None)
 
     def claim_due(self, now, claimed_until, limit):
