@@ -108,3 +108,15 @@ def test_a_fake_clock_moves_only_when_told():
     clock.advance(minutes=15)
     assert clock.now() == datetime(2026, 1, 1, 0, 15, tzinfo=timezone.utc)
     assert SystemClock().now().tzinfo is not None
+
+
+def test_a_period_filter_ends_after_it_starts():
+    from portico_kernel import paging
+    from portico_kernel.errors import Invalid
+
+    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    assert paging.period(start, start + timedelta(days=1)) == paging.Period(start, start + timedelta(days=1))
+    assert paging.period(None, start).since is None and paging.EVER == paging.Period()
+    with pytest.raises(Invalid) as refused:
+        paging.period(start, start - timedelta(seconds=1))
+    assert refused.value.invalid_params[0]["name"] == "until"
