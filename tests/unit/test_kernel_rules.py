@@ -119,4 +119,4 @@ def test_a_period_filter_ends_after_it_starts():
     assert paging.period(None, start).since is None and paging.EVER == paging.Period()
     with pytest.raises(Invalid) as refused:
         paging.period(start, start - timedelta(seconds=1))
-    assert refused.value.invalid_params[0]["name"] == "until"
+    assert refused.value.extra["invalid_params"][0]["name"] == "until"
