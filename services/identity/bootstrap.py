@@ -20,6 +20,7 @@ def bootstrap() -> Service:
     return Service("identity", metadata, uow_class=IdentityUnitOfWork, events=events, handlers={
         "MemberJoined": memberships.on_member_joined,
         "MemberLeft": memberships.on_member_left,
+        "MemberRoleChanged": memberships.on_member_role_changed,
         "PersonalDataErased": closure.on_personal_data_erased,
         "SecurityAlertRaised": mail.on_security_alert_raised,
         "EmailChangeRequested": mail.on_email_change_requested,

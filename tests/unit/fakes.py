@@ -77,3 +77,68 @@ class FakeUnitOfWork:
 
     def flush(self) -> None:
         pass
+
+
+class FakeRows:
+    """A table of one kind of entity, keyed by `key(entity)`."""
+
+    def __init__(self, key):
+        self.key = key
+        self.rows: dict = {}
+
+    def add(self, item) -> None:
+        self.rows[self.key(item)] = item
+
+    def remove(self, item) -> None:
+        self.rows.pop(self.key(item), None)
+
+    def get(self, *key):
+        return self.rows.get(key if len(key) > 1 else key[0])
+
+
+class FakeOrganizations(FakeRows):
+    def __init__(self):
+        super().__init__(lambda org: org.id)
+
+
+class FakeMembers(FakeRows):
+    def __init__(self):
+        super().__init__(lambda m: (m.org_id, m.user_id))
+
+    def of_organization(self, org_id: str, page=None, *, two_factor=None):
+        return [m for m in self.rows.values() if m.org_id == org_id]
+
+
+class FakePeople(FakeRows):
+    def __init__(self):
+        super().__init__(lambda p: p.user_id)
+
+    def by_email(self, key: str):
+        return next((p for p in self.rows.values() if p.email.casefold() == key), None)
+
+
+class FakeTwoFactor:
+    def __init__(self, enabled=()):
+        self.people = set(enabled)
+
+    def enabled(self, user_id: str) -> bool:
+        return user_id in self.people
+
+
+class FakeInvitations(FakeRows):
+    def __init__(self):
+        super().__init__(lambda i: i.id)
+
+    def by_token_hash(self, token_hash: str):
+        return next((i for i in self.rows.values() if i.token_hash == token_hash), None)
+
+    def pending_for(self, org_id: str, email_key: str):
+        return [i for i in self.rows.values() if (i.org_id, i.email_key, i.status) == (org_id, email_key, "pending")]
+
+    def of_organization(self, org_id: str, page=None):
+        return [i for i in self.rows.values() if i.org_id == org_id]
+
+
+def orgs_unit_of_work(clock=None) -> FakeUnitOfWork:
+    return FakeUnitOfWork(clock, organizations=FakeOrganizations(), members=FakeMembers(), people=FakePeople(),
+                          two_factor=FakeTwoFactor(), invitations=FakeInvitations())

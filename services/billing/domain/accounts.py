@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from portico_kernel.principal import Principal
 from portico_kernel.errors import Forbidden, NotFound
+from portico_kernel.roles import MANAGING_ROLES
 
 from .events import BillingAccountOpened, OrganizationCreated
 from .model import BillingAccount
 
-BILLING_ROLES = ("legal_representative", "administrator")
+BILLING_ROLES = MANAGING_ROLES
 BILLING_STAFF = ("platform:admin", "platform:billing-clerk")
 
 

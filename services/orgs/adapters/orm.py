@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, MetaData, String, Table, false
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, false, text
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import Member, Organization, Person, ResellerLink, TwoFactorStatus
+from ..domain.model import Invitation, Member, Organization, Person, ResellerLink, TwoFactorStatus
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -20,6 +20,7 @@ organizations = Table(
     Column("created_by", String(36), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("two_factor_required", Boolean, nullable=False, default=False, server_default=false()),
+    Column("link_days", Integer, nullable=False, default=60, server_default=text("60")),
 )
 
 members = Table(
@@ -31,6 +32,8 @@ members = Table(
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("joined_at", UtcDateTime, nullable=False),
+    Column("blocked_at", UtcDateTime),
+    Column("blocked_by", String(36)),
 )
 
 people = Table(
@@ -39,6 +42,7 @@ people = Table(
     Column("email", String(320), nullable=False),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
+    Column("language", String(5), nullable=False, default="en", server_default="en"),
 )
 
 people_two_factor = Table(
@@ -56,6 +60,24 @@ reseller_links = Table(
     Column("linked_at", UtcDateTime, nullable=False),
 )
 
+invitations = Table(
+    "invitations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("email", String(320), nullable=False),
+    Column("email_key", String(320), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("invited_by", String(36), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("sent_count", Integer, nullable=False),
+    Column("accepted_by", String(36)),
+    Column("finished_at", UtcDateTime),
+)
+
+mapper_registry.map_imperatively(Invitation, invitations)
 mapper_registry.map_imperatively(Organization, organizations)
 mapper_registry.map_imperatively(Member, members)
 mapper_registry.map_imperatively(Person, people)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import ALL, Page, PageRequest
 
-from ..domain.model import Member, Organization, Person, ResellerLink, TwoFactorStatus
+from ..domain.model import Invitation, Member, Organization, Person, ResellerLink, TwoFactorStatus
 
 
 class Organizations:
@@ -39,8 +39,13 @@ class Members:
     def remove(self, member: Member) -> None:
         self.session.delete(member)
 
-    def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[Member]:
-        return fetch_page(self.session, select(Member).where(Member.org_id == org_id), (Member.joined_at, Member.user_id), page)
+    def of_organization(self, org_id: str, page: PageRequest = ALL, *, two_factor: bool | None = None) -> Page[Member]:
+        """The members, those with or without 2FA only when `two_factor` says (OR-11)."""
+        query = select(Member).where(Member.org_id == org_id)
+        if two_factor is not None:
+            with_two_factor = select(TwoFactorStatus.user_id).where(TwoFactorStatus.enabled.is_(True))
+            query = query.where(Member.user_id.in_(with_two_factor) if two_factor else Member.user_id.not_in(with_two_factor))
+        return fetch_page(self.session, query, (Member.joined_at, Member.user_id), page)
 
 
 class People:
@@ -55,6 +60,11 @@ class People:
 
     def get(self, user_id: str) -> Person | None:
         return self.session.get(Person, user_id)
+
+    def by_email(self, key: str) -> Person | None:
+        """The person whose address this is, whatever its letter case."""
+        from sqlalchemy import func
+        return self.session.scalars(select(Person).where(func.lower(Person.email) == key)).first()
 
 
 class TwoFactorStatuses:
@@ -91,3 +101,25 @@ class ResellerLinks:
     def of_customer(self, customer_org_id: str, page: PageRequest = ALL) -> Page[ResellerLink]:
         query = select(ResellerLink).where(ResellerLink.customer_org_id == customer_org_id)
         return fetch_page(self.session, query, (ResellerLink.linked_at, ResellerLink.reseller_org_id), page)
+
+
+class Invitations:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, invitation: Invitation) -> None:
+        self.session.add(invitation)
+
+    def get(self, invitation_id: str) -> Invitation | None:
+        return self.session.get(Invitation, invitation_id)
+
+    def by_token_hash(self, token_hash: str) -> Invitation | None:
+        return self.session.scalars(select(Invitation).where(Invitation.token_hash == token_hash)).first()
+
+    def pending_for(self, org_id: str, email_key: str) -> list[Invitation]:
+        return list(self.session.scalars(select(Invitation).where(and_(
+            Invitation.org_id == org_id, Invitation.email_key == email_key, Invitation.status == "pending"))))
+
+    def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[Invitation]:
+        query = select(Invitation).where(Invitation.org_id == org_id)
+        return fetch_page(self.session, query, (Invitation.created_at, Invitation.id), page)

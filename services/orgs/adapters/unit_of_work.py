@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import Members, Organizations, People, ResellerLinks, TwoFactorStatuses
+from .repository import Invitations, Members, Organizations, People, ResellerLinks, TwoFactorStatuses
 
 
 class OrgsUnitOfWork(UnitOfWork):
@@ -13,4 +13,5 @@ class OrgsUnitOfWork(UnitOfWork):
         self.people = People(self.session)
         self.reseller_links = ResellerLinks(self.session)
         self.two_factor = TwoFactorStatuses(self.session)
+        self.invitations = Invitations(self.session)
         return self

@@ -2,21 +2,31 @@
 from __future__ import annotations
 
 from portico_kernel.clock import iso_utc as _iso
+from portico_kernel.errors import Forbidden
 from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
-from ..domain import members, organizations, resellers, two_factor
+from ..domain import invitations, members, organizations, resellers, two_factor
 
 
 def _org_view(org, member) -> dict:
     return {"id": org.id, "name": org.name, "type": org.type, "country": org.country,
             "created_at": _iso(org.created_at), "my_role": member.role if member else None,
-            "two_factor_required": org.two_factor_required}
+            "two_factor_required": org.two_factor_required, "link_days": org.link_days}
 
 
-def _member_view(m) -> dict:
-    return {"user_id": m.user_id, "role": m.role, "email": m.email, "first_name": m.first_name,
-            "last_name": m.last_name, "joined_at": _iso(m.joined_at)}
+def _member_view(m, uow=None) -> dict:
+    view = {"user_id": m.user_id, "role": m.role, "email": m.email, "first_name": m.first_name,
+            "last_name": m.last_name, "joined_at": _iso(m.joined_at), "blocked": m.blocked}
+    if uow is not None:
+        view["two_factor"] = uow.two_factor.enabled(m.user_id)
+    return view
+
+
+def _invitation_view(i, now) -> dict:
+    return {"id": i.id, "org_id": i.org_id, "email": i.email, "role": i.role, "invited_by": i.invited_by,
+            "status": i.state(now), "created_at": _iso(i.created_at), "expires_at": _iso(i.expires_at),
+            "sent_count": i.sent_count}
 
 
 def list_organizations(limit=None, cursor=None):
@@ -30,15 +40,77 @@ def get_organization(org_id: str):
         return _org_view(*organizations.visible_to(uow, principal(), org_id)), 200
 
 
-def list_members(org_id: str, limit=None, cursor=None):
+def list_members(org_id: str, limit=None, cursor=None, two_factor=None):
+    """OR-11: `two_factor=false` lists the members without 2FA."""
     with bootstrap().uow() as uow:
         organizations.visible_to(uow, principal(), org_id)
-        return paged(uow.members.of_organization(org_id, page_asked(limit, cursor)), _member_view)
+        page = uow.members.of_organization(org_id, page_asked(limit, cursor), two_factor=two_factor)
+        return paged(page, lambda m: _member_view(m, uow))
 
 
 def add_member(org_id: str, body: dict):
     with bootstrap().uow() as uow:
-        return _member_view(members.add_member(uow, principal(), org_id, body["user_id"], body["role"])), 201
+        return _member_view(members.add_member(uow, principal(), org_id, body["user_id"], body["role"]), uow), 201
+
+
+def change_role(org_id: str, user_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        return _member_view(members.change_role(uow, principal(), org_id, user_id, body["role"]), uow), 200
+
+
+def block_member(org_id: str, user_id: str):
+    with bootstrap().uow() as uow:
+        return _member_view(members.block(uow, principal(), org_id, user_id), uow), 200
+
+
+def unblock_member(org_id: str, user_id: str):
+    with bootstrap().uow() as uow:
+        return _member_view(members.unblock(uow, principal(), org_id, user_id), uow), 200
+
+
+def set_link_days(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        org = invitations.set_link_days(uow, principal(), org_id, body["link_days"])
+        return {"link_days": org.link_days}, 200
+
+
+def list_invitations(org_id: str, limit=None, cursor=None):
+    with bootstrap().uow() as uow:
+        now = uow.clock.now()
+        page = invitations.invitations_of(uow, principal(), org_id, page_asked(limit, cursor))
+        return paged(page, lambda i: _invitation_view(i, now))
+
+
+def invite(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        invitation = invitations.invite(uow, principal(), org_id, body["email"], body["role"])
+        return _invitation_view(invitation, uow.clock.now()), 201
+
+
+def revoke_invitation(org_id: str, invitation_id: str):
+    with bootstrap().uow() as uow:
+        return _invitation_view(invitations.revoke(uow, principal(), org_id, invitation_id), uow.clock.now()), 200
+
+
+def resend_invitation(org_id: str, invitation_id: str):
+    with bootstrap().uow() as uow:
+        return _invitation_view(invitations.resend(uow, principal(), org_id, invitation_id), uow.clock.now()), 200
+
+
+def accept_invitation(body: dict):
+    with bootstrap().uow() as uow:
+        member = invitations.accept(uow, principal(), body["token"])
+        return {"org_id": member.org_id, "role": member.role}, 200
+
+
+def check_invitation(body: dict):
+    """The gateway asks before a sign-up through an invitation link (OR-03)."""
+    caller = principal()
+    if not (caller.is_service and caller.user_id == "gateway"):
+        raise Forbidden("Only the gateway may call this.")
+    with bootstrap().uow() as uow:
+        invitation = invitations.usable(uow, body["token"], body["email"], uow.clock.now())
+        return {"invitation_id": invitation.id, "org_id": invitation.org_id, "role": invitation.role}, 200
 
 
 def leave_organization(org_id: str):

@@ -27,6 +27,48 @@ class MemberLeft:
 
 
 @dataclass(frozen=True)
+class MemberRoleChanged:
+    """OR-04, OR-05: a member's role changed; identity updates the roles of their next tokens."""
+    org_id: str
+    user_id: str
+    role: str
+    previous_role: str
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class UserInvited:
+    """OR-03: what the invitation mail needs (the notifications service sends it): the link's
+    token, in the invitee's language when they have an account, else the inviter's."""
+    invitation_id: str
+    org_id: str
+    organization_name: str
+    email: str
+    role: str
+    invited_by: str
+    inviter_name: str
+    inviter_language: str
+    invitee_language: str | None
+    token: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class MemberBlocked:
+    """OR-13: the gateway refuses the member's calls for this organization until unblocked."""
+    org_id: str
+    user_id: str
+    blocked_by: str
+
+
+@dataclass(frozen=True)
+class MemberUnblocked:
+    org_id: str
+    user_id: str
+    unblocked_by: str
+
+
+@dataclass(frozen=True)
 class TwoFactorPolicyChanged:
     org_id: str
     required: bool
@@ -61,6 +103,9 @@ class UserRegistered:
     last_name: str
     country: str | None
     self_signup: bool
+    language: str = "en"
+    personal_org_id: str | None = None
+    invitation_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,16 @@
-"""Who joins and leaves an organization.
+"""Who is in an organization, in which role, and who is blocked (OR-02, OR-04, OR-05, OR-13).
 
-Invitations (OR-03) are not built yet: until then the provider's platform administrators add a
-person with an account to an organization in a role.
+People join by invitation (invitations.py); the provider's platform administrators can also add
+a person with an account directly.
 """
 from __future__ import annotations
 
 from portico_kernel.principal import Principal
-from portico_kernel.errors import Conflict, Forbidden, NotFound
+from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
-from .events import MemberJoined, MemberLeft
-from .model import LEGAL_REPRESENTATIVE, Member
-from .organizations import membership_in
+from .events import MemberBlocked, MemberJoined, MemberLeft, MemberRoleChanged, MemberUnblocked
+from .model import LEGAL_REPRESENTATIVE, ROLES, Member
+from .organizations import managing, membership_in
 
 PLATFORM_ADMIN = "platform:admin"
 
@@ -37,11 +37,81 @@ def leave(uow, caller: Principal, org_id: str) -> None:
     """A member leaves an organization on their own (OR-10: an external user may leave rather than
     set up 2FA); an organization always keeps a legal representative (OR-09)."""
     _, member = membership_in(uow, org_id, caller, leaving=True)
-    if member.role == LEGAL_REPRESENTATIVE:
-        representatives = [m for m in uow.members.of_organization(org_id) if m.role == LEGAL_REPRESENTATIVE]
-        if len(representatives) == 1:
-            raise Conflict("You are the organization's last legal representative: make someone else legal "
-                           "representative before you leave.", problem="last-legal-representative")
+    if member.role == LEGAL_REPRESENTATIVE and _last_legal_representative(uow, member):
+        raise Conflict("You are the organization's last legal representative: make someone else legal "
+                       "representative before you leave.", problem="last-legal-representative")
     uow.members.remove(member)
     uow.emit(MemberLeft(org_id=org_id, user_id=caller.user_id), org_id=org_id)
     uow.commit()
+
+
+def _last_legal_representative(uow, member: Member) -> bool:
+    """An organization always keeps a legal representative who can act (OR-09): a blocked one does not count."""
+    others = [m for m in uow.members.of_organization(member.org_id)
+              if m.role == LEGAL_REPRESENTATIVE and m.user_id != member.user_id and not m.blocked]
+    return not others
+
+
+def _member(uow, org_id: str, user_id: str) -> Member:
+    member = uow.members.get(org_id, user_id)
+    if member is None:
+        raise NotFound("This person is not a member of the organization.", problem="unknown-member")
+    return member
+
+
+def _as_legal_representative_for(caller_member: Member | None, target: Member, what: str) -> None:
+    """OR-04: only a legal representative makes, unmakes or blocks a legal representative (an API
+    key is nobody's legal representative)."""
+    if caller_member is None or caller_member.role != LEGAL_REPRESENTATIVE:
+        raise Forbidden(f"Only a legal representative {what} a legal representative.", problem="legal-representative-only")
+
+
+def change_role(uow, caller: Principal, org_id: str, user_id: str, role: str) -> Member:
+    """OR-05: administrators and legal representatives change other members' roles; OR-04: only a
+    legal representative makes someone (or stops someone being) a legal representative; the last
+    one stays."""
+    if role not in ROLES:
+        raise Invalid(f"Unknown role: {role}.", invalid_params=[{"name": "role", "reason": "unknown role"}])
+    _, me = managing(uow, caller, org_id)
+    target = _member(uow, org_id, user_id)
+    if target.role == role:
+        return target
+    if LEGAL_REPRESENTATIVE in (role, target.role):
+        _as_legal_representative_for(me, target, "makes or unmakes")
+    if target.role == LEGAL_REPRESENTATIVE and _last_legal_representative(uow, target):
+        raise Conflict("This is the organization's last legal representative: make someone else legal "
+                       "representative first.", problem="last-legal-representative")
+    previous, target.role = target.role, role
+    uow.emit(MemberRoleChanged(org_id=org_id, user_id=user_id, role=role, previous_role=previous,
+                               changed_by=caller.user_id), org_id=org_id)
+    uow.commit()
+    return target
+
+
+def block(uow, caller: Principal, org_id: str, user_id: str) -> Member:
+    """OR-13: after a security incident a member is blocked without being removed: they reach
+    nothing of the organization (the gateway refuses their calls for it) until unblocked."""
+    _, me = managing(uow, caller, org_id)
+    target = _member(uow, org_id, user_id)
+    if me is not None and target.user_id == me.user_id:
+        raise Conflict("You cannot block yourself.", problem="cannot-block-yourself")
+    if target.role == LEGAL_REPRESENTATIVE:
+        _as_legal_representative_for(me, target, "blocks")
+        if _last_legal_representative(uow, target):
+            raise Conflict("This is the organization's last legal representative who can act.",
+                           problem="last-legal-representative")
+    if not target.blocked:
+        target.blocked_at, target.blocked_by = uow.clock.now(), caller.user_id
+        uow.emit(MemberBlocked(org_id=org_id, user_id=user_id, blocked_by=caller.user_id), org_id=org_id)
+        uow.commit()
+    return target
+
+
+def unblock(uow, caller: Principal, org_id: str, user_id: str) -> Member:
+    _, me = managing(uow, caller, org_id)
+    target = _member(uow, org_id, user_id)
+    if target.blocked:
+        target.blocked_at = target.blocked_by = None
+        uow.emit(MemberUnblocked(org_id=org_id, user_id=user_id, unblocked_by=caller.user_id), org_id=org_id)
+        uow.commit()
+    return target

@@ -1,15 +1,27 @@
 """Organizations, their members (OR-01, OR-02), the people they can add, and reseller links (OR-19)."""
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from portico_kernel.clock import utcnow
 
-LEGAL_REPRESENTATIVE, ADMINISTRATOR, COLLABORATOR, EXTERNAL = "legal_representative", "administrator", "collaborator", "external"
-ROLES = (LEGAL_REPRESENTATIVE, ADMINISTRATOR, COLLABORATOR, EXTERNAL)
+from portico_kernel.roles import ADMINISTRATOR, COLLABORATOR, EXTERNAL, LEGAL_REPRESENTATIVE, MANAGING_ROLES, ROLES  # noqa: F401
+
 ORGANIZATION_TYPES = ("private", "association", "company", "public_body", "other")
+DEFAULT_LINK_DAYS = 60  # ID-16: links that expire (invitations) last this long unless the organization chose otherwise
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def email_key(email: str) -> str:
+    """Email addresses are the same whatever their letter case (as identity compares logins)."""
+    return email.strip().casefold()
 
 
 @dataclass(eq=False)
@@ -21,6 +33,12 @@ class Member:
     first_name: str
     last_name: str
     joined_at: datetime = field(default_factory=utcnow)
+    blocked_at: datetime | None = None  # OR-13: blocked after a security incident, still a member
+    blocked_by: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        return self.blocked_at is not None
 
 
 @dataclass(eq=False)
@@ -32,11 +50,14 @@ class Organization:
     created_by: str
     created_at: datetime = field(default_factory=utcnow)
     two_factor_required: bool = False  # OR-10
+    link_days: int = DEFAULT_LINK_DAYS  # ID-16
 
     @classmethod
-    def personal(cls, user_id: str, first_name: str, last_name: str, country: str | None) -> "Organization":
-        """ID-01: the organization of a person who signed up on their own, in their name."""
-        return cls(id=str(uuid.uuid4()), name=f"{first_name} {last_name}".strip(), type="private",
+    def personal(cls, user_id: str, first_name: str, last_name: str, country: str | None,
+                 org_id: str | None = None) -> "Organization":
+        """ID-01: the organization of a person who signed up on their own, in their name (identity
+        names its id, so that the person's first token acts for it)."""
+        return cls(id=org_id or new_id(), name=f"{first_name} {last_name}".strip(), type="private",
                    country=country, created_by=user_id)
 
 
@@ -47,6 +68,7 @@ class Person:
     email: str
     first_name: str
     last_name: str
+    language: str = "en"
 
 
 @dataclass(eq=False)
@@ -68,3 +90,52 @@ class ResellerLink:
     customer_org_id: str
     linked_by: str
     linked_at: datetime = field(default_factory=utcnow)
+
+
+PENDING, ACCEPTED, REVOKED = "pending", "accepted", "revoked"
+
+
+def hash_link_token(token: str) -> str:
+    # 256 random bits: a fast hash is enough; only the hash is kept.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(eq=False)
+class Invitation:
+    """OR-03: someone invited by email into an organization in a role; the link works once, until
+    it expires (ID-16) or is revoked. Only the hash of the link's token is kept."""
+    id: str
+    org_id: str
+    email: str
+    email_key: str
+    role: str
+    invited_by: str
+    token_hash: str
+    expires_at: datetime
+    created_at: datetime = field(default_factory=utcnow)
+    status: str = PENDING
+    sent_count: int = 1
+    accepted_by: str | None = None
+    finished_at: datetime | None = None
+
+    @classmethod
+    def issue(cls, org_id: str, email: str, role: str, invited_by: str, now: datetime,
+              days: int) -> tuple["Invitation", str]:
+        token = secrets.token_urlsafe(32)
+        invitation = cls(id=new_id(), org_id=org_id, email=email.strip(), email_key=email_key(email), role=role,
+                         invited_by=invited_by, token_hash=hash_link_token(token),
+                         expires_at=now + timedelta(days=days), created_at=now)
+        return invitation, token
+
+    def renew(self, now: datetime, days: int) -> str:
+        """Resent: a new link (the old one stops working) with a new expiry."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash, self.expires_at = hash_link_token(token), now + timedelta(days=days)
+        self.sent_count += 1
+        return token
+
+    def state(self, now: datetime) -> str:
+        if self.status == PENDING and now >= self.expires_at:
+            return "expired"
+        return self.status
+

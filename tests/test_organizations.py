@@ -1,0 +1,353 @@
+"""Organizations as their people use them: several per person and switching (OR-01), roles and who
+changes them (OR-02, OR-04, OR-05), invitations (OR-03, ID-16), 2FA policy and members without it
+(OR-10, OR-11), blocking (OR-13), and partner keys changing managed organizations (OR-19).
+
+Invitation links reach people by mail; the mail is sent by whoever handles `UserInvited`, so the
+tests read the link's token from that event on the bus, as the mailer would.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from portico_kernel import events
+from tests.bus_tap import Tap
+from tests.helpers import claims_of, eventually, unique_email
+
+PROBLEMS = "https://portico.dev/problems/"
+
+
+@pytest.fixture(scope="module")
+def tap(stack):
+    tap = Tap(f"orgs-{uuid.uuid4().hex[:6]}")
+    yield tap
+    tap.close()
+
+
+def kind(response) -> str | None:
+    if not response.headers.get("content-type", "").startswith("application/problem+json"):
+        return None
+    return response.json()["type"].removeprefix(PROBLEMS)
+
+
+def invite(api, token: str, org_id: str, email: str, role: str = "collaborator"):
+    return api.post(f"/v1/orgs/{org_id}/invitations", {"email": email, "role": role}, token)
+
+
+def link_token(tap, invitation_id: str, not_this: str | None = None) -> str:
+    """The token of the newest link mailed for the invitation (as the mail would carry it)."""
+    message = tap.wait_for(lambda b: b["type"] == "UserInvited" and b["payload"]["invitation_id"] == invitation_id
+                           and b["payload"]["token"] != not_this)
+    return message["body"]["payload"]["token"]
+
+
+def invited(api, tap, owner: dict, email: str, role: str = "collaborator") -> tuple[dict, str]:
+    response = invite(api, owner["token"], owner["org_id"], email, role)
+    assert response.status_code == 201, response.text
+    return response.json(), link_token(tap, response.json()["id"])
+
+
+def _accept_when_known(api, person: dict, token: str):
+    """Accept, once orgs has heard of the account (identity's UserRegistered): until then 403 forbidden."""
+    deadline = time.monotonic() + 30
+    while True:
+        response = api.post("/v1/invitations/accept", {"token": token}, person["token"])
+        if not (response.status_code == 403 and kind(response) == "forbidden") or time.monotonic() > deadline:
+            return response
+        time.sleep(0.25)
+
+
+def switch(api, person: dict, org_id: str):
+    return api.put("/v1/auth/active-organization", {"org_id": org_id}, person["token"])
+
+
+def member_of(api, tap, owner: dict, role: str = "collaborator") -> dict:
+    """A person with an account of their own, invited into the owner's organization in a role,
+    acting for it."""
+    person = api.customer_with_org()
+    invitation, token = invited(api, tap, owner, person["email"], role)
+    accepted = _accept_when_known(api, person, token)
+    assert accepted.status_code == 200, accepted.text
+    switched = eventually(lambda: (r := switch(api, person, owner["org_id"])).status_code == 200 and r,
+                          what="identity knowing the new membership")
+    return {**person, "own_org_id": person["org_id"], "org_id": owner["org_id"], "token": switched.json()["access_token"]}
+
+
+def test_OR_01_a_sign_in_right_after_sign_up_acts_for_the_personal_organization(api):
+    person = api.signup()
+    tokens = api.login(person["email"])  # no waiting for any event
+    claims = claims_of(tokens["access_token"])
+    assert claims["org"] and claims["roles"] == ["legal_representative"], claims
+    domains = api.get("/v1/domains", tokens["access_token"])
+    assert domains.status_code == 200, domains.text
+    # orgs creates the organization under the same id
+    listed = eventually(lambda: api.get("/v1/orgs", tokens["access_token"]).json(), what="the personal organization")
+    assert [(o["id"], o["my_role"], o["type"]) for o in listed] == [(claims["org"], "legal_representative", "private")]
+
+
+def test_OR_03_ID_16_an_invitation_is_announced_for_the_mail_and_lasts_the_organizations_link_lifetime(api, tap):
+    owner = api.customer_with_org()
+    assert api.get(f"/v1/orgs/{owner['org_id']}", owner["token"]).json()["link_days"] == 60  # ID-16 default
+    changed = api.put(f"/v1/orgs/{owner['org_id']}/link-lifetime", {"link_days": 30}, owner["token"])
+    assert changed.status_code == 200 and changed.json() == {"link_days": 30}, changed.text
+    assert kind(api.put(f"/v1/orgs/{owner['org_id']}/link-lifetime", {"link_days": 0}, owner["token"])) == "invalid-request"
+
+    email = unique_email("invitee")
+    before = datetime.now(timezone.utc)
+    response = invite(api, owner["token"], owner["org_id"], email, "administrator")
+    assert response.status_code == 201, response.text
+    invitation = response.json()
+    assert invitation["status"] == "pending" and invitation["role"] == "administrator"
+    expires = datetime.fromisoformat(invitation["expires_at"].replace("Z", "+00:00"))
+    assert before + timedelta(days=30) - timedelta(minutes=1) < expires < datetime.now(timezone.utc) + timedelta(days=30, minutes=1)
+
+    message = tap.wait_for(lambda b: b["type"] == "UserInvited" and b["payload"]["invitation_id"] == invitation["id"])
+    events.validate(message["body"])
+    payload = message["body"]["payload"]
+    assert payload["email"] == email and payload["org_id"] == owner["org_id"] and payload["role"] == "administrator"
+    assert payload["inviter_name"] == "Erika Mustermann" and payload["inviter_language"] == "en"
+    assert payload["invitee_language"] is None  # no account: the mail goes out in the inviter's language
+    assert payload["organization_name"] == "Erika Mustermann" and len(payload["token"]) >= 40
+    assert payload["expires_at"] == invitation["expires_at"]
+
+    listed = api.get(f"/v1/orgs/{owner['org_id']}/invitations?limit=1", owner["token"])
+    assert listed.status_code == 200 and [i["id"] for i in listed.json()] == [invitation["id"]]
+    again = invite(api, owner["token"], owner["org_id"], email.upper())
+    assert again.status_code == 409 and kind(again) == "already-invited"
+
+
+def test_OR_03_someone_without_an_account_signs_up_through_the_link_and_joins_only_the_inviting_organization(api, tap):
+    owner = api.customer_with_org()
+    email = unique_email("newcomer")
+    invitation, token = invited(api, tap, owner, email, "collaborator")
+
+    wrong = api.post("/v1/auth/signup", {"email": unique_email("other"), "password": "correct horse battery staple",
+                                         "first_name": "Otto", "last_name": "Other", "invitation": token})
+    assert wrong.status_code == 403 and kind(wrong) == "invitation-for-another-email", wrong.text
+    unknown = api.post("/v1/auth/signup", {"email": email, "password": "correct horse battery staple",
+                                           "first_name": "Nina", "last_name": "Neu", "invitation": "x" * 43})
+    assert unknown.status_code == 404 and kind(unknown) == "unknown-invitation", unknown.text
+
+    person = api.signup(email=email, first_name="Nina", last_name="Neu", invitation=token)
+    tokens = api.login(email)
+    claims = claims_of(tokens["access_token"])
+    assert claims["org"] == owner["org_id"] and claims["roles"] == ["collaborator"], claims
+    eventually(lambda: api.get(f"/v1/orgs/{owner['org_id']}", tokens["access_token"]).status_code == 200,
+               what="the membership in orgs")
+    time.sleep(1.5)  # a personal organization, were one made, would have appeared by now
+    assert [o["id"] for o in api.get("/v1/orgs", tokens["access_token"]).json()] == [owner["org_id"]]
+    assert api.get("/v1/me", tokens["access_token"]).json()["organizations"] == [
+        {"org_id": owner["org_id"], "role": "collaborator"}]
+    members = api.get(f"/v1/orgs/{owner['org_id']}/members", owner["token"]).json()
+    assert {m["user_id"]: m["role"] for m in members} == {owner["user_id"]: "legal_representative",
+                                                          person["id"]: "collaborator"}
+    # the link works once
+    used = api.post("/v1/invitations/accept", {"token": token}, tokens["access_token"])
+    assert used.status_code == 410 and kind(used) == "invitation-used", used.text
+    listed = api.get(f"/v1/orgs/{owner['org_id']}/invitations", owner["token"]).json()
+    assert [i["status"] for i in listed if i["id"] == invitation["id"]] == ["accepted"]
+
+
+def test_OR_03_OR_01_a_person_with_an_account_accepts_switches_and_starts_there_next_time(api, tap):
+    owner, person = api.customer_with_org(), api.customer_with_org()
+    _, token = invited(api, tap, owner, person["email"].upper(), "external")  # any letter case
+    refused = switch(api, person, owner["org_id"])
+    assert refused.status_code == 404, refused.text  # not a member yet
+    accepted = _accept_when_known(api, person, token)
+    assert accepted.status_code == 200 and accepted.json() == {"org_id": owner["org_id"], "role": "external"}, accepted.text
+
+    switched = eventually(lambda: (r := switch(api, person, owner["org_id"])).status_code == 200 and r,
+                          what="identity knowing the new membership")
+    claims = claims_of(switched.json()["access_token"])
+    assert claims["org"] == owner["org_id"] and claims["roles"] == ["external"] and claims["sub"] == person["id"]
+    assert api.get(f"/v1/orgs/{owner['org_id']}", switched.json()["access_token"]).json()["my_role"] == "external"
+    both = api.get("/v1/orgs", switched.json()["access_token"]).json()
+    assert {o["id"] for o in both} == {owner["org_id"], person["org_id"]}
+    # the session's refresh acts for the chosen organization, and so does the next sign-in
+    refreshed = api.post("/v1/auth/refresh", {"refresh_token": person["tokens"]["refresh_token"]})
+    assert claims_of(refreshed.json()["access_token"])["org"] == owner["org_id"]
+    assert claims_of(api.login(person["email"])["access_token"])["org"] == owner["org_id"]
+    # and back; an organization of someone else does not exist for the person
+    assert claims_of(switch(api, person, person["org_id"]).json()["access_token"])["org"] == person["org_id"]
+    stranger = api.customer_with_org()
+    assert switch(api, person, stranger["org_id"]).status_code == 404
+    assert api.put("/v1/auth/active-organization", {"org_id": "not-an-id"}, person["token"]).status_code == 400
+
+
+def test_OR_03_revoked_resent_and_foreign_links_are_refused_clearly(api, tap):
+    owner, person = api.customer_with_org(), api.customer_with_org()
+    invitation, first = invited(api, tap, owner, person["email"])
+    resent = api.post(f"/v1/orgs/{owner['org_id']}/invitations/{invitation['id']}/resend", None, owner["token"])
+    assert resent.status_code == 200 and resent.json()["sent_count"] == 2, resent.text
+    second = link_token(tap, invitation["id"], not_this=first)
+    stale = _accept_when_known(api, person, first)
+    assert stale.status_code == 404 and kind(stale) == "unknown-invitation", stale.text
+
+    other = api.customer_with_org()
+    foreign = _accept_when_known(api, other, second)
+    assert foreign.status_code == 403 and kind(foreign) == "invitation-for-another-email", foreign.text
+
+    revoked = api.delete(f"/v1/orgs/{owner['org_id']}/invitations/{invitation['id']}", owner["token"])
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked", revoked.text
+    late = api.post("/v1/invitations/accept", {"token": second}, person["token"])
+    assert late.status_code == 410 and kind(late) == "invitation-revoked", late.text
+    again = api.post(f"/v1/orgs/{owner['org_id']}/invitations/{invitation['id']}/resend", None, owner["token"])
+    assert again.status_code == 409 and kind(again) == "invitation-revoked"
+    # another organization's invitation does not exist for this owner
+    assert api.delete(f"/v1/orgs/{other['org_id']}/invitations/{invitation['id']}", owner["token"]).status_code == 404
+    assert api.delete(f"/v1/orgs/{owner['org_id']}/invitations/{invitation['id']}", other["token"]).status_code == 404
+
+
+def test_OR_03_only_administrators_and_legal_representatives_invite(api, tap):
+    owner = api.customer_with_org()
+    collaborator = member_of(api, tap, owner, "collaborator")
+    administrator = member_of(api, tap, owner, "administrator")
+    refused = invite(api, collaborator["token"], owner["org_id"], unique_email())
+    assert refused.status_code == 403, refused.text
+    assert api.get(f"/v1/orgs/{owner['org_id']}/invitations", collaborator["token"]).status_code == 403
+    assert invite(api, administrator["token"], owner["org_id"], unique_email()).status_code == 201
+    only = invite(api, administrator["token"], owner["org_id"], unique_email(), "legal_representative")
+    assert only.status_code == 403 and kind(only) == "legal-representative-only"
+    member = invite(api, owner["token"], owner["org_id"], collaborator["email"])
+    assert member.status_code == 409 and kind(member) == "already-a-member"
+    stranger = api.customer_with_org()
+    assert invite(api, stranger["token"], owner["org_id"], unique_email()).status_code == 404
+
+
+def role(api, token: str, org_id: str, user_id: str, new_role: str):
+    return api.put(f"/v1/orgs/{org_id}/members/{user_id}/role", {"role": new_role}, token)
+
+
+def test_OR_05_administrators_and_legal_representatives_change_roles(api, tap):
+    owner = api.customer_with_org()
+    administrator = member_of(api, tap, owner, "administrator")
+    colleague = member_of(api, tap, owner, "collaborator")
+    changed = role(api, administrator["token"], owner["org_id"], colleague["user_id"], "external")
+    assert changed.status_code == 200 and changed.json()["role"] == "external", changed.text
+    message = tap.wait_for(lambda b: b["type"] == "MemberRoleChanged" and b["payload"]["user_id"] == colleague["user_id"])
+    events.validate(message["body"])
+    assert message["body"]["payload"]["previous_role"] == "collaborator"
+    # the member's next token carries the new role
+    eventually(lambda: _refreshed_roles(api, colleague) == ["external"], what="the new role in the member's tokens")
+    refused = role(api, colleague["token"], owner["org_id"], administrator["user_id"], "collaborator")
+    assert refused.status_code == 403, refused.text
+    assert role(api, owner["token"], owner["org_id"], str(uuid.uuid4()), "external").status_code == 404
+    stranger = api.customer_with_org()
+    assert role(api, stranger["token"], owner["org_id"], colleague["user_id"], "administrator").status_code == 404
+    assert role(api, owner["token"], owner["org_id"], colleague["user_id"], "owner").status_code == 400
+
+
+def _refreshed_roles(api, person: dict) -> list:
+    """Sign in again (acting for the organization chosen last) and read the roles of the token."""
+    return claims_of(api.login(person["email"])["access_token"])["roles"]
+
+
+def test_OR_04_only_a_legal_representative_makes_or_unmakes_a_legal_representative(api, tap):
+    owner = api.customer_with_org()
+    administrator = member_of(api, tap, owner, "administrator")
+    colleague = member_of(api, tap, owner, "collaborator")
+    by_admin = role(api, administrator["token"], owner["org_id"], colleague["user_id"], "legal_representative")
+    assert by_admin.status_code == 403 and kind(by_admin) == "legal-representative-only", by_admin.text
+    demote_owner = role(api, administrator["token"], owner["org_id"], owner["user_id"], "collaborator")
+    assert demote_owner.status_code == 403 and kind(demote_owner) == "legal-representative-only"
+    last = role(api, owner["token"], owner["org_id"], owner["user_id"], "administrator")
+    assert last.status_code == 409 and kind(last) == "last-legal-representative", last.text
+
+    made = role(api, owner["token"], owner["org_id"], colleague["user_id"], "legal_representative")
+    assert made.status_code == 200 and made.json()["role"] == "legal_representative", made.text
+    stepped_down = role(api, owner["token"], owner["org_id"], owner["user_id"], "administrator")
+    assert stepped_down.status_code == 200, stepped_down.text
+    members = {m["user_id"]: m["role"] for m in api.get(f"/v1/orgs/{owner['org_id']}/members", owner["token"]).json()}
+    assert members == {owner["user_id"]: "administrator", administrator["user_id"]: "administrator",
+                       colleague["user_id"]: "legal_representative"}
+
+
+def test_OR_10_requiring_2fa_needs_the_requesters_own_2fa_first(api):
+    from tests.test_two_factor import enable_totp
+
+    owner = api.customer_with_org()
+    refused = api.put(f"/v1/orgs/{owner['org_id']}/two-factor-policy", {"required": True}, owner["token"])
+    assert refused.status_code == 409 and kind(refused) == "two-factor-not-enabled", refused.text
+    assert api.get(f"/v1/orgs/{owner['org_id']}", owner["token"]).json()["two_factor_required"] is False
+    enable_totp(api, owner["token"])
+    required = eventually(lambda: (r := api.put(f"/v1/orgs/{owner['org_id']}/two-factor-policy", {"required": True},
+                                                owner["token"])).status_code == 200 and r,
+                          what="orgs knowing the owner's 2FA")
+    assert required.json() == {"required": True}
+
+
+def test_OR_11_members_without_2fa_are_listed_and_filtered(api, tap):
+    from tests.test_two_factor import enable_totp
+
+    owner = api.customer_with_org()
+    colleague = member_of(api, tap, owner, "collaborator")
+    enable_totp(api, owner["token"])
+    path = f"/v1/orgs/{owner['org_id']}/members"
+    without = eventually(lambda: (r := api.get(path + "?two_factor=false", owner["token"]).json()) and
+                         [m["user_id"] for m in r] == [colleague["user_id"]] and r, what="orgs knowing the owner's 2FA")
+    assert without[0]["two_factor"] is False
+    assert [(m["user_id"], m["two_factor"]) for m in api.get(path + "?two_factor=true", owner["token"]).json()] \
+        == [(owner["user_id"], True)]
+    first = api.get(path + "?limit=1", owner["token"])
+    assert len(first.json()) == 1 and 'rel="next"' in first.headers["Link"]
+    assert api.get(path + "?two_factor=maybe", owner["token"]).status_code == 400
+
+
+def test_OR_13_a_blocked_member_reaches_nothing_of_the_organization_until_unblocked(api, tap):
+    owner = api.customer_with_org()
+    member = member_of(api, tap, owner, "administrator")
+    colleague = member_of(api, tap, owner, "collaborator")
+    path = f"/v1/orgs/{owner['org_id']}"
+    assert api.get(path, member["token"]).status_code == 200
+
+    assert api.put(f"{path}/members/{member['user_id']}/block", None, colleague["token"]).status_code == 403
+    assert kind(api.put(f"{path}/members/{owner['user_id']}/block", None, member["token"])) == "legal-representative-only"
+    assert kind(api.put(f"{path}/members/{owner['user_id']}/block", None, owner["token"])) == "cannot-block-yourself"
+    blocked = api.put(f"{path}/members/{member['user_id']}/block", None, owner["token"])
+    assert blocked.status_code == 200 and blocked.json()["blocked"] is True, blocked.text
+    message = tap.wait_for(lambda b: b["type"] == "MemberBlocked" and b["payload"]["user_id"] == member["user_id"])
+    events.validate(message["body"])
+
+    eventually(lambda: kind(api.get(path, member["token"])) == "member-blocked", what="the gateway refusing the blocked member")
+    # every gateway worker refreshes what it knows within a few seconds
+    for call in (lambda: api.get("/v1/domains", member["token"]), lambda: api.get(f"{path}/members", member["token"]),
+                 lambda: api.post(f"{path}/invitations", {"email": unique_email(), "role": "external"}, member["token"])):
+        eventually(lambda: kind(call()) == "member-blocked", timeout=10, what="the blocked member refused everywhere")
+    # still a member, and their own organization still works
+    assert member["user_id"] in [m["user_id"] for m in api.get(f"{path}/members", owner["token"]).json()]
+    own = switch(api, member, member["own_org_id"])
+    assert own.status_code == 200 and api.get(f"/v1/orgs/{member['own_org_id']}", own.json()["access_token"]).status_code == 200
+
+    unblocked = api.delete(f"{path}/members/{member['user_id']}/block", owner["token"])
+    assert unblocked.status_code == 200 and unblocked.json()["blocked"] is False
+    eventually(lambda: api.get(path, member["token"]).status_code == 200, what="the gateway letting the member in again")
+
+
+def test_OR_19_a_partner_key_with_orgs_write_changes_a_customer_organization_it_manages(api):
+    from tests.test_api_keys import create_key, with_key
+
+    reseller, customer, stranger = api.customer_with_org(), api.customer_with_org(), api.customer_with_org()
+    key = create_key(api, reseller, scopes=["orgs:write"])
+    assert api.post(f"/v1/orgs/{customer['org_id']}/resellers", {"reseller_org_id": reseller["org_id"]},
+                    customer["token"]).status_code == 201
+    eventually(lambda: with_key(api, "GET", f"/v1/orgs/{customer['org_id']}", key["secret"],
+                                org=customer["org_id"]).status_code == 200, what="the reseller link at the gateway")
+    changed = with_key(api, "PUT", f"/v1/orgs/{customer['org_id']}/two-factor-policy", key["secret"],
+                       org=customer["org_id"], json={"required": False})
+    assert changed.status_code == 200, changed.text
+    invited_by_key = with_key(api, "POST", f"/v1/orgs/{customer['org_id']}/invitations", key["secret"],
+                              org=customer["org_id"], json={"email": unique_email(), "role": "collaborator"})
+    assert invited_by_key.status_code == 201, invited_by_key.text
+    # a key is nobody's legal representative
+    made = with_key(api, "PUT", f"/v1/orgs/{customer['org_id']}/members/{customer['user_id']}/role", key["secret"],
+                    org=customer["org_id"], json={"role": "administrator"})
+    assert made.status_code == 403, made.text
+    outside = with_key(api, "PUT", f"/v1/orgs/{stranger['org_id']}/two-factor-policy", key["secret"],
+                       org=stranger["org_id"], json={"required": False})
+    assert outside.status_code == 403
+    elsewhere = with_key(api, "PUT", f"/v1/orgs/{stranger['org_id']}/two-factor-policy", key["secret"],
+                         org=customer["org_id"], json={"required": False})
+    assert elsewhere.status_code == 404

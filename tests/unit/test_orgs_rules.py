@@ -1,0 +1,177 @@
+"""Organizations' rules (services/orgs/domain): roles (OR-02, OR-04, OR-05), invitations (OR-03,
+ID-16), requiring 2FA (OR-10) and blocking (OR-13), against in-memory fakes and a moved clock."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from portico_kernel import roles
+from portico_kernel.errors import Conflict, Forbidden, Gone, NotFound
+from portico_kernel.principal import Principal
+from services.orgs.domain import invitations, members, two_factor
+from services.orgs.domain.events import MemberBlocked, MemberRoleChanged, UserInvited
+from services.orgs.domain.model import Member, Organization, Person
+
+from .fakes import orgs_unit_of_work
+
+ORG = "00000000-0000-4000-8000-000000000001"
+
+
+def person(user_id: str, org: str | None = ORG) -> Principal:
+    return Principal(user_id=user_id, kind="customer", org_id=org, claims={"sub": user_id, "kind": "customer", "amr": ["pwd"]})
+
+
+def key_for(org: str) -> Principal:
+    return Principal(user_id="key-1", kind="api_key", org_id=org, scopes=("orgs:write",), claims={"sub": "key-1", "kind": "api_key"})
+
+
+@pytest.fixture
+def uow(clock):
+    uow = orgs_unit_of_work(clock)
+    uow.organizations.add(Organization(id=ORG, name="Acme", type="company", country="CH", created_by="rep"))
+    for user_id, role in (("rep", "legal_representative"), ("admin", "administrator"), ("colleague", "collaborator"),
+                          ("guest", "external")):
+        uow.people.add(Person(user_id=user_id, email=f"{user_id}@example.test", first_name=user_id.title(),
+                              last_name="Muster", language="de"))
+        uow.members.add(Member(org_id=ORG, user_id=user_id, role=role, email=f"{user_id}@example.test",
+                               first_name=user_id.title(), last_name="Muster"))
+    return uow
+
+
+def test_OR_02_the_four_roles_are_named_once_for_the_kernel_and_the_contracts():
+    common = yaml.safe_load((Path(__file__).parents[2] / "contracts" / "common.yaml").read_text())
+    assert tuple(common["components"]["schemas"]["Role"]["enum"]) == roles.ROLES
+    assert roles.MANAGING_ROLES == ("legal_representative", "administrator")
+
+
+def test_OR_05_administrators_and_legal_representatives_change_roles(uow):
+    changed = members.change_role(uow, person("admin"), ORG, "colleague", "external")
+    assert changed.role == "external"
+    record, org = uow.emitted[-1]
+    assert record == MemberRoleChanged(org_id=ORG, user_id="colleague", role="external", previous_role="collaborator",
+                                       changed_by="admin") and org == ORG
+    with pytest.raises(Forbidden):
+        members.change_role(uow, person("guest"), ORG, "colleague", "administrator")
+    with pytest.raises(Forbidden):
+        members.change_role(uow, person("colleague"), ORG, "guest", "collaborator")
+    with pytest.raises(NotFound):
+        members.change_role(uow, person("stranger"), ORG, "colleague", "administrator")
+
+
+def test_OR_04_only_a_legal_representative_makes_or_unmakes_a_legal_representative(uow):
+    with pytest.raises(Forbidden) as refused:
+        members.change_role(uow, person("admin"), ORG, "colleague", "legal_representative")
+    assert refused.value.problem == "legal-representative-only"
+    with pytest.raises(Forbidden):
+        members.change_role(uow, person("admin"), ORG, "rep", "collaborator")
+    with pytest.raises(Forbidden):  # an API key is nobody's legal representative
+        members.change_role(uow, key_for(ORG), ORG, "colleague", "legal_representative")
+    assert members.change_role(uow, person("rep"), ORG, "colleague", "legal_representative").role == "legal_representative"
+
+
+def test_OR_09_the_last_legal_representative_keeps_the_role(uow):
+    with pytest.raises(Conflict) as refused:
+        members.change_role(uow, person("rep"), ORG, "rep", "administrator")
+    assert refused.value.problem == "last-legal-representative"
+    members.change_role(uow, person("rep"), ORG, "admin", "legal_representative")
+    assert members.change_role(uow, person("rep"), ORG, "rep", "administrator").role == "administrator"
+
+
+def test_OR_13_a_blocked_member_reaches_nothing_and_the_last_representative_is_not_blocked(uow):
+    from services.orgs.domain.organizations import visible_to
+
+    blocked = members.block(uow, person("admin"), ORG, "colleague")
+    assert blocked.blocked and isinstance(uow.emitted[-1][0], MemberBlocked)
+    with pytest.raises(Forbidden) as refused:
+        visible_to(uow, person("colleague"), ORG)
+    assert refused.value.problem == "member-blocked"
+    with pytest.raises(Forbidden):
+        members.block(uow, person("admin"), ORG, "rep")
+    with pytest.raises(Conflict):
+        members.block(uow, person("admin"), ORG, "admin")
+    with pytest.raises(Conflict):  # the only legal representative
+        members.block(uow, person("rep"), ORG, "rep")
+    members.unblock(uow, person("rep"), ORG, "colleague")
+    assert visible_to(uow, person("colleague"), ORG)[1].user_id == "colleague"
+
+
+def test_OR_10_requiring_2fa_needs_the_requesters_own_2fa_first(uow):
+    with pytest.raises(Conflict) as refused:
+        two_factor.set_policy(uow, person("rep"), ORG, True)
+    assert refused.value.problem == "two-factor-not-enabled"
+    assert uow.organizations.get(ORG).two_factor_required is False
+    uow.two_factor.people.add("rep")
+    assert two_factor.set_policy(uow, person("rep"), ORG, True).two_factor_required is True
+    with pytest.raises(Forbidden):
+        two_factor.set_policy(uow, person("colleague"), ORG, False)
+    # a partner key acting for the organization changes it (OR-19)
+    assert two_factor.set_policy(uow, key_for(ORG), ORG, False).two_factor_required is False
+    with pytest.raises(NotFound):
+        two_factor.set_policy(uow, key_for("00000000-0000-4000-8000-000000000002"), ORG, False)
+
+
+def _invited(uow, email="new@example.test", role="collaborator", by="admin"):
+    invitation = invitations.invite(uow, person(by), ORG, email, role)
+    record = uow.emitted[-1][0]
+    assert isinstance(record, UserInvited) and record.invitation_id == invitation.id
+    return invitation, record
+
+
+def test_OR_03_an_invitation_carries_what_the_mail_needs(uow):
+    invitation, record = _invited(uow)
+    assert (record.email, record.organization_name, record.inviter_name, record.inviter_language,
+            record.invitee_language) == ("new@example.test", "Acme", "Admin Muster", "de", None)
+    assert invitation.token_hash != record.token  # only the hash is kept
+    uow.people.add(Person(user_id="p2", email="someone@example.test", first_name="S", last_name="O", language="fr"))
+    _, french = _invited(uow, email="someone@example.test")
+    assert french.invitee_language == "fr"
+    with pytest.raises(Conflict):
+        invitations.invite(uow, person("admin"), ORG, "NEW@example.test", "external")
+    with pytest.raises(Conflict):
+        invitations.invite(uow, person("admin"), ORG, "colleague@example.test", "external")
+    with pytest.raises(Forbidden):
+        invitations.invite(uow, person("colleague"), ORG, "x@example.test", "external")
+    with pytest.raises(Forbidden):
+        invitations.invite(uow, person("admin"), ORG, "x@example.test", "legal_representative")
+
+
+def test_ID_16_OR_03_a_link_lasts_the_organizations_link_lifetime(uow, clock):
+    _, record = _invited(uow)
+    clock.advance(days=59, hours=23)
+    assert invitations.usable(uow, record.token, "new@example.test", clock.now())
+    clock.advance(hours=1)
+    with pytest.raises(Gone) as expired:
+        invitations.usable(uow, record.token, "new@example.test", clock.now())
+    assert expired.value.problem == "invitation-expired"
+
+    invitations.set_link_days(uow, person("rep"), ORG, 7)
+    _, short = _invited(uow, email="short@example.test")
+    clock.advance(days=7)
+    with pytest.raises(Gone):
+        invitations.usable(uow, short.token, "short@example.test", clock.now())
+
+
+def test_OR_03_a_link_works_once_for_its_address_until_revoked_and_resending_replaces_it(uow, clock):
+    uow.people.add(Person(user_id="newbie", email="new@example.test", first_name="N", last_name="B"))
+    invitation, first = _invited(uow)
+    with pytest.raises(Forbidden) as other:
+        invitations.accept(uow, person("guest"), first.token)
+    assert other.value.problem == "invitation-for-another-email"
+    invitations.resend(uow, person("admin"), ORG, invitation.id)
+    second = uow.emitted[-1][0]
+    with pytest.raises(NotFound):
+        invitations.accept(uow, person("newbie"), first.token)
+    joined = invitations.accept(uow, person("newbie"), second.token)
+    assert (joined.org_id, joined.role) == (ORG, "collaborator")
+    with pytest.raises(Gone) as used:
+        invitations.accept(uow, person("newbie"), second.token)
+    assert used.value.problem == "invitation-used"
+
+    revoked, third = _invited(uow, email="late@example.test")
+    invitations.revoke(uow, person("rep"), ORG, revoked.id)
+    with pytest.raises(Gone) as gone:
+        invitations.usable(uow, third.token, "late@example.test", clock.now())
+    assert gone.value.problem == "invitation-revoked"
