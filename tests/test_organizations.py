@@ -351,3 +351,48 @@ def test_OR_19_a_partner_key_with_orgs_write_changes_a_customer_organization_it_
     elsewhere = with_key(api, "PUT", f"/v1/orgs/{stranger['org_id']}/two-factor-policy", key["secret"],
                          org=customer["org_id"], json={"required": False})
     assert elsewhere.status_code == 404
+
+
+def test_OR_09_removing_a_member_needs_the_password_just_entered_and_decides_their_product_data(api, tap):
+    from tests.helpers import PASSWORD
+
+    owner = api.customer_with_org()
+    administrator = member_of(api, tap, owner, "administrator")
+    leaving, heir = member_of(api, tap, owner, "collaborator"), member_of(api, tap, owner, "collaborator")
+    path = f"/v1/orgs/{owner['org_id']}/members"
+    removal = {"confirm": True, "product_data": "transfer", "transfer_to": heir["user_id"]}
+
+    without = api.post(f"{path}/{leaving['user_id']}/removal", removal, owner["token"])
+    assert without.status_code == 403 and kind(without) == "password-required", without.text
+    wrong = api.post("/v1/auth/password-check", {"password": "not the password at all"}, owner["token"])
+    assert wrong.status_code == 403 and kind(wrong) == "wrong-password", wrong.text
+    checked = api.post("/v1/auth/password-check", {"password": PASSWORD}, owner["token"])
+    assert checked.status_code == 200, checked.text
+    fresh = checked.json()["access_token"]
+    assert claims_of(fresh)["org"] == owner["org_id"] and claims_of(fresh)["auth_time"] >= int(time.time()) - 60
+
+    unconfirmed = api.post(f"{path}/{leaving['user_id']}/removal", {**removal, "confirm": False}, fresh)
+    assert unconfirmed.status_code == 400 and unconfirmed.json()["invalid_params"][0]["name"] == "confirm"
+    nobody = api.post(f"{path}/{leaving['user_id']}/removal", {**removal, "transfer_to": str(uuid.uuid4())}, fresh)
+    assert nobody.status_code == 400 and nobody.json()["invalid_params"][0]["name"] == "transfer_to"
+    itself = api.post(f"{path}/{leaving['user_id']}/removal", {**removal, "transfer_to": leaving["user_id"]}, fresh)
+    assert itself.status_code == 400
+    assert kind(api.post(f"{path}/{owner['user_id']}/removal", removal, fresh)) == "cannot-remove-yourself"
+    admin_fresh = api.post("/v1/auth/password-check", {"password": PASSWORD}, administrator["token"]).json()["access_token"]
+    by_admin = api.post(f"{path}/{owner['user_id']}/removal", removal, admin_fresh)
+    assert by_admin.status_code == 403 and kind(by_admin) == "legal-representative-only"
+    stranger = api.customer_with_org()
+    stranger_fresh = api.post("/v1/auth/password-check", {"password": PASSWORD}, stranger["token"]).json()["access_token"]
+    assert api.post(f"{path}/{leaving['user_id']}/removal", removal, stranger_fresh).status_code == 404
+
+    removed = api.post(f"{path}/{leaving['user_id']}/removal", removal, fresh)
+    assert removed.status_code == 204, removed.text
+    message = tap.wait_for(lambda b: b["type"] == "MemberRemoved" and b["payload"]["user_id"] == leaving["user_id"])
+    events.validate(message["body"])
+    assert message["body"]["payload"] == {"org_id": owner["org_id"], "user_id": leaving["user_id"],
+                                          "removed_by": owner["user_id"], "product_data": "transfer",
+                                          "transfer_to": heir["user_id"]}
+    assert leaving["user_id"] not in [m["user_id"] for m in api.get(path, owner["token"]).json()]
+    eventually(lambda: owner["org_id"] not in [o["org_id"] for o in api.get("/v1/me", leaving["token"]).json()["organizations"]],
+               what="identity dropping the membership")
+    assert api.post(f"{path}/{leaving['user_id']}/removal", removal, fresh).status_code == 404

@@ -111,5 +111,20 @@ async def switch_organization(body: dict):
             "expires_in": int(gateway.token_ttl.total_seconds()), "org_id": answer["claims"]["org"]}, 200
 
 
+async def reauthenticate(body: dict):
+    """OR-09: identity checks the re-entered password; the token says when (`auth_time`)."""
+    caller = principal()
+    if caller.kind != "customer" or not caller.session_id:
+        raise Forbidden("Only people who signed in re-enter their password.")
+    status, answer, headers = await bootstrap().call_identity(
+        "POST", f"/internal/sessions/{caller.session_id}/password-checks",
+        {"user_id": caller.user_id, "password": body["password"]})
+    if status != 200:
+        return _passthrough(status, answer, headers)
+    gateway = bootstrap()
+    return {"access_token": gateway.issue(answer["claims"]), "token_type": "Bearer",
+            "expires_in": int(gateway.token_ttl.total_seconds()), "org_id": answer["claims"]["org"]}, 200
+
+
 def jwks():
     return bootstrap().keys.ring.jwks(now()), 200, {"Cache-Control": "public, max-age=60"}

@@ -175,3 +175,34 @@ def test_OR_03_a_link_works_once_for_its_address_until_revoked_and_resending_rep
     with pytest.raises(Gone) as gone:
         invitations.usable(uow, third.token, "late@example.test", clock.now())
     assert gone.value.problem == "invitation-revoked"
+
+
+def recently_checked(user_id: str, at) -> Principal:
+    return Principal(user_id=user_id, kind="customer", org_id=ORG,
+                     claims={"sub": user_id, "kind": "customer", "amr": ["pwd"], "auth_time": int(at.timestamp())})
+
+
+def test_OR_09_removing_needs_a_fresh_password_a_confirmation_and_a_decision_on_product_data(uow, clock):
+    from portico_kernel.errors import Invalid
+    from services.orgs.domain.events import MemberLeft, MemberRemoved
+
+    with pytest.raises(Forbidden) as stale:
+        members.remove(uow, person("rep"), ORG, "colleague", confirmed=True, product_data="delete")
+    assert stale.value.problem == "password-required"
+    checked = recently_checked("rep", clock.now())
+    clock.advance(minutes=6)
+    with pytest.raises(Forbidden):
+        members.remove(uow, checked, ORG, "colleague", confirmed=True, product_data="delete")
+    checked = recently_checked("rep", clock.now())
+    with pytest.raises(Invalid):
+        members.remove(uow, checked, ORG, "colleague", confirmed=False, product_data="delete")
+    with pytest.raises(Invalid):
+        members.remove(uow, checked, ORG, "colleague", confirmed=True, product_data="transfer", transfer_to="nobody")
+    with pytest.raises(Conflict):
+        members.remove(uow, checked, ORG, "rep", confirmed=True, product_data="delete")
+    with pytest.raises(Forbidden):  # an administrator does not remove a legal representative
+        members.remove(uow, recently_checked("admin", clock.now()), ORG, "rep", confirmed=True, product_data="delete")
+    members.remove(uow, checked, ORG, "colleague", confirmed=True, product_data="transfer", transfer_to="guest")
+    assert uow.members.get(ORG, "colleague") is None
+    assert [type(r) for r, _ in uow.emitted[-2:]] == [MemberRemoved, MemberLeft]
+    assert uow.emitted[-2][0].transfer_to == "guest" and uow.emitted[-2][0].product_data == "transfer"

@@ -88,6 +88,15 @@ def switch_organization(session_id: str, body: dict):
     return {"claims": claims}, 200
 
 
+def reauthenticate(session_id: str, body: dict):
+    """OR-09: the password re-entered for a grave change; the gateway signs a token saying when."""
+    _gateway_only()
+    with bootstrap().uow() as uow:
+        claims = accounts.reauthenticate(uow, hasher(), session_id=session_id, user_id=body["user_id"],
+                                         password=body["password"])
+    return {"claims": claims}, 200
+
+
 def end_session(session_id: str, body: dict):
     _gateway_only()
     with bootstrap().uow() as uow:

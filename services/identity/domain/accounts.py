@@ -164,6 +164,22 @@ def switch_organization(uow, *, session_id: str, user_id: str, org_id: str) -> d
     return claims
 
 
+def reauthenticate(uow, hasher: PasswordHasher, *, session_id: str, user_id: str, password: str) -> dict:
+    """OR-09: the person re-enters their password for a grave change; the token the gateway signs
+    from these claims says when (`auth_time`, only ever on such a token: a grave change asks for the
+    password again even right after signing in), and the service that makes the change checks it is recent."""
+    from .profile import confirmed_account  # profile builds on this module
+
+    session = uow.sessions.get(session_id)
+    if session is None or not session.active or session.user_id != user_id:
+        raise Unauthorized("This session has ended; sign in again.", problem="session-ended")
+    user = confirmed_account(uow, hasher, user_id, password)
+    session = uow.sessions.get(session_id)
+    claims = claims_for(uow, user, session)
+    uow.commit()
+    return {**claims, "auth_time": int(uow.clock.now().timestamp())}
+
+
 def sign_out(uow, *, session_id: str, user_id: str) -> None:
     session = uow.sessions.get(session_id)
     if session is not None and session.user_id == user_id:

@@ -68,6 +68,13 @@ def unblock_member(org_id: str, user_id: str):
         return _member_view(members.unblock(uow, principal(), org_id, user_id), uow), 200
 
 
+def remove_member(org_id: str, user_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        members.remove(uow, principal(), org_id, user_id, confirmed=body["confirm"], product_data=body["product_data"],
+                       transfer_to=body.get("transfer_to"))
+    return None, 204
+
+
 def set_link_days(org_id: str, body: dict):
     with bootstrap().uow() as uow:
         org = invitations.set_link_days(uow, principal(), org_id, body["link_days"])

@@ -54,6 +54,17 @@ class UserInvited:
 
 
 @dataclass(frozen=True)
+class MemberRemoved:
+    """OR-09: a member was removed; what happens to their product data was decided in the same
+    step (`transfer` to `transfer_to`, or `delete`), for the services that hold the products."""
+    org_id: str
+    user_id: str
+    removed_by: str
+    product_data: str
+    transfer_to: str | None
+
+
+@dataclass(frozen=True)
 class MemberBlocked:
     """OR-13: the gateway refuses the member's calls for this organization until unblocked."""
     org_id: str

@@ -5,10 +5,11 @@ a person with an account directly.
 """
 from __future__ import annotations
 
+from portico_kernel.access import ensure_recent_password
 from portico_kernel.principal import Principal
 from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
-from .events import MemberBlocked, MemberJoined, MemberLeft, MemberRoleChanged, MemberUnblocked
+from .events import MemberBlocked, MemberJoined, MemberLeft, MemberRemoved, MemberRoleChanged, MemberUnblocked
 from .model import LEGAL_REPRESENTATIVE, ROLES, Member
 from .organizations import managing, membership_in
 
@@ -115,3 +116,41 @@ def unblock(uow, caller: Principal, org_id: str, user_id: str) -> Member:
         uow.emit(MemberUnblocked(org_id=org_id, user_id=user_id, unblocked_by=caller.user_id), org_id=org_id)
         uow.commit()
     return target
+
+
+TRANSFER, DELETE = "transfer", "delete"
+
+
+def remove(uow, caller: Principal, org_id: str, user_id: str, *, confirmed: bool, product_data: str,
+           transfer_to: str | None = None) -> None:
+    """OR-09: an administrator or legal representative removes a member, with the password just
+    re-entered (checked by identity, vouched for by the token's `auth_time`) and an explicit
+    confirmation, deciding in the same step what happens to the member's product data: transferred
+    to a named member, or deleted. The decision is announced (`MemberRemoved`) for the services that
+    hold the products."""
+    if confirmed is not True:
+        raise Invalid("Confirm the removal explicitly.", invalid_params=[{"name": "confirm", "reason": "must be true"}])
+    _, me = managing(uow, caller, org_id)
+    ensure_recent_password(caller, uow.clock.now())
+    target = _member(uow, org_id, user_id)
+    if me is not None and target.user_id == me.user_id:
+        raise Conflict("Leave the organization instead of removing yourself.", problem="cannot-remove-yourself")
+    if target.role == LEGAL_REPRESENTATIVE:
+        _as_legal_representative_for(me, target, "removes")
+        if _last_legal_representative(uow, target):
+            raise Conflict("This is the organization's last legal representative.", problem="last-legal-representative")
+    if product_data == TRANSFER:
+        heir = uow.members.get(org_id, transfer_to) if transfer_to else None
+        if heir is None or heir.user_id == user_id:
+            raise Invalid("Name the member who takes over the product data.",
+                          invalid_params=[{"name": "transfer_to", "reason": "not another member of the organization"}])
+    elif product_data == DELETE:
+        transfer_to = None
+    else:
+        raise Invalid("Say what happens to the member's product data: transfer or delete.",
+                      invalid_params=[{"name": "product_data", "reason": "transfer or delete"}])
+    uow.members.remove(target)
+    uow.emit(MemberRemoved(org_id=org_id, user_id=user_id, removed_by=caller.user_id, product_data=product_data,
+                           transfer_to=transfer_to), org_id=org_id)
+    uow.emit(MemberLeft(org_id=org_id, user_id=user_id), org_id=org_id)
+    uow.commit()
