@@ -396,3 +396,108 @@ def test_OR_09_removing_a_member_needs_the_password_just_entered_and_decides_the
     eventually(lambda: owner["org_id"] not in [o["org_id"] for o in api.get("/v1/me", leaving["token"]).json()["organizations"]],
                what="identity dropping the membership")
     assert api.post(f"{path}/{leaving['user_id']}/removal", removal, fresh).status_code == 404
+
+
+def provisioned(tap, org_id: str, product_type: str, product_id: str, producer: str = "domains",
+                kind_of: str = "ProductProvisioned") -> None:
+    """A product service announces a product (billing and domains will; here the test speaks for them)."""
+    from portico_kernel.events import Envelope
+
+    envelope = Envelope(type=kind_of, producer=producer, org_id=org_id,
+                        payload={"org_id": org_id, "product_type": product_type, "product_id": product_id})
+    tap.publish(envelope.to_dict(), envelope.routing_key)
+
+
+def access_event(tap, user_id: str, after: int = 0) -> dict:
+    """The newest MemberAccessChanged of the member, once there are more than `after` of them."""
+    message = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        seen = [m for m in tap.messages if m["body"]["type"] == "MemberAccessChanged" and m["body"]["payload"]["user_id"] == user_id]
+        if len(seen) > after:
+            message = seen[-1]
+            break
+        tap.drain(0.5)
+    assert message, f"no MemberAccessChanged for {user_id}"
+    events.validate(message["body"])
+    return message["body"]["payload"]
+
+
+def access_events_of(tap, user_id: str) -> int:
+    tap.drain(0.2)
+    return sum(1 for m in tap.messages if m["body"]["type"] == "MemberAccessChanged" and m["body"]["payload"]["user_id"] == user_id)
+
+
+def test_OR_06_OR_07_OR_08_rights_per_product_type_work_groups_and_everyone_reach_services_as_access_events(api, tap):
+    from portico_kernel.product_access import allows
+
+    owner, stranger = api.customer_with_org(), api.customer_with_org()
+    colleague, guest = member_of(api, tap, owner, "collaborator"), member_of(api, tap, owner, "external")
+    org = owner["org_id"]
+    domain, hosting = f"{uuid.uuid4().hex[:8]}.ch", f"h-{uuid.uuid4().hex[:8]}"
+    provisioned(tap, org, "domain", domain)
+    provisioned(tap, org, "hosting", hosting, producer="billing")
+    provisioned(tap, stranger["org_id"], "domain", f"x-{domain}")
+    products = eventually(lambda: len(r := api.get(f"/v1/orgs/{org}/products", owner["token"]).json()) == 2 and r,
+                          what="orgs knowing the products")
+    assert {(p["product_type"], p["product_id"]) for p in products} == {("domain", domain), ("hosting", hosting)}
+    assert api.get(f"/v1/orgs/{org}/products", stranger["token"]).status_code == 404
+
+    def grant(token, **body):
+        return api.post(f"/v1/orgs/{org}/grants", body, token)
+
+    to_colleague = {"holder": {"kind": "member", "id": colleague["user_id"]}, "scope": "product",
+                    "product_type": "domain", "product_id": domain, "rights": ["use", "dns"]}
+    assert grant(colleague["token"], **to_colleague).status_code == 403
+    assert api.get(f"/v1/orgs/{org}/grants", colleague["token"]).status_code == 403
+    wrong = grant(owner["token"], **{**to_colleague, "rights": ["use", "console"]})  # a server's right, not a domain's
+    assert wrong.status_code == 400 and wrong.json()["invalid_params"][0]["name"] == "rights", wrong.text
+    assert kind(grant(owner["token"], **{**to_colleague, "product_id": f"x-{domain}"})) == "unknown-product"
+    assert kind(grant(owner["token"], **{**to_colleague, "holder": {"kind": "member", "id": stranger["user_id"]}})) == "unknown-member"
+    assert grant(stranger["token"], **to_colleague).status_code == 404
+
+    before = access_events_of(tap, colleague["user_id"])
+    created = grant(owner["token"], **to_colleague)
+    assert created.status_code == 201, created.text
+    entries = access_event(tap, colleague["user_id"], before)["grants"]
+    assert allows(entries, "domain", domain, "use") and allows(entries, "domain", domain, "dns")
+    assert not allows(entries, "domain", domain, "manage") and not allows(entries, "domain", f"x-{domain}", "use")
+
+    # everyone in the organization, every current and future hosting: not external users (OR-02)
+    assert grant(owner["token"], holder={"kind": "everyone"}, scope="type", product_type="hosting",
+                 rights=["use", "statistics"]).status_code == 201
+    colleague_access = api.get(f"/v1/orgs/{org}/members/{colleague['user_id']}/access", colleague["token"]).json()["grants"]
+    assert allows(colleague_access, "hosting", "a-future-plan", "statistics")
+    guest_access = api.get(f"/v1/orgs/{org}/members/{guest['user_id']}/access", owner["token"]).json()["grants"]
+    assert guest_access == []
+    assert api.get(f"/v1/orgs/{org}/members/{guest['user_id']}/access", colleague["token"]).status_code == 403
+    # administrators and legal representatives have everything (OR-07)
+    assert allows(api.get(f"/v1/orgs/{org}/members/{owner['user_id']}/access", owner["token"]).json()["grants"],
+                  "server", "any", "console")
+
+    # a work group bundles grants; joining it grants them (OR-08)
+    group = api.post(f"/v1/orgs/{org}/work-groups", {"name": "Webteam"}, owner["token"])
+    assert group.status_code == 201, group.text
+    group_id = group.json()["id"]
+    assert grant(owner["token"], holder={"kind": "group", "id": group_id}, scope="all", rights=["use"]).status_code == 201
+    before = access_events_of(tap, guest["user_id"])
+    assert api.put(f"/v1/orgs/{org}/work-groups/{group_id}/members/{guest['user_id']}", None, owner["token"]).status_code == 204
+    assert allows(access_event(tap, guest["user_id"], before)["grants"], "mailbox", "info@x", "use")
+    again = api.put(f"/v1/orgs/{org}/work-groups/{group_id}/members/{guest['user_id']}", None, owner["token"])
+    assert kind(again) == "already-in-work-group"
+    assert [g["name"] for g in api.get(f"/v1/orgs/{org}/work-groups", guest["token"]).json()] == ["Webteam"]
+    assert api.get(f"/v1/orgs/{org}/work-groups", stranger["token"]).status_code == 404
+
+    # taken back: the services hear it within seconds
+    before = access_events_of(tap, guest["user_id"])
+    started = time.monotonic()
+    assert api.delete(f"/v1/orgs/{org}/work-groups/{group_id}/members/{guest['user_id']}", owner["token"]).status_code == 204
+    assert not allows(access_event(tap, guest["user_id"], before)["grants"], "mailbox", "info@x", "use")
+    assert time.monotonic() - started < 10
+    listed = api.get(f"/v1/orgs/{org}/grants?limit=2", owner["token"])
+    assert len(listed.json()) == 2 and 'rel="next"' in listed.headers["Link"]
+    first = next(g for g in api.get(f"/v1/orgs/{org}/grants", owner["token"]).json() if g["holder"]["id"] == colleague["user_id"])
+    before = access_events_of(tap, colleague["user_id"])
+    assert api.delete(f"/v1/orgs/{org}/grants/{first['id']}", owner["token"]).status_code == 204
+    assert not allows(access_event(tap, colleague["user_id"], before)["grants"], "domain", domain, "use")
+    assert api.delete(f"/v1/orgs/{stranger['org_id']}/grants/{first['id']}", stranger["token"]).status_code == 404

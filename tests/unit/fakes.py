@@ -139,6 +139,50 @@ class FakeInvitations(FakeRows):
         return [i for i in self.rows.values() if i.org_id == org_id]
 
 
+class FakeProducts(FakeRows):
+    def __init__(self):
+        super().__init__(lambda p: (p.product_type, p.product_id))
+
+    def of_organization(self, org_id: str, page=None):
+        return [p for p in self.rows.values() if p.org_id == org_id]
+
+
+class FakeGrants(FakeRows):
+    def __init__(self):
+        super().__init__(lambda g: g.id)
+
+    def of_organization(self, org_id: str, page=None):
+        return [g for g in self.rows.values() if g.org_id == org_id]
+
+    def on_product(self, org_id: str, product_type: str, product_id: str):
+        return [g for g in self.of_organization(org_id) if (g.product_type, g.product_id) == (product_type, product_id)]
+
+
+class FakeWorkGroups(FakeRows):
+    def __init__(self):
+        super().__init__(lambda g: g.id)
+        self.memberships: dict = {}
+
+    def of_organization(self, org_id: str, page=None):
+        return [g for g in self.rows.values() if g.org_id == org_id]
+
+    def add_member(self, membership) -> None:
+        self.memberships[(membership.group_id, membership.user_id)] = membership
+
+    def remove_member(self, membership) -> None:
+        self.memberships.pop((membership.group_id, membership.user_id), None)
+
+    def membership(self, group_id: str, user_id: str):
+        return self.memberships.get((group_id, user_id))
+
+    def members_of(self, group_id: str):
+        return [m for m in self.memberships.values() if m.group_id == group_id]
+
+    def memberships_of(self, org_id: str, user_id: str):
+        return [m for m in self.memberships.values() if (m.org_id, m.user_id) == (org_id, user_id)]
+
+
 def orgs_unit_of_work(clock=None) -> FakeUnitOfWork:
     return FakeUnitOfWork(clock, organizations=FakeOrganizations(), members=FakeMembers(), people=FakePeople(),
-                          two_factor=FakeTwoFactor(), invitations=FakeInvitations())
+                          two_factor=FakeTwoFactor(), invitations=FakeInvitations(), products=FakeProducts(),
+                          grants=FakeGrants(), work_groups=FakeWorkGroups())

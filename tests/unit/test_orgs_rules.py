@@ -50,7 +50,7 @@ def test_OR_02_the_four_roles_are_named_once_for_the_kernel_and_the_contracts():
 def test_OR_05_administrators_and_legal_representatives_change_roles(uow):
     changed = members.change_role(uow, person("admin"), ORG, "colleague", "external")
     assert changed.role == "external"
-    record, org = uow.emitted[-1]
+    record, org = last(uow, MemberRoleChanged)
     assert record == MemberRoleChanged(org_id=ORG, user_id="colleague", role="external", previous_role="collaborator",
                                        changed_by="admin") and org == ORG
     with pytest.raises(Forbidden):
@@ -84,7 +84,7 @@ def test_OR_13_a_blocked_member_reaches_nothing_and_the_last_representative_is_n
     from services.orgs.domain.organizations import visible_to
 
     blocked = members.block(uow, person("admin"), ORG, "colleague")
-    assert blocked.blocked and isinstance(uow.emitted[-1][0], MemberBlocked)
+    assert blocked.blocked and last(uow, MemberBlocked)[0].user_id == "colleague"
     with pytest.raises(Forbidden) as refused:
         visible_to(uow, person("colleague"), ORG)
     assert refused.value.problem == "member-blocked"
@@ -113,10 +113,14 @@ def test_OR_10_requiring_2fa_needs_the_requesters_own_2fa_first(uow):
         two_factor.set_policy(uow, key_for("00000000-0000-4000-8000-000000000002"), ORG, False)
 
 
+def last(uow, record_type):
+    return next(((r, org) for r, org in reversed(uow.emitted) if isinstance(r, record_type)), (None, None))
+
+
 def _invited(uow, email="new@example.test", role="collaborator", by="admin"):
     invitation = invitations.invite(uow, person(by), ORG, email, role)
-    record = uow.emitted[-1][0]
-    assert isinstance(record, UserInvited) and record.invitation_id == invitation.id
+    record = last(uow, UserInvited)[0]
+    assert record.invitation_id == invitation.id
     return invitation, record
 
 
@@ -161,7 +165,7 @@ def test_OR_03_a_link_works_once_for_its_address_until_revoked_and_resending_rep
         invitations.accept(uow, person("guest"), first.token)
     assert other.value.problem == "invitation-for-another-email"
     invitations.resend(uow, person("admin"), ORG, invitation.id)
-    second = uow.emitted[-1][0]
+    second = last(uow, UserInvited)[0]
     with pytest.raises(NotFound):
         invitations.accept(uow, person("newbie"), first.token)
     joined = invitations.accept(uow, person("newbie"), second.token)
@@ -204,5 +208,65 @@ def test_OR_09_removing_needs_a_fresh_password_a_confirmation_and_a_decision_on_
         members.remove(uow, recently_checked("admin", clock.now()), ORG, "rep", confirmed=True, product_data="delete")
     members.remove(uow, checked, ORG, "colleague", confirmed=True, product_data="transfer", transfer_to="guest")
     assert uow.members.get(ORG, "colleague") is None
-    assert [type(r) for r, _ in uow.emitted[-2:]] == [MemberRemoved, MemberLeft]
-    assert uow.emitted[-2][0].transfer_to == "guest" and uow.emitted[-2][0].product_data == "transfer"
+    removed, _ = last(uow, MemberRemoved)
+    assert last(uow, MemberLeft)[0].user_id == "colleague"
+    assert removed.transfer_to == "guest" and removed.product_data == "transfer"
+
+
+def _access(uow, user_id):
+    from services.orgs.domain.access import effective_access
+    return effective_access(uow, ORG, user_id)
+
+
+def test_OR_06_OR_07_OR_08_grants_per_product_type_groups_and_everyone(uow):
+    from portico_kernel.errors import Invalid
+    from portico_kernel.product_access import allows, rights_of
+    from services.orgs.domain import access
+    from services.orgs.domain.model import Product
+
+    assert {"use", "manage", "technical", "statistics"} <= set(rights_of("hosting")) and rights_of("nonsense") == ()
+    uow.products.add(Product(product_type="domain", product_id="acme.ch", org_id=ORG))
+    access.grant(uow, person("admin"), ORG, holder_kind="member", holder_id="colleague", scope="product",
+                 product_type="domain", product_id="acme.ch", rights=["use"])
+    assert allows(_access(uow, "colleague"), "domain", "acme.ch", "use")
+    assert not allows(_access(uow, "colleague"), "domain", "acme.ch", "manage")  # use is not manage (OR-06)
+    with pytest.raises(Invalid):
+        access.grant(uow, person("admin"), ORG, holder_kind="member", holder_id="colleague", scope="product",
+                     product_type="domain", product_id="acme.ch", rights=["console"])
+    with pytest.raises(NotFound):
+        access.grant(uow, person("admin"), ORG, holder_kind="member", holder_id="colleague", scope="product",
+                     product_type="domain", product_id="other.ch", rights=["use"])
+    with pytest.raises(Forbidden):
+        access.grant(uow, person("colleague"), ORG, holder_kind="everyone", holder_id=None, scope="all",
+                     product_type=None, product_id=None, rights=["use"])
+    access.grant(uow, person("rep"), ORG, holder_kind="everyone", holder_id=None, scope="type",
+                 product_type="hosting", product_id=None, rights=["use"])
+    assert allows(_access(uow, "colleague"), "hosting", "created-next-year", "use")
+    assert _access(uow, "guest") == []  # external users are left out of organization-wide sharing (OR-02)
+    assert allows(_access(uow, "admin"), "server", "s-1", "console")  # OR-07
+
+    group = access.create_group(uow, person("admin"), ORG, "Support")
+    access.grant(uow, person("admin"), ORG, holder_kind="group", holder_id=group.id, scope="all",
+                 product_type=None, product_id=None, rights=["statistics"])
+    access.add_to_group(uow, person("admin"), ORG, group.id, "guest")
+    assert allows(_access(uow, "guest"), "mailbox", "m-1", "statistics")
+    access.remove_from_group(uow, person("admin"), ORG, group.id, "guest")
+    assert _access(uow, "guest") == []
+    members.block(uow, person("rep"), ORG, "colleague")
+    assert _access(uow, "colleague") == []  # a blocked member holds nothing (OR-13)
+
+
+def test_OR_06_the_kernel_decides_from_the_token_and_the_access_copy():
+    from portico_kernel.product_access import ensure_may
+
+    entries = {(ORG, "colleague"): [{"scope": "type", "product_type": "domain", "product_id": None, "rights": ["use"]}]}
+    access_of = lambda org, user: entries.get((org, user))  # noqa: E731
+    collaborator = Principal(user_id="colleague", kind="customer", org_id=ORG, roles=("collaborator",))
+    ensure_may(collaborator, ORG, "domain", "acme.ch", "use", access_of)
+    with pytest.raises(Forbidden):
+        ensure_may(collaborator, ORG, "domain", "acme.ch", "manage", access_of)
+    with pytest.raises(NotFound):
+        ensure_may(collaborator, "00000000-0000-4000-8000-000000000002", "domain", "acme.ch", "use", access_of)
+    ensure_may(Principal(user_id="a", kind="customer", org_id=ORG, roles=("administrator",)), ORG, "server", "s", "console", access_of)
+    with pytest.raises(Forbidden):  # nothing known of this member
+        ensure_may(Principal(user_id="new", kind="customer", org_id=ORG, roles=("external",)), ORG, "domain", "a", "use", access_of)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, false, text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, MetaData, String, Table, false, text
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import Invitation, Member, Organization, Person, ResellerLink, TwoFactorStatus
+from ..domain.model import (Grant, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
+                            WorkGroup, WorkGroupMember)
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -77,7 +78,50 @@ invitations = Table(
     Column("finished_at", UtcDateTime),
 )
 
+# OR-06..OR-08: products as their services announced them, grants, work groups
+products = Table(
+    "products", metadata,
+    Column("product_type", String(40), primary_key=True),
+    Column("product_id", String(100), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("provisioned_at", UtcDateTime, nullable=False),
+)
+
+grants = Table(
+    "grants", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("holder_kind", String(20), nullable=False),
+    Column("holder_id", String(36)),
+    Column("scope", String(20), nullable=False),
+    Column("product_type", String(40)),
+    Column("product_id", String(100)),
+    Column("rights", JSON, nullable=False),
+    Column("granted_by", String(36), nullable=False),
+    Column("granted_at", UtcDateTime, nullable=False),
+)
+
+work_groups = Table(
+    "work_groups", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+work_group_members = Table(
+    "work_group_members", metadata,
+    Column("group_id", String(36), ForeignKey("work_groups.id"), primary_key=True),
+    Column("user_id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("added_at", UtcDateTime, nullable=False),
+)
+
 mapper_registry.map_imperatively(Invitation, invitations)
+mapper_registry.map_imperatively(Product, products)
+mapper_registry.map_imperatively(Grant, grants)
+mapper_registry.map_imperatively(WorkGroup, work_groups)
+mapper_registry.map_imperatively(WorkGroupMember, work_group_members)
 mapper_registry.map_imperatively(Organization, organizations)
 mapper_registry.map_imperatively(Member, members)
 mapper_registry.map_imperatively(Person, people)

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import ALL, Page, PageRequest
 
-from ..domain.model import Invitation, Member, Organization, Person, ResellerLink, TwoFactorStatus
+from ..domain.model import (Grant, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
+                            WorkGroup, WorkGroupMember)
 
 
 class Organizations:
@@ -123,3 +124,73 @@ class Invitations:
     def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[Invitation]:
         query = select(Invitation).where(Invitation.org_id == org_id)
         return fetch_page(self.session, query, (Invitation.created_at, Invitation.id), page)
+
+
+class Products:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, product: Product) -> None:
+        self.session.add(product)
+
+    def remove(self, product: Product) -> None:
+        self.session.delete(product)
+
+    def get(self, product_type: str, product_id: str) -> Product | None:
+        return self.session.get(Product, (product_type, product_id))
+
+    def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[Product]:
+        query = select(Product).where(Product.org_id == org_id)
+        return fetch_page(self.session, query, (Product.provisioned_at, Product.product_type, Product.product_id), page)
+
+
+class Grants:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, grant: Grant) -> None:
+        self.session.add(grant)
+
+    def remove(self, grant: Grant) -> None:
+        self.session.delete(grant)
+
+    def get(self, grant_id: str) -> Grant | None:
+        return self.session.get(Grant, grant_id)
+
+    def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[Grant]:
+        return fetch_page(self.session, select(Grant).where(Grant.org_id == org_id), (Grant.granted_at, Grant.id), page)
+
+    def on_product(self, org_id: str, product_type: str, product_id: str) -> list[Grant]:
+        return list(self.session.scalars(select(Grant).where(and_(
+            Grant.org_id == org_id, Grant.product_type == product_type, Grant.product_id == product_id))))
+
+
+class WorkGroups:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, group: WorkGroup) -> None:
+        self.session.add(group)
+
+    def get(self, group_id: str) -> WorkGroup | None:
+        return self.session.get(WorkGroup, group_id)
+
+    def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[WorkGroup]:
+        return fetch_page(self.session, select(WorkGroup).where(WorkGroup.org_id == org_id),
+                          (WorkGroup.created_at, WorkGroup.id), page)
+
+    def add_member(self, membership: WorkGroupMember) -> None:
+        self.session.add(membership)
+
+    def remove_member(self, membership: WorkGroupMember) -> None:
+        self.session.delete(membership)
+
+    def membership(self, group_id: str, user_id: str) -> WorkGroupMember | None:
+        return self.session.get(WorkGroupMember, (group_id, user_id))
+
+    def members_of(self, group_id: str) -> list[WorkGroupMember]:
+        return list(self.session.scalars(select(WorkGroupMember).where(WorkGroupMember.group_id == group_id)))
+
+    def memberships_of(self, org_id: str, user_id: str) -> list[WorkGroupMember]:
+        return list(self.session.scalars(select(WorkGroupMember).where(and_(
+            WorkGroupMember.org_id == org_id, WorkGroupMember.user_id == user_id))))

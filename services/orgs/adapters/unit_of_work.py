@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import Invitations, Members, Organizations, People, ResellerLinks, TwoFactorStatuses
+from .repository import Grants, Invitations, Members, Products, WorkGroups, Organizations, People, ResellerLinks, TwoFactorStatuses
 
 
 class OrgsUnitOfWork(UnitOfWork):
@@ -14,4 +14,7 @@ class OrgsUnitOfWork(UnitOfWork):
         self.reseller_links = ResellerLinks(self.session)
         self.two_factor = TwoFactorStatuses(self.session)
         self.invitations = Invitations(self.session)
+        self.products = Products(self.session)
+        self.grants = Grants(self.session)
+        self.work_groups = WorkGroups(self.session)
         return self

@@ -6,7 +6,7 @@ from portico_kernel.errors import Forbidden
 from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
-from ..domain import invitations, members, organizations, resellers, two_factor
+from ..domain import access, invitations, members, organizations, resellers, two_factor
 
 
 def _org_view(org, member) -> dict:
@@ -150,4 +150,70 @@ def link_reseller(org_id: str, body: dict):
 def unlink_reseller(org_id: str, reseller_org_id: str):
     with bootstrap().uow() as uow:
         resellers.unlink(uow, principal(), org_id, reseller_org_id)
+    return None, 204
+
+
+def _product_view(p) -> dict:
+    return {"product_type": p.product_type, "product_id": p.product_id, "provisioned_at": _iso(p.provisioned_at)}
+
+
+def _grant_view(g) -> dict:
+    return {"id": g.id, "holder": {"kind": g.holder_kind, "id": g.holder_id}, "scope": g.scope,
+            "product_type": g.product_type, "product_id": g.product_id, "rights": list(g.rights),
+            "granted_by": g.granted_by, "granted_at": _iso(g.granted_at)}
+
+
+def _group_view(g) -> dict:
+    return {"id": g.id, "name": g.name, "created_at": _iso(g.created_at)}
+
+
+def list_products(org_id: str, limit=None, cursor=None):
+    with bootstrap().uow() as uow:
+        return paged(access.products_of(uow, principal(), org_id, page_asked(limit, cursor)), _product_view)
+
+
+def list_grants(org_id: str, limit=None, cursor=None):
+    with bootstrap().uow() as uow:
+        return paged(access.grants_of(uow, principal(), org_id, page_asked(limit, cursor)), _grant_view)
+
+
+def create_grant(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        created = access.grant(uow, principal(), org_id, holder_kind=body["holder"]["kind"],
+                               holder_id=body["holder"].get("id"), scope=body["scope"],
+                               product_type=body.get("product_type"), product_id=body.get("product_id"),
+                               rights=body["rights"])
+        return _grant_view(created), 201
+
+
+def revoke_grant(org_id: str, grant_id: str):
+    with bootstrap().uow() as uow:
+        access.revoke(uow, principal(), org_id, grant_id)
+    return None, 204
+
+
+def member_access(org_id: str, user_id: str):
+    with bootstrap().uow() as uow:
+        return {"org_id": org_id, "user_id": user_id, "grants": access.access_of(uow, principal(), org_id, user_id)}, 200
+
+
+def list_work_groups(org_id: str, limit=None, cursor=None):
+    with bootstrap().uow() as uow:
+        return paged(access.groups_of(uow, principal(), org_id, page_asked(limit, cursor)), _group_view)
+
+
+def create_work_group(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        return _group_view(access.create_group(uow, principal(), org_id, body["name"])), 201
+
+
+def add_to_work_group(org_id: str, group_id: str, user_id: str):
+    with bootstrap().uow() as uow:
+        access.add_to_group(uow, principal(), org_id, group_id, user_id)
+    return None, 204
+
+
+def remove_from_work_group(org_id: str, group_id: str, user_id: str):
+    with bootstrap().uow() as uow:
+        access.remove_from_group(uow, principal(), org_id, group_id, user_id)
     return None, 204

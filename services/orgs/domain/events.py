@@ -65,6 +65,15 @@ class MemberRemoved:
 
 
 @dataclass(frozen=True)
+class MemberAccessChanged:
+    """OR-06..OR-08: a member's complete access in one organization, for every service's copy
+    (portico_kernel/access_model.py); the latest replaces the one before."""
+    org_id: str
+    user_id: str
+    grants: list
+
+
+@dataclass(frozen=True)
 class MemberBlocked:
     """OR-13: the gateway refuses the member's calls for this organization until unblocked."""
     org_id: str
@@ -136,6 +145,21 @@ class PersonRenamed:
 class TwoFactorStatusChanged:
     user_id: str
     enabled: bool
+
+
+# Received from the services that provision products (billing, domains): what exists (OR-06).
+@dataclass(frozen=True)
+class ProductProvisioned:
+    org_id: str
+    product_type: str
+    product_id: str
+
+
+@dataclass(frozen=True)
+class ProductRemoved:
+    org_id: str
+    product_type: str
+    product_id: str
 
 
 # Received from identity: a person closes their account (ID-11).

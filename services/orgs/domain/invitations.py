@@ -19,6 +19,7 @@ from portico_kernel.principal import Principal
 from .events import MemberJoined, UserInvited, UserRegistered
 from .model import (ACCEPTED, LEGAL_REPRESENTATIVE, PENDING, REVOKED, ROLES, Invitation, Member, Organization,
                     email_key, hash_link_token)
+from . import access
 from .organizations import managing, undo_provisional_membership
 
 MIN_LINK_DAYS, MAX_LINK_DAYS = 1, 365
@@ -117,6 +118,7 @@ def _join(uow, invitation: Invitation, user_id: str, email: str, first_name: str
     uow.members.add(member)
     invitation.status, invitation.accepted_by, invitation.finished_at = ACCEPTED, user_id, uow.clock.now()
     uow.emit(MemberJoined(org_id=invitation.org_id, user_id=user_id, role=invitation.role), org_id=invitation.org_id)
+    access.announce(uow, invitation.org_id, {user_id})
     return member
 
 

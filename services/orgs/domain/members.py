@@ -11,6 +11,7 @@ from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from .events import MemberBlocked, MemberJoined, MemberLeft, MemberRemoved, MemberRoleChanged, MemberUnblocked
 from .model import LEGAL_REPRESENTATIVE, ROLES, Member
+from . import access
 from .organizations import managing, membership_in
 
 PLATFORM_ADMIN = "platform:admin"
@@ -30,6 +31,7 @@ def add_member(uow, caller: Principal, org_id: str, user_id: str, role: str) -> 
                     first_name=person.first_name, last_name=person.last_name)
     uow.members.add(member)
     uow.emit(MemberJoined(org_id=org_id, user_id=user_id, role=role), org_id=org_id)
+    access.announce(uow, org_id, {user_id})
     uow.commit()
     return member
 
@@ -43,6 +45,7 @@ def leave(uow, caller: Principal, org_id: str) -> None:
                        "representative before you leave.", problem="last-legal-representative")
     uow.members.remove(member)
     uow.emit(MemberLeft(org_id=org_id, user_id=caller.user_id), org_id=org_id)
+    access.forget_member(uow, org_id, caller.user_id)
     uow.commit()
 
 
@@ -85,6 +88,7 @@ def change_role(uow, caller: Principal, org_id: str, user_id: str, role: str) ->
     previous, target.role = target.role, role
     uow.emit(MemberRoleChanged(org_id=org_id, user_id=user_id, role=role, previous_role=previous,
                                changed_by=caller.user_id), org_id=org_id)
+    access.announce(uow, org_id, {user_id})
     uow.commit()
     return target
 
@@ -104,6 +108,7 @@ def block(uow, caller: Principal, org_id: str, user_id: str) -> Member:
     if not target.blocked:
         target.blocked_at, target.blocked_by = uow.clock.now(), caller.user_id
         uow.emit(MemberBlocked(org_id=org_id, user_id=user_id, blocked_by=caller.user_id), org_id=org_id)
+        access.announce(uow, org_id, {user_id})
         uow.commit()
     return target
 
@@ -114,6 +119,7 @@ def unblock(uow, caller: Principal, org_id: str, user_id: str) -> Member:
     if target.blocked:
         target.blocked_at = target.blocked_by = None
         uow.emit(MemberUnblocked(org_id=org_id, user_id=user_id, unblocked_by=caller.user_id), org_id=org_id)
+        access.announce(uow, org_id, {user_id})
         uow.commit()
     return target
 
@@ -153,4 +159,5 @@ def remove(uow, caller: Principal, org_id: str, user_id: str, *, confirmed: bool
     uow.emit(MemberRemoved(org_id=org_id, user_id=user_id, removed_by=caller.user_id, product_data=product_data,
                            transfer_to=transfer_to), org_id=org_id)
     uow.emit(MemberLeft(org_id=org_id, user_id=user_id), org_id=org_id)
+    access.forget_member(uow, org_id, user_id)
     uow.commit()

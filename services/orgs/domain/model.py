@@ -139,3 +139,53 @@ class Invitation:
             return "expired"
         return self.status
 
+
+
+@dataclass(eq=False)
+class Product:
+    """OR-06: a product of an organization, as the service that provisioned it announced it."""
+    product_type: str
+    product_id: str
+    org_id: str
+    provisioned_at: datetime = field(default_factory=utcnow)
+
+
+MEMBER, GROUP, EVERYONE = "member", "group", "everyone"
+
+
+@dataclass(eq=False)
+class Grant:
+    """OR-06, OR-08: rights on one product, on every current and future product of a type, or on
+    everything, held by a member, a work group, or everyone in the organization (but external
+    users, who are left out of organization-wide sharing, OR-02)."""
+    id: str
+    org_id: str
+    holder_kind: str
+    holder_id: str | None
+    scope: str
+    product_type: str | None
+    product_id: str | None
+    rights: list[str]
+    granted_by: str
+    granted_at: datetime = field(default_factory=utcnow)
+
+    def entry(self) -> dict:
+        return {"scope": self.scope, "product_type": self.product_type, "product_id": self.product_id,
+                "rights": list(self.rights)}
+
+
+@dataclass(eq=False)
+class WorkGroup:
+    """OR-08: a named bundle of grants; its members hold them."""
+    id: str
+    org_id: str
+    name: str
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class WorkGroupMember:
+    group_id: str
+    user_id: str
+    org_id: str
+    added_at: datetime = field(default_factory=utcnow)
