@@ -134,9 +134,9 @@ def remove(uow, caller: Principal, org_id: str, user_id: str, *, confirmed: bool
     confirmation, deciding in the same step what happens to the member's product data: transferred
     to a named member, or deleted. The decision is announced (`MemberRemoved`) for the services that
     hold the products."""
+    _, me = managing(uow, caller, org_id)
     if confirmed is not True:
         raise Invalid("Confirm the removal explicitly.", invalid_params=[{"name": "confirm", "reason": "must be true"}])
-    _, me = managing(uow, caller, org_id)
     ensure_recent_password(caller, uow.clock.now())
     target = _member(uow, org_id, user_id)
     if me is not None and target.user_id == me.user_id:
