@@ -48,13 +48,15 @@ RESOLVE = _loader()
 
 
 def example(schema: dict, current: str):
-    """A value the contract's schema accepts (required properties only)."""
+    """A value the contract's schema accepts (required properties, or as many as it needs at least)."""
     schema, current = RESOLVE(schema, current)
     if "enum" in schema:
         return next(v for v in schema["enum"] if v is not None)
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
-        return {name: example(schema["properties"][name], current) for name in schema.get("required", [])}
+        names = list(schema.get("required", []))
+        names += [n for n in schema.get("properties", {}) if n not in names][:max(0, schema.get("minProperties", 0) - len(names))]
+        return {name: example(schema["properties"][name], current) for name in names}
     if kind == "array":
         return [example(schema.get("items", {}), current) for _ in range(max(1, schema.get("minItems", 0)))]
     if kind == "integer":

@@ -501,3 +501,40 @@ def test_OR_06_OR_07_OR_08_rights_per_product_type_work_groups_and_everyone_reac
     assert api.delete(f"/v1/orgs/{org}/grants/{first['id']}", owner["token"]).status_code == 204
     assert not allows(access_event(tap, colleague["user_id"], before)["grants"], "domain", domain, "use")
     assert api.delete(f"/v1/orgs/{stranger['org_id']}/grants/{first['id']}", stranger["token"]).status_code == 404
+
+
+def test_OR_14_legal_representatives_change_the_details_and_the_country_decides_the_currency(api, tap):
+    owner = api.customer_with_org(country="DE")
+    administrator = member_of(api, tap, owner, "administrator")
+    path = f"/v1/orgs/{owner['org_id']}"
+    eventually(lambda: api.get(f"/v1/billing/accounts/{owner['org_id']}", owner["token"]).status_code == 200,
+               what="the billing account")
+    assert api.get(f"/v1/billing/accounts/{owner['org_id']}", owner["token"]).json()["currency"] == "EUR"
+    change = {"name": "Muster Hosting GmbH", "type": "company", "phone": "+41 44 668 18 00",
+              "address": {"street": "Bahnhofstrasse", "house_number": "1", "postcode": "8001", "town": "Zürich",
+                          "country": "CH"},
+              "vat_id": "CHE-116.281.710 MWST", "commercial_register": "CH-020.3.036.543-1"}
+    refused = api.http.patch(api.url(path), json=change, headers={"Authorization": f"Bearer {administrator['token']}"}, timeout=30)
+    assert refused.status_code == 403 and kind(refused) == "legal-representative-only", refused.text
+    stranger = api.customer_with_org()
+    assert api.http.patch(api.url(path), json=change, headers={"Authorization": f"Bearer {stranger['token']}"},
+                          timeout=30).status_code == 404
+    for field, value in (("vat_id", "CHE-116.281.711 MWST"), ("phone", "12345")):
+        wrong = api.http.patch(api.url(path), json={**change, field: value},
+                               headers={"Authorization": f"Bearer {owner['token']}"}, timeout=30)
+        assert wrong.status_code == 400 and wrong.json()["invalid_params"][0]["name"] == field, wrong.text
+    german_vat = api.http.patch(api.url(path), json={**change, "vat_id": "DE136695976"},
+                                headers={"Authorization": f"Bearer {owner['token']}"}, timeout=30)
+    assert german_vat.status_code == 400  # a German VAT ID for a Swiss address
+
+    changed = api.http.patch(api.url(path), json=change, headers={"Authorization": f"Bearer {owner['token']}"}, timeout=30)
+    assert changed.status_code == 200, changed.text
+    org = changed.json()
+    assert (org["name"], org["type"], org["country"], org["phone"], org["vat_id"]) == (
+        "Muster Hosting GmbH", "company", "CH", "+41446681800", "CHE-116.281.710 MWST")
+    assert org["address"] == change["address"]
+    message = tap.wait_for(lambda b: b["type"] == "OrganizationDetailsChanged" and b["org_id"] == owner["org_id"])
+    events.validate(message["body"])
+    assert set(message["body"]["payload"]["changed_fields"]) >= {"name", "country", "vat_id", "phone"}
+    eventually(lambda: api.get(f"/v1/billing/accounts/{owner['org_id']}", owner["token"]).json()["currency"] == "CHF",
+               what="billing taking the currency from the new country")

@@ -11,7 +11,7 @@ from services.billing.domain.model import BillingAccount, currency_for
 from .fakes import FakeAccounts, FakeUnitOfWork
 
 
-@pytest.mark.parametrize("country, currency", [("CH", "CHF"), ("DE", "EUR"), ("LI", "EUR"), (None, "EUR")])
+@pytest.mark.parametrize("country, currency", [("CH", "CHF"), ("DE", "EUR"), ("LI", "CHF"), (None, "EUR")])
 def test_OR_14_the_postal_address_decides_the_invoice_currency(country, currency):
     assert currency_for(country) == currency
     assert BillingAccount.open_for("o-1", country).currency == currency

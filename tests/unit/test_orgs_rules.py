@@ -270,3 +270,23 @@ def test_OR_06_the_kernel_decides_from_the_token_and_the_access_copy():
     ensure_may(Principal(user_id="a", kind="customer", org_id=ORG, roles=("administrator",)), ORG, "server", "s", "console", access_of)
     with pytest.raises(Forbidden):  # nothing known of this member
         ensure_may(Principal(user_id="new", kind="customer", org_id=ORG, roles=("external",)), ORG, "domain", "a", "use", access_of)
+
+
+def test_OR_14_only_a_legal_representative_changes_details_checked_per_country(uow):
+    from portico_kernel.errors import Invalid
+    from services.orgs.domain import details
+    from services.orgs.domain.events import OrganizationDetailsChanged
+
+    with pytest.raises(Forbidden):
+        details.change(uow, person("admin"), ORG, {"name": "Other"})
+    with pytest.raises(Forbidden):
+        details.change(uow, key_for(ORG), ORG, {"name": "Other"})
+    with pytest.raises(Invalid) as wrong:
+        details.change(uow, person("rep"), ORG, {"vat_id": "CHE-116.281.711 MWST"})
+    assert wrong.value.extra["invalid_params"][0]["name"] == "vat_id"
+    org = details.change(uow, person("rep"), ORG, {"vat_id": "CHE116281710MWST", "phone": "+41 44 668 18 00"})
+    assert (org.vat_id, org.phone) == ("CHE-116.281.710 MWST", "+41446681800")
+    with pytest.raises(Invalid):  # the Swiss VAT ID does not fit a German address
+        details.change(uow, person("rep"), ORG, {"address": {"country": "DE"}})
+    org = details.change(uow, person("rep"), ORG, {"address": {"country": "LI"}})
+    assert last(uow, OrganizationDetailsChanged)[0].country == "LI"

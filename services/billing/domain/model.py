@@ -9,8 +9,9 @@ from portico_kernel.clock import utcnow
 
 
 def currency_for(country: str | None) -> str:
-    """OR-14: the postal address decides the invoice currency: CHF for Switzerland, EUR otherwise."""
-    return "CHF" if country == "CH" else "EUR"
+    """OR-14: the postal address decides the invoice currency: CHF for Switzerland and Liechtenstein
+    (one currency area), EUR otherwise."""
+    return "CHF" if country in ("CH", "LI") else "EUR"
 
 
 @dataclass(eq=False)

@@ -22,6 +22,13 @@ organizations = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("two_factor_required", Boolean, nullable=False, default=False, server_default=false()),
     Column("link_days", Integer, nullable=False, default=60, server_default=text("60")),
+    Column("street", String(200)),
+    Column("house_number", String(20)),
+    Column("postcode", String(20)),
+    Column("town", String(100)),
+    Column("phone", String(40)),
+    Column("vat_id", String(40)),
+    Column("commercial_register", String(60)),
 )
 
 members = Table(

@@ -6,13 +6,16 @@ from portico_kernel.errors import Forbidden
 from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
-from ..domain import access, invitations, members, organizations, resellers, two_factor
+from ..domain import access, details, invitations, members, organizations, resellers, two_factor
 
 
 def _org_view(org, member) -> dict:
     return {"id": org.id, "name": org.name, "type": org.type, "country": org.country,
             "created_at": _iso(org.created_at), "my_role": member.role if member else None,
-            "two_factor_required": org.two_factor_required, "link_days": org.link_days}
+            "two_factor_required": org.two_factor_required, "link_days": org.link_days,
+            "address": {"street": org.street, "house_number": org.house_number, "postcode": org.postcode,
+                        "town": org.town, "country": org.country},
+            "phone": org.phone, "vat_id": org.vat_id, "commercial_register": org.commercial_register}
 
 
 def _member_view(m, uow=None) -> dict:
@@ -38,6 +41,12 @@ def list_organizations(limit=None, cursor=None):
 def get_organization(org_id: str):
     with bootstrap().uow() as uow:
         return _org_view(*organizations.visible_to(uow, principal(), org_id)), 200
+
+
+def change_details(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        org = details.change(uow, principal(), org_id, body)
+        return _org_view(org, uow.members.get(org_id, principal().user_id)), 200
 
 
 def list_members(org_id: str, limit=None, cursor=None, two_factor=None):

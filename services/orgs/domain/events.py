@@ -14,6 +14,18 @@ class OrganizationCreated:
 
 
 @dataclass(frozen=True)
+class OrganizationDetailsChanged:
+    """OR-14: the details changed; billing takes the currency from the country, and the legal
+    representatives get a summary mail naming `changed_fields`."""
+    org_id: str
+    name: str
+    type: str
+    country: str | None
+    changed_fields: list
+    changed_by: str
+
+
+@dataclass(frozen=True)
 class MemberJoined:
     org_id: str
     user_id: str

@@ -51,6 +51,14 @@ class Organization:
     created_at: datetime = field(default_factory=utcnow)
     two_factor_required: bool = False  # OR-10
     link_days: int = DEFAULT_LINK_DAYS  # ID-16
+    # OR-14: structured postal address (the country decides the invoice currency), phone, VAT ID, register number
+    street: str | None = None
+    house_number: str | None = None
+    postcode: str | None = None
+    town: str | None = None
+    phone: str | None = None
+    vat_id: str | None = None
+    commercial_register: str | None = None
 
     @classmethod
     def personal(cls, user_id: str, first_name: str, last_name: str, country: str | None,
