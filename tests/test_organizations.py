@@ -291,6 +291,15 @@ def test_OR_11_members_without_2fa_are_listed_and_filtered(api, tap):
     assert without[0]["two_factor"] is False
     assert [(m["user_id"], m["two_factor"]) for m in api.get(path + "?two_factor=true", owner["token"]).json()] \
         == [(owner["user_id"], True)]
+    # a security warning by email for the member without 2FA (mailed by the notifications service)
+    assert api.post(f"{path}/{colleague['user_id']}/security-warning", None, colleague["token"]).status_code == 403
+    warned = api.post(f"{path}/{colleague['user_id']}/security-warning", None, owner["token"])
+    assert warned.status_code == 202, warned.text
+    message = tap.wait_for(lambda b: b["type"] == "SecurityWarningRequested" and b["payload"]["user_id"] == colleague["user_id"])
+    events.validate(message["body"])
+    assert message["body"]["payload"]["email"] == colleague["email"] and message["body"]["payload"]["reason"] == "two-factor-missing"
+    has_it = api.post(f"{path}/{owner['user_id']}/security-warning", None, owner["token"])
+    assert has_it.status_code == 409 and kind(has_it) == "two-factor-enabled"
     first = api.get(path + "?limit=1", owner["token"])
     assert len(first.json()) == 1 and 'rel="next"' in first.headers["Link"]
     assert api.get(path + "?two_factor=maybe", owner["token"]).status_code == 400

@@ -67,6 +67,12 @@ def change_role(org_id: str, user_id: str, body: dict):
         return _member_view(members.change_role(uow, principal(), org_id, user_id, body["role"]), uow), 200
 
 
+def warn_member(org_id: str, user_id: str):
+    with bootstrap().uow() as uow:
+        members.warn_about_two_factor(uow, principal(), org_id, user_id)
+    return None, 202
+
+
 def block_member(org_id: str, user_id: str):
     with bootstrap().uow() as uow:
         return _member_view(members.block(uow, principal(), org_id, user_id), uow), 200

@@ -86,6 +86,19 @@ class MemberAccessChanged:
 
 
 @dataclass(frozen=True)
+class SecurityWarningRequested:
+    """OR-11: a security warning is to be mailed to a member (the notifications service sends it)."""
+    org_id: str
+    organization_name: str
+    user_id: str
+    email: str
+    language: str
+    reason: str
+    requested_by: str
+    requester_name: str
+
+
+@dataclass(frozen=True)
 class MemberBlocked:
     """OR-13: the gateway refuses the member's calls for this organization until unblocked."""
     org_id: str

@@ -9,7 +9,7 @@ from portico_kernel.access import ensure_recent_password
 from portico_kernel.principal import Principal
 from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
-from .events import MemberBlocked, MemberJoined, MemberLeft, MemberRemoved, MemberRoleChanged, MemberUnblocked
+from .events import SecurityWarningRequested, MemberBlocked, MemberJoined, MemberLeft, MemberRemoved, MemberRoleChanged, MemberUnblocked
 from .model import LEGAL_REPRESENTATIVE, ROLES, Member
 from . import access
 from .organizations import managing, membership_in
@@ -161,3 +161,20 @@ def remove(uow, caller: Principal, org_id: str, user_id: str, *, confirmed: bool
     uow.emit(MemberLeft(org_id=org_id, user_id=user_id), org_id=org_id)
     access.forget_member(uow, org_id, user_id)
     uow.commit()
+
+
+def warn_about_two_factor(uow, caller: Principal, org_id: str, user_id: str) -> Member:
+    """OR-11: an administrator or legal representative sends a member without 2FA a security
+    warning by email (the notifications service sends it, in the member's language)."""
+    org, _ = managing(uow, caller, org_id)
+    target = _member(uow, org_id, user_id)
+    if uow.two_factor.enabled(user_id):
+        raise Conflict("This member has set up two-factor authentication already.", problem="two-factor-enabled")
+    person = uow.people.get(user_id)
+    requester = uow.people.get(caller.user_id)
+    uow.emit(SecurityWarningRequested(
+        org_id=org_id, organization_name=org.name, user_id=user_id, email=target.email,
+        language=person.language if person else "en", reason="two-factor-missing", requested_by=caller.user_id,
+        requester_name=f"{requester.first_name} {requester.last_name}".strip() if requester else org.name), org_id=org_id)
+    uow.commit()
+    return target
