@@ -8,7 +8,8 @@ the read model's table and handler are in portico_kernel/access_model.py.
 - Administrators and legal representatives may do everything (OR-07), by the role in their token.
 - An API key acting for the organization may do what its scopes let it (checked by the kernel).
 - Collaborators and external users may do what their grants say (OR-06, OR-08): a grant covers one
-  product, every current and future product of a type, or everything, with chosen rights.
+  product, every current and future product of a type, or everything, with chosen rights; nobody
+  but them manages a locked product (OR-12: an entry that denies `manage`).
 - Another organization's product does not exist for the caller.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .principal import Principal
 from .roles import MANAGING_ROLES
 
 EVERY_RIGHT = "*"
+MANAGE = "manage"
 PRODUCT, TYPE, ALL = "product", "type", "all"
 SCOPES = (PRODUCT, TYPE, ALL)
 
@@ -60,9 +62,12 @@ def covers(entry: dict, product_type: str, product_id: str) -> bool:
 
 
 def allows(entries: Iterable[dict], product_type: str, product_id: str, right: str) -> bool:
-    """Whether access entries (as orgs publishes them) grant `right` on the product."""
-    return any(covers(e, product_type, product_id) and (right in e.get("rights", ()) or EVERY_RIGHT in e.get("rights", ()))
-               for e in entries)
+    """Whether access entries (as orgs publishes them) grant `right` on the product; an entry
+    that denies it (a locked product's management, OR-12) wins over any grant."""
+    entries = [e for e in entries if covers(e, product_type, product_id)]
+    if any(right in e.get("denied", ()) for e in entries):
+        return False
+    return any(right in e.get("rights", ()) or EVERY_RIGHT in e.get("rights", ()) for e in entries)
 
 
 def ensure_may(caller: Principal, org_id: str, product_type: str, product_id: str, right: str,

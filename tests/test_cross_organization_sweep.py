@@ -75,7 +75,7 @@ def object_operations():
     operation whose path names an object."""
     found = []
     for component, method, path, operation, parameters, _ in _contract_operations():
-        names = [p["name"] for p in parameters if p["in"] == "path"]
+        names = {p["name"]: p.get("schema", {}) for p in parameters if p["in"] == "path"}
         if not path.startswith("/v1/") or not names:
             continue
         body = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
@@ -120,15 +120,17 @@ def organizations(api):
     return {"b": b_owner, "a": a_owner, "colleague": colleague, "external": external, "key": key["secret"]}
 
 
-def _values(names: list[str], b: dict, member_id: str) -> dict[str, str]:
+def _values(names: dict[str, dict], b: dict, member_id: str, contract: str) -> dict[str, str]:
+    """Organization B's ids where the path names an organization or a member; any other id as its
+    schema allows (an object of B's the caller must not reach, or none: either way 403 or 404)."""
     values = {}
-    for name in names:
+    for name, schema in names.items():
         if name in ("org_id", "customer_org_id", "reseller_org_id"):
             values[name] = b["org_id"]
         elif name == "user_id":
             values[name] = member_id
         else:
-            values[name] = str(uuid.uuid4())
+            values[name] = str(example(schema, contract))
     return values
 
 
@@ -138,7 +140,7 @@ def _sweep(api, callers, only=lambda path: True) -> list[str]:
         if not only(path):
             continue
         for who, headers, member_id, b in callers:
-            target = filled(path, _values(names, b, member_id))
+            target = filled(path, _values(names, b, member_id, contract))
             response = call(api, method, target, body, contract, headers)
             # the gateway's own routes (managing API keys) take people's tokens only: a key is 401 there
             refused = REFUSED + (401,) if contract == "gateway.yaml" and "key" in who else REFUSED

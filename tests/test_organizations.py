@@ -547,3 +547,37 @@ def test_OR_14_legal_representatives_change_the_details_and_the_country_decides_
     assert set(message["body"]["payload"]["changed_fields"]) >= {"name", "country", "vat_id", "phone"}
     eventually(lambda: api.get(f"/v1/billing/accounts/{owner['org_id']}", owner["token"]).json()["currency"] == "CHF",
                what="billing taking the currency from the new country")
+
+
+def test_OR_12_a_locked_product_is_managed_by_administrators_and_legal_representatives_only(api, tap):
+    from portico_kernel.product_access import allows
+
+    owner = api.customer_with_org()
+    colleague = member_of(api, tap, owner, "collaborator")
+    org = owner["org_id"]
+    hosting, mailbox = f"h-{uuid.uuid4().hex[:8]}", f"m-{uuid.uuid4().hex[:8]}"
+    provisioned(tap, org, "hosting", hosting)
+    provisioned(tap, org, "mailbox", mailbox)
+    eventually(lambda: len(api.get(f"/v1/orgs/{org}/products", owner["token"]).json()) == 2, what="the products in orgs")
+    assert api.post(f"/v1/orgs/{org}/grants", {"holder": {"kind": "member", "id": colleague["user_id"]}, "scope": "type",
+                                                "product_type": "hosting", "rights": ["use", "manage"]},
+                    owner["token"]).status_code == 201
+    lock = f"/v1/orgs/{org}/products/hosting/{hosting}/lock"
+    assert api.put(lock, None, colleague["token"]).status_code == 403
+    before = access_events_of(tap, colleague["user_id"])
+    locked = api.put(lock, None, owner["token"])
+    assert locked.status_code == 200 and locked.json()["locked"] is True, locked.text
+    state = tap.wait_for(lambda b: b["type"] == "ProductStateChanged" and b["payload"]["product_id"] == hosting)
+    events.validate(state["body"])
+    entries = access_event(tap, colleague["user_id"], before)["grants"]
+    assert allows(entries, "hosting", hosting, "use") and not allows(entries, "hosting", hosting, "manage")
+    assert allows(entries, "hosting", "another-plan", "manage")
+    before = access_events_of(tap, colleague["user_id"])
+    assert api.delete(lock, owner["token"]).json()["locked"] is False
+    assert allows(access_event(tap, colleague["user_id"], before)["grants"], "hosting", hosting, "manage")
+
+    refused = api.put(f"/v1/orgs/{org}/products/mailbox/{mailbox}/lock", None, owner["token"])
+    assert refused.status_code == 409 and kind(refused) == "mail-cannot-be-locked"
+    maintenance = api.put(f"/v1/orgs/{org}/products/mailbox/{mailbox}/maintenance", None, owner["token"])
+    assert maintenance.status_code == 200 and maintenance.json()["maintenance"] is True
+    assert kind(api.put(f"/v1/orgs/{org}/products/hosting/{hosting}/maintenance", None, owner["token"])) == "maintenance-for-mail-only"

@@ -146,6 +146,9 @@ class FakeProducts(FakeRows):
     def of_organization(self, org_id: str, page=None):
         return [p for p in self.rows.values() if p.org_id == org_id]
 
+    def locked_in(self, org_id: str):
+        return [p for p in self.of_organization(org_id) if p.locked]
+
 
 class FakeGrants(FakeRows):
     def __init__(self):

@@ -290,3 +290,25 @@ def test_OR_14_only_a_legal_representative_changes_details_checked_per_country(u
         details.change(uow, person("rep"), ORG, {"address": {"country": "DE"}})
     org = details.change(uow, person("rep"), ORG, {"address": {"country": "LI"}})
     assert last(uow, OrganizationDetailsChanged)[0].country == "LI"
+
+
+def test_OR_12_nobody_else_manages_a_locked_product_and_mail_has_maintenance_instead(uow):
+    from portico_kernel.product_access import allows
+    from services.orgs.domain import access
+    from services.orgs.domain.model import Product
+
+    uow.products.add(Product(product_type="hosting", product_id="h-1", org_id=ORG))
+    uow.products.add(Product(product_type="mailbox", product_id="m-1", org_id=ORG))
+    access.grant(uow, person("rep"), ORG, holder_kind="member", holder_id="colleague", scope="all",
+                 product_type=None, product_id=None, rights=["use", "manage"])
+    with pytest.raises(Forbidden):
+        access.set_lock(uow, person("colleague"), ORG, "hosting", "h-1", True)
+    access.set_lock(uow, person("admin"), ORG, "hosting", "h-1", True)
+    assert not allows(_access(uow, "colleague"), "hosting", "h-1", "manage")
+    assert allows(_access(uow, "colleague"), "hosting", "h-1", "use")
+    assert allows(_access(uow, "admin"), "hosting", "h-1", "manage")  # by role (the kernel decides by the token)
+    with pytest.raises(Conflict):
+        access.set_lock(uow, person("admin"), ORG, "mailbox", "m-1", True)
+    assert access.set_maintenance(uow, person("admin"), ORG, "mailbox", "m-1", True).maintenance
+    with pytest.raises(Conflict):
+        access.set_maintenance(uow, person("admin"), ORG, "hosting", "h-1", True)

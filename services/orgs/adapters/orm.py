@@ -92,6 +92,8 @@ products = Table(
     Column("product_id", String(100), primary_key=True),
     Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False, index=True),
     Column("provisioned_at", UtcDateTime, nullable=False),
+    Column("locked", Boolean, nullable=False, default=False, server_default=false()),
+    Column("maintenance", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 grants = Table(

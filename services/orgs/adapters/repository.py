@@ -139,6 +139,9 @@ class Products:
     def get(self, product_type: str, product_id: str) -> Product | None:
         return self.session.get(Product, (product_type, product_id))
 
+    def locked_in(self, org_id: str) -> list[Product]:
+        return list(self.session.scalars(select(Product).where(Product.org_id == org_id, Product.locked.is_(True))))
+
     def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[Product]:
         query = select(Product).where(Product.org_id == org_id)
         return fetch_page(self.session, query, (Product.provisioned_at, Product.product_type, Product.product_id), page)

@@ -169,7 +169,28 @@ def unlink_reseller(org_id: str, reseller_org_id: str):
 
 
 def _product_view(p) -> dict:
-    return {"product_type": p.product_type, "product_id": p.product_id, "provisioned_at": _iso(p.provisioned_at)}
+    return {"product_type": p.product_type, "product_id": p.product_id, "provisioned_at": _iso(p.provisioned_at),
+            "locked": p.locked, "maintenance": p.maintenance}
+
+
+def lock_product(org_id: str, product_type: str, product_id: str):
+    with bootstrap().uow() as uow:
+        return _product_view(access.set_lock(uow, principal(), org_id, product_type, product_id, True)), 200
+
+
+def unlock_product(org_id: str, product_type: str, product_id: str):
+    with bootstrap().uow() as uow:
+        return _product_view(access.set_lock(uow, principal(), org_id, product_type, product_id, False)), 200
+
+
+def start_maintenance(org_id: str, product_type: str, product_id: str):
+    with bootstrap().uow() as uow:
+        return _product_view(access.set_maintenance(uow, principal(), org_id, product_type, product_id, True)), 200
+
+
+def end_maintenance(org_id: str, product_type: str, product_id: str):
+    with bootstrap().uow() as uow:
+        return _product_view(access.set_maintenance(uow, principal(), org_id, product_type, product_id, False)), 200
 
 
 def _grant_view(g) -> dict:

@@ -15,7 +15,7 @@ from portico_kernel.paging import ALL, Page, PageRequest
 from portico_kernel.principal import Principal
 from portico_kernel.roles import EXTERNAL, MANAGING_ROLES
 
-from .events import MemberAccessChanged, ProductProvisioned, ProductRemoved
+from .events import MemberAccessChanged, ProductProvisioned, ProductRemoved, ProductStateChanged
 from .model import EVERYONE, GROUP, MEMBER, Grant, Product, WorkGroup, WorkGroupMember, new_id
 from .organizations import managing, visible_to
 
@@ -49,7 +49,10 @@ def effective_access(uow, org_id: str, user_id: str) -> list[dict]:
     held = [g for g in uow.grants.of_organization(org_id)
             if (g.holder_kind == MEMBER and g.holder_id == user_id) or (g.holder_kind == GROUP and g.holder_id in groups)
             or (g.holder_kind == EVERYONE and member.role != EXTERNAL)]
-    return [g.entry() for g in held]
+    # OR-12: a locked product is managed by administrators and legal representatives only
+    locks = [{"scope": product_access.PRODUCT, "product_type": p.product_type, "product_id": p.product_id,
+              "rights": [], "denied": [product_access.MANAGE]} for p in uow.products.locked_in(org_id)]
+    return [g.entry() for g in held] + locks
 
 
 def announce(uow, org_id: str, user_ids) -> None:
@@ -198,3 +201,48 @@ def forget_member(uow, org_id: str, user_id: str) -> None:
     for membership in uow.work_groups.memberships_of(org_id, user_id):
         uow.work_groups.remove_member(membership)
     uow.emit(MemberAccessChanged(org_id=org_id, user_id=user_id, grants=[]), org_id=org_id)
+
+
+MAIL = "mailbox"
+
+
+def _product(uow, org_id: str, product_type: str, product_id: str) -> Product:
+    product = uow.products.get(product_type, product_id)
+    if product is None or product.org_id != org_id:
+        raise NotFound("The organization has no such product.", problem="unknown-product")
+    return product
+
+
+def _announce_state(uow, org_id: str, product: Product, by: str) -> None:
+    uow.emit(ProductStateChanged(org_id=org_id, product_type=product.product_type, product_id=product.product_id,
+                                 locked=product.locked, maintenance=product.maintenance, changed_by=by), org_id=org_id)
+
+
+def set_lock(uow, caller: Principal, org_id: str, product_type: str, product_id: str, locked: bool) -> Product:
+    """OR-12: administrators and legal representatives lock and unlock a product's management;
+    while locked nobody else manages it, and the members are told by mail (ProductStateChanged). A
+    mail product is not locked: it has a maintenance mode instead."""
+    managing(uow, caller, org_id)
+    product = _product(uow, org_id, product_type, product_id)
+    if product_type == MAIL and locked:
+        raise Conflict("A mail product cannot be locked; put it into maintenance instead.", problem="mail-cannot-be-locked")
+    if product.locked != locked:
+        product.locked = locked
+        uow.flush()
+        _announce_state(uow, org_id, product, caller.user_id)
+        announce(uow, org_id, {m.user_id for m in uow.members.of_organization(org_id)})
+        uow.commit()
+    return product
+
+
+def set_maintenance(uow, caller: Principal, org_id: str, product_type: str, product_id: str, on: bool) -> Product:
+    """OR-12: a mail product in maintenance still receives mail, and nobody can read it."""
+    managing(uow, caller, org_id)
+    product = _product(uow, org_id, product_type, product_id)
+    if product_type != MAIL:
+        raise Conflict("Only mail products have a maintenance mode; lock this one instead.", problem="maintenance-for-mail-only")
+    if product.maintenance != on:
+        product.maintenance = on
+        _announce_state(uow, org_id, product, caller.user_id)
+        uow.commit()
+    return product

@@ -99,6 +99,19 @@ class SecurityWarningRequested:
 
 
 @dataclass(frozen=True)
+class ProductStateChanged:
+    """OR-12: a product's management was locked or unlocked, or a mail product put into or out of
+    maintenance; the members are emailed (by the notifications service), and the product's service
+    stops letting anyone read mail in maintenance."""
+    org_id: str
+    product_type: str
+    product_id: str
+    locked: bool
+    maintenance: bool
+    changed_by: str
+
+
+@dataclass(frozen=True)
 class MemberBlocked:
     """OR-13: the gateway refuses the member's calls for this organization until unblocked."""
     org_id: str

@@ -156,6 +156,8 @@ class Product:
     product_id: str
     org_id: str
     provisioned_at: datetime = field(default_factory=utcnow)
+    locked: bool = False  # OR-12: only administrators and legal representatives manage it meanwhile
+    maintenance: bool = False  # OR-12: a mail product's stand-in for a lock: mail arrives, nobody reads it
 
 
 MEMBER, GROUP, EVERYONE = "member", "group", "everyone"
