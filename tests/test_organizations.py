@@ -581,3 +581,49 @@ def test_OR_12_a_locked_product_is_managed_by_administrators_and_legal_represent
     maintenance = api.put(f"/v1/orgs/{org}/products/mailbox/{mailbox}/maintenance", None, owner["token"])
     assert maintenance.status_code == 200 and maintenance.json()["maintenance"] is True
     assert kind(api.put(f"/v1/orgs/{org}/products/hosting/{hosting}/maintenance", None, owner["token"])) == "maintenance-for-mail-only"
+
+
+def standing(tap, org_id: str, unpaid: int, balance: int) -> None:
+    """Billing announces what the organization owes and holds (here the test speaks for billing)."""
+    from portico_kernel.events import Envelope
+
+    envelope = Envelope(type="BillingStandingChanged", producer="billing", org_id=org_id,
+                        payload={"org_id": org_id, "unpaid_invoices": unpaid, "prepaid_balance_minor": balance,
+                                 "currency": "EUR"})
+    tap.publish(envelope.to_dict(), envelope.routing_key)
+
+
+def test_OR_15_an_organization_is_deleted_only_when_nothing_stands_in_the_way_and_the_accounts_stay(api, tap):
+    from tests.helpers import PASSWORD
+
+    owner = api.customer_with_org()
+    colleague = member_of(api, tap, owner, "administrator")
+    org = owner["org_id"]
+    plan = f"h-{uuid.uuid4().hex[:8]}"
+    provisioned(tap, org, "hosting", plan)
+    standing(tap, org, 2, 1500)
+    eventually(lambda: api.get(f"/v1/orgs/{org}/products", owner["token"]).json(), what="the product in orgs")
+    fresh = api.post("/v1/auth/password-check", {"password": PASSWORD}, owner["token"]).json()["access_token"]
+
+    assert kind(api.delete(f"/v1/orgs/{org}", owner["token"])) == "password-required"
+    colleague_fresh = api.post("/v1/auth/password-check", {"password": PASSWORD}, colleague["token"]).json()["access_token"]
+    assert kind(api.delete(f"/v1/orgs/{org}", colleague_fresh)) == "legal-representative-only"
+    refused = eventually(lambda: len((r := api.delete(f"/v1/orgs/{org}", fresh)).json().get("reasons", [])) == 4 and [r],
+                         what="orgs knowing what billing said")[0]
+    assert refused.status_code == 409 and kind(refused) == "organization-not-empty"
+    assert [r["reason"] for r in refused.json()["reasons"]] == [
+        "has-products", "has-other-members", "has-unpaid-invoices", "has-prepaid-balance"]
+
+    provisioned(tap, org, "hosting", plan, kind_of="ProductRemoved")
+    standing(tap, org, 0, 0)
+    assert api.post(f"/v1/orgs/{org}/members/{colleague['user_id']}/removal",
+                    {"confirm": True, "product_data": "delete"}, fresh).status_code == 204
+    eventually(lambda: api.delete(f"/v1/orgs/{org}", fresh).status_code == 204, what="nothing standing in the way")
+    message = tap.wait_for(lambda b: b["type"] == "OrganizationDeleted" and b["org_id"] == org)
+    events.validate(message["body"])
+    assert api.get(f"/v1/orgs/{org}", fresh).status_code == 404
+    # the accounts stay: both still sign in
+    assert api.login(owner["email"])["user_id"] == owner["user_id"]
+    assert claims_of(api.login(colleague["email"])["access_token"])["org"] == colleague["own_org_id"]
+    eventually(lambda: org not in [o["org_id"] for o in api.get("/v1/me", owner["token"]).json()["organizations"]],
+               what="identity dropping the membership")

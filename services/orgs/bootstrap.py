@@ -6,7 +6,7 @@ from portico_kernel.service import Service
 
 from .adapters.orm import metadata
 from .adapters.unit_of_work import OrgsUnitOfWork
-from .domain import access, closure, events, organizations
+from .domain import access, closure, deletion, events, organizations
 
 
 @lru_cache(maxsize=1)
@@ -19,4 +19,5 @@ def bootstrap() -> Service:
         "AccountClosureRequested": closure.on_account_closure_requested,
         "ProductProvisioned": access.on_product_provisioned,
         "ProductRemoved": access.on_product_removed,
+        "BillingStandingChanged": deletion.on_billing_standing_changed,
     })

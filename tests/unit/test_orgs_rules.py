@@ -312,3 +312,19 @@ def test_OR_12_nobody_else_manages_a_locked_product_and_mail_has_maintenance_ins
     assert access.set_maintenance(uow, person("admin"), ORG, "mailbox", "m-1", True).maintenance
     with pytest.raises(Conflict):
         access.set_maintenance(uow, person("admin"), ORG, "hosting", "h-1", True)
+
+
+def test_OR_15_deleting_names_every_reason_at_once(uow, clock):
+    from services.orgs.domain import deletion
+    from services.orgs.domain.model import Product
+
+    uow.products.add(Product(product_type="hosting", product_id="h-1", org_id=ORG))
+    org = uow.organizations.get(ORG)
+    org.unpaid_invoices, org.prepaid_balance_minor = 1, 500
+    assert [r["reason"] for r in deletion.reasons_against(uow, org, "rep")] == [
+        "has-products", "has-other-members", "has-unpaid-invoices", "has-prepaid-balance"]
+    with pytest.raises(Conflict) as refused:
+        deletion.delete(uow, recently_checked("rep", clock.now()), ORG)
+    assert len(refused.value.extra["reasons"]) == 4
+    with pytest.raises(Forbidden):
+        deletion.delete(uow, recently_checked("admin", clock.now()), ORG)

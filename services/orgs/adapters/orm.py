@@ -29,6 +29,8 @@ organizations = Table(
     Column("phone", String(40)),
     Column("vat_id", String(40)),
     Column("commercial_register", String(60)),
+    Column("unpaid_invoices", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("prepaid_balance_minor", Integer, nullable=False, default=0, server_default=text("0")),
 )
 
 members = Table(

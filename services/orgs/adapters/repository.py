@@ -21,6 +21,9 @@ class Organizations:
     def get(self, org_id: str) -> Organization | None:
         return self.session.get(Organization, org_id)
 
+    def remove(self, org: Organization) -> None:
+        self.session.delete(org)
+
     def of_member(self, user_id: str, page: PageRequest = ALL) -> Page[tuple[Organization, Member]]:
         query = select(Organization, Member).join(Member, Member.org_id == Organization.id).where(Member.user_id == user_id)
         return fetch_page(self.session, query, (Member.joined_at, Member.org_id), page, scalars=False,
@@ -99,6 +102,9 @@ class ResellerLinks:
     def remove(self, link: ResellerLink) -> None:
         self.session.delete(link)
 
+    def of_reseller(self, reseller_org_id: str) -> list[ResellerLink]:
+        return list(self.session.scalars(select(ResellerLink).where(ResellerLink.reseller_org_id == reseller_org_id)))
+
     def of_customer(self, customer_org_id: str, page: PageRequest = ALL) -> Page[ResellerLink]:
         query = select(ResellerLink).where(ResellerLink.customer_org_id == customer_org_id)
         return fetch_page(self.session, query, (ResellerLink.linked_at, ResellerLink.reseller_org_id), page)
@@ -113,6 +119,9 @@ class Invitations:
 
     def get(self, invitation_id: str) -> Invitation | None:
         return self.session.get(Invitation, invitation_id)
+
+    def remove(self, invitation: Invitation) -> None:
+        self.session.delete(invitation)
 
     def by_token_hash(self, token_hash: str) -> Invitation | None:
         return self.session.scalars(select(Invitation).where(Invitation.token_hash == token_hash)).first()
@@ -181,6 +190,9 @@ class WorkGroups:
     def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page[WorkGroup]:
         return fetch_page(self.session, select(WorkGroup).where(WorkGroup.org_id == org_id),
                           (WorkGroup.created_at, WorkGroup.id), page)
+
+    def remove(self, group: WorkGroup) -> None:
+        self.session.delete(group)
 
     def add_member(self, membership: WorkGroupMember) -> None:
         self.session.add(membership)

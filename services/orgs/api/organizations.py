@@ -6,7 +6,7 @@ from portico_kernel.errors import Forbidden
 from portico_kernel.web import page_asked, paged, principal
 
 from ..bootstrap import bootstrap
-from ..domain import access, details, invitations, members, organizations, resellers, two_factor
+from ..domain import access, deletion, details, invitations, members, organizations, resellers, two_factor
 
 
 def _org_view(org, member) -> dict:
@@ -41,6 +41,12 @@ def list_organizations(limit=None, cursor=None):
 def get_organization(org_id: str):
     with bootstrap().uow() as uow:
         return _org_view(*organizations.visible_to(uow, principal(), org_id)), 200
+
+
+def delete_organization(org_id: str):
+    with bootstrap().uow() as uow:
+        deletion.delete(uow, principal(), org_id)
+    return None, 204
 
 
 def change_details(org_id: str, body: dict):

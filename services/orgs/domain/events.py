@@ -200,6 +200,20 @@ class ProductRemoved:
     product_id: str
 
 
+@dataclass(frozen=True)
+class OrganizationDeleted:
+    org_id: str
+    deleted_by: str
+
+
+# Received from billing: what an organization owes and holds (OR-15).
+@dataclass(frozen=True)
+class BillingStandingChanged:
+    org_id: str
+    unpaid_invoices: int
+    prepaid_balance_minor: int
+
+
 # Received from identity: a person closes their account (ID-11).
 @dataclass(frozen=True)
 class AccountClosureRequested:

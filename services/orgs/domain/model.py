@@ -59,6 +59,9 @@ class Organization:
     phone: str | None = None
     vat_id: str | None = None
     commercial_register: str | None = None
+    # OR-15: what billing last said the organization owes and holds
+    unpaid_invoices: int = 0
+    prepaid_balance_minor: int = 0
 
     @classmethod
     def personal(cls, user_id: str, first_name: str, last_name: str, country: str | None,
