@@ -16,6 +16,7 @@ import pytest
 from portico_kernel import events
 from tests.bus_tap import Tap
 from tests.helpers import claims_of, eventually, unique_email
+from tests.test_org_two_factor import platform_admin  # noqa: F401  (a fixture)
 
 PROBLEMS = "https://portico.dev/problems/"
 
@@ -627,3 +628,46 @@ def test_OR_15_an_organization_is_deleted_only_when_nothing_stands_in_the_way_an
     assert claims_of(api.login(colleague["email"])["access_token"])["org"] == colleague["own_org_id"]
     eventually(lambda: org not in [o["org_id"] for o in api.get("/v1/me", owner["token"]).json()["organizations"]],
                what="identity dropping the membership")
+
+
+def test_OR_19_a_reseller_creates_customer_organizations_and_the_customer_can_end_the_link(api, tap, platform_admin):
+    from tests.test_api_keys import create_key, with_key
+
+    reseller = api.customer_with_org()
+    key = create_key(api, reseller, scopes=["orgs:write"])
+    customer_body = {"name": "Bäckerei Beispiel", "type": "company", "country": "CH"}
+    not_yet = with_key(api, "POST", f"/v1/orgs/{reseller['org_id']}/customers", key["secret"], json=customer_body)
+    assert not_yet.status_code == 403 and kind(not_yet) == "not-a-reseller", not_yet.text
+    assert api.put(f"/v1/orgs/{reseller['org_id']}/reseller", {"reseller": True}, reseller["token"]).status_code == 403
+    made = api.put(f"/v1/orgs/{reseller['org_id']}/reseller", {"reseller": True}, platform_admin)
+    assert made.status_code == 200 and made.json() == {"reseller": True}, made.text
+
+    created = with_key(api, "POST", f"/v1/orgs/{reseller['org_id']}/customers", key["secret"], json=customer_body)
+    assert created.status_code == 201, created.text
+    customer_id = created.json()["id"]
+    listed = with_key(api, "GET", f"/v1/orgs/{reseller['org_id']}/customers", key["secret"])
+    assert [link["customer_org_id"] for link in listed.json()] == [customer_id]
+    managed = eventually(lambda: (r := with_key(api, "GET", f"/v1/orgs/{customer_id}", key["secret"], org=customer_id))
+                         .status_code == 200 and r, what="the link known at the gateway")
+    assert managed.json()["name"] == "Bäckerei Beispiel"
+
+    # the reseller's key invites the customer's first legal representative, who signs up through the link
+    email = unique_email("customer")
+    invitation = with_key(api, "POST", f"/v1/orgs/{customer_id}/invitations", key["secret"], org=customer_id,
+                          json={"email": email, "role": "legal_representative"})
+    assert invitation.status_code == 201, invitation.text
+    api.signup(email=email, invitation=link_token(tap, invitation.json()["id"]))
+    boss = api.login(email)
+    assert claims_of(boss["access_token"])["org"] == customer_id
+    assert claims_of(boss["access_token"])["roles"] == ["legal_representative"]
+    links = eventually(lambda: (r := api.get(f"/v1/orgs/{customer_id}/resellers", boss["access_token"])).status_code == 200 and r,
+                       what="the membership in orgs")
+    assert [link["reseller_org_id"] for link in links.json()] == [reseller["org_id"]]
+    # a second legal representative is the customer's own decision now
+    again = with_key(api, "POST", f"/v1/orgs/{customer_id}/invitations", key["secret"], org=customer_id,
+                     json={"email": unique_email(), "role": "legal_representative"})
+    assert again.status_code == 403
+    ended = api.delete(f"/v1/orgs/{customer_id}/resellers/{reseller['org_id']}", boss["access_token"])
+    assert ended.status_code == 204
+    eventually(lambda: with_key(api, "GET", f"/v1/orgs/{customer_id}", key["secret"], org=customer_id).status_code == 403,
+               what="the key refused once the customer ended the link")

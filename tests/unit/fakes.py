@@ -185,7 +185,21 @@ class FakeWorkGroups(FakeRows):
         return [m for m in self.memberships.values() if (m.org_id, m.user_id) == (org_id, user_id)]
 
 
+class FakeResellerLinks(FakeRows):
+    def __init__(self):
+        super().__init__(lambda link: (link.reseller_org_id, link.customer_org_id))
+
+    def of_customer(self, customer_org_id: str, page=None):
+        return [link for link in self.rows.values() if link.customer_org_id == customer_org_id]
+
+    def of_reseller(self, reseller_org_id: str):
+        return [link for link in self.rows.values() if link.reseller_org_id == reseller_org_id]
+
+    def of_reseller_paged(self, reseller_org_id: str, page=None):
+        return self.of_reseller(reseller_org_id)
+
+
 def orgs_unit_of_work(clock=None) -> FakeUnitOfWork:
     return FakeUnitOfWork(clock, organizations=FakeOrganizations(), members=FakeMembers(), people=FakePeople(),
                           two_factor=FakeTwoFactor(), invitations=FakeInvitations(), products=FakeProducts(),
-                          grants=FakeGrants(), work_groups=FakeWorkGroups())
+                          grants=FakeGrants(), work_groups=FakeWorkGroups(), reseller_links=FakeResellerLinks())

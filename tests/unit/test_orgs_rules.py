@@ -328,3 +328,24 @@ def test_OR_15_deleting_names_every_reason_at_once(uow, clock):
     assert len(refused.value.extra["reasons"]) == 4
     with pytest.raises(Forbidden):
         deletion.delete(uow, recently_checked("admin", clock.now()), ORG)
+
+
+def test_OR_19_a_reseller_creates_a_linked_customer_whose_first_legal_representative_its_key_invites(uow):
+    from services.orgs.domain import resellers
+    from services.orgs.domain.events import ResellerLinked
+
+    with pytest.raises(Forbidden) as refused:
+        resellers.create_customer(uow, person("admin"), ORG, "Kunde AG", "company", "CH")
+    assert refused.value.problem == "not-a-reseller"
+    staff = Principal(user_id="staff-1", kind="staff", org_id=None, roles=("platform:admin",))
+    with pytest.raises(Forbidden):
+        resellers.make_reseller(uow, person("rep"), ORG, True)
+    resellers.make_reseller(uow, staff, ORG, True)
+    customer = resellers.create_customer(uow, key_for(ORG), ORG, "Kunde AG", "company", "ch")
+    assert customer.country == "CH" and last(uow, ResellerLinked)[0].customer_org_id == customer.id
+    assert [link.customer_org_id for link in resellers.customers_of(uow, person("admin"), ORG)] == [customer.id]
+    invitations.invite(uow, key_for(customer.id), customer.id, "boss@kunde.test", "legal_representative")
+    uow.members.add(Member(org_id=customer.id, user_id="boss", role="legal_representative", email="boss@kunde.test",
+                           first_name="B", last_name="K"))
+    with pytest.raises(Forbidden):  # from then on, the customer's own legal representatives decide
+        invitations.invite(uow, key_for(customer.id), customer.id, "second@kunde.test", "legal_representative")

@@ -29,6 +29,7 @@ organizations = Table(
     Column("phone", String(40)),
     Column("vat_id", String(40)),
     Column("commercial_register", String(60)),
+    Column("is_reseller", Boolean, nullable=False, default=False, server_default=false()),
     Column("unpaid_invoices", Integer, nullable=False, default=0, server_default=text("0")),
     Column("prepaid_balance_minor", Integer, nullable=False, default=0, server_default=text("0")),
 )

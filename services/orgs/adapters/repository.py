@@ -105,6 +105,10 @@ class ResellerLinks:
     def of_reseller(self, reseller_org_id: str) -> list[ResellerLink]:
         return list(self.session.scalars(select(ResellerLink).where(ResellerLink.reseller_org_id == reseller_org_id)))
 
+    def of_reseller_paged(self, reseller_org_id: str, page: PageRequest = ALL) -> Page[ResellerLink]:
+        query = select(ResellerLink).where(ResellerLink.reseller_org_id == reseller_org_id)
+        return fetch_page(self.session, query, (ResellerLink.linked_at, ResellerLink.customer_org_id), page)
+
     def of_customer(self, customer_org_id: str, page: PageRequest = ALL) -> Page[ResellerLink]:
         query = select(ResellerLink).where(ResellerLink.customer_org_id == customer_org_id)
         return fetch_page(self.session, query, (ResellerLink.linked_at, ResellerLink.reseller_org_id), page)

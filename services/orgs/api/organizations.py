@@ -12,7 +12,7 @@ from ..domain import access, deletion, details, invitations, members, organizati
 def _org_view(org, member) -> dict:
     return {"id": org.id, "name": org.name, "type": org.type, "country": org.country,
             "created_at": _iso(org.created_at), "my_role": member.role if member else None,
-            "two_factor_required": org.two_factor_required, "link_days": org.link_days,
+            "two_factor_required": org.two_factor_required, "link_days": org.link_days, "reseller": org.is_reseller,
             "address": {"street": org.street, "house_number": org.house_number, "postcode": org.postcode,
                         "town": org.town, "country": org.country},
             "phone": org.phone, "vat_id": org.vat_id, "commercial_register": org.commercial_register}
@@ -151,6 +151,23 @@ def set_two_factor_policy(org_id: str, body: dict):
     with bootstrap().uow() as uow:
         org = two_factor.set_policy(uow, principal(), org_id, body["required"])
         return {"required": org.two_factor_required}, 200
+
+
+def set_reseller(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        org = resellers.make_reseller(uow, principal(), org_id, body["reseller"])
+        return {"reseller": org.is_reseller}, 200
+
+
+def create_customer(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        customer = resellers.create_customer(uow, principal(), org_id, body["name"], body["type"], body.get("country"))
+        return _org_view(customer, None), 201
+
+
+def list_customers(org_id: str, limit=None, cursor=None):
+    with bootstrap().uow() as uow:
+        return paged(resellers.customers_of(uow, principal(), org_id, page_asked(limit, cursor)), _link_view)
 
 
 def _link_view(link) -> dict:

@@ -43,7 +43,9 @@ def invite(uow, caller: Principal, org_id: str, email: str, role: str) -> Invita
     if role not in ROLES:
         raise Invalid(f"Unknown role: {role}.", invalid_params=[{"name": "role", "reason": "unknown role"}])
     org, me = managing(uow, caller, org_id)
-    if role == LEGAL_REPRESENTATIVE and (me is None or me.role != LEGAL_REPRESENTATIVE):
+    # OR-19: a customer organization a reseller created has no member yet; its reseller's key invites the first
+    first_of_customer = me is None and not any(m.role == LEGAL_REPRESENTATIVE for m in uow.members.of_organization(org_id))
+    if role == LEGAL_REPRESENTATIVE and not first_of_customer and (me is None or me.role != LEGAL_REPRESENTATIVE):
         raise Forbidden("Only a legal representative invites a legal representative.",
                         problem="legal-representative-only")
     key = email_key(email)

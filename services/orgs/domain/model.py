@@ -59,6 +59,7 @@ class Organization:
     phone: str | None = None
     vat_id: str | None = None
     commercial_register: str | None = None
+    is_reseller: bool = False  # OR-19: the provider made it a partner that creates and manages customers
     # OR-15: what billing last said the organization owes and holds
     unpaid_invoices: int = 0
     prepaid_balance_minor: int = 0
