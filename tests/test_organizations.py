@@ -671,3 +671,41 @@ def test_OR_19_a_reseller_creates_customer_organizations_and_the_customer_can_en
     assert ended.status_code == 204
     eventually(lambda: with_key(api, "GET", f"/v1/orgs/{customer_id}", key["secret"], org=customer_id).status_code == 403,
                what="the key refused once the customer ended the link")
+
+
+def test_OR_17_OR_14_named_contacts_and_extra_billing_addresses(api, tap):
+    owner = api.customer_with_org()
+    colleague = member_of(api, tap, owner, "collaborator")
+    org = owner["org_id"]
+    contact = {"purpose": "support", "name": "Helpdesk", "email": "helpdesk@example.test", "phone": "+41 44 668 18 00"}
+    assert api.post(f"/v1/orgs/{org}/contacts", contact, colleague["token"]).status_code == 403
+    wrong = api.post(f"/v1/orgs/{org}/contacts", {**contact, "phone": "0800"}, owner["token"])
+    assert wrong.status_code == 400 and wrong.json()["invalid_params"][0]["name"] == "phone"
+    added = api.post(f"/v1/orgs/{org}/contacts", contact, owner["token"])
+    assert added.status_code == 201 and added.json()["phone"] == "+41446681800", added.text
+    listed = api.get(f"/v1/orgs/{org}/contacts", colleague["token"])
+    assert [(c["purpose"], c["email"]) for c in listed.json()] == [("support", "helpdesk@example.test")]
+    stranger = api.customer_with_org()
+    assert api.get(f"/v1/orgs/{org}/contacts", stranger["token"]).status_code == 404
+    assert api.delete(f"/v1/orgs/{stranger['org_id']}/contacts/{added.json()['id']}", stranger["token"]).status_code == 404
+    assert api.delete(f"/v1/orgs/{org}/contacts/{added.json()['id']}", owner["token"]).status_code == 204
+
+    address = {"recipient": "Buchhaltung", "street": "Seestrasse", "house_number": "3", "postcode": "8002",
+               "town": "Zürich", "country": "ch"}
+    created = api.post(f"/v1/orgs/{org}/billing-addresses", address, owner["token"])
+    assert created.status_code == 201 and created.json()["country"] == "CH", created.text
+    assert [a["town"] for a in api.get(f"/v1/orgs/{org}/billing-addresses?limit=1", colleague["token"]).json()] == ["Zürich"]
+
+
+def test_OR_18_the_data_processing_agreement_names_the_organization_as_a_pdf(api, tap):
+    owner = api.customer_with_org()
+    colleague = member_of(api, tap, owner, "collaborator")
+    path = f"/v1/orgs/{owner['org_id']}/data-processing-agreement"
+    document = api.get(path, owner["token"])
+    assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
+    assert document.content.startswith(b"%PDF-1.4") and document.content.rstrip().endswith(b"%%EOF")
+    assert "attachment" in document.headers["content-disposition"]
+    assert b"and Erika Mustermann \\(the controller\\)" in document.content
+    assert owner["org_id"].encode() in document.content
+    assert api.get(path, colleague["token"]).status_code == 403
+    assert api.get(path, api.customer_with_org()["token"]).status_code == 404

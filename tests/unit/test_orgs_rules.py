@@ -349,3 +349,37 @@ def test_OR_19_a_reseller_creates_a_linked_customer_whose_first_legal_representa
                            first_name="B", last_name="K"))
     with pytest.raises(Forbidden):  # from then on, the customer's own legal representatives decide
         invitations.invite(uow, key_for(customer.id), customer.id, "second@kunde.test", "legal_representative")
+
+
+def test_OR_17_contacts_are_kept_by_administrators_and_checked(uow):
+    from portico_kernel.errors import Invalid
+    from services.orgs.domain import contacts
+
+    uow.contacts = _Rows()
+    with pytest.raises(Forbidden):
+        contacts.add_contact(uow, person("colleague"), ORG, "support", "Desk", "desk@example.test", None)
+    with pytest.raises(Invalid):
+        contacts.add_contact(uow, person("admin"), ORG, "support", "Desk", "not an address", None)
+    with pytest.raises(Invalid):
+        contacts.add_contact(uow, person("admin"), ORG, "gossip", "Desk", "desk@example.test", None)
+    added = contacts.add_contact(uow, person("admin"), ORG, "support", "Desk", "Desk@Example.test", "+41446681800")
+    assert added.email == "Desk@example.test" and added.phone == "+41446681800"
+
+
+def test_OR_18_the_agreement_names_the_organization(uow):
+    from services.orgs.adapters.documents import pdf_of
+    from services.orgs.domain.agreement import agreement_for
+
+    title, lines = agreement_for(uow, person("rep"), ORG)
+    assert "and Acme (the controller)" in lines
+    with pytest.raises(Forbidden):
+        agreement_for(uow, person("colleague"), ORG)
+    assert pdf_of(title, lines * 10).startswith(b"%PDF-1.4")
+
+
+class _Rows:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, row):
+        self.rows.append(row)

@@ -5,7 +5,7 @@ from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import (Grant, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
+from ..domain.model import (BillingAddress, Contact, Grant, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
                             WorkGroup, WorkGroupMember)
 
 metadata = MetaData()
@@ -129,6 +129,32 @@ work_group_members = Table(
     Column("added_at", UtcDateTime, nullable=False),
 )
 
+contacts = Table(
+    "contacts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("purpose", String(30), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("phone", String(40)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+billing_addresses = Table(
+    "billing_addresses", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("recipient", String(200), nullable=False),
+    Column("street", String(200), nullable=False),
+    Column("house_number", String(20)),
+    Column("postcode", String(20), nullable=False),
+    Column("town", String(100), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+mapper_registry.map_imperatively(Contact, contacts)
+mapper_registry.map_imperatively(BillingAddress, billing_addresses)
 mapper_registry.map_imperatively(Invitation, invitations)
 mapper_registry.map_imperatively(Product, products)
 mapper_registry.map_imperatively(Grant, grants)

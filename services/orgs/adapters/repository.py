@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import ALL, Page, PageRequest
 
-from ..domain.model import (Grant, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
+from ..domain.model import (BillingAddress, Contact, Grant, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
                             WorkGroup, WorkGroupMember)
 
 
@@ -213,3 +213,32 @@ class WorkGroups:
     def memberships_of(self, org_id: str, user_id: str) -> list[WorkGroupMember]:
         return list(self.session.scalars(select(WorkGroupMember).where(and_(
             WorkGroupMember.org_id == org_id, WorkGroupMember.user_id == user_id))))
+
+
+class OwnedRows:
+    """Rows that belong to one organization, listed in the order they were added."""
+    model: type
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, row) -> None:
+        self.session.add(row)
+
+    def remove(self, row) -> None:
+        self.session.delete(row)
+
+    def get(self, row_id: str):
+        return self.session.get(self.model, row_id)
+
+    def of_organization(self, org_id: str, page: PageRequest = ALL) -> Page:
+        return fetch_page(self.session, select(self.model).where(self.model.org_id == org_id),
+                          (self.model.created_at, self.model.id), page)
+
+
+class Contacts(OwnedRows):
+    model = Contact
+
+
+class BillingAddresses(OwnedRows):
+    model = BillingAddress

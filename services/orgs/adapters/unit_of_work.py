@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import Grants, Invitations, Members, Products, WorkGroups, Organizations, People, ResellerLinks, TwoFactorStatuses
+from .repository import BillingAddresses, Contacts, Grants, Invitations, Members, Products, WorkGroups, Organizations, People, ResellerLinks, TwoFactorStatuses
 
 
 class OrgsUnitOfWork(UnitOfWork):
@@ -17,4 +17,6 @@ class OrgsUnitOfWork(UnitOfWork):
         self.products = Products(self.session)
         self.grants = Grants(self.session)
         self.work_groups = WorkGroups(self.session)
+        self.contacts = Contacts(self.session)
+        self.billing_addresses = BillingAddresses(self.session)
         return self

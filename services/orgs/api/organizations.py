@@ -5,8 +5,9 @@ from portico_kernel.clock import iso_utc as _iso
 from portico_kernel.errors import Forbidden
 from portico_kernel.web import page_asked, paged, principal
 
+from ..adapters.documents import pdf_of
 from ..bootstrap import bootstrap
-from ..domain import access, deletion, details, invitations, members, organizations, resellers, two_factor
+from ..domain import access, agreement, contacts, deletion, details, invitations, members, organizations, resellers, two_factor
 
 
 def _org_view(org, member) -> dict:
@@ -276,3 +277,54 @@ def remove_from_work_group(org_id: str, group_id: str, user_id: str):
     with bootstrap().uow() as uow:
         access.remove_from_group(uow, principal(), org_id, group_id, user_id)
     return None, 204
+
+
+def _contact_view(c) -> dict:
+    return {"id": c.id, "purpose": c.purpose, "name": c.name, "email": c.email, "phone": c.phone,
+            "created_at": _iso(c.created_at)}
+
+
+def _billing_address_view(a) -> dict:
+    return {"id": a.id, "recipient": a.recipient, "street": a.street, "house_number": a.house_number,
+            "postcode": a.postcode, "town": a.town, "country": a.country, "created_at": _iso(a.created_at)}
+
+
+def list_contacts(org_id: str, limit=None, cursor=None):
+    with bootstrap().uow() as uow:
+        return paged(contacts.contacts_of(uow, principal(), org_id, page_asked(limit, cursor)), _contact_view)
+
+
+def add_contact(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        return _contact_view(contacts.add_contact(uow, principal(), org_id, body["purpose"], body["name"], body["email"],
+                                                  body.get("phone"))), 201
+
+
+def remove_contact(org_id: str, contact_id: str):
+    with bootstrap().uow() as uow:
+        contacts.remove_contact(uow, principal(), org_id, contact_id)
+    return None, 204
+
+
+def list_billing_addresses(org_id: str, limit=None, cursor=None):
+    with bootstrap().uow() as uow:
+        return paged(contacts.billing_addresses_of(uow, principal(), org_id, page_asked(limit, cursor)),
+                     _billing_address_view)
+
+
+def add_billing_address(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        return _billing_address_view(contacts.add_billing_address(uow, principal(), org_id, body)), 201
+
+
+def remove_billing_address(org_id: str, address_id: str):
+    with bootstrap().uow() as uow:
+        contacts.remove_billing_address(uow, principal(), org_id, address_id)
+    return None, 204
+
+
+def data_processing_agreement(org_id: str):
+    with bootstrap().uow() as uow:
+        title, lines = agreement.agreement_for(uow, principal(), org_id)
+    return pdf_of(title, lines), 200, {"Content-Type": "application/pdf",
+                                       "Content-Disposition": f'attachment; filename="data-processing-agreement-{org_id}.pdf"'}

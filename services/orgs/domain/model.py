@@ -203,3 +203,32 @@ class WorkGroupMember:
     user_id: str
     org_id: str
     added_at: datetime = field(default_factory=utcnow)
+
+
+CONTACT_PURPOSES = ("support", "billing", "technical", "security", "data_protection", "general")
+
+
+@dataclass(eq=False)
+class Contact:
+    """OR-17: a named contact of the organization, e.g. where support emails go."""
+    id: str
+    org_id: str
+    purpose: str
+    name: str
+    email: str
+    phone: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class BillingAddress:
+    """OR-14: an extra address invoices can be sent to, besides the organization's postal address."""
+    id: str
+    org_id: str
+    recipient: str
+    street: str
+    house_number: str | None
+    postcode: str
+    town: str
+    country: str
+    created_at: datetime = field(default_factory=utcnow)
