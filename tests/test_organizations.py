@@ -709,3 +709,38 @@ def test_OR_18_the_data_processing_agreement_names_the_organization_as_a_pdf(api
     assert owner["org_id"].encode() in document.content
     assert api.get(path, colleague["token"]).status_code == 403
     assert api.get(path, api.customer_with_org()["token"]).status_code == 404
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_OR_14_the_logo_is_checked_for_type_and_size(api, tap):
+    import base64
+
+    owner = api.customer_with_org()
+    colleague = member_of(api, tap, owner, "administrator")
+    path = f"/v1/orgs/{owner['org_id']}/logo"
+    assert api.get(path, owner["token"]).status_code == 404
+    image = png()
+    body = {"content_type": "image/png", "data": base64.b64encode(image).decode()}
+    assert kind(api.put(path, body, colleague["token"])) == "legal-representative-only"
+    for wrong in ({**body, "content_type": "image/jpeg"}, {**body, "data": "not base64!"},
+                  {**body, "data": base64.b64encode(png(5000, 1)).decode()},
+                  {**body, "data": base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * (600 * 1024)).decode()[:699999]}):
+        refused = api.put(path, wrong, owner["token"])
+        assert refused.status_code == 400, refused.text
+    svg = api.put(path, {"content_type": "image/svg+xml", "data": base64.b64encode(b"<svg/>").decode()}, owner["token"])
+    assert svg.status_code == 400 and svg.json()["invalid_params"][0]["name"] == "content_type"
+    assert api.put(path, body, owner["token"]).status_code == 200
+    shown = api.get(path, colleague["token"])
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png" and shown.content == image
+    assert api.get(path, api.customer_with_org()["token"]).status_code == 404

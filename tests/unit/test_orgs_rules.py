@@ -383,3 +383,18 @@ class _Rows:
 
     def add(self, row):
         self.rows.append(row)
+
+
+def test_OR_14_a_logo_is_a_png_jpeg_or_webp_of_bounded_size_whose_bytes_match_its_type():
+    import base64
+
+    from portico_kernel.errors import Invalid
+    from services.orgs.domain.logos import checked_image
+
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 100
+    assert checked_image("image/jpeg", base64.b64encode(jpeg).decode()) == jpeg
+    for content_type, data in (("image/png", jpeg), ("image/svg+xml", b"<svg/>"), ("image/jpeg", b"\xff\xd8\xff" + b"0" * 600_000)):
+        with pytest.raises(Invalid):
+            checked_image(content_type, base64.b64encode(data).decode())
+    with pytest.raises(Invalid):
+        checked_image("image/png", "***")

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, MetaData, String, Table, false, text
+from sqlalchemy import JSON, Boolean, LargeBinary, Column, ForeignKey, Integer, MetaData, String, Table, false, text
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import (BillingAddress, Contact, Grant, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
+from ..domain.model import (BillingAddress, Contact, Grant, Logo, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
                             WorkGroup, WorkGroupMember)
 
 metadata = MetaData()
@@ -153,6 +153,15 @@ billing_addresses = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+logos = Table(
+    "logos", metadata,
+    Column("org_id", String(36), ForeignKey("organizations.id"), primary_key=True),
+    Column("content_type", String(20), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+mapper_registry.map_imperatively(Logo, logos)
 mapper_registry.map_imperatively(Contact, contacts)
 mapper_registry.map_imperatively(BillingAddress, billing_addresses)
 mapper_registry.map_imperatively(Invitation, invitations)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import ALL, Page, PageRequest
 
-from ..domain.model import (BillingAddress, Contact, Grant, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
+from ..domain.model import (BillingAddress, Contact, Grant, Logo, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
                             WorkGroup, WorkGroupMember)
 
 
@@ -242,3 +242,17 @@ class Contacts(OwnedRows):
 
 class BillingAddresses(OwnedRows):
     model = BillingAddress
+
+
+class Logos:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, logo: Logo) -> None:
+        self.session.add(logo)
+
+    def remove(self, logo: Logo) -> None:
+        self.session.delete(logo)
+
+    def get(self, org_id: str) -> Logo | None:
+        return self.session.get(Logo, org_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import BillingAddresses, Contacts, Grants, Invitations, Members, Products, WorkGroups, Organizations, People, ResellerLinks, TwoFactorStatuses
+from .repository import BillingAddresses, Logos, Contacts, Grants, Invitations, Members, Products, WorkGroups, Organizations, People, ResellerLinks, TwoFactorStatuses
 
 
 class OrgsUnitOfWork(UnitOfWork):
@@ -18,5 +18,6 @@ class OrgsUnitOfWork(UnitOfWork):
         self.grants = Grants(self.session)
         self.work_groups = WorkGroups(self.session)
         self.contacts = Contacts(self.session)
+        self.logos = Logos(self.session)
         self.billing_addresses = BillingAddresses(self.session)
         return self

@@ -7,7 +7,7 @@ from portico_kernel.web import page_asked, paged, principal
 
 from ..adapters.documents import pdf_of
 from ..bootstrap import bootstrap
-from ..domain import access, agreement, contacts, deletion, details, invitations, members, organizations, resellers, two_factor
+from ..domain import access, agreement, contacts, logos, deletion, details, invitations, members, organizations, resellers, two_factor
 
 
 def _org_view(org, member) -> dict:
@@ -328,3 +328,15 @@ def data_processing_agreement(org_id: str):
         title, lines = agreement.agreement_for(uow, principal(), org_id)
     return pdf_of(title, lines), 200, {"Content-Type": "application/pdf",
                                        "Content-Disposition": f'attachment; filename="data-processing-agreement-{org_id}.pdf"'}
+
+
+def set_logo(org_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        logo = logos.set_logo(uow, principal(), org_id, body["content_type"], body["data"])
+        return {"content_type": logo.content_type, "size": len(logo.data), "updated_at": _iso(logo.updated_at)}, 200
+
+
+def get_logo(org_id: str):
+    with bootstrap().uow() as uow:
+        logo = logos.logo_of(uow, principal(), org_id)
+        return bytes(logo.data), 200, {"Content-Type": logo.content_type, "X-Content-Type-Options": "nosniff"}

@@ -232,3 +232,12 @@ class BillingAddress:
     town: str
     country: str
     created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Logo:
+    """OR-14: the organization's logo, an image checked for its type and size."""
+    org_id: str
+    content_type: str
+    data: bytes
+    updated_at: datetime = field(default_factory=utcnow)
