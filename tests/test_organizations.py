@@ -744,3 +744,30 @@ def test_OR_14_the_logo_is_checked_for_type_and_size(api, tap):
     shown = api.get(path, colleague["token"])
     assert shown.status_code == 200 and shown.headers["content-type"] == "image/png" and shown.content == image
     assert api.get(path, api.customer_with_org()["token"]).status_code == 404
+
+
+def test_OR_16_team_member_seats_of_a_plan_share_it_and_end_on_their_own(api, tap):
+    from portico_kernel.events import Envelope
+    from portico_kernel.product_access import allows
+
+    owner = api.customer_with_org()
+    colleague = member_of(api, tap, owner, "collaborator")
+    org, plan = owner["org_id"], f"plan-{uuid.uuid4().hex[:8]}"
+    until = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat().replace("+00:00", "Z")
+    envelope = Envelope(type="SeatsProvisioned", producer="billing", org_id=org,
+                        payload={"org_id": org, "product_type": "hosting", "product_id": plan, "seats": 2, "valid_until": until})
+    tap.publish(envelope.to_dict(), envelope.routing_key)
+    listed = eventually(lambda: len(r := api.get(f"/v1/orgs/{org}/seats", owner["token"]).json()) == 2 and r,
+                        what="the plan's seats in orgs")
+    assert all(s["valid"] and s["holder_id"] is None for s in listed)
+    seat = listed[0]["id"]
+    assert api.put(f"/v1/orgs/{org}/seats/{seat}/holder", {"user_id": colleague["user_id"]}, colleague["token"]).status_code == 403
+    before = access_events_of(tap, colleague["user_id"])
+    given = api.put(f"/v1/orgs/{org}/seats/{seat}/holder", {"user_id": colleague["user_id"]}, owner["token"])
+    assert given.status_code == 200 and given.json()["holder_id"] == colleague["user_id"], given.text
+    message = tap.wait_for(lambda b: b["type"] == "SeatAssigned" and b["payload"]["seat_id"] == seat)
+    events.validate(message["body"])
+    assert allows(access_event(tap, colleague["user_id"], before)["grants"], "hosting", plan, "use")
+    second = api.put(f"/v1/orgs/{org}/seats/{listed[1]['id']}/holder", {"user_id": colleague["user_id"]}, owner["token"])
+    assert second.status_code == 409 and kind(second) == "seat-taken"
+    assert api.delete(f"/v1/orgs/{org}/seats/{seat}/holder", owner["token"]).json()["holder_id"] is None

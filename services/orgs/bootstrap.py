@@ -6,7 +6,7 @@ from portico_kernel.service import Service
 
 from .adapters.orm import metadata
 from .adapters.unit_of_work import OrgsUnitOfWork
-from .domain import access, closure, deletion, events, organizations
+from .domain import access, closure, deletion, events, organizations, seats
 
 
 @lru_cache(maxsize=1)
@@ -20,4 +20,5 @@ def bootstrap() -> Service:
         "ProductProvisioned": access.on_product_provisioned,
         "ProductRemoved": access.on_product_removed,
         "BillingStandingChanged": deletion.on_billing_standing_changed,
+        "SeatsProvisioned": seats.on_seats_provisioned,
     })

@@ -199,7 +199,21 @@ class FakeResellerLinks(FakeRows):
         return self.of_reseller(reseller_org_id)
 
 
+class FakeSeats(FakeRows):
+    def __init__(self):
+        super().__init__(lambda seat: seat.id)
+
+    def of_organization(self, org_id: str, page=None):
+        return [s for s in self.rows.values() if s.org_id == org_id]
+
+    def of_plan(self, product_type: str, product_id: str):
+        return [s for s in self.rows.values() if (s.product_type, s.product_id) == (product_type, product_id)]
+
+    def held_by(self, org_id: str, user_id: str):
+        return [s for s in self.of_organization(org_id) if s.holder_id == user_id]
+
+
 def orgs_unit_of_work(clock=None) -> FakeUnitOfWork:
     return FakeUnitOfWork(clock, organizations=FakeOrganizations(), members=FakeMembers(), people=FakePeople(),
                           two_factor=FakeTwoFactor(), invitations=FakeInvitations(), products=FakeProducts(),
-                          grants=FakeGrants(), work_groups=FakeWorkGroups(), reseller_links=FakeResellerLinks())
+                          grants=FakeGrants(), work_groups=FakeWorkGroups(), reseller_links=FakeResellerLinks(), seats=FakeSeats())

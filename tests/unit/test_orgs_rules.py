@@ -398,3 +398,35 @@ def test_OR_14_a_logo_is_a_png_jpeg_or_webp_of_bounded_size_whose_bytes_match_it
             checked_image(content_type, base64.b64encode(data).decode())
     with pytest.raises(Invalid):
         checked_image("image/png", "***")
+
+
+def test_OR_16_a_seat_shares_its_plan_and_ends_on_its_own_date_not_the_plans(uow, clock):
+    from types import SimpleNamespace
+
+    from portico_kernel.clock import iso_utc
+    from portico_kernel.product_access import allows
+    from services.orgs.domain import seats
+    from services.orgs.domain.events import SeatsProvisioned
+
+    uow.received = SimpleNamespace(occurred_at=clock.now())
+    until = clock.now() + timedelta(days=30)
+    seats.on_seats_provisioned(SeatsProvisioned(org_id=ORG, product_type="hosting", product_id="plan-1", seats=2,
+                                                valid_until=iso_utc(until)), uow)
+    first, second = uow.seats.of_plan("hosting", "plan-1")
+    with pytest.raises(Forbidden):
+        seats.assign(uow, person("colleague"), ORG, first.id, "guest")
+    seats.assign(uow, person("admin"), ORG, first.id, "guest")
+    assert allows(_access(uow, "guest"), "hosting", "plan-1", "use")
+    with pytest.raises(Conflict):
+        seats.assign(uow, person("admin"), ORG, first.id, "colleague")
+    with pytest.raises(Conflict):
+        seats.assign(uow, person("admin"), ORG, second.id, "guest")
+    clock.advance(days=31)  # the plan may have been renewed meanwhile; the seat was not
+    assert not allows(_access(uow, "guest"), "hosting", "plan-1", "use")
+    with pytest.raises(Conflict):
+        seats.assign(uow, person("admin"), ORG, second.id, "colleague")
+    seats.on_seats_provisioned(SeatsProvisioned(org_id=ORG, product_type="hosting", product_id="plan-1", seats=2,
+                                                valid_until=iso_utc(clock.now() + timedelta(days=365))), uow)
+    assert allows(_access(uow, "guest"), "hosting", "plan-1", "use")  # renewed explicitly
+    seats.release(uow, person("admin"), ORG, first.id)
+    assert not allows(_access(uow, "guest"), "hosting", "plan-1", "use")

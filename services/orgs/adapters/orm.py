@@ -5,7 +5,7 @@ from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import (BillingAddress, Contact, Grant, Logo, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
+from ..domain.model import (BillingAddress, Contact, Grant, Logo, Seat, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
                             WorkGroup, WorkGroupMember)
 
 metadata = MetaData()
@@ -161,6 +161,18 @@ logos = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+seats = Table(
+    "seats", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("product_type", String(40), nullable=False),
+    Column("product_id", String(100), nullable=False),
+    Column("valid_until", UtcDateTime, nullable=False),
+    Column("holder_id", String(36)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+mapper_registry.map_imperatively(Seat, seats)
 mapper_registry.map_imperatively(Logo, logos)
 mapper_registry.map_imperatively(Contact, contacts)
 mapper_registry.map_imperatively(BillingAddress, billing_addresses)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import ALL, Page, PageRequest
 
-from ..domain.model import (BillingAddress, Contact, Grant, Logo, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
+from ..domain.model import (BillingAddress, Contact, Grant, Logo, Seat, Invitation, Member, Organization, Person, Product, ResellerLink, TwoFactorStatus,
                             WorkGroup, WorkGroupMember)
 
 
@@ -256,3 +256,14 @@ class Logos:
 
     def get(self, org_id: str) -> Logo | None:
         return self.session.get(Logo, org_id)
+
+
+class Seats(OwnedRows):
+    model = Seat
+
+    def of_plan(self, product_type: str, product_id: str) -> list[Seat]:
+        return list(self.session.scalars(select(Seat).where(Seat.product_type == product_type, Seat.product_id == product_id)
+                                         .order_by(Seat.created_at, Seat.id)))
+
+    def held_by(self, org_id: str, user_id: str) -> list[Seat]:
+        return list(self.session.scalars(select(Seat).where(Seat.org_id == org_id, Seat.holder_id == user_id)))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import BillingAddresses, Logos, Contacts, Grants, Invitations, Members, Products, WorkGroups, Organizations, People, ResellerLinks, TwoFactorStatuses
+from .repository import BillingAddresses, Logos, Seats, Contacts, Grants, Invitations, Members, Products, WorkGroups, Organizations, People, ResellerLinks, TwoFactorStatuses
 
 
 class OrgsUnitOfWork(UnitOfWork):
@@ -19,5 +19,6 @@ class OrgsUnitOfWork(UnitOfWork):
         self.work_groups = WorkGroups(self.session)
         self.contacts = Contacts(self.session)
         self.logos = Logos(self.session)
+        self.seats = Seats(self.session)
         self.billing_addresses = BillingAddresses(self.session)
         return self

@@ -7,7 +7,7 @@ from portico_kernel.web import page_asked, paged, principal
 
 from ..adapters.documents import pdf_of
 from ..bootstrap import bootstrap
-from ..domain import access, agreement, contacts, logos, deletion, details, invitations, members, organizations, resellers, two_factor
+from ..domain import access, agreement, contacts, logos, seats, deletion, details, invitations, members, organizations, resellers, two_factor
 
 
 def _org_view(org, member) -> dict:
@@ -340,3 +340,24 @@ def get_logo(org_id: str):
     with bootstrap().uow() as uow:
         logo = logos.logo_of(uow, principal(), org_id)
         return bytes(logo.data), 200, {"Content-Type": logo.content_type, "X-Content-Type-Options": "nosniff"}
+
+
+def _seat_view(seat, now) -> dict:
+    return {"id": seat.id, "product_type": seat.product_type, "product_id": seat.product_id,
+            "holder_id": seat.holder_id, "valid_until": _iso(seat.valid_until), "valid": seat.valid(now)}
+
+
+def list_seats(org_id: str, limit=None, cursor=None):
+    with bootstrap().uow() as uow:
+        now = uow.clock.now()
+        return paged(seats.seats_of(uow, principal(), org_id, page_asked(limit, cursor)), lambda s: _seat_view(s, now))
+
+
+def assign_seat(org_id: str, seat_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        return _seat_view(seats.assign(uow, principal(), org_id, seat_id, body["user_id"]), uow.clock.now()), 200
+
+
+def release_seat(org_id: str, seat_id: str):
+    with bootstrap().uow() as uow:
+        return _seat_view(seats.release(uow, principal(), org_id, seat_id), uow.clock.now()), 200

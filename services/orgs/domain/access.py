@@ -52,7 +52,11 @@ def effective_access(uow, org_id: str, user_id: str) -> list[dict]:
     # OR-12: a locked product is managed by administrators and legal representatives only
     locks = [{"scope": product_access.PRODUCT, "product_type": p.product_type, "product_id": p.product_id,
               "rights": [], "denied": [product_access.MANAGE]} for p in uow.products.locked_in(org_id)]
-    return [g.entry() for g in held] + locks
+    # OR-16: a team-member seat shares its plan
+    now = uow.clock.now()
+    seats = [{"scope": product_access.PRODUCT, "product_type": s.product_type, "product_id": s.product_id,
+              "rights": ["use"]} for s in uow.seats.held_by(org_id, user_id) if s.valid(now)]
+    return [g.entry() for g in held] + seats + locks
 
 
 def announce(uow, org_id: str, user_ids) -> None:

@@ -53,6 +53,8 @@ def delete(uow, caller: Principal, org_id: str) -> None:
     for link in [*uow.reseller_links.of_customer(org_id), *uow.reseller_links.of_reseller(org_id)]:
         uow.reseller_links.remove(link)
         uow.emit(ResellerUnlinked(reseller_org_id=link.reseller_org_id, customer_org_id=link.customer_org_id), org_id=org_id)
+    for seat in uow.seats.of_organization(org_id):
+        uow.seats.remove(seat)
     logo = uow.logos.get(org_id)
     if logo is not None:
         uow.logos.remove(logo)

@@ -214,6 +214,33 @@ class BillingStandingChanged:
     prepaid_balance_minor: int
 
 
+@dataclass(frozen=True)
+class SeatsProvisioned:
+    """OR-16, from billing: the plan includes `seats` team-member seats until `valid_until`."""
+    org_id: str
+    product_type: str
+    product_id: str
+    seats: int
+    valid_until: str
+
+
+@dataclass(frozen=True)
+class SeatAssigned:
+    org_id: str
+    seat_id: str
+    product_type: str
+    product_id: str
+    user_id: str
+    valid_until: str
+
+
+@dataclass(frozen=True)
+class SeatReleased:
+    org_id: str
+    seat_id: str
+    user_id: str
+
+
 # Received from identity: a person closes their account (ID-11).
 @dataclass(frozen=True)
 class AccountClosureRequested:

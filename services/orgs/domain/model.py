@@ -241,3 +241,19 @@ class Logo:
     content_type: str
     data: bytes
     updated_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Seat:
+    """OR-16: a team-member seat a plan includes: an extra account that shares the plan. A seat
+    lasts until its own `valid_until`: renewing the plan does not renew it, only renewing seats does."""
+    id: str
+    org_id: str
+    product_type: str
+    product_id: str
+    valid_until: datetime
+    holder_id: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+    def valid(self, now: datetime) -> bool:
+        return now < self.valid_until
