@@ -771,3 +771,22 @@ def test_OR_16_team_member_seats_of_a_plan_share_it_and_end_on_their_own(api, ta
     second = api.put(f"/v1/orgs/{org}/seats/{listed[1]['id']}/holder", {"user_id": colleague["user_id"]}, owner["token"])
     assert second.status_code == 409 and kind(second) == "seat-taken"
     assert api.delete(f"/v1/orgs/{org}/seats/{seat}/holder", owner["token"]).json()["holder_id"] is None
+
+
+def test_OR_03_OR_06_an_invitation_brings_the_product_access_it_names(api, tap):
+    from portico_kernel.product_access import allows
+
+    owner, person = api.customer_with_org(), api.customer_with_org()
+    wrong = api.post(f"/v1/orgs/{owner['org_id']}/invitations",
+                     {"email": person["email"], "role": "external",
+                      "product_access": [{"scope": "type", "product_type": "hosting", "rights": ["console"]}]}, owner["token"])
+    assert wrong.status_code == 400 and wrong.json()["invalid_params"][0]["name"] == "rights", wrong.text
+    response = api.post(f"/v1/orgs/{owner['org_id']}/invitations",
+                        {"email": person["email"], "role": "external",
+                         "product_access": [{"scope": "type", "product_type": "hosting", "rights": ["use", "statistics"]}]},
+                        owner["token"])
+    assert response.status_code == 201 and response.json()["product_access"][0]["rights"] == ["use", "statistics"]
+    accepted = _accept_when_known(api, person, link_token(tap, response.json()["id"]))
+    assert accepted.status_code == 200, accepted.text
+    access = api.get(f"/v1/orgs/{owner['org_id']}/members/{person['user_id']}/access", owner["token"]).json()["grants"]
+    assert allows(access, "hosting", "any-plan", "statistics") and not allows(access, "hosting", "any-plan", "manage")

@@ -430,3 +430,17 @@ def test_OR_16_a_seat_shares_its_plan_and_ends_on_its_own_date_not_the_plans(uow
     assert allows(_access(uow, "guest"), "hosting", "plan-1", "use")  # renewed explicitly
     seats.release(uow, person("admin"), ORG, first.id)
     assert not allows(_access(uow, "guest"), "hosting", "plan-1", "use")
+
+
+def test_OR_03_OR_06_the_invitations_product_access_becomes_the_members_grants(uow):
+    from portico_kernel.errors import Invalid
+    from portico_kernel.product_access import allows
+
+    with pytest.raises(Invalid):
+        invitations.invite(uow, person("admin"), ORG, "x@example.test", "external",
+                           [{"scope": "type", "product_type": "hosting", "rights": ["console"]}])
+    invitation = invitations.invite(uow, person("admin"), ORG, "new@example.test", "external",
+                                    [{"scope": "type", "product_type": "hosting", "rights": ["use"]}])
+    uow.people.add(Person(user_id="newbie", email="new@example.test", first_name="N", last_name="B"))
+    invitations.accept(uow, person("newbie"), last(uow, UserInvited)[0].token)
+    assert invitation.status == "accepted" and allows(_access(uow, "newbie"), "hosting", "p", "use")

@@ -86,6 +86,7 @@ invitations = Table(
     Column("sent_count", Integer, nullable=False),
     Column("accepted_by", String(36)),
     Column("finished_at", UtcDateTime),
+    Column("product_access", JSON, nullable=False, default=list),
 )
 
 # OR-06..OR-08: products as their services announced them, grants, work groups

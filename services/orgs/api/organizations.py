@@ -30,7 +30,7 @@ def _member_view(m, uow=None) -> dict:
 def _invitation_view(i, now) -> dict:
     return {"id": i.id, "org_id": i.org_id, "email": i.email, "role": i.role, "invited_by": i.invited_by,
             "status": i.state(now), "created_at": _iso(i.created_at), "expires_at": _iso(i.expires_at),
-            "sent_count": i.sent_count}
+            "sent_count": i.sent_count, "product_access": list(i.product_access or [])}
 
 
 def list_organizations(limit=None, cursor=None):
@@ -112,7 +112,7 @@ def list_invitations(org_id: str, limit=None, cursor=None):
 
 def invite(org_id: str, body: dict):
     with bootstrap().uow() as uow:
-        invitation = invitations.invite(uow, principal(), org_id, body["email"], body["role"])
+        invitation = invitations.invite(uow, principal(), org_id, body["email"], body["role"], body.get("product_access"))
         return _invitation_view(invitation, uow.clock.now()), 201
 
 

@@ -81,18 +81,9 @@ def _checked_rights(rights: list[str], known: tuple[str, ...]) -> list[str]:
     return sorted(set(rights), key=rights.index)
 
 
-def grant(uow, caller: Principal, org_id: str, *, holder_kind: str, holder_id: str | None, scope: str,
-          product_type: str | None, product_id: str | None, rights: list[str]) -> Grant:
-    managing(uow, caller, org_id)
-    if holder_kind == MEMBER:
-        if not holder_id or uow.members.get(org_id, holder_id) is None:
-            raise NotFound("This person is not a member of the organization.", problem="unknown-member")
-    elif holder_kind == GROUP:
-        group = uow.work_groups.get(holder_id) if holder_id else None
-        if group is None or group.org_id != org_id:
-            raise NotFound("No such work group.", problem="unknown-work-group")
-    else:
-        holder_id = None
+def checked_scope(uow, org_id: str, scope: str, product_type: str | None, product_id: str | None,
+                  rights: list[str]) -> tuple[str, str | None, str | None, list[str]]:
+    """What a grant covers and which rights, as the product type allows (OR-06)."""
     if scope == product_access.PRODUCT:
         product = uow.products.get(product_type, product_id) if product_type and product_id else None
         if product is None or product.org_id != org_id:
@@ -105,6 +96,22 @@ def grant(uow, caller: Principal, org_id: str, *, holder_kind: str, holder_id: s
         rights, product_id = _checked_rights(rights, product_access.rights_of(product_type)), None
     else:
         rights, product_type, product_id = _checked_rights(rights, product_access.every_right()), None, None
+    return scope, product_type, product_id, rights
+
+
+def grant(uow, caller: Principal, org_id: str, *, holder_kind: str, holder_id: str | None, scope: str,
+          product_type: str | None, product_id: str | None, rights: list[str]) -> Grant:
+    managing(uow, caller, org_id)
+    if holder_kind == MEMBER:
+        if not holder_id or uow.members.get(org_id, holder_id) is None:
+            raise NotFound("This person is not a member of the organization.", problem="unknown-member")
+    elif holder_kind == GROUP:
+        group = uow.work_groups.get(holder_id) if holder_id else None
+        if group is None or group.org_id != org_id:
+            raise NotFound("No such work group.", problem="unknown-work-group")
+    else:
+        holder_id = None
+    scope, product_type, product_id, rights = checked_scope(uow, org_id, scope, product_type, product_id, rights)
     created = Grant(id=new_id(), org_id=org_id, holder_kind=holder_kind, holder_id=holder_id, scope=scope,
                     product_type=product_type, product_id=product_id, rights=rights, granted_by=caller.user_id,
                     granted_at=uow.clock.now())
@@ -250,3 +257,11 @@ def set_maintenance(uow, caller: Principal, org_id: str, product_type: str, prod
         _announce_state(uow, org_id, product, caller.user_id)
         uow.commit()
     return product
+
+
+def grant_on_joining(uow, org_id: str, user_id: str, specs: list[dict], granted_by: str) -> None:
+    """OR-03: the product access an invitation named becomes the new member's grants."""
+    for spec in specs:
+        uow.grants.add(Grant(id=new_id(), org_id=org_id, holder_kind=MEMBER, holder_id=user_id, scope=spec["scope"],
+                             product_type=spec.get("product_type"), product_id=spec.get("product_id"),
+                             rights=list(spec["rights"]), granted_by=granted_by, granted_at=uow.clock.now()))

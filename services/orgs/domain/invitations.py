@@ -37,8 +37,9 @@ def _announce(uow, org: Organization, invitation: Invitation, token: str) -> Non
         token=token, expires_at=iso_utc(invitation.expires_at)), org_id=org.id)
 
 
-def invite(uow, caller: Principal, org_id: str, email: str, role: str) -> Invitation:
-    """OR-03: by administrators and legal representatives; OR-04: only a legal representative
+def invite(uow, caller: Principal, org_id: str, email: str, role: str, product_access: list[dict] | None = None) -> Invitation:
+    """OR-03: by administrators and legal representatives, with a role and the product access the
+    person gets on joining (checked now, as a grant would be); OR-04: only a legal representative
     invites a legal representative."""
     if role not in ROLES:
         raise Invalid(f"Unknown role: {role}.", invalid_params=[{"name": "role", "reason": "unknown role"}])
@@ -55,7 +56,13 @@ def invite(uow, caller: Principal, org_id: str, email: str, role: str) -> Invita
     now = uow.clock.now()
     if any(i.state(now) == PENDING for i in uow.invitations.pending_for(org_id, key)):
         raise Conflict("This address has an open invitation already: resend or revoke it.", problem="already-invited")
+    specs = []
+    for spec in product_access or []:
+        scope, product_type, product_id, rights = access.checked_scope(
+            uow, org_id, spec["scope"], spec.get("product_type"), spec.get("product_id"), spec["rights"])
+        specs.append({"scope": scope, "product_type": product_type, "product_id": product_id, "rights": rights})
     invitation, token = Invitation.issue(org_id, email, role, caller.user_id, now, org.link_days)
+    invitation.product_access = specs
     uow.invitations.add(invitation)
     _announce(uow, org, invitation, token)
     uow.commit()
@@ -120,6 +127,7 @@ def _join(uow, invitation: Invitation, user_id: str, email: str, first_name: str
     uow.members.add(member)
     invitation.status, invitation.accepted_by, invitation.finished_at = ACCEPTED, user_id, uow.clock.now()
     uow.emit(MemberJoined(org_id=invitation.org_id, user_id=user_id, role=invitation.role), org_id=invitation.org_id)
+    access.grant_on_joining(uow, invitation.org_id, user_id, invitation.product_access or [], invitation.invited_by)
     access.announce(uow, invitation.org_id, {user_id})
     return member
 

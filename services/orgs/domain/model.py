@@ -129,6 +129,7 @@ class Invitation:
     sent_count: int = 1
     accepted_by: str | None = None
     finished_at: datetime | None = None
+    product_access: list = field(default_factory=list)  # grant specifications the member gets on joining
 
     @classmethod
     def issue(cls, org_id: str, email: str, role: str, invited_by: str, now: datetime,
