@@ -13,7 +13,7 @@ from .model import CONTACT_PURPOSES, BillingAddress, Contact, new_id
 from .organizations import managing, visible_to
 
 
-def _checked_email(email: str) -> str:
+def checked_email(email: str) -> str:
     try:
         # as identity checks login addresses: no DNS, and the reserved .test domain is accepted for test systems
         return validate_email(email, check_deliverability=False, test_environment=True).normalized
@@ -27,7 +27,7 @@ def add_contact(uow, caller: Principal, org_id: str, purpose: str, name: str, em
         raise Invalid("Unknown purpose.", invalid_params=[{"name": "purpose", "reason": "unknown"}])
     if not name.strip():
         raise Invalid("A contact needs a name.", invalid_params=[{"name": "name", "reason": "empty"}])
-    contact = Contact(id=new_id(), org_id=org_id, purpose=purpose, name=name.strip(), email=_checked_email(email),
+    contact = Contact(id=new_id(), org_id=org_id, purpose=purpose, name=name.strip(), email=checked_email(email),
                       phone=checked_phone(phone) if phone else None, created_at=uow.clock.now())
     uow.contacts.add(contact)
     uow.commit()

@@ -20,6 +20,7 @@ from .events import MemberJoined, UserInvited, UserRegistered
 from .model import (ACCEPTED, LEGAL_REPRESENTATIVE, PENDING, REVOKED, ROLES, Invitation, Member, Organization,
                     email_key, hash_link_token)
 from . import access
+from .contacts import checked_email
 from .organizations import managing, undo_provisional_membership
 
 MIN_LINK_DAYS, MAX_LINK_DAYS = 1, 365
@@ -49,6 +50,7 @@ def invite(uow, caller: Principal, org_id: str, email: str, role: str, product_a
     if role == LEGAL_REPRESENTATIVE and not first_of_customer and (me is None or me.role != LEGAL_REPRESENTATIVE):
         raise Forbidden("Only a legal representative invites a legal representative.",
                         problem="legal-representative-only")
+    email = checked_email(email)
     key = email_key(email)
     person = uow.people.by_email(key)
     if person is not None and uow.members.get(org_id, person.user_id) is not None:
