@@ -12,7 +12,7 @@ from portico_kernel import roles
 from portico_kernel.errors import Conflict, Forbidden, Gone, NotFound
 from portico_kernel.principal import Principal
 from services.orgs.domain import invitations, members, two_factor
-from services.orgs.domain.events import MemberBlocked, MemberRoleChanged, UserInvited
+from services.orgs.domain.events import MemberAccessChanged, MemberBlocked, MemberRoleChanged, UserInvited
 from services.orgs.domain.model import Member, Organization, Person
 
 from .fakes import orgs_unit_of_work
@@ -444,3 +444,44 @@ def test_OR_03_OR_06_the_invitations_product_access_becomes_the_members_grants(u
     uow.people.add(Person(user_id="newbie", email="new@example.test", first_name="N", last_name="B"))
     invitations.accept(uow, person("newbie"), last(uow, UserInvited)[0].token)
     assert invitation.status == "accepted" and allows(_access(uow, "newbie"), "hosting", "p", "use")
+
+
+GRANTS = {  # grant (as orgs stores it) -> (allowed, refused) (product type, product id, right)
+    "one domain, use": ({"scope": "product", "product_type": "domain", "product_id": "acme.ch", "rights": ["use"]},
+                        [("domain", "acme.ch", "use")], [("domain", "acme.ch", "manage"), ("domain", "other.ch", "use")]),
+    "every hosting, manage+statistics": ({"scope": "type", "product_type": "hosting", "product_id": None,
+                                          "rights": ["manage", "statistics"]},
+                                         [("hosting", "future-plan", "manage"), ("hosting", "h-1", "statistics")],
+                                         [("hosting", "h-1", "use"), ("domain", "acme.ch", "manage")]),
+    "everything, use": ({"scope": "all", "product_type": None, "product_id": None, "rights": ["use"]},
+                        [("mailbox", "m-1", "use"), ("server", "s-1", "use")], [("server", "s-1", "console")]),
+}
+
+
+@pytest.mark.parametrize("role", ["legal_representative", "administrator", "collaborator", "external"])
+@pytest.mark.parametrize("grant_name", list(GRANTS))
+def test_OR_06_OR_07_for_each_role_and_grant_the_allowed_and_refused_actions(uow, role, grant_name):
+    """The kernel's answer from what orgs publishes: administrators and legal representatives may
+    everything (OR-07); collaborators and external users what the grant says, nothing more (OR-06)."""
+    from portico_kernel.product_access import ensure_may
+    from services.orgs.domain import access
+    from services.orgs.domain.model import Product
+
+    spec, allowed, refused = GRANTS[grant_name]
+    uow.products.add(Product(product_type="domain", product_id="acme.ch", org_id=ORG))
+    user = {"legal_representative": "rep", "administrator": "admin", "collaborator": "colleague", "external": "guest"}[role]
+    access.grant(uow, person("rep"), ORG, holder_kind="member", holder_id=user, scope=spec["scope"],
+                 product_type=spec["product_type"], product_id=spec["product_id"], rights=spec["rights"])
+    published = {(ORG, user): last(uow, MemberAccessChanged)[0].grants}
+    caller = Principal(user_id=user, kind="customer", org_id=ORG, roles=(role,))
+    for product_type, product_id, right in allowed:
+        ensure_may(caller, ORG, product_type, product_id, right, lambda o, u: published.get((o, u)))
+    for product_type, product_id, right in refused:
+        if role in ("legal_representative", "administrator"):
+            ensure_may(caller, ORG, product_type, product_id, right, lambda o, u: published.get((o, u)))
+        else:
+            with pytest.raises(Forbidden):
+                ensure_may(caller, ORG, product_type, product_id, right, lambda o, u: published.get((o, u)))
+    with pytest.raises(NotFound):  # another organization's products do not exist for anyone here
+        ensure_may(Principal(user_id=user, kind="customer", org_id="00000000-0000-4000-8000-000000000009", roles=(role,)),
+                   ORG, "domain", "acme.ch", "use", lambda o, u: published.get((o, u)))
