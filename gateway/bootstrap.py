@@ -33,6 +33,8 @@ class Gateway:
             "TwoFactorStatusChanged": read_models.on_two_factor_status_changed,
             "ResellerLinked": read_models.on_reseller_linked,
             "ResellerUnlinked": read_models.on_reseller_unlinked,
+            "MemberBlocked": read_models.on_member_blocked,
+            "MemberUnblocked": read_models.on_member_unblocked,
         })
         self.settings = self.service.settings
         self.token_ttl = timedelta(seconds=self.settings.access_token_ttl)
@@ -99,9 +101,13 @@ class Gateway:
 
     async def call_identity(self, method: str, path: str, body: dict) -> tuple[int, dict | None, Mapping[str, str]]:
         """Identity's answer: status, JSON body and headers (a refusal's Retry-After goes back to the caller)."""
+        return await self.call_service("identity", method, path, body)
+
+    async def call_service(self, service: str, method: str, path: str, body: dict) -> tuple[int, dict | None, Mapping[str, str]]:
+        """A service's internal endpoint, called with the gateway's own service token."""
         headers = {"Authorization": f"Bearer {self.service_token()}", "Content-Type": "application/json",
                    "X-Correlation-Id": request_id.get() or ""}
-        status, answer_headers, raw = await self.upstreams.request("identity", method, path, headers,
+        status, answer_headers, raw = await self.upstreams.request(service, method, path, headers,
                                                                    json.dumps(body).encode())
         return status, (json.loads(raw) if raw else None), answer_headers
 

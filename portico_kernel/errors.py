@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    code = "invalid"  # one of: invalid, not-found, conflict, forbidden, unauthorized, too-many-requests
+    code = "invalid"  # one of: invalid, not-found, conflict, gone, forbidden, unauthorized, too-many-requests
 
     def __init__(self, detail: str, *, problem: str | None = None, **extra):
         super().__init__(detail)
@@ -29,6 +29,11 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     code = "forbidden"
+
+
+class Gone(DomainError):
+    """Something that existed and can no longer be used (an expired, revoked or used link)."""
+    code = "gone"
 
 
 class Unauthorized(DomainError):

@@ -20,18 +20,18 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request
 
 STATUS = {
     "invalid": 400, "unauthorized": 401, "forbidden": 403, "not-found": 404,
-    "conflict": 409, "too-many-requests": 429,
+    "conflict": 409, "gone": 410, "too-many-requests": 429,
 }
 TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+    409: "Conflict", 410: "Gone", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
     429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Gateway Timeout",
 }
 # The type of a refusal that names no specific one, by status.
 BY_STATUS = {
     400: "invalid-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-    409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "unprocessable",
+    409: "conflict", 410: "gone", 413: "body-too-large", 415: "unsupported-media-type", 422: "unprocessable",
     429: "too-many-requests", 500: "internal-error", 502: "service-unavailable", 503: "service-unavailable",
     504: "service-unavailable",
 }

@@ -65,13 +65,21 @@ class Api:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def customer_with_org(self, country: str = "DE") -> dict:
-        """A person who signed up, once their organization exists, signed in to act in it."""
-        user = self.signup(country=country)
-        # The org claim appears once identity has heard of the membership (orgs → MemberJoined).
-        tokens = eventually(lambda: _with_org(self.login(user["email"])), what="organization of the new account")
-        return {**user, "user_id": user["id"], "tokens": tokens, "token": tokens["access_token"],
-                "org_id": _org_claim(tokens["access_token"])}
+    def put(self, path: str, json=None, token: str | None = None, **kw):
+        return self.http.put(self.url(path), json=json, headers=bearer(token) if token else {}, timeout=30, **kw)
+
+    def delete(self, path: str, token: str | None = None, **kw):
+        return self.http.delete(self.url(path), headers=bearer(token) if token else {}, timeout=30, **kw)
+
+    def customer_with_org(self, country: str = "DE", **fields) -> dict:
+        """A person who signed up, signed in to act in their organization, once orgs has created it."""
+        user = self.signup(country=country, **fields)
+        tokens = self.login(user["email"])  # acts for the personal organization at once (OR-01)
+        org_id = _org_claim(tokens["access_token"])
+        assert org_id, claims_of(tokens["access_token"])
+        eventually(lambda: self.get(f"/v1/orgs/{org_id}", tokens["access_token"]).status_code == 200,
+                   what="the new account's organization in orgs")
+        return {**user, "user_id": user["id"], "tokens": tokens, "token": tokens["access_token"], "org_id": org_id}
 
 
 def claims_of(token: str) -> dict:
@@ -82,10 +90,6 @@ def claims_of(token: str) -> dict:
 
 def _org_claim(token: str) -> str | None:
     return claims_of(token).get("org")
-
-
-def _with_org(tokens: dict) -> dict | None:
-    return tokens if _org_claim(tokens["access_token"]) else None
 
 
 class _FromAddress(HTTPAdapter):

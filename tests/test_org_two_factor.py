@@ -1,9 +1,8 @@
 """OR-10 / GW-02: an organization requires 2FA, and the gateway refuses its members without it.
 
-Members in roles other than legal representative are added by a platform administrator (the
-minimal path until invitations exist). Tokens of a person acting in such an organization are
-signed with the gateway's own current key, read from its database, since signing in still picks
-a person's first organization.
+The person who requires it has 2FA on their own account (set up through the API first). Members
+are added by a platform administrator and switch to the organization through the gateway; tokens
+with a second factor shown are signed with the gateway's own current key, read from its database.
 """
 from __future__ import annotations
 
@@ -73,10 +72,27 @@ def refused_for_two_factor(response) -> bool:
     return response.status_code == 403 and response.json().get("type") == TWO_FACTOR_REQUIRED
 
 
-def require_two_factor(api, owner: dict) -> None:
-    response = put_policy(api, with_mfa(owner), owner["org_id"], True)
-    assert response.status_code == 200 and response.json() == {"required": True}, response.text
-    eventually(lambda: refused_for_two_factor(api.get("/v1/orgs", owner["token"])), timeout=30,
+def with_own_two_factor(api, person: dict) -> dict:
+    """The person sets up 2FA on their account (OR-10: needed before requiring it)."""
+    from tests.test_two_factor import enable_totp
+
+    enable_totp(api, person["token"])
+    return person
+
+
+def switched_to(api, person: dict, org_id: str) -> str:
+    """The person's token acting for another of their organizations (OR-01)."""
+    response = eventually(lambda: (r := api.put("/v1/auth/active-organization", {"org_id": org_id}, person["token"]))
+                          .status_code == 200 and r, what="identity knowing the membership")
+    return response.json()["access_token"]
+
+
+def require_two_factor(api, requester_token: str, org_id: str, member_token: str) -> None:
+    """The requester (who has 2FA) requires it; the gateway then refuses the member without it."""
+    response = eventually(lambda: (r := put_policy(api, requester_token, org_id, True)).status_code == 200 and r,
+                          what="orgs knowing that the requester has 2FA")
+    assert response.json() == {"required": True}, response.text
+    eventually(lambda: refused_for_two_factor(api.get("/v1/orgs", member_token)), timeout=30,
                what="the gateway enforcing the organization's 2FA policy")
 
 
@@ -107,42 +123,48 @@ def publish_two_factor_status(user_id: str, enabled: bool) -> None:
         publisher.close()
 
 
-def test_OR_10_GW_02_members_without_2fa_are_refused_but_may_read_their_profile_and_set_2fa_up(api):
-    owner = api.customer_with_org()
+def test_OR_10_GW_02_members_without_2fa_are_refused_but_may_read_their_profile_and_set_2fa_up(api, platform_admin):
+    owner, colleague = with_own_two_factor(api, api.customer_with_org()), api.customer_with_org()
     org_id = owner["org_id"]
-    assert api.get(f"/v1/orgs/{org_id}", owner["token"]).json()["two_factor_required"] is False
-    require_two_factor(api, owner)
+    add_member(api, platform_admin, org_id, colleague, "administrator")  # who could otherwise manage API keys
+    member = {**colleague, "token": switched_to(api, colleague, org_id)}
+    assert api.get(f"/v1/orgs/{org_id}", member["token"]).json()["two_factor_required"] is False
+    require_two_factor(api, owner["token"], org_id, member["token"])
 
     for path in ("/v1/orgs", f"/v1/orgs/{org_id}/members", f"/v1/billing/accounts/{org_id}"):
-        response = api.get(path, owner["token"])
+        response = api.get(path, member["token"])
         assert refused_for_two_factor(response), (path, response.status_code, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
-    assert refused_for_two_factor(api.post("/v1/api-keys", {"name": "k", "scopes": ["orgs:read"]}, owner["token"]))
+    assert refused_for_two_factor(api.post("/v1/api-keys", {"name": "k", "scopes": ["orgs:read"]}, member["token"]))
     # Dot segments would be resolved on the way to identity: the gateway refuses them before any exemption.
-    assert raw_get(api.base, "/v1/me/two-factor/../sessions", owner["token"]) == (400, INVALID_PATH)
-    assert api.get("/v1/me", owner["token"]).status_code == 200
-    assert not refused_for_two_factor(api.get("/v1/me/two-factor", owner["token"]))
-    assert not refused_for_two_factor(api.post("/v1/me/two-factor/totp", {}, owner["token"]))
-    assert api.post("/v1/auth/logout", token=api.login(owner["email"])["access_token"]).status_code == 204
+    assert raw_get(api.base, "/v1/me/two-factor/../sessions", member["token"]) == (400, INVALID_PATH)
+    assert api.get("/v1/me", member["token"]).status_code == 200
+    assert not refused_for_two_factor(api.get("/v1/me/two-factor", member["token"]))
+    assert not refused_for_two_factor(api.post("/v1/me/two-factor/totp", {}, member["token"]))
+    assert api.post("/v1/auth/logout", token=api.login(member["email"])["access_token"]).status_code == 204
 
     # Signed in with a second factor, or through an app password (desktop and mobile apps): unaffected.
-    assert api.get("/v1/orgs", with_mfa(owner)).status_code == 200
-    assert api.get("/v1/orgs", sign(claims_of(owner["token"]), amr=["app"])).status_code == 200
-    assert api.get(f"/v1/orgs/{org_id}", with_mfa(owner)).json()["two_factor_required"] is True
+    assert api.get("/v1/orgs", with_mfa(member)).status_code == 200
+    assert api.get("/v1/orgs", sign(claims_of(member["token"]), amr=["app"])).status_code == 200
+    assert api.get(f"/v1/orgs/{org_id}", with_mfa(member)).json()["two_factor_required"] is True
+    # The requester, who has 2FA, is not locked out and can lift the requirement again.
+    assert api.get(f"/v1/orgs/{org_id}", owner["token"]).status_code == 200
 
-    assert put_policy(api, with_mfa(owner), org_id, False).status_code == 200
-    eventually(lambda: api.get("/v1/orgs", owner["token"]).status_code == 200, timeout=30,
+    assert put_policy(api, owner["token"], org_id, False).status_code == 200
+    eventually(lambda: api.get("/v1/orgs", member["token"]).status_code == 200, timeout=30,
                what="the policy lifted at the gateway")
 
 
-def test_OR_10_GW_02_a_person_who_sets_up_2fa_gets_through(api):
-    owner = api.customer_with_org()
-    require_two_factor(api, owner)
-    publish_two_factor_status(owner["user_id"], True)
-    eventually(lambda: api.get("/v1/orgs", owner["token"]).status_code == 200, timeout=30,
+def test_OR_10_GW_02_a_person_who_sets_up_2fa_gets_through(api, platform_admin):
+    owner, colleague = with_own_two_factor(api, api.customer_with_org()), api.customer_with_org()
+    add_member(api, platform_admin, owner["org_id"], colleague, "collaborator")
+    token = switched_to(api, colleague, owner["org_id"])
+    require_two_factor(api, owner["token"], owner["org_id"], token)
+    publish_two_factor_status(colleague["user_id"], True)
+    eventually(lambda: api.get("/v1/orgs", token).status_code == 200, timeout=30,
                what="the gateway learning that the person has 2FA")
-    publish_two_factor_status(owner["user_id"], False)
-    eventually(lambda: refused_for_two_factor(api.get("/v1/orgs", owner["token"])), timeout=30,
+    publish_two_factor_status(colleague["user_id"], False)
+    eventually(lambda: refused_for_two_factor(api.get("/v1/orgs", token)), timeout=30,
                what="the gateway learning that the person removed 2FA")
 
 
@@ -151,8 +173,9 @@ def test_OR_10_the_policy_event_names_the_organization_and_who_changed_it(api):
 
     tap = Tap(f"two-factor-{uuid.uuid4().hex[:6]}")
     try:
-        owner = api.customer_with_org()
-        assert put_policy(api, owner["token"], owner["org_id"], True).status_code == 200
+        owner = with_own_two_factor(api, api.customer_with_org())
+        eventually(lambda: put_policy(api, owner["token"], owner["org_id"], True).status_code == 200,
+                   what="orgs knowing that the owner has 2FA")
         event = tap.wait_for(lambda body: body["type"] == "TwoFactorPolicyChanged"
                              and body["payload"]["org_id"] == owner["org_id"])["body"]
         assert event["payload"] == {"org_id": owner["org_id"], "required": True, "changed_by": owner["user_id"]}
@@ -166,11 +189,14 @@ def test_OR_10_only_administrators_and_legal_representatives_set_the_policy(api,
     add_member(api, platform_admin, org_id, colleague, "collaborator")
     add_member(api, platform_admin, org_id, administrator, "administrator")
 
-    refused = put_policy(api, acting_in(colleague, org_id, "collaborator"), org_id, True)
+    refused = put_policy(api, switched_to(api, colleague, org_id), org_id, True)
     assert refused.status_code == 403, refused.text
     assert put_policy(api, stranger["token"], org_id, True).status_code == 404
-    allowed = put_policy(api, acting_in(administrator, org_id, "administrator"), org_id, True)
-    assert allowed.status_code == 200, allowed.text
+    with_own_two_factor(api, administrator)
+    as_administrator = switched_to(api, administrator, org_id)
+    allowed = eventually(lambda: (r := put_policy(api, as_administrator, org_id, True)).status_code == 200 and r,
+                         what="orgs knowing that the administrator has 2FA")
+    assert allowed.json() == {"required": True}
 
 
 def test_OR_03_members_are_added_only_by_platform_administrators(api, platform_admin):
@@ -191,17 +217,15 @@ def test_OR_03_members_are_added_only_by_platform_administrators(api, platform_a
 
 
 def test_OR_10_an_external_user_may_leave_instead_of_setting_up_2fa(api, platform_admin):
-    owner, external, colleague = api.customer_with_org(), api.customer_with_org(), api.customer_with_org()
+    owner, external, colleague = with_own_two_factor(api, api.customer_with_org()), api.customer_with_org(), api.customer_with_org()
     org_id = owner["org_id"]
     add_member(api, platform_admin, org_id, external, "external")
     add_member(api, platform_admin, org_id, colleague, "collaborator")
-    eventually(lambda: org_id in [o["org_id"] for o in api.get("/v1/me", external["token"]).json()["organizations"]],
-               what="identity learning of the membership")
-    require_two_factor(api, owner)
+    as_external = switched_to(api, external, org_id)
+    as_colleague = switched_to(api, colleague, org_id)
+    require_two_factor(api, owner["token"], org_id, as_external)
 
-    as_external = acting_in(external, org_id, "external")
     assert refused_for_two_factor(api.get(f"/v1/orgs/{org_id}", as_external))
-    as_colleague = acting_in(colleague, org_id, "collaborator")
     assert refused_for_two_factor(api.http.delete(api.url(f"/v1/orgs/{org_id}/members/me"), headers=bearer(as_colleague)))
 
     left = api.http.delete(api.url(f"/v1/orgs/{org_id}/members/me"), headers=bearer(as_external), timeout=30)

@@ -17,7 +17,7 @@ from portico_kernel.config import SERVICES, contracts_dir
 from tests.helpers import bearer, claims_of, eventually
 from tests.test_api_keys import create_key, problem_type, with_key
 from tests.test_org_two_factor import (add_member, platform_admin, put_policy, refused_for_two_factor,  # noqa: F401
-                                       require_two_factor, sign, with_mfa)
+                                       require_two_factor, sign, switched_to, with_mfa, with_own_two_factor)
 from tests.test_tokens import _issued_by_the_gateway
 
 UNSCOPED = ("/healthz", "/readyz")
@@ -162,7 +162,8 @@ def test_OR_10_GW_02_an_organizations_2fa_binds_members_whose_token_acts_for_ano
     strict = owner["org_id"]
     add_member(api, platform_admin, strict, member, "collaborator")
     add_member(api, platform_admin, strict, external, "external")
-    require_two_factor(api, owner)
+    with_own_two_factor(api, owner)  # OR-10: the requester has 2FA first
+    require_two_factor(api, owner["token"], strict, switched_to(api, member, strict))
 
     # The member's token acts for their own organization, which requires nothing.
     as_member = member["token"]

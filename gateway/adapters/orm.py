@@ -59,5 +59,14 @@ reseller_links = Table(
     Column("customer_org_id", String(36), primary_key=True),
 )
 
+# OR-13: members blocked in an organization (the latest block or unblock wins, by when it happened)
+blocked_members = Table(
+    "blocked_members", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("user_id", String(36), primary_key=True),
+    Column("blocked", Boolean, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
 mapper_registry.map_imperatively(SigningKey, signing_keys)
 mapper_registry.map_imperatively(ApiKey, api_keys)

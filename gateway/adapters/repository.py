@@ -45,3 +45,7 @@ class ReadModels:
         self.session.execute(delete(orm.reseller_links).where(
             orm.reseller_links.c.reseller_org_id == reseller_org_id,
             orm.reseller_links.c.customer_org_id == customer_org_id))
+
+    def set_blocked(self, org_id: str, user_id: str, blocked: bool, at: datetime) -> None:
+        self._upsert(orm.blocked_members, {"org_id": org_id, "user_id": user_id, "blocked": blocked, "changed_at": at},
+                     ["org_id", "user_id"])

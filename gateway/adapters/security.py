@@ -2,7 +2,7 @@
 copy each web worker holds in memory so that no routed call waits on a database.
 
 The consumer process writes the read models from events (TwoFactorPolicyChanged,
-TwoFactorStatusChanged, ResellerLinked/Unlinked; gateway/adapters/repository.py); the key-management
+TwoFactorStatusChanged, ResellerLinked/Unlinked, MemberBlocked/Unblocked; gateway/adapters/repository.py); the key-management
 handlers write the keys.
 Each worker re-reads everything every REFRESH_SECONDS in a thread, so a change made anywhere takes
 effect everywhere within about that time.
@@ -33,6 +33,7 @@ class Snapshot:
     orgs_requiring_two_factor: frozenset[str] = frozenset()
     people_with_two_factor: frozenset[str] = frozenset()
     customers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # reseller org -> customer orgs
+    blocked_members: frozenset[tuple[str, str]] = frozenset()  # (org, user), OR-13
 
     def manages(self, reseller_org_id: str, customer_org_id: str) -> bool:
         return customer_org_id in self.customers_of.get(reseller_org_id, frozenset())
@@ -53,7 +54,9 @@ class SecurityStore:
             customers: dict[str, set[str]] = {}
             for reseller, customer in session.execute(select(orm.reseller_links)):
                 customers.setdefault(reseller, set()).add(customer)
-        return Snapshot(keys, policies, people, {r: frozenset(c) for r, c in customers.items()})
+            blocked = frozenset(session.execute(select(orm.blocked_members.c.org_id, orm.blocked_members.c.user_id)
+                                                .where(orm.blocked_members.c.blocked.is_(True))).tuples())
+        return Snapshot(keys, policies, people, {r: frozenset(c) for r, c in customers.items()}, blocked)
 
     def keys_of(self, org_id: str, page: PageRequest) -> Page[ApiKey]:
         with self.session_factory() as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from connexion import context
 
+from portico_kernel.errors import Forbidden
 from portico_kernel.problems import generic
 from portico_kernel.web import principal, problem_response
 
@@ -47,6 +48,14 @@ def _tokens(signed_in: dict) -> dict:
 
 
 async def signup(body: dict):
+    """OR-03: a sign-up through an invitation link: orgs checks the link for this email address
+    first, and identity records the membership it names instead of a personal organization."""
+    if body.get("invitation"):
+        status, answer, headers = await bootstrap().call_service(
+            "orgs", "POST", "/internal/invitation-checks", {"token": body["invitation"], "email": body["email"]})
+        if status != 200:
+            return _passthrough(status, answer, headers)
+        body = {**body, "invitation": {k: answer[k] for k in ("invitation_id", "org_id", "role")}}
     status, answer, headers = await bootstrap().call_identity("POST", "/internal/users", body)
     return (answer, 201) if status == 201 else _passthrough(status, answer, headers)
 
@@ -86,6 +95,35 @@ async def logout():
         if status >= 400:
             return _passthrough(status, answer, headers)
     return None, 204
+
+
+async def switch_organization(body: dict):
+    """OR-01: identity checks the membership and remembers the choice; the gateway signs the token."""
+    caller = principal()
+    if caller.kind != "customer" or not caller.session_id:
+        raise Forbidden("Only people who signed in act for organizations.")
+    status, answer, headers = await bootstrap().call_identity(
+        "PUT", f"/internal/sessions/{caller.session_id}/organization", {"user_id": caller.user_id, "org_id": body["org_id"]})
+    if status != 200:
+        return _passthrough(status, answer, headers)
+    gateway = bootstrap()
+    return {"access_token": gateway.issue(answer["claims"]), "token_type": "Bearer",
+            "expires_in": int(gateway.token_ttl.total_seconds()), "org_id": answer["claims"]["org"]}, 200
+
+
+async def reauthenticate(body: dict):
+    """OR-09: identity checks the re-entered password; the token says when (`auth_time`)."""
+    caller = principal()
+    if caller.kind != "customer" or not caller.session_id:
+        raise Forbidden("Only people who signed in re-enter their password.")
+    status, answer, headers = await bootstrap().call_identity(
+        "POST", f"/internal/sessions/{caller.session_id}/password-checks",
+        {"user_id": caller.user_id, "password": body["password"]})
+    if status != 200:
+        return _passthrough(status, answer, headers)
+    gateway = bootstrap()
+    return {"access_token": gateway.issue(answer["claims"]), "token_type": "Bearer",
+            "expires_in": int(gateway.token_ttl.total_seconds()), "org_id": answer["claims"]["org"]}, 200
 
 
 def jwks():

@@ -4,8 +4,8 @@ Plain ASGI in front of the connexion app, so a routed request pays for a token c
 pooled upstream call, not for the gateway's own routing and validation. The token is checked
 here (pure CPU, keys in memory) and again by the service.
 
-Here too, from the worker's in-memory snapshot (gateway/adapters/security.py): organizations that
-require 2FA (GW-02), and API keys (GW-03) with their scopes, rate limits and reseller links. A call
+Here too, from the worker's in-memory snapshot (gateway/adapters/security.py): members blocked in
+the organization their token acts for (OR-13), organizations that require 2FA (GW-02), and API keys (GW-03) with their scopes, rate limits and reseller links. A call
 with an API key goes on with a short-lived internal token in place of the key.
 
 Only normalized paths are routed (gateway/domain/routes.py), and only people's tokens are taken
@@ -146,6 +146,9 @@ class GatewayApp:
         if claims.get("kind") not in tokens.FROM_OUTSIDE:
             raise Refused(401, "This token is not accepted here: sign in, or use an API key.", "invalid-token")
         known = self.gateway.security.current
+        if (claims.get("org"), claims.get("sub")) in known.blocked_members:
+            raise Refused(403, "You are blocked in this organization; its administrators can unblock you. "
+                               "You can still switch to another of your organizations.", "member-blocked")
         if two_factor.blocks(claims, scope["method"], routed.path, orgs_requiring=known.orgs_requiring_two_factor,
                              people_with_two_factor=known.people_with_two_factor):
             raise Refused(403, "Your organization requires two-factor authentication: set it up under "

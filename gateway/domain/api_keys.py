@@ -24,12 +24,13 @@ from typing import Callable, Mapping, Protocol
 from portico_kernel.principal import Principal
 from portico_kernel.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
 from portico_kernel.scopes import SCOPES, InsufficientScope, grants, required_scope
+from portico_kernel.roles import MANAGING_ROLES
 
 from .rate_limits import RateLimiter
 
 MARK = "pk_"
 DEFAULT_RATE_LIMIT = 600  # requests per minute
-KEY_MANAGERS = ("legal_representative", "administrator")
+KEY_MANAGERS = MANAGING_ROLES
 
 
 def ensure_may_manage(caller: Principal) -> str:

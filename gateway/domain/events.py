@@ -24,6 +24,18 @@ class ResellerUnlinked:
     customer_org_id: str
 
 
+@dataclass(frozen=True)
+class MemberBlocked:
+    org_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MemberUnblocked:
+    org_id: str
+    user_id: str
+
+
 # Received from identity
 @dataclass(frozen=True)
 class TwoFactorStatusChanged:

@@ -1,9 +1,11 @@
 """What the gateway learns from other services' events, for the checks it makes on every call:
-which organizations require 2FA and who has it (GW-02), which reseller manages which customer (GW-03).
+which organizations require 2FA and who has it (GW-02), which reseller manages which customer (GW-03),
+which members are blocked in which organization (OR-13).
 The latest change wins, by when it happened (the envelope's `occurred_at`)."""
 from __future__ import annotations
 
-from .events import ResellerLinked, ResellerUnlinked, TwoFactorPolicyChanged, TwoFactorStatusChanged
+from .events import (MemberBlocked, MemberUnblocked, ResellerLinked, ResellerUnlinked, TwoFactorPolicyChanged,
+                     TwoFactorStatusChanged)
 
 
 def on_two_factor_policy_changed(policy: TwoFactorPolicyChanged, uow) -> None:
@@ -20,3 +22,11 @@ def on_reseller_linked(link: ResellerLinked, uow) -> None:
 
 def on_reseller_unlinked(link: ResellerUnlinked, uow) -> None:
     uow.read_models.unlink(link.reseller_org_id, link.customer_org_id)
+
+
+def on_member_blocked(blocked: MemberBlocked, uow) -> None:
+    uow.read_models.set_blocked(blocked.org_id, blocked.user_id, True, uow.received.occurred_at)
+
+
+def on_member_unblocked(unblocked: MemberUnblocked, uow) -> None:
+    uow.read_models.set_blocked(unblocked.org_id, unblocked.user_id, False, uow.received.occurred_at)

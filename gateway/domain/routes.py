@@ -16,6 +16,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/v1/me", "identity"),
     ("/v1/users", "identity"),
     ("/v1/orgs", "orgs"),
+    ("/v1/invitations", "orgs"),
     ("/v1/billing", "billing"),
     ("/v1/domains", "domains"),
     ("/v1/tickets", "tickets"),

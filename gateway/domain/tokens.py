@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-CLAIMS_FROM_IDENTITY = ("sub", "kind", "org", "roles", "amr", "sid")
+CLAIMS_FROM_IDENTITY = ("sub", "kind", "org", "roles", "amr", "sid", "auth_time")
 # Tokens a caller may bring through the door: people's. The gateway's internal tokens (kinds
 # api_key and service) are for the services only and never come back in from outside.
 FROM_OUTSIDE = frozenset({"customer", "staff"})

@@ -13,5 +13,6 @@ from .domain import accounts, closure, events
 def bootstrap() -> Service:
     return Service("billing", metadata, uow_class=BillingUnitOfWork, events=events, handlers={
         "OrganizationCreated": accounts.on_organization_created,
+        "OrganizationDetailsChanged": accounts.on_organization_details_changed,
         "AccountClosureRequested": closure.on_account_closure_requested,
     })

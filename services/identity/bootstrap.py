@@ -19,6 +19,7 @@ def bootstrap() -> Service:
     return Service("identity", metadata, uow_class=IdentityUnitOfWork, events=events, handlers={
         "MemberJoined": memberships.on_member_joined,
         "MemberLeft": memberships.on_member_left,
+        "MemberRoleChanged": memberships.on_member_role_changed,
         "PersonalDataErased": closure.on_personal_data_erased,
     })
 

@@ -6,7 +6,7 @@ from portico_kernel.service import Service
 
 from .adapters.orm import metadata
 from .adapters.unit_of_work import OrgsUnitOfWork
-from .domain import closure, events, organizations
+from .domain import access, closure, deletion, events, organizations, seats
 
 
 @lru_cache(maxsize=1)
@@ -17,4 +17,8 @@ def bootstrap() -> Service:
         "PersonRenamed": organizations.on_person_renamed,
         "TwoFactorStatusChanged": organizations.on_two_factor_status_changed,
         "AccountClosureRequested": closure.on_account_closure_requested,
+        "ProductProvisioned": access.on_product_provisioned,
+        "ProductRemoved": access.on_product_removed,
+        "BillingStandingChanged": deletion.on_billing_standing_changed,
+        "SeatsProvisioned": seats.on_seats_provisioned,
     })

@@ -77,3 +77,143 @@ class FakeUnitOfWork:
 
     def flush(self) -> None:
         pass
+
+
+class FakeRows:
+    """A table of one kind of entity, keyed by `key(entity)`."""
+
+    def __init__(self, key):
+        self.key = key
+        self.rows: dict = {}
+
+    def add(self, item) -> None:
+        self.rows[self.key(item)] = item
+
+    def remove(self, item) -> None:
+        self.rows.pop(self.key(item), None)
+
+    def get(self, *key):
+        return self.rows.get(key if len(key) > 1 else key[0])
+
+
+class FakeOrganizations(FakeRows):
+    def __init__(self):
+        super().__init__(lambda org: org.id)
+
+
+class FakeMembers(FakeRows):
+    def __init__(self):
+        super().__init__(lambda m: (m.org_id, m.user_id))
+
+    def of_organization(self, org_id: str, page=None, *, two_factor=None):
+        return [m for m in self.rows.values() if m.org_id == org_id]
+
+
+class FakePeople(FakeRows):
+    def __init__(self):
+        super().__init__(lambda p: p.user_id)
+
+    def by_email(self, key: str):
+        return next((p for p in self.rows.values() if p.email.casefold() == key), None)
+
+
+class FakeTwoFactor:
+    def __init__(self, enabled=()):
+        self.people = set(enabled)
+
+    def enabled(self, user_id: str) -> bool:
+        return user_id in self.people
+
+
+class FakeInvitations(FakeRows):
+    def __init__(self):
+        super().__init__(lambda i: i.id)
+
+    def by_token_hash(self, token_hash: str):
+        return next((i for i in self.rows.values() if i.token_hash == token_hash), None)
+
+    def pending_for(self, org_id: str, email_key: str):
+        return [i for i in self.rows.values() if (i.org_id, i.email_key, i.status) == (org_id, email_key, "pending")]
+
+    def of_organization(self, org_id: str, page=None):
+        return [i for i in self.rows.values() if i.org_id == org_id]
+
+
+class FakeProducts(FakeRows):
+    def __init__(self):
+        super().__init__(lambda p: (p.product_type, p.product_id))
+
+    def of_organization(self, org_id: str, page=None):
+        return [p for p in self.rows.values() if p.org_id == org_id]
+
+    def locked_in(self, org_id: str):
+        return [p for p in self.of_organization(org_id) if p.locked]
+
+
+class FakeGrants(FakeRows):
+    def __init__(self):
+        super().__init__(lambda g: g.id)
+
+    def of_organization(self, org_id: str, page=None):
+        return [g for g in self.rows.values() if g.org_id == org_id]
+
+    def on_product(self, org_id: str, product_type: str, product_id: str):
+        return [g for g in self.of_organization(org_id) if (g.product_type, g.product_id) == (product_type, product_id)]
+
+
+class FakeWorkGroups(FakeRows):
+    def __init__(self):
+        super().__init__(lambda g: g.id)
+        self.memberships: dict = {}
+
+    def of_organization(self, org_id: str, page=None):
+        return [g for g in self.rows.values() if g.org_id == org_id]
+
+    def add_member(self, membership) -> None:
+        self.memberships[(membership.group_id, membership.user_id)] = membership
+
+    def remove_member(self, membership) -> None:
+        self.memberships.pop((membership.group_id, membership.user_id), None)
+
+    def membership(self, group_id: str, user_id: str):
+        return self.memberships.get((group_id, user_id))
+
+    def members_of(self, group_id: str):
+        return [m for m in self.memberships.values() if m.group_id == group_id]
+
+    def memberships_of(self, org_id: str, user_id: str):
+        return [m for m in self.memberships.values() if (m.org_id, m.user_id) == (org_id, user_id)]
+
+
+class FakeResellerLinks(FakeRows):
+    def __init__(self):
+        super().__init__(lambda link: (link.reseller_org_id, link.customer_org_id))
+
+    def of_customer(self, customer_org_id: str, page=None):
+        return [link for link in self.rows.values() if link.customer_org_id == customer_org_id]
+
+    def of_reseller(self, reseller_org_id: str):
+        return [link for link in self.rows.values() if link.reseller_org_id == reseller_org_id]
+
+    def of_reseller_paged(self, reseller_org_id: str, page=None):
+        return self.of_reseller(reseller_org_id)
+
+
+class FakeSeats(FakeRows):
+    def __init__(self):
+        super().__init__(lambda seat: seat.id)
+
+    def of_organization(self, org_id: str, page=None):
+        return [s for s in self.rows.values() if s.org_id == org_id]
+
+    def of_plan(self, product_type: str, product_id: str):
+        return [s for s in self.rows.values() if (s.product_type, s.product_id) == (product_type, product_id)]
+
+    def held_by(self, org_id: str, user_id: str):
+        return [s for s in self.of_organization(org_id) if s.holder_id == user_id]
+
+
+def orgs_unit_of_work(clock=None) -> FakeUnitOfWork:
+    return FakeUnitOfWork(clock, organizations=FakeOrganizations(), members=FakeMembers(), people=FakePeople(),
+                          two_factor=FakeTwoFactor(), invitations=FakeInvitations(), products=FakeProducts(),
+                          grants=FakeGrants(), work_groups=FakeWorkGroups(), reseller_links=FakeResellerLinks(), seats=FakeSeats())

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from portico_kernel.principal import Principal
 from portico_kernel.errors import Forbidden, NotFound
+from portico_kernel.roles import MANAGING_ROLES
 
-from .events import BillingAccountOpened, OrganizationCreated
-from .model import BillingAccount
+from .events import BillingAccountOpened, OrganizationCreated, OrganizationDetailsChanged
+from .model import BillingAccount, currency_for
 
-BILLING_ROLES = ("legal_representative", "administrator")
+BILLING_ROLES = MANAGING_ROLES
 BILLING_STAFF = ("platform:admin", "platform:billing-clerk")
 
 
@@ -19,6 +20,14 @@ def on_organization_created(org: OrganizationCreated, uow) -> None:
     uow.accounts.add(account)
     uow.emit(BillingAccountOpened(account_id=account.id, org_id=account.org_id, currency=account.currency),
              org_id=account.org_id)
+
+
+def on_organization_details_changed(changed: OrganizationDetailsChanged, uow) -> None:
+    """OR-14: the postal address decides the invoice currency; an account that owes or holds
+    nothing follows a new country."""
+    account = uow.accounts.of_org(changed.org_id)
+    if account is not None and account.balance_minor == 0:
+        account.currency = currency_for(changed.country)
 
 
 def account_for(uow, caller: Principal, org_id: str) -> BillingAccount:

@@ -25,6 +25,13 @@ class OrganizationCreated:
     country: str | None
 
 
+# Received from orgs: the organization's country changed (OR-14).
+@dataclass(frozen=True)
+class OrganizationDetailsChanged:
+    org_id: str
+    country: str | None
+
+
 # Received from identity: a person closes their account (ID-11).
 @dataclass(frozen=True)
 class AccountClosureRequested:

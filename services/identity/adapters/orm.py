@@ -31,6 +31,7 @@ users = Table(
     Column("platform_roles", JSON, nullable=False),
     Column("status", String(20), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("active_org_id", String(36)),
 )
 
 memberships = Table(

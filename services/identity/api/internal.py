@@ -19,9 +19,11 @@ def _gateway_only() -> None:
 def create_user(body: dict):
     _gateway_only()
     with bootstrap().uow() as uow:
+        joining = body.get("invitation")
         user = accounts.sign_up(uow, hasher(), email=body["email"], password=body["password"],
                                 first_name=body["first_name"], last_name=body["last_name"],
-                                language=body.get("language", "en"), country=body.get("country"))
+                                language=body.get("language", "en"), country=body.get("country"),
+                                invitation=accounts.Invitation(**joining) if joining else None)
     return user_view(user), 201
 
 
@@ -76,6 +78,23 @@ def refresh_session(body: dict):
     with bootstrap().uow() as uow:
         result = accounts.refresh(uow, refresh_token=body["refresh_token"])
     return signed_in_view(result), 200
+
+
+def switch_organization(session_id: str, body: dict):
+    """OR-01: the session acts for another of the person's organizations; the gateway signs the token."""
+    _gateway_only()
+    with bootstrap().uow() as uow:
+        claims = accounts.switch_organization(uow, session_id=session_id, user_id=body["user_id"], org_id=body["org_id"])
+    return {"claims": claims}, 200
+
+
+def reauthenticate(session_id: str, body: dict):
+    """OR-09: the password re-entered for a grave change; the gateway signs a token saying when."""
+    _gateway_only()
+    with bootstrap().uow() as uow:
+        claims = accounts.reauthenticate(uow, hasher(), session_id=session_id, user_id=body["user_id"],
+                                         password=body["password"])
+    return {"claims": claims}, 200
 
 
 def end_session(session_id: str, body: dict):

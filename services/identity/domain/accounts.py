@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from portico_kernel.errors import Conflict, Invalid, Unauthorized
 from portico_kernel.clock import utcnow
+from portico_kernel.errors import NotFound
+from portico_kernel.roles import LEGAL_REPRESENTATIVE
 
 from .emails import checked_email
 from .events import StaffAccountCreated, UserRegistered
 from .model import (
-    PLATFORM_ROLES, STAFF, RefreshToken, SignInSession, User, email_key, hash_token, new_id,
+    PLATFORM_ROLES, STAFF, Membership, RefreshToken, SignInSession, User, email_key, hash_token, new_id,
     new_refresh_token,
 )
 from .passwords import PasswordHasher, check_password_rules
@@ -33,10 +35,23 @@ class SignedIn:
     claims: dict
 
 
+@dataclass(frozen=True)
+class Invitation:
+    """OR-03: the invitation a person signs up through, as orgs checked it for the gateway."""
+
+    invitation_id: str
+    org_id: str
+    role: str
+
+
 def sign_up(uow, hasher: PasswordHasher, *, email: str, password: str, first_name: str, last_name: str,
-            language: str = "en", country: str | None = None) -> User:
+            language: str = "en", country: str | None = None, invitation: Invitation | None = None) -> User:
     """ID-01: a person who signs up on their own gets an organization in their name (the orgs
-    service creates it on UserRegistered)."""
+    service creates it on UserRegistered); OR-03: one who signs up through an invitation joins the
+    inviting organization only.
+
+    Identity names the organization and records the membership right away, so that a sign-in right
+    after sign-up already acts for it (OR-01); orgs' MemberJoined confirms it later."""
     email = checked_email(email)
     first_name, last_name = checked_name(first_name, "first_name"), checked_name(last_name, "last_name")
     check_password_rules(password)
@@ -48,9 +63,15 @@ def sign_up(uow, hasher: PasswordHasher, *, email: str, password: str, first_nam
                 first_name=first_name, last_name=last_name, language=language,
                 country=country.upper() if country else None)
     uow.users.add(user)
+    if invitation is None:
+        org_id, role = new_id(), LEGAL_REPRESENTATIVE
+    else:
+        org_id, role = invitation.org_id, invitation.role
+    uow.memberships.add(Membership(user_id=user.id, org_id=org_id, role=role))
     uow.emit(UserRegistered(user_id=user.id, email=user.email, first_name=user.first_name,
                             last_name=user.last_name, language=user.language, country=user.country,
-                            self_signup=True))
+                            self_signup=True, personal_org_id=org_id if invitation is None else None,
+                            invitation_id=invitation.invitation_id if invitation else None))
     uow.commit()
     return user
 
@@ -78,8 +99,11 @@ def claims_for(uow, user: User, session: SignInSession) -> dict:
     if user.is_staff:
         org, roles = None, list(user.platform_roles)
     else:
+        # The session's organization, else the one the person chose last (OR-01), else the first.
         memberships = uow.memberships.of_user(user.id)
-        chosen = next((m for m in memberships if m.org_id == session.org_id), None) or (memberships[0] if memberships else None)
+        chosen = (next((m for m in memberships if m.org_id == session.org_id), None)
+                  or next((m for m in memberships if m.org_id == user.active_org_id), None)
+                  or (memberships[0] if memberships else None))
         org, roles = (chosen.org_id, [chosen.role]) if chosen else (None, [])
         session.org_id = org
     return {"sub": user.id, "kind": user.kind, "org": org, "roles": roles, "amr": list(session.amr), "sid": session.id}
@@ -122,6 +146,38 @@ def refresh(uow, *, refresh_token: str) -> SignedIn:
     claims = claims_for(uow, user, session)
     uow.commit()
     return SignedIn(user=user, session=session, refresh_token=token, claims=claims)
+
+
+def switch_organization(uow, *, session_id: str, user_id: str, org_id: str) -> dict:
+    """OR-01: the session acts for another organization of the person from now on, and the next
+    sign-in starts there too. Organizations the person is not a member of do not exist for them."""
+    session = uow.sessions.get(session_id)
+    user = uow.users.get(user_id)
+    if session is None or not session.active or session.user_id != user_id or user is None:
+        raise Unauthorized("This session has ended; sign in again.", problem="session-ended")
+    if user.is_staff or uow.memberships.get(user_id, org_id) is None:
+        raise NotFound("No such organization.")
+    session.org_id = org_id
+    user.active_org_id = org_id
+    claims = claims_for(uow, user, session)
+    uow.commit()
+    return claims
+
+
+def reauthenticate(uow, hasher: PasswordHasher, *, session_id: str, user_id: str, password: str) -> dict:
+    """OR-09: the person re-enters their password for a grave change; the token the gateway signs
+    from these claims says when (`auth_time`, only ever on such a token: a grave change asks for the
+    password again even right after signing in), and the service that makes the change checks it is recent."""
+    from .profile import confirmed_account  # profile builds on this module
+
+    session = uow.sessions.get(session_id)
+    if session is None or not session.active or session.user_id != user_id:
+        raise Unauthorized("This session has ended; sign in again.", problem="session-ended")
+    user = confirmed_account(uow, hasher, user_id, password)
+    session = uow.sessions.get(session_id)
+    claims = claims_for(uow, user, session)
+    uow.commit()
+    return {**claims, "auth_time": int(uow.clock.now().timestamp())}
 
 
 def sign_out(uow, *, session_id: str, user_id: str) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from portico_kernel.errors import Conflict
 from portico_kernel.clock import utcnow
+from portico_kernel.roles import LEGAL_REPRESENTATIVE
 from .events import AccountClosed, AccountClosureRequested, PersonalDataErased
 from .model import new_id
 from .passwords import PasswordHasher
@@ -19,7 +20,6 @@ from .profile import confirmed_account
 # The services that hold personal data and must confirm its erasure (each receives
 # AccountClosureRequested, see contracts/events/asyncapi.yaml).
 SERVICES_HOLDING_PERSONAL_DATA = ("orgs", "billing", "domains", "tickets", "notifications")
-LEGAL_REPRESENTATIVE = "legal_representative"
 
 
 @dataclass(eq=False)

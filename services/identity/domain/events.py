@@ -13,6 +13,8 @@ class UserRegistered:
     language: str
     country: str | None
     self_signup: bool
+    personal_org_id: str | None = None  # ID-01: the organization orgs creates in the person's name
+    invitation_id: str | None = None  # OR-03: signed up through this invitation, joining its organization
 
 
 @dataclass(frozen=True)
@@ -120,3 +122,10 @@ class MemberLeft:
 class PersonalDataErased:
     closure_id: str
     user_id: str
+
+
+@dataclass(frozen=True)
+class MemberRoleChanged:
+    org_id: str
+    user_id: str
+    role: str

@@ -49,6 +49,7 @@ class User:
     platform_roles: list[str] = field(default_factory=list)
     status: str = "active"
     created_at: datetime = field(default_factory=utcnow)
+    active_org_id: str | None = None  # OR-01: the organization chosen last, where the next sign-in starts
 
     @property
     def is_staff(self) -> bool:

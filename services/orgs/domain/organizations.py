@@ -5,22 +5,31 @@ from __future__ import annotations
 
 from portico_kernel import two_factor
 from portico_kernel.principal import Principal
-from portico_kernel.errors import NotFound
+from portico_kernel.errors import Forbidden, NotFound
 from portico_kernel.paging import ALL, Page, PageRequest
+from portico_kernel.roles import MANAGING_ROLES
 
-from .events import (LoginEmailChanged, MemberJoined, OrganizationCreated, PersonRenamed, TwoFactorStatusChanged,
-                     UserRegistered)
+from .events import (LoginEmailChanged, MemberJoined, MemberLeft, OrganizationCreated, PersonRenamed,
+                     TwoFactorStatusChanged, UserRegistered)
 from .model import LEGAL_REPRESENTATIVE, Member, Organization, Person, TwoFactorStatus
 
 
 def on_user_registered(person: UserRegistered, uow) -> None:
-    """ID-01: someone who signs up on their own gets an organization in their name, as its legal representative."""
-    if uow.people.get(person.user_id) is None:  # anyone with an account can be made a member
+    """ID-01: someone who signs up on their own gets an organization in their name, as its legal
+    representative, under the id identity gave it; OR-03: someone who signs up through an
+    invitation joins the inviting organization instead."""
+    known = uow.people.get(person.user_id)
+    if known is None:  # anyone with an account can be made a member
         uow.people.add(Person(user_id=person.user_id, email=person.email, first_name=person.first_name,
-                              last_name=person.last_name))
+                              last_name=person.last_name, language=person.language))
+    if person.invitation_id:
+        from .invitations import join_on_sign_up  # invitations build on this module
+        join_on_sign_up(uow, person)
+        return
     if not person.self_signup:
         return
-    org = Organization.personal(person.user_id, person.first_name, person.last_name, person.country)
+    org = Organization.personal(person.user_id, person.first_name, person.last_name, person.country,
+                                org_id=person.personal_org_id)
     uow.organizations.add(org)
     uow.members.add(Member(org_id=org.id, user_id=person.user_id, role=LEGAL_REPRESENTATIVE,
                            email=person.email, first_name=person.first_name, last_name=person.last_name))
@@ -86,10 +95,35 @@ def membership_in(uow, org_id: str, caller: Principal, *, leaving: bool = False)
     """Members see their organization; to anyone else it does not exist. A member without 2FA is
     refused once it requires 2FA (OR-10), whichever organization their token acts for; an external
     user may still leave."""
-    member = uow.members.get(org_id, caller.user_id)
+    member = uow.members.get(org_id, caller.user_id) if not caller.is_api_key else None
     org = uow.organizations.get(org_id) if member else None
     if org is None:
         raise NotFound("No such organization.")
+    if member.blocked and not leaving:
+        raise Forbidden("You are blocked in this organization; its administrators can unblock you.",
+                        problem="member-blocked")
     two_factor.ensure_met(caller.claims, required=org.two_factor_required, has_two_factor=uow.two_factor.enabled,
                           exempt=leaving and two_factor.may_leave_instead(member.role))
     return org, member
+
+
+def acting_in(uow, caller: Principal, org_id: str, *, roles: tuple[str, ...] = ()) -> tuple[Organization, Member | None]:
+    """Who may change something in an organization: a member in one of `roles` (any member when
+    none are named), or an API key acting for it (the gateway checked the key's reseller links,
+    the kernel its scope, OR-19). Another organization does not exist for the caller."""
+    if caller.is_api_key:
+        return visible_to(uow, caller, org_id)
+    org, member = membership_in(uow, org_id, caller)
+    if roles and member.role not in roles:
+        raise Forbidden("Only " + " and ".join(r.replace("_", " ") + "s" for r in roles) + " may do this.")
+    return org, member
+
+
+def managing(uow, caller: Principal, org_id: str) -> tuple[Organization, Member | None]:
+    """OR-05, OR-03, OR-10, OR-13: administrators and legal representatives run the organization."""
+    return acting_in(uow, caller, org_id, roles=MANAGING_ROLES)
+
+
+def undo_provisional_membership(uow, org_id: str, user_id: str) -> None:
+    """Identity recorded a membership at sign-up that orgs could not honour: it drops it again."""
+    uow.emit(MemberLeft(org_id=org_id, user_id=user_id), org_id=org_id)
