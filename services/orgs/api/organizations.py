@@ -104,7 +104,7 @@ def set_link_days(org_id: str, body: dict):
 
 
 def list_invitations(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         now = uow.clock.now()
         page = invitations.invitations_of(uow, principal(), org_id, page_asked(limit, cursor))
         return paged(page, lambda i: _invitation_view(i, now))
@@ -167,7 +167,7 @@ def create_customer(org_id: str, body: dict):
 
 
 def list_customers(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(resellers.customers_of(uow, principal(), org_id, page_asked(limit, cursor)), _link_view)
 
 
@@ -228,12 +228,12 @@ def _group_view(g) -> dict:
 
 
 def list_products(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(access.products_of(uow, principal(), org_id, page_asked(limit, cursor)), _product_view)
 
 
 def list_grants(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(access.grants_of(uow, principal(), org_id, page_asked(limit, cursor)), _grant_view)
 
 
@@ -253,12 +253,12 @@ def revoke_grant(org_id: str, grant_id: str):
 
 
 def member_access(org_id: str, user_id: str):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return {"org_id": org_id, "user_id": user_id, "grants": access.access_of(uow, principal(), org_id, user_id)}, 200
 
 
 def list_work_groups(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(access.groups_of(uow, principal(), org_id, page_asked(limit, cursor)), _group_view)
 
 
@@ -290,7 +290,7 @@ def _billing_address_view(a) -> dict:
 
 
 def list_contacts(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(contacts.contacts_of(uow, principal(), org_id, page_asked(limit, cursor)), _contact_view)
 
 
@@ -307,7 +307,7 @@ def remove_contact(org_id: str, contact_id: str):
 
 
 def list_billing_addresses(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         return paged(contacts.billing_addresses_of(uow, principal(), org_id, page_asked(limit, cursor)),
                      _billing_address_view)
 
@@ -324,7 +324,7 @@ def remove_billing_address(org_id: str, address_id: str):
 
 
 def data_processing_agreement(org_id: str):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         title, lines = agreement.agreement_for(uow, principal(), org_id)
     return pdf_of(title, lines), 200, {"Content-Type": "application/pdf",
                                        "Content-Disposition": f'attachment; filename="data-processing-agreement-{org_id}.pdf"'}
@@ -337,7 +337,7 @@ def set_logo(org_id: str, body: dict):
 
 
 def get_logo(org_id: str):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         logo = logos.logo_of(uow, principal(), org_id)
         return bytes(logo.data), 200, {"Content-Type": logo.content_type, "X-Content-Type-Options": "nosniff"}
 
@@ -348,7 +348,7 @@ def _seat_view(seat, now) -> dict:
 
 
 def list_seats(org_id: str, limit=None, cursor=None):
-    with bootstrap().uow() as uow:
+    with bootstrap().uow(reading=True) as uow:
         now = uow.clock.now()
         return paged(seats.seats_of(uow, principal(), org_id, page_asked(limit, cursor)), lambda s: _seat_view(s, now))
 
