@@ -138,6 +138,7 @@ class Idempotency:
             await self._replay(send, first, fingerprint)
             return
         answer = {"status": 500, "headers": [], "body": []}
+        held: list[dict] = []
 
         async def keep(message):
             if message["type"] == "http.response.start":
@@ -146,18 +147,22 @@ class Idempotency:
                                      if k.lower() in REPLAYED_HEADERS]
             elif message["type"] == "http.response.body":
                 answer["body"].append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
         try:
             await self.app(scope, replaying(body, receive), keep)
         except BaseException:
             await anyio.to_thread.run_sync(self.store.forget, caller, key)
             raise
+        # The answer is kept before the client has it: a retry sent the moment the first answer
+        # arrives finds it, not a request "still running".
         if answer["status"] >= 500 or answer["status"] == 429:
             await anyio.to_thread.run_sync(self.store.forget, caller, key)
         else:
             await anyio.to_thread.run_sync(self.store.finish, caller, key, answer["status"], answer["headers"],
                                            b"".join(answer["body"]))
+        for message in held:
+            await send(message)
 
     async def _replay(self, send, first, fingerprint: str) -> None:
         if first.fingerprint != fingerprint:
