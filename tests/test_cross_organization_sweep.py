@@ -70,7 +70,7 @@ def example(schema: dict, current: str):
         return unique_email("sweep")
     plain = "x" * max(1, schema.get("minLength", 1))
     if "pattern" in schema:  # the first of a few plain values the pattern accepts
-        return next(v for v in (plain, "CH", "hosting", "Ab_1-x", "a1") if re.search(schema["pattern"], v))
+        return next(v for v in (plain, "CH", "hosting", "Ab_1-x", "a1", str(uuid.uuid4())) if re.search(schema["pattern"], v))
     return plain
 
 
