@@ -6,36 +6,24 @@ domain errors become problem+json with the status their kind implies.
 """
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import copy
-import functools
 import json
 import logging
 import re
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Callable
 from urllib.parse import urlencode
 
 import connexion
-import connexion.decorators.main
-import connexion.decorators.parameter
-import connexion.security
-import connexion.utils
 import jsonschema
 import rfc3339_validator
 import yaml
 from connexion import context
-from connexion.apps.asynchronous import AsyncOperation
-from connexion.decorators.main import StarletteDecorator
 from connexion.decorators.response import BaseResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders, ProblemException
-from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.json_schema import Draft4RequestValidator
-from connexion.http_facts import FORM_CONTENT_TYPES
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.lifecycle import ConnexionResponse
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.utils import is_null, is_nullable
@@ -43,7 +31,7 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator, V
 from jsonschema import Draft4Validator
 from starlette.exceptions import HTTPException
 
-from . import auth, health, logs, paging, request_body
+from . import auth, connexion_fast_path, health, logs, paging, request_body  # noqa: F401 (fast path: its patches)
 from .clock import parse_iso
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
@@ -195,68 +183,6 @@ def _prefer_json(original):
 BaseResponseDecorator._infer_content_type = _prefer_json(BaseResponseDecorator._infer_content_type)
 
 
-@functools.cache
-def _arguments_of(function: Callable) -> tuple[tuple[str, ...], bool]:
-    arguments, has_kwargs = connexion.utils.inspect_function_arguments(function)
-    return tuple(arguments), has_kwargs
-
-
-def _inspected_once(function: Callable) -> tuple[list[str], bool]:
-    """connexion reads a handler's (and the bearer function's) signature on every request; a
-    function's signature does not change."""
-    arguments, has_kwargs = _arguments_of(function)
-    return list(arguments), has_kwargs
-
-
-connexion.security.inspect_function_arguments = _inspected_once
-connexion.decorators.parameter.inspect_function_arguments = _inspected_once
-# A parameter's Python name, worked out by three regular expressions per parameter per request.
-connexion.decorators.parameter.pythonic = functools.cache(connexion.decorators.parameter.pythonic)
-
-
-async def _call_prepared(self: AsyncOperation, scope, receive, send):
-    """connexion's AsyncOperation builds its parameter and response decorators, and the URI parser
-    of the operation, anew on every request; they depend on the operation only, so they are built
-    at its first request and kept. The request itself is read per call, as connexion does."""
-    prepared = self.__dict__.get("_portico_prepared")
-    if prepared is None:
-        decorator = StarletteDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
-        prepared = self.__dict__["_portico_prepared"] = (decorator.uri_parser, decorator.decorate(self._fn))
-    uri_parser, view = prepared
-    response = await view(StarletteFramework.get_request(uri_parser=uri_parser, scope=scope, receive=receive))
-    return await response(scope, receive, send)
-
-
-AsyncOperation.__call__ = _call_prepared
-
-
-_HANDLER_THREADS = ThreadPoolExecutor(max_workers=int(env("PORTICO_WEB_THREADS", "4")), thread_name_prefix="handler")
-
-
-async def _in_thread(function, *args, **kwargs):
-    """A synchronous handler runs in the worker's pool of handler threads, with the request's
-    context. asyncio's own hand-off costs a request less than anyio's, which connexion uses; and a
-    few threads serve a worker better than forty fighting over one interpreter lock."""
-    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_HANDLER_THREADS, call)
-
-
-connexion.decorators.main.run_in_threadpool = _in_thread
-
-
-def _files_of_forms_only(files):
-    """connexion asks every request for its uploaded files, and so parses a form that a JSON or
-    empty body is not; only a form's body is asked."""
-
-    async def of_request(self):
-        if self._files is None and self.mimetype not in FORM_CONTENT_TYPES:
-            return {}
-        return await files(self)
-
-    return of_request
-
-
-ConnexionRequest.files = _files_of_forms_only(ConnexionRequest.files)
 
 VALIDATORS = {**VALIDATOR_MAP, "parameter": ProblemParameterValidator, "body": {**VALIDATOR_MAP["body"], "application/json": ProblemJSONBodyValidator,
                                         "*/*json": ProblemJSONBodyValidator}}
