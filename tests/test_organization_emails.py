@@ -73,8 +73,8 @@ def test_OR_03_ID_16_the_invitation_reaches_an_address_without_account_in_the_in
     assert [e["recipient"] for e in sent] == [email]
     read = api.get(f"/v1/notifications/emails/{sent[0]['id']}", owner["token"])
     assert read.status_code == 200 and code not in read.text and "********" in read.json()["text"]
-    listed = api.get(f"/v1/orgs/{owner['org_id']}/invitations", owner["token"]).json()
-    assert [i["status"] for i in listed if i["id"] == invitation["id"]] == ["accepted"]
+    eventually(lambda: [i["status"] for i in api.get(f"/v1/orgs/{owner['org_id']}/invitations", owner["token"]).json()
+                        if i["id"] == invitation["id"]] == ["accepted"], what="the invitation accepted in orgs")
 
 
 def test_OR_03_an_invitee_with_an_account_gets_it_in_their_language_and_in_their_own_history(api, smtp):
