@@ -60,7 +60,8 @@ def to_address(uow, email: str, language: str | None, kind: str, context: dict, 
                org_id: str | None = None, topic: str | None = None, secrets: dict | None = None) -> list[Mail]:
     """A mail to an address that may have no account yet (an invitee): in the language the event
     names, else the person's own when the address is someone the service knows (who then finds it
-    in their history, ID-14), else `otherwise`."""
+    in their history, ID-14), else `otherwise`. An address that gets an account later does not
+    see the mail sent before in its own history (the organization's history has it)."""
     person = uow.people.by_email(email)
     if language not in LANGUAGES:
         language = person.language if person is not None else otherwise
