@@ -14,7 +14,8 @@ from portico_kernel.principal import Principal
 from services.notifications.adapters.templates import FOLDER, Templates
 from services.notifications.domain import catalogue, history, mailing, people, smtp_servers
 from services.notifications.domain.events import (AccountClosureRequested, EmailChangeRequested, MemberJoined,
-                                                  SecurityAlertRaised, UserRegistered)
+                                                  OrganizationDetailsChanged, ProductStateChanged, SecurityWarningRequested,
+                                                  SecurityAlertRaised, UserInvited, UserRegistered)
 from services.notifications.domain.model import FAILED, LANGUAGES, QUEUED, SENT
 from tests.unit.fakes import FakeUnitOfWork
 
@@ -25,6 +26,13 @@ SAMPLES = {
                        "details": {"ip_address": "203.0.113.9", "network": "203.0.113.0/24", "device": "Browser/1.0"}},
     "email-change": {"first_name": "Anna", "expires_at": "2026-05-01T09:00:00Z", "token": "secret-token-123"},
     "smtp-test": {"first_name": "Anna", "host": "mail.example.test", "port": 587, "sender": "info@example.test"},
+    "invitation": {"organization_name": "Muster AG", "inviter_name": "Erika Muster", "role": "administrator",
+                   "expires_at": "2026-05-01T09:00:00Z", "email": "anna@example.test", "token": "secret-token-123"},
+    "security-warning": {"first_name": "Anna", "organization_name": "Muster AG", "requester_name": "Erika Muster"},
+    "product-state": {"first_name": "Anna", "state": "locked", "product_type": "hosting", "product_id": "web-1",
+                      "changed_by_name": "Erika"},
+    "organization-details": {"first_name": "Anna", "organization_name": "Muster AG", "changed_by_name": "Erika",
+                             "changed_fields": ["name", "country", "vat_id"]},
 }
 
 
@@ -122,6 +130,9 @@ class FakeByKey:
 
     def erase(self, user_id):
         self.rows.pop(user_id, None)
+
+    def by_email(self, email):
+        return next((p for p in self.rows.values() if getattr(p, "email", "").lower() == email.lower()), None)
 
     def erase_person(self, user_id):
         self.rows = {k: v for k, v in self.rows.items() if v.user_id != user_id}
@@ -338,3 +349,67 @@ def test_amounts_are_written_with_their_currency_in_the_persons_language(tmp_pat
             for language in LANGUAGES}
     assert said["en"] == "CHF1,234.50" and "1’234.50" in said["de"] and "CHF" in said["fr"] and "1’234.50" in said["it"]
     assert templates.render("amount", "en", {"amount": 500, "currency": "JPY"}, None)[1].strip() == "¥500"
+
+
+# --- the organization's emails (OR-03, OR-11, OR-12, OR-14) ------------------------------------------
+
+def _organization(work, *members):
+    """People the service heard of, members of ORG in a role: (user_id, email, language, role)."""
+    work.memberships.of_org = lambda org_id: [m for (o, _), m in work.memberships.rows.items() if o == org_id]
+    for user_id, email, language, role in members:
+        people.heard_of(work, user_id, email=email, language=language, first_name=email.split("@")[0])
+        people.on_member_joined(MemberJoined(org_id=ORG, user_id=user_id, role=role), work)
+
+
+def _invited(**changes) -> UserInvited:
+    return replace(UserInvited(invitation_id=ANNA, org_id=ORG, organization_name="Muster AG", email="New@Example.test",
+                               role="collaborator", invited_by=ANNA, inviter_name="Erika Muster", inviter_language="it",
+                               token="the-invitation-secret-123", expires_at="2026-05-01T09:00:00Z"), **changes)
+
+
+def test_OR_03_the_invitation_goes_to_the_address_in_the_inviters_language_unless_the_invitee_has_one():
+    work, templates = uow(), Templates("https://portal.example.test")
+    mailing.handlers(templates)["UserInvited"](_invited(), work)
+    [email] = work.emails.rows
+    assert (email.recipient, email.language, email.org_id, email.user_id) == ("New@Example.test", "it", ORG, None)
+    assert "the-invitation-secret-123" not in email.text + email.html + email.subject and mailing.MASK in email.text
+    assert "Erika Muster" in email.subject and "Muster AG" in email.subject
+    # an address of a known account: their language, and their own history shows it
+    BOB = "33333333-3333-3333-3333-333333333333"
+    people.heard_of(work, BOB, email="new@example.test", language="fr", first_name="Bob")
+    mailing.handlers(templates)["UserInvited"](_invited(invitee_language=None), work)
+    assert (work.emails.rows[-1].language, work.emails.rows[-1].user_id) == ("fr", BOB)
+    mailing.handlers(templates)["UserInvited"](_invited(invitee_language="de"), work)
+    assert work.emails.rows[-1].language == "de"
+
+
+def test_OR_11_the_security_warning_goes_to_the_member_as_a_security_mail():
+    work, templates = uow(), Templates("https://portal.example.test")
+    warning = SecurityWarningRequested(org_id=ORG, organization_name="Muster AG", user_id=ANNA, email="anna@example.test",
+                                       language="de", reason="two-factor-missing", requester_name="Erika Muster")
+    mailing.handlers(templates)["SecurityWarningRequested"](warning, work)
+    [email] = work.emails.rows
+    assert (email.recipient, email.language, email.security, email.user_id) == ("anna@example.test", "de", True, ANNA)
+    assert "Zwei-Faktor" in email.subject and "Erika Muster" in email.text
+
+
+def test_OR_12_OR_14_members_hear_of_product_states_and_legal_representatives_of_changed_details():
+    work, templates = uow(), Templates("https://portal.example.test")
+    BOB, CARLA = "33333333-3333-3333-3333-333333333333", "44444444-4444-4444-4444-444444444444"
+    _organization(work, (ANNA, "anna@example.test", "de", "legal_representative"),
+                  (BOB, "bob@example.test", "fr", "administrator"), (CARLA, "carla@example.test", "en", "collaborator"))
+    handle = mailing.handlers(templates)
+    handle["ProductStateChanged"](ProductStateChanged(org_id=ORG, product_type="hosting", product_id="web-1", locked=True,
+                                                      maintenance=False, changed_by=ANNA), work)
+    assert {(e.recipient, e.topic) for e in work.emails.rows} == {
+        ("anna@example.test", "locked"), ("bob@example.test", "locked"), ("carla@example.test", "locked")}
+    assert next(e for e in work.emails.rows if e.language == "fr").subject == "La gestion de hosting web-1 est verrouillée"
+    work.emails.rows.clear()
+    handle["ProductStateChanged"](ProductStateChanged(org_id=ORG, product_type="mailbox", product_id="m-1", locked=False,
+                                                      maintenance=True, changed_by=ANNA), work)
+    assert {e.topic for e in work.emails.rows} == {"maintenance"}
+    work.emails.rows.clear()
+    handle["OrganizationDetailsChanged"](OrganizationDetailsChanged(org_id=ORG, name="Muster AG", changed_fields=["name", "vat_id"],
+                                                                    changed_by=ANNA), work)
+    [email] = work.emails.rows
+    assert email.recipient == "anna@example.test" and "MWST-Nummer" in email.text and "Muster AG" in email.subject

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from portico_kernel.db import fetch_page, in_period
 from portico_kernel.paging import EVER, Page, PageRequest, Period
@@ -65,6 +65,10 @@ class People:
 
     def get(self, user_id: str) -> Person | None:
         return self.session.get(Person, user_id)
+
+    def by_email(self, email: str) -> Person | None:
+        """The person whose login email this is, in any letter case."""
+        return self.session.scalars(select(Person).where(func.lower(Person.email) == email.lower()).limit(1)).first()
 
     def erase(self, user_id: str) -> None:
         self.session.execute(delete(Person).where(Person.user_id == user_id))

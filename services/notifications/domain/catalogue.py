@@ -2,7 +2,7 @@
 and .html) and one entry in MAILS, from the event's record to the mails it asks for. Nothing else
 changes: queueing, rendering, delivery, retries and the history are the same for every email.
 
-Emails that still wait for their events (invitations OR-03, invoices BI-13, domain reminders DO-04,
+Emails that still wait for their events (invoices BI-13, domain reminders DO-04,
 ticket replies TI-01 …) are added here once those events exist: a mapping such as
 
     def invoice_issued(invoice: InvoiceIssued, uow) -> list[Mail]:
@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import people
-from .events import EmailChangeRequested, SecurityAlertRaised
+from .events import (EmailChangeRequested, OrganizationDetailsChanged, ProductStateChanged, SecurityAlertRaised,
+                     SecurityWarningRequested, UserInvited)
+from .model import DEFAULT_LANGUAGE, LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,75 @@ def to_administrators(uow, org_id: str, kind: str, context: dict, *, topic: str 
             for mail in to_person(uow, membership.user_id, kind, context, org_id=org_id, topic=topic)]
 
 
+def to_address(uow, email: str, language: str | None, kind: str, context: dict, *, otherwise: str = DEFAULT_LANGUAGE,
+               org_id: str | None = None, topic: str | None = None, secrets: dict | None = None) -> list[Mail]:
+    """A mail to an address that may have no account yet (an invitee): in the language the event
+    names, else the person's own when the address is someone the service knows (who then finds it
+    in their history, ID-14), else `otherwise`. An address that gets an account later does not
+    see the mail sent before in its own history (the organization's history has it)."""
+    person = uow.people.by_email(email)
+    if language not in LANGUAGES:
+        language = person.language if person is not None else otherwise
+    return [Mail(kind, email, language, context, user_id=person.user_id if person else None, org_id=org_id,
+                 topic=topic, time_zone=person.time_zone if person else None, secrets=dict(secrets or {}))]
+
+
+def to_members(uow, org_id: str, kind: str, context: dict, *, roles: tuple[str, ...] | None = None,
+               topic: str | None = None) -> list[Mail]:
+    """A mail about an organization to each of its members (or those in `roles`), each in their own
+    language, in the organization's history (ID-14)."""
+    return [mail for membership in uow.memberships.of_org(org_id) if roles is None or membership.role in roles
+            for mail in to_person(uow, membership.user_id, kind, context, org_id=org_id, topic=topic)]
+
+
+def _name_of(uow, user_id: str) -> str:
+    person = uow.people.get(user_id)
+    return person.first_name if person is not None and person.first_name else ""
+
+
+def invitation(invited: UserInvited, uow) -> list[Mail]:
+    """OR-03, ID-16: the invitation link goes to the invited address, in the invitee's language when
+    the address has an account, else the inviter's; the organization's administrators see it in the
+    organization's history."""
+    context = {"organization_name": invited.organization_name, "inviter_name": invited.inviter_name,
+               "role": invited.role, "expires_at": invited.expires_at, "email": invited.email}
+    return to_address(uow, invited.email, invited.invitee_language, "invitation", context,
+                      otherwise=invited.inviter_language, org_id=invited.org_id, topic=invited.role, secrets={"token": invited.token})
+
+
+def security_warning(warning: SecurityWarningRequested, uow) -> list[Mail]:
+    """OR-11: the member without 2FA is asked to set it up, in their language, at their login email;
+    it is a security mail, so it goes through the provider's server (ID-15)."""
+    person = uow.people.get(warning.user_id)
+    context = {"organization_name": warning.organization_name, "requester_name": warning.requester_name,
+               "first_name": person.first_name if person is not None and person.first_name else ""}
+    return [Mail("security-warning", warning.email, warning.language, context, user_id=warning.user_id,
+                 org_id=warning.org_id, topic=warning.reason, time_zone=person.time_zone if person else None,
+                 security=True)]
+
+
+MAIL_PRODUCT = "mailbox"  # a mail product has a maintenance mode instead of a lock (OR-12)
+
+
+def product_state(changed: ProductStateChanged, uow) -> list[Mail]:
+    """OR-12: every member hears that a product's management was locked or unlocked, or that a mail
+    product went into or out of maintenance."""
+    if changed.product_type == MAIL_PRODUCT:
+        state = "maintenance" if changed.maintenance else "maintenance-ended"
+    else:
+        state = "locked" if changed.locked else "unlocked"
+    context = {"state": state, "product_type": changed.product_type, "product_id": changed.product_id,
+               "changed_by_name": _name_of(uow, changed.changed_by)}
+    return to_members(uow, changed.org_id, "product-state", context, topic=state)
+
+
+def details_changed(changed: OrganizationDetailsChanged, uow) -> list[Mail]:
+    """OR-14: the legal representatives get a summary naming the fields that changed."""
+    context = {"organization_name": changed.name, "changed_fields": list(changed.changed_fields),
+               "changed_by_name": _name_of(uow, changed.changed_by)}
+    return to_members(uow, changed.org_id, "organization-details", context, roles=(people.LEGAL_REPRESENTATIVE,))
+
+
 def security_alert(alert: SecurityAlertRaised, uow) -> list[Mail]:
     """ID-02, ID-03, ID-04: identity decided the owner wants this alert; it goes to their login email."""
     people.heard_of(uow, alert.user_id, email=alert.email, language=alert.language,
@@ -77,7 +148,12 @@ def email_change(change: EmailChangeRequested, uow) -> list[Mail]:
 MAILS: dict[str, Callable[..., list[Mail]]] = {
     "SecurityAlertRaised": security_alert,
     "EmailChangeRequested": email_change,
+    "UserInvited": invitation,
+    "SecurityWarningRequested": security_warning,
+    "ProductStateChanged": product_state,
+    "OrganizationDetailsChanged": details_changed,
 }
 # Kinds queued by the service itself rather than by an event.
 OWN_KINDS = ("smtp-test",)
-KINDS = ("security-alert", "email-change", *OWN_KINDS)
+KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
+         *OWN_KINDS)

@@ -83,3 +83,48 @@ class MemberJoined:
 class MemberLeft:
     org_id: str
     user_id: str
+
+
+# Received from orgs: what happened in an organization that its people are mailed about.
+@dataclass(frozen=True)
+class UserInvited:  # OR-03, ID-16
+    invitation_id: str
+    org_id: str
+    organization_name: str
+    email: str
+    role: str
+    invited_by: str
+    inviter_name: str
+    inviter_language: str
+    token: str
+    expires_at: str
+    invitee_language: str | None = None
+
+
+@dataclass(frozen=True)
+class SecurityWarningRequested:  # OR-11
+    org_id: str
+    organization_name: str
+    user_id: str
+    email: str
+    language: str
+    reason: str
+    requester_name: str
+
+
+@dataclass(frozen=True)
+class ProductStateChanged:  # OR-12
+    org_id: str
+    product_type: str
+    product_id: str
+    locked: bool
+    maintenance: bool
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class OrganizationDetailsChanged:  # OR-14
+    org_id: str
+    name: str
+    changed_fields: list
+    changed_by: str

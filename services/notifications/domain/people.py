@@ -7,7 +7,8 @@ from .events import (AccountClosureRequested, LanguageOrTimeZoneChanged, LoginEm
                      PersonRenamed, UserRegistered)
 from .model import LANGUAGES, Membership, Person
 
-ADMINISTRATORS = ("legal_representative", "administrator")  # who runs an organization's mail (ID-14, ID-15)
+LEGAL_REPRESENTATIVE = "legal_representative"
+ADMINISTRATORS = (LEGAL_REPRESENTATIVE, "administrator")  # who runs an organization's mail (ID-14, ID-15)
 
 
 def heard_of(uow, user_id: str, *, email: str | None = None, language: str | None = None,
