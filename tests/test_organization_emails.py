@@ -62,6 +62,15 @@ def test_OR_03_ID_16_the_invitation_reaches_an_address_without_account_in_the_in
     assert "/v1/auth/signup" in mail["body"] and "/v1/invitations/accept" in mail["body"]
     code = code_in(mail)
 
+    # the link opens a page, in the browser's language, that joins through the invitation
+    assert f"/invitations/accept?token={code}" in mail["body"]
+    page = api.http.get(api.url(f"/invitations/accept?token={code}"), headers={"Accept-Language": "de-CH,de;q=0.9"},
+                        timeout=30)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), page.text
+    assert "Konto anlegen und beitreten" in page.text and code not in page.text  # the page never echoes the link
+    assert "script-src 'sha256-" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"
+
     # the code signs the newcomer up into the inviting organization, in the invited role
     api.signup(email=email, first_name="Nina", last_name="Neu", invitation=code)
     claims = claims_of(api.login(email)["access_token"])

@@ -3,6 +3,10 @@
 `/account/email-change/confirm?token=…` (ID-07): the verification link of a new login email. Opening
 the link changes nothing (mail scanners open links too); the page's button confirms it with a POST,
 which the gateway passes to identity.
+
+`/invitations/accept?token=…` (OR-03, ID-16): the link of an invitation. Opening it changes nothing
+either; the page signs the invitee up through the invitation (`POST /v1/auth/signup`), or signs them
+in and accepts it (`POST /v1/invitations/accept`), with the public API a client would use.
 """
 from __future__ import annotations
 
@@ -100,6 +104,99 @@ HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+_INVITATION_SCRIPT = """
+const token = new URLSearchParams(window.location.search).get("token") || "";
+const said = document.getElementById("result");
+const value = (id) => document.getElementById(id).value.trim();
+const post = (path, body, bearer) => fetch(path, {method: "POST", body: JSON.stringify(body),
+  headers: Object.assign({"Content-Type": "application/json"}, bearer ? {"Authorization": "Bearer " + bearer} : {})});
+async function tell(answer) {
+  const body = await answer.json().catch(() => ({}));
+  said.textContent = answer.ok ? said.dataset.joined : said.dataset.failed + " " + (body.detail || "");
+}
+document.getElementById("signup").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await tell(await post("/v1/auth/signup", {email: value("new-email"), password: document.getElementById("new-password").value,
+    first_name: value("first-name"), last_name: value("last-name"), country: value("country").toUpperCase(), invitation: token}));
+});
+document.getElementById("signin").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const login = await post("/v1/auth/login", {email: value("email"), password: document.getElementById("password").value});
+  const tokens = await login.json().catch(() => ({}));
+  if (login.status === 202) { said.textContent = said.dataset.secondFactor; return; }
+  if (!login.ok || !tokens.access_token) { await tell(login); return; }
+  await tell(await post("/v1/invitations/accept", {token}, tokens.access_token));
+});
+"""
+_INVITATION_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_INVITATION_SCRIPT.encode()).digest()).decode()
+
+# title, new account, first name, last name, email, password, country, create, have an account,
+# sign in and join, joined, failed, second factor, without JavaScript
+INVITATION_WORDS = {
+    "en": ("Join an organization on Portico", "New to Portico? Create your account",
+           "First name", "Last name", "Email address (the invited one)", "Password (at least 12 characters)",
+           "Country (two letters, e.g. CH)", "Create my account and join", "Already have an account with the invited address?",
+           "Sign in and join", "Done: you are a member now. Sign in to the customer center and switch to the organization.",
+           "That did not work:", "Your account has two-factor authentication: sign in to the customer center and accept the "
+           "invitation there.", "This page needs JavaScript."),
+    "de": ("Einer Organisation bei Portico beitreten", "Neu bei Portico? Legen Sie Ihr Konto an",
+           "Vorname", "Nachname", "E-Mail-Adresse (die eingeladene)", "Passwort (mindestens 12 Zeichen)",
+           "Land (zwei Buchstaben, z. B. CH)", "Konto anlegen und beitreten", "Sie haben bereits ein Konto mit der eingeladenen Adresse?",
+           "Anmelden und beitreten", "Erledigt: Sie sind jetzt Mitglied. Melden Sie sich im Kundencenter an und wechseln Sie zur Organisation.",
+           "Das hat nicht geklappt:", "Ihr Konto hat eine Zwei-Faktor-Authentifizierung: Melden Sie sich im Kundencenter an und "
+           "nehmen Sie die Einladung dort an.", "Diese Seite braucht JavaScript."),
+    "fr": ("Rejoindre une organisation sur Portico", "Nouveau sur Portico ? Créez votre compte",
+           "Prénom", "Nom", "Adresse e-mail (celle qui a été invitée)", "Mot de passe (au moins 12 caractères)",
+           "Pays (deux lettres, p. ex. CH)", "Créer mon compte et rejoindre", "Vous avez déjà un compte avec l'adresse invitée ?",
+           "Me connecter et rejoindre", "C'est fait : vous êtes membre. Connectez-vous au centre client et passez à l'organisation.",
+           "Cela n'a pas fonctionné :", "Votre compte a une authentification à deux facteurs : connectez-vous au centre client et "
+           "acceptez l'invitation là-bas.", "Cette page a besoin de JavaScript."),
+    "it": ("Entrare in un'organizzazione su Portico", "Nuovo su Portico? Crei il suo account",
+           "Nome", "Cognome", "Indirizzo e-mail (quello invitato)", "Password (almeno 12 caratteri)",
+           "Paese (due lettere, p. es. CH)", "Crea il mio account ed entra", "Ha già un account con l'indirizzo invitato?",
+           "Accedi ed entra", "Fatto: ora è membro. Acceda al centro clienti e passi all'organizzazione.",
+           "Non ha funzionato:", "Il suo account ha l'autenticazione a due fattori: acceda al centro clienti e accetti "
+           "l'invito da lì.", "Questa pagina ha bisogno di JavaScript."),
+}
+
+
+def _invitation_page(language: str) -> str:
+    (title, new, first, last, email, password, country, create, have, sign_in, joined, failed, second,
+     no_script) = (escape(w, quote=True) for w in INVITATION_WORDS[language])
+    field = lambda id, label, kind="text", extra="": (f'<p><label for="{id}">{label}</label><br>'
+                                                     f'<input id="{id}" type="{kind}" required{extra}></p>')
+    return f"""<!DOCTYPE html>
+<html lang="{language}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} – Portico</title></head>
+<body style="font-family: sans-serif; max-width: 36em; margin: 3em auto; line-height: 1.5">
+<h1>{title}</h1>
+<form id="signup"><h2>{new}</h2>
+{field("first-name", first)}{field("last-name", last)}{field("new-email", email, "email")}
+{field("new-password", password, "password", ' minlength="12" autocomplete="new-password"')}
+{field("country", country, "text", ' maxlength="2" pattern="[A-Za-z]{{2}}"')}
+<p><button type="submit">{create}</button></p></form>
+<form id="signin"><h2>{have}</h2>
+{field("email", email, "email", ' autocomplete="username"')}{field("password", password, "password", ' autocomplete="current-password"')}
+<p><button type="submit">{sign_in}</button></p></form>
+<p id="result" role="status" data-joined="{joined}" data-failed="{failed}" data-second-factor="{second}"></p>
+<noscript><p>{no_script}</p></noscript>
+<script>{_INVITATION_SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+INVITATION_PAGES = {language: _invitation_page(language) for language in INVITATION_WORDS}
+INVITATION_HEADERS = {**HEADERS, "Content-Security-Policy": HEADERS["Content-Security-Policy"].replace(
+    _SCRIPT_HASH, _INVITATION_SCRIPT_HASH)}
+
+
+async def invitation_page(token: str | None = None):
+    language = language_of(context.request.headers.get("accept-language", ""))
+    return INVITATION_PAGES[language], 200, {**INVITATION_HEADERS, "Content-Language": language, "Vary": "Accept-Language"}
 
 
 async def email_change_page(token: str | None = None):
