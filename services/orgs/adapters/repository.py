@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import ALL, Page, PageRequest
@@ -12,7 +12,9 @@ from . import orm  # noqa: F401  the classes are mapped before the queries below
 
 # The collections read on every page view, built once (their values are bound per call)
 ORGANIZATIONS_OF_MEMBER = (select(Organization, Member).join(Member, Member.org_id == Organization.id)
-                           .where(Member.user_id == bindparam("user_id")))
+                           .where(Member.user_id == bindparam("user_id"))
+                           # of the membership, a list of organizations shows the role only
+                           .options(load_only(Member.org_id, Member.user_id, Member.role, Member.joined_at)))
 MEMBERS_OF_ORGANIZATION = select(Member).where(Member.org_id == bindparam("org_id"))
 
 
