@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.helpers import claims_of, unique_email
+from tests.helpers import claims_of, eventually, unique_email
 
 STAFF_PASSWORD = "staff password of some length"
 
@@ -48,5 +48,7 @@ def test_BI_15_billing_staff_see_billing_accounts_other_staff_do_not(api):
     clerk_token = api.login(clerk, STAFF_PASSWORD)["access_token"]
     agent_token = api.login(agent, STAFF_PASSWORD)["access_token"]
     path = f"/v1/billing/accounts/{customer['org_id']}"
-    assert api.get(path, clerk_token).json()["currency"] == "CHF"
+    account = eventually(lambda: (r := api.get(path, clerk_token)).status_code == 200 and r.json(), timeout=30,
+                         what="the billing account of the new organization")
+    assert account["currency"] == "CHF"
     assert api.get(path, agent_token).status_code == 403

@@ -99,7 +99,8 @@ def test_GW_03_OR_19_a_captured_key_token_does_no_more_than_its_key_at_any_servi
 
     # a scope to write includes the scope to read; one service's scope opens no other service
     writer = captured_key_token(create_key(api, owner, scopes=["billing:write"]), org_id)
-    assert call(api, stack.urls["billing"], "GET", f"/v1/billing/accounts/{org_id}", writer).status_code == 200
+    assert eventually(lambda: call(api, stack.urls["billing"], "GET", f"/v1/billing/accounts/{org_id}", writer).status_code
+                      == 200, timeout=30, what="the billing account of the new organization")
     assert_insufficient_scope(call(api, stack.urls["orgs"], "GET", "/v1/orgs", writer), "orgs:read")
     # an internal route declares no scope: closed to API keys even with every scope
     everything = captured_key_token(create_key(api, owner, scopes=list(scopes.SCOPES)), org_id)
@@ -111,8 +112,10 @@ def test_OR_19_BI_15_a_key_with_billing_read_reads_its_own_organizations_billing
     owner, stranger = api.customer_with_org(), api.customer_with_org()
     for granted in (["billing:read"], ["billing:write"]):
         secret = create_key(api, owner, scopes=granted)["secret"]
-        own = with_key(api, "GET", f"/v1/billing/accounts/{owner['org_id']}", secret)
-        assert own.status_code == 200 and own.json()["org_id"] == owner["org_id"], (granted, own.text)
+        # billing opens the account once orgs' OrganizationCreated has reached it
+        own = eventually(lambda: (r := with_key(api, "GET", f"/v1/billing/accounts/{owner['org_id']}", secret))
+                         .status_code == 200 and r, timeout=30, what="the billing account of the new organization")
+        assert own.json()["org_id"] == owner["org_id"], (granted, own.text)
         others = with_key(api, "GET", f"/v1/billing/accounts/{stranger['org_id']}", secret)
         assert others.status_code == 404, (granted, others.text)
     no_billing = create_key(api, owner, scopes=["orgs:write"])["secret"]
