@@ -6,13 +6,13 @@ from portico_kernel.service import Service
 
 from .adapters.orm import metadata
 from .adapters.unit_of_work import OrgsUnitOfWork
-from .domain import access, closure, deletion, events, organizations, seats
+from .domain import access, closure, deletion, events, organizations, seats, sign_ups
 
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
     return Service("orgs", metadata, uow_class=OrgsUnitOfWork, events=events, handlers={
-        "UserRegistered": organizations.on_user_registered,
+        "UserRegistered": sign_ups.on_user_registered,
         "LoginEmailChanged": organizations.on_login_email_changed,
         "PersonRenamed": organizations.on_person_renamed,
         "TwoFactorStatusChanged": organizations.on_two_factor_status_changed,

@@ -1,4 +1,4 @@
-"""What happens to organizations: created for a person who signs up (ID-01), read by members
+"""What happens to organizations: created for a person who signs up (ID-01, sign_ups.py), read by members
 and by the API keys that act for them (OR-19), closed to members without 2FA once the
 organization requires it (OR-10), whichever organization their token acts for."""
 from __future__ import annotations
@@ -9,33 +9,8 @@ from portico_kernel.errors import Forbidden, NotFound
 from portico_kernel.paging import ALL, Page, PageRequest
 from portico_kernel.roles import MANAGING_ROLES
 
-from .events import (LoginEmailChanged, MemberJoined, MemberLeft, OrganizationCreated, PersonRenamed,
-                     TwoFactorStatusChanged, UserRegistered)
-from .model import LEGAL_REPRESENTATIVE, Member, Organization, Person, TwoFactorStatus
-
-
-def on_user_registered(person: UserRegistered, uow) -> None:
-    """ID-01: someone who signs up on their own gets an organization in their name, as its legal
-    representative, under the id identity gave it; OR-03: someone who signs up through an
-    invitation joins the inviting organization instead."""
-    known = uow.people.get(person.user_id)
-    if known is None:  # anyone with an account can be made a member
-        uow.people.add(Person(user_id=person.user_id, email=person.email, first_name=person.first_name,
-                              last_name=person.last_name, language=person.language))
-    if person.invitation_id:
-        from .invitations import join_on_sign_up  # invitations build on this module
-        join_on_sign_up(uow, person)
-        return
-    if not person.self_signup:
-        return
-    org = Organization.personal(person.user_id, person.first_name, person.last_name, person.country,
-                                org_id=person.personal_org_id)
-    uow.organizations.add(org)
-    uow.members.add(Member(org_id=org.id, user_id=person.user_id, role=LEGAL_REPRESENTATIVE,
-                           email=person.email, first_name=person.first_name, last_name=person.last_name))
-    uow.emit(OrganizationCreated(org_id=org.id, name=org.name, type=org.type, country=org.country,
-                                 created_by=org.created_by), org_id=org.id)
-    uow.emit(MemberJoined(org_id=org.id, user_id=person.user_id, role=LEGAL_REPRESENTATIVE), org_id=org.id)
+from .events import LoginEmailChanged, MemberLeft, PersonRenamed, TwoFactorStatusChanged
+from .model import Member, Organization, TwoFactorStatus
 
 
 def on_login_email_changed(change: LoginEmailChanged, uow) -> None:
