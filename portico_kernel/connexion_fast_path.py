@@ -63,7 +63,7 @@ async def _call_prepared(self: AsyncOperation, scope, receive, send):
 AsyncOperation.__call__ = _call_prepared
 
 
-_HANDLER_THREADS = ThreadPoolExecutor(max_workers=int(env("PORTICO_WEB_THREADS", "4")), thread_name_prefix="handler")
+_HANDLER_THREADS = ThreadPoolExecutor(max_workers=max(1, int(env("PORTICO_WEB_THREADS", "4"))), thread_name_prefix="handler")
 
 
 async def _in_thread(function, *args, **kwargs):
@@ -74,7 +74,11 @@ async def _in_thread(function, *args, **kwargs):
     return await asyncio.get_running_loop().run_in_executor(_HANDLER_THREADS, call)
 
 
-connexion.decorators.main.run_in_threadpool = _in_thread
+async def _inline(function, *args, **kwargs):
+    return function(*args, **kwargs)
+
+
+connexion.decorators.main.run_in_threadpool = _inline if env("PORTICO_WEB_THREADS", "4") == "0" else _in_thread
 
 
 def _files_of_forms_only(files):

@@ -6,6 +6,7 @@ relay processes, so it runs in WAL mode with a busy timeout.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from datetime import timezone
 from pathlib import Path
@@ -108,6 +109,27 @@ def reading(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":
         return engine.execution_options(**{READING: True})
     return engine.execution_options(isolation_level="AUTOCOMMIT", **{READING: True})
+
+
+class ReadingSessions(threading.local):
+    """Sessions for units of work that only read, each on a connection its thread keeps: a read
+    then pays for its query, not for taking a connection from the pool and giving it back (with
+    the pool's events and reset) around it. A connection that rested longer than IDLE_BEFORE_PING
+    goes back to the pool and a fresh checkout pings; one that failed is replaced."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.connection = None
+        self.used_at = 0.0
+
+    def __call__(self) -> Session:
+        connection, now = self.connection, time.monotonic()
+        if connection is None or connection.invalidated or connection.closed or now - self.used_at > IDLE_BEFORE_PING:
+            if connection is not None:
+                connection.close()
+            connection = self.connection = self.engine.connect()
+        self.used_at = now
+        return Session(bind=connection, expire_on_commit=False)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -30,7 +30,7 @@ class Service:
         self.metadata = metadata
         self.engine = db.make_engine(self.settings.database_url)
         self.session_factory = db.make_session_factory(self.engine)
-        self.reading_session_factory = db.make_session_factory(db.reading(self.engine))
+        self.reading_session_factory = db.ReadingSessions(db.reading(self.engine))
         self.outbox = metadata.tables["outbox"]
         self.inbox = metadata.tables["inbox"]
         self.uow_class = uow_class

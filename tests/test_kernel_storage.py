@@ -19,7 +19,7 @@ def _reading_while_a_writer_holds_the_lock(engine) -> list:
     METADATA.create_all(engine)
     with engine.begin() as conn:
         conn.execute(insert(NOTES).values(id="first"))
-    reader = db.make_session_factory(db.reading(engine))
+    reader = db.ReadingSessions(db.reading(engine))
     writer = engine.connect()
     writer.begin()  # SQLite: BEGIN IMMEDIATE, the write lock is held from here on
     writer.execute(insert(NOTES).values(id="uncommitted"))
@@ -47,6 +47,37 @@ def test_a_reading_unit_of_work_emits_nothing(tmp_path):
         with pytest.raises(RuntimeError):
             uow.emit(object())
         assert uow.session.execute(select(outbox)).all() == []
+
+
+def _backend(session) -> object:
+    with session:
+        return session.connection().connection.dbapi_connection
+
+
+def test_a_thread_keeps_its_reading_connection_until_it_rests_or_fails(tmp_path, monkeypatch):
+    """Reads take no connection from the pool per request; one that rested goes back, so a fresh
+    checkout pings it, and one that failed is not handed out again."""
+    engine = db.make_engine(f"sqlite:///{tmp_path}/notes.db")
+    METADATA.create_all(engine)
+    sessions = db.ReadingSessions(db.reading(engine))
+    first = _backend(sessions())
+    assert _backend(sessions()) is first
+    other_thread: list = []
+    thread = threading.Thread(target=lambda: other_thread.append(_backend(sessions())))
+    thread.start()
+    thread.join(timeout=5)
+    assert other_thread and other_thread[0] is not first, "two threads shared one connection"
+    with sessions() as session:  # a read leaves no transaction open behind it
+        session.execute(select(NOTES))
+    assert not sessions.connection.in_transaction()
+    sessions.connection.invalidate()
+    assert _backend(sessions()) is not first
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)
+    rested = sessions.connection
+    time.sleep(0.01)
+    sessions()
+    assert rested.closed and sessions.connection is not rested
+    engine.dispose()
 
 
 @pytest.mark.real
