@@ -9,8 +9,10 @@ from ..domain import invoice_preferences
 from ..domain.model import InvoicePreferences
 
 
-def _view(preferences: InvoicePreferences) -> dict:
-    return {"kinds": list(preferences.kinds), "legal_representatives": preferences.legal_representatives,
+def _view(uow, preferences: InvoicePreferences) -> dict:
+    return {"recipients": [{"email": mail.recipient, "language": mail.language}
+                           for mail in invoice_preferences.recipients(uow, preferences)],
+            "kinds": list(preferences.kinds), "legal_representatives": preferences.legal_representatives,
             "administrators": preferences.administrators, "members": list(preferences.members),
             "contacts": list(preferences.contacts), "extra_addresses": list(preferences.extra_addresses),
             "language": preferences.language,
@@ -19,9 +21,9 @@ def _view(preferences: InvoicePreferences) -> dict:
 
 def get_invoice_preferences():
     with bootstrap().uow(reading=True) as uow:
-        return _view(invoice_preferences.preferences_of(uow, principal()))
+        return _view(uow, invoice_preferences.preferences_of(uow, principal()))
 
 
 def put_invoice_preferences(body: dict):
     with bootstrap().uow() as uow:
-        return _view(invoice_preferences.set_preferences(uow, principal(), body))
+        return _view(uow, invoice_preferences.set_preferences(uow, principal(), body))

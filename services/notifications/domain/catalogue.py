@@ -143,15 +143,21 @@ def email_change(change: EmailChangeRequested, uow) -> list[Mail]:
                  time_zone=change.time_zone, secrets={"token": change.token}, security=True)]
 
 
-def to_invoice_recipients(uow, org_id: str, wanted: str, kind: str, context: dict, *, topic: str) -> list[Mail]:
-    """BI-16: the organization's invoice mails go to whom its preferences name (legal
-    representatives, administrators, named members, its contacts by purpose (OR-17), extra
-    addresses), each address once, each person in their own language; addresses without an account
-    in the preferences' language, else the first legal representative's. Through the organization's
-    own server when it has one (ID-15)."""
+def to_invoice_recipients(uow, org_id: str, wanted: str, kind: str, context: dict, *, topic: str | None) -> list[Mail]:
+    """BI-16: the organization's invoice mails of the `wanted` kind (issued, paid), if it wants them."""
     preferences = uow.invoice_preferences.get(org_id) or InvoicePreferences(org_id=org_id)
     if wanted not in preferences.kinds:
         return []
+    return invoice_addressees(uow, preferences, kind, context, topic=topic)
+
+
+def invoice_addressees(uow, preferences: InvoicePreferences, kind: str, context: dict, *,
+                       topic: str | None = None) -> list[Mail]:
+    """BI-16: whom the preferences name (legal representatives, administrators, named members, the
+    organization's contacts by purpose (OR-17), extra addresses), each address once, each person in
+    their own language; addresses without an account in the preferences' language, else the first
+    legal representative's. Through the organization's own server when it has one (ID-15)."""
+    org_id = preferences.org_id
     roles = {people.LEGAL_REPRESENTATIVE} if preferences.legal_representatives else set()
     if preferences.administrators:
         roles.add(people.ADMINISTRATOR)
@@ -163,8 +169,8 @@ def to_invoice_recipients(uow, org_id: str, wanted: str, kind: str, context: dic
         known = [person for person in (uow.people.get(m.user_id) for m in memberships
                                        if m.role == people.LEGAL_REPRESENTATIVE) if person is not None]
         language = known[0].language if known else DEFAULT_LANGUAGE
-    addresses = [contact.email for contact in uow.contacts.of_org(org_id, list(preferences.contacts))] if preferences.contacts else []
-    for address in [*addresses, *preferences.extra_addresses]:
+    contacts = [contact.email for contact in uow.contacts.of_org(org_id, list(preferences.contacts))] if preferences.contacts else []
+    for address in [*contacts, *preferences.extra_addresses]:
         mails += to_address(uow, address, None, kind, {"first_name": "", **context}, otherwise=language, org_id=org_id,
                             topic=topic)
     once, seen = [], set()

@@ -10,6 +10,7 @@ from portico_kernel.clock import utcnow
 from portico_kernel.errors import Invalid
 from portico_kernel.principal import Principal
 
+from .catalogue import Mail, invoice_addressees
 from .history import administered_org
 from .model import INVOICE_KINDS, LANGUAGES, InvoicePreferences
 
@@ -27,6 +28,12 @@ def preferences_of(uow, caller: Principal) -> InvoicePreferences:
     representatives and administrators."""
     org_id = administered_org(uow, caller)
     return uow.invoice_preferences.get(org_id) or InvoicePreferences(org_id=org_id, updated_at=None)
+
+
+def recipients(uow, preferences: InvoicePreferences) -> list[Mail]:
+    """Who the next invoice mail goes to, as the preferences and what is known now say (so the
+    organization sees the effect of its choice, e.g. that it has no billing contact yet)."""
+    return invoice_addressees(uow, preferences, "invoice-issued", {})
 
 
 def _distinct(values: list) -> list:
