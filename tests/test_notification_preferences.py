@@ -201,3 +201,24 @@ def test_BI_16_ID_15_invoice_mails_go_through_the_organizations_own_server(api, 
                                        "paid_at": "2026-03-09T09:00:00Z"})
     eventually(lambda: next((m for m in server.messages if f"Invoice {issued['number']} is paid" in m["subject"]), None),
                timeout=60, what="the payment confirmation at the organization's server")
+
+
+def test_OR_15_a_deleted_organizations_contacts_and_preferences_are_forgotten(api, smtp, tap):
+    owner = api.customer_with_org()
+    org = owner["org_id"]
+    known_administrator(api, owner)
+    contact_email = unique_email("billing-contact")
+    assert api.post(f"/v1/orgs/{org}/contacts", {"purpose": "billing", "name": "Billing", "email": contact_email},
+                    owner["token"]).status_code == 201
+    assert api.put("/v1/notifications/invoice-preferences", {"legal_representatives": False, "contacts": ["billing"]},
+                   owner["token"]).status_code == 200
+    eventually(lambda: [r["email"] for r in preferences(api, owner["token"])["recipients"]] == [contact_email],
+               what="the contact among the recipients")
+    fresh = api.post("/v1/auth/password-check", {"password": PASSWORD}, owner["token"]).json()["access_token"]
+    eventually(lambda: api.delete(f"/v1/orgs/{org}", fresh).status_code == 204, what="the organization deleted")
+    eventually(lambda: api.get("/v1/notifications/invoice-preferences", fresh).status_code == 403,
+               what="notifications forgetting the organization")
+    # a late event about the deleted organization finds nobody to mail
+    billing_sends(tap, "InvoiceIssued", invoice(org))
+    time.sleep(3)
+    assert smtp.to(contact_email) == []

@@ -31,6 +31,7 @@ def bootstrap() -> Service:
         "AlertChoicesChanged": people.on_alert_choices_changed,
         "ContactAdded": people.on_contact_added,
         "ContactRemoved": people.on_contact_removed,
+        "OrganizationDeleted": people.on_organization_deleted,
         "AccountClosureRequested": people.on_account_closure_requested,
     })
 

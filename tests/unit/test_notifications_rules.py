@@ -143,12 +143,17 @@ class FakeByKey:
         self.rows = {k: v for k, v in self.rows.items() if v.user_id != user_id}
 
 
-class FakeMemberships(FakeByKey):
+class FakeByOrg(FakeByKey):
+    def erase_org(self, org_id):
+        self.rows = {k: v for k, v in self.rows.items() if v.org_id != org_id}
+
+
+class FakeMemberships(FakeByOrg):
     def of_org(self, org_id):
         return [m for (o, _), m in self.rows.items() if o == org_id]
 
 
-class FakeContacts(FakeByKey):
+class FakeContacts(FakeByOrg):
     def of_org(self, org_id, purposes=None):
         return [c for c in self.rows.values() if c.org_id == org_id and (purposes is None or c.purpose in purposes)]
 
@@ -156,8 +161,8 @@ class FakeContacts(FakeByKey):
 def uow():
     work = FakeUnitOfWork(emails=FakeEmails(), people=FakeByKey(lambda p: p.user_id),
                           memberships=FakeMemberships(lambda m: (m.org_id, m.user_id)),
-                          smtp_servers=FakeByKey(lambda s: s.org_id), alert_choices=FakeByKey(lambda c: c.user_id),
-                          contacts=FakeContacts(lambda c: c.id), invoice_preferences=FakeByKey(lambda p: p.org_id))
+                          smtp_servers=FakeByOrg(lambda s: s.org_id), alert_choices=FakeByKey(lambda c: c.user_id),
+                          contacts=FakeContacts(lambda c: c.id), invoice_preferences=FakeByOrg(lambda p: p.org_id))
     work.received = None  # not in a consumer
     return work
 
@@ -592,3 +597,17 @@ def test_BI_16_only_legal_representatives_and_administrators_set_them_and_hostil
             invoice_preferences.set_preferences(work, bob, body)
         assert [p["name"] for p in refused.value.extra["invalid_params"]] == [field]
     assert work.invoice_preferences.get(ORG) is None  # nothing half-written
+
+
+def test_OR_15_a_deleted_organization_leaves_nothing_to_send_mail_with():
+    from services.notifications.domain import invoice_preferences
+    from services.notifications.domain.events import OrganizationDeleted
+
+    work = uow()
+    anna = _billing_org(work)
+    invoice_preferences.set_preferences(work, anna, {"contacts": ["billing"]})
+    smtp_servers.set_server(work, anna, {"sender": "info@example.test", "host": "mail.example.test", "password": "pw"}, str)
+    people.on_organization_deleted(OrganizationDeleted(org_id=ORG), work)
+    assert work.memberships.of_org(ORG) == [] and work.contacts.of_org(ORG) == []
+    assert work.invoice_preferences.get(ORG) is None and work.smtp_servers.get(ORG) is None
+    assert work.people.get(ANNA) is not None  # the accounts stay

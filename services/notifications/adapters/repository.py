@@ -93,6 +93,9 @@ class Memberships:
     def erase_person(self, user_id: str) -> None:
         self.session.execute(delete(Membership).where(Membership.user_id == user_id))
 
+    def erase_org(self, org_id: str) -> None:
+        self.session.execute(delete(Membership).where(Membership.org_id == org_id))
+
 
 class SmtpServers:
     def __init__(self, session):
@@ -106,6 +109,9 @@ class SmtpServers:
 
     def remove(self, server: SmtpServer) -> None:
         self.session.delete(server)
+
+    def erase_org(self, org_id: str) -> None:
+        self.session.execute(delete(SmtpServer).where(SmtpServer.org_id == org_id))
 
     def with_password(self) -> list[SmtpServer]:
         return list(self.session.scalars(select(SmtpServer).where(SmtpServer.password_encrypted.is_not(None))
@@ -145,6 +151,9 @@ class Contacts:
     def remove(self, contact_id: str) -> None:
         self.session.execute(delete(Contact).where(Contact.id == contact_id))
 
+    def erase_org(self, org_id: str) -> None:
+        self.session.execute(delete(Contact).where(Contact.org_id == org_id))
+
 
 class InvoicePreferencesRepository:
     def __init__(self, session):
@@ -155,3 +164,6 @@ class InvoicePreferencesRepository:
 
     def get(self, org_id: str) -> InvoicePreferences | None:
         return self.session.get(InvoicePreferences, org_id)
+
+    def erase_org(self, org_id: str) -> None:
+        self.session.execute(delete(InvoicePreferences).where(InvoicePreferences.org_id == org_id))

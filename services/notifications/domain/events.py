@@ -153,6 +153,11 @@ class AlertChoicesChanged:  # ID-04: which optional security alerts the person w
     changed_at: str
 
 
+@dataclass(frozen=True)
+class OrganizationDeleted:  # OR-15
+    org_id: str
+
+
 # Received from orgs: the organization's named contacts (OR-17).
 @dataclass(frozen=True)
 class ContactAdded:

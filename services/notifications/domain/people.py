@@ -6,7 +6,8 @@ from __future__ import annotations
 from portico_kernel.clock import parse_iso
 
 from .events import (AccountClosureRequested, AlertChoicesChanged, ContactAdded, ContactRemoved, LanguageOrTimeZoneChanged,
-                     LoginEmailChanged, MemberJoined, MemberLeft, MemberRoleChanged, PersonalDataErased, PersonRenamed,
+                     LoginEmailChanged, MemberJoined, MemberLeft, MemberRoleChanged, OrganizationDeleted, PersonalDataErased,
+                     PersonRenamed,
                      StaffAccountCreated, UserRegistered)
 from .model import LANGUAGES, AlertChoices, Contact, Membership, Person
 
@@ -104,6 +105,14 @@ def on_contact_removed(removed: ContactRemoved, uow) -> None:
     contact = uow.contacts.get(removed.contact_id)
     if contact is not None and contact.org_id == removed.org_id:
         uow.contacts.remove(removed.contact_id)
+
+
+def on_organization_deleted(deleted: OrganizationDeleted, uow) -> None:
+    """OR-15: nothing of a deleted organization is kept to send mail with: its members, its contacts'
+    addresses, its invoice preferences and its mail server (with the password). The mails already
+    sent stay in their recipients' histories."""
+    for repository in (uow.memberships, uow.contacts, uow.invoice_preferences, uow.smtp_servers):
+        repository.erase_org(deleted.org_id)
 
 
 def on_member_left(left: MemberLeft, uow) -> None:
