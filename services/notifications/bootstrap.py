@@ -26,6 +26,12 @@ def bootstrap() -> Service:
         "LanguageOrTimeZoneChanged": people.on_language_or_time_zone_changed,
         "MemberJoined": people.on_member_joined,
         "MemberLeft": people.on_member_left,
+        "MemberRoleChanged": people.on_member_role_changed,
+        "StaffAccountCreated": people.on_staff_account_created,
+        "AlertChoicesChanged": people.on_alert_choices_changed,
+        "ContactAdded": people.on_contact_added,
+        "ContactRemoved": people.on_contact_removed,
+        "OrganizationDeleted": people.on_organization_deleted,
         "AccountClosureRequested": people.on_account_closure_requested,
     })
 

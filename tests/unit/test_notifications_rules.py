@@ -33,6 +33,11 @@ SAMPLES = {
                       "changed_by_name": "Erika"},
     "organization-details": {"first_name": "Anna", "organization_name": "Muster AG", "changed_by_name": "Erika",
                              "changed_fields": ["name", "country", "vat_id"]},
+    "invoice-issued": {"first_name": "Anna", "invoice_id": "i-1", "number": "2026-00042", "document": "invoice",
+                       "issued_at": "2026-03-02T09:00:00Z", "due_on": "2026-04-01", "amount_minor": 123450,
+                       "currency": "CHF"},
+    "invoice-paid": {"first_name": "Anna", "invoice_id": "i-1", "number": "2026-00042", "paid_at": "2026-03-09T09:00:00Z",
+                     "amount_minor": 123450, "currency": "CHF"},
 }
 
 
@@ -138,10 +143,26 @@ class FakeByKey:
         self.rows = {k: v for k, v in self.rows.items() if v.user_id != user_id}
 
 
+class FakeByOrg(FakeByKey):
+    def erase_org(self, org_id):
+        self.rows = {k: v for k, v in self.rows.items() if v.org_id != org_id}
+
+
+class FakeMemberships(FakeByOrg):
+    def of_org(self, org_id):
+        return [m for (o, _), m in self.rows.items() if o == org_id]
+
+
+class FakeContacts(FakeByOrg):
+    def of_org(self, org_id, purposes=None):
+        return [c for c in self.rows.values() if c.org_id == org_id and (purposes is None or c.purpose in purposes)]
+
+
 def uow():
     work = FakeUnitOfWork(emails=FakeEmails(), people=FakeByKey(lambda p: p.user_id),
-                          memberships=FakeByKey(lambda m: (m.org_id, m.user_id)),
-                          smtp_servers=FakeByKey(lambda s: s.org_id))
+                          memberships=FakeMemberships(lambda m: (m.org_id, m.user_id)),
+                          smtp_servers=FakeByOrg(lambda s: s.org_id), alert_choices=FakeByKey(lambda c: c.user_id),
+                          contacts=FakeContacts(lambda c: c.id), invoice_preferences=FakeByOrg(lambda p: p.org_id))
     work.received = None  # not in a consumer
     return work
 
@@ -413,3 +434,180 @@ def test_OR_12_OR_14_members_hear_of_product_states_and_legal_representatives_of
                                                                     changed_by=ANNA), work)
     [email] = work.emails.rows
     assert email.recipient == "anna@example.test" and "MWST-Nummer" in email.text and "Muster AG" in email.subject
+
+
+# --- alert choices (ID-04) ------------------------------------------------------------------------
+
+def _choices(new_sign_in_location: bool, wrong_password: bool, at: str):
+    from services.notifications.domain.events import AlertChoicesChanged
+
+    return AlertChoicesChanged(user_id=ANNA, new_sign_in_location=new_sign_in_location, wrong_password=wrong_password,
+                               changed_at=at)
+
+
+def test_ID_04_optional_alerts_follow_the_persons_choice_security_changes_always_go_out():
+    work, templates = uow(), Templates("https://p.test")
+    handle = mailing.handlers(templates)["SecurityAlertRaised"]
+    handle(alert(alert="new-sign-in-location"), work)
+    assert len(work.emails.rows) == 1  # nothing chosen yet: every alert is sent
+    people.on_alert_choices_changed(_choices(False, False, "2026-03-02T10:00:00Z"), work)
+    for optional in ("new-sign-in-location", "wrong-password"):
+        handle(alert(alert=optional), work)
+    assert len(work.emails.rows) == 1
+    for always in ("password-changed", "login-email-changed", "two-factor-changed", "recovery-contacts-changed",
+                   "app-password-created", "recovery-codes-regenerated"):
+        handle(alert(alert=always), work)
+    assert [e.topic for e in work.emails.rows[1:]] == ["password-changed", "login-email-changed", "two-factor-changed",
+                                                       "recovery-contacts-changed", "app-password-created",
+                                                       "recovery-codes-regenerated"]
+
+
+def test_ID_04_the_latest_choice_counts_even_when_an_older_one_arrives_late():
+    work, templates = uow(), Templates("https://p.test")
+    people.on_alert_choices_changed(_choices(True, False, "2026-03-02T10:00:00Z"), work)
+    people.on_alert_choices_changed(_choices(False, True, "2026-03-02T09:00:00Z"), work)  # older, delivered late
+    handle = mailing.handlers(templates)["SecurityAlertRaised"]
+    handle(alert(alert="wrong-password"), work)
+    handle(alert(alert="new-sign-in-location"), work)
+    assert [e.topic for e in work.emails.rows] == ["new-sign-in-location"]
+    people.on_account_closure_requested(AccountClosureRequested(user_id=ANNA, closure_id=ORG), work)
+    assert work.alert_choices.get(ANNA) is None
+
+
+# --- the read model: staff, roles, contacts (OR-04, OR-05, OR-17) ---------------------------------
+
+def test_staff_are_known_before_their_first_mail_and_roles_follow_changes():
+    from services.notifications.domain.events import MemberRoleChanged, StaffAccountCreated
+
+    work = uow()
+    STAFF = "88888888-8888-8888-8888-888888888888"
+    people.on_staff_account_created(StaffAccountCreated(user_id=STAFF, email="ops@example.test",
+                                                        first_name="Olga",
+                                                        language="it"), work)
+    assert (work.people.get(STAFF).email, work.people.get(STAFF).language) == ("ops@example.test", "it")
+    people.on_member_joined(MemberJoined(org_id=ORG, user_id=ANNA, role="collaborator"), work)
+    people.on_member_role_changed(MemberRoleChanged(org_id=ORG, user_id=ANNA, role="legal_representative"), work)
+    assert people.role_in(work, ORG, ANNA) == "legal_representative"
+    BOB = "33333333-3333-3333-3333-333333333333"  # a role change heard before the join
+    people.on_member_role_changed(MemberRoleChanged(org_id=ORG, user_id=BOB, role="administrator"), work)
+    assert people.role_in(work, ORG, BOB) == "administrator"
+
+
+def test_OR_17_contacts_are_kept_per_organization_and_removed():
+    from services.notifications.domain.events import ContactAdded, ContactRemoved
+
+    work = uow()
+    contact = ContactAdded(contact_id=ANNA, org_id=ORG, purpose="billing", name="Buchhaltung", email="buha@example.test")
+    people.on_contact_added(contact, work)
+    people.on_contact_added(contact, work)  # redelivered
+    assert [c.email for c in work.contacts.of_org(ORG, ["billing"])] == ["buha@example.test"]
+    people.on_contact_removed(ContactRemoved(contact_id=ANNA, org_id="99999999-9999-9999-9999-999999999999"), work)
+    assert work.contacts.get(ANNA) is not None  # another organization's id removes nothing
+    people.on_contact_removed(ContactRemoved(contact_id=ANNA, org_id=ORG), work)
+    assert work.contacts.of_org(ORG) == []
+
+
+# --- invoice notification preferences (BI-16) ---------------------------------------------------
+
+BOB, CARLA, DORA = ("33333333-3333-3333-3333-333333333333", "44444444-4444-4444-4444-444444444444",
+                    "55555555-5555-5555-5555-555555555555")
+
+
+def _issued(**changes):
+    from services.notifications.domain.events import InvoiceIssued
+
+    return replace(InvoiceIssued(invoice_id=ANNA, org_id=ORG, number="2026-00042", kind="invoice",
+                                 total={"amount_minor": 123450, "currency": "CHF"}, issued_at="2026-03-02T09:00:00Z",
+                                 due_on="2026-04-01"), **changes)
+
+
+def _paid():
+    from services.notifications.domain.events import InvoicePaid
+
+    return InvoicePaid(invoice_id=ANNA, org_id=ORG, number="2026-00042", total={"amount_minor": 99, "currency": "EUR"},
+                       paid_at="2026-03-09T09:00:00Z")
+
+
+def _billing_org(work):
+    from services.notifications.domain.events import ContactAdded
+
+    _organization(work, (ANNA, "anna@example.test", "de", "legal_representative"),
+                  (BOB, "bob@example.test", "fr", "administrator"), (CARLA, "carla@example.test", "it", "collaborator"),
+                  (DORA, "dora@example.test", "en", "collaborator"))
+    people.on_contact_added(ContactAdded(contact_id=ORG, org_id=ORG, purpose="billing", name="Buchhaltung",
+                                         email="buha@example.test"), work)
+    return Principal(user_id=ANNA, kind="customer", org_id=ORG)
+
+
+def test_BI_16_without_a_choice_the_legal_representatives_get_both_kinds_in_their_language():
+    from services.notifications.domain import invoice_preferences
+
+    work, templates = uow(), Templates("https://p.test")
+    anna = _billing_org(work)
+    assert invoice_preferences.preferences_of(work, anna).kinds == ["issued", "paid"]
+    mailing.handlers(templates)["InvoiceIssued"](_issued(), work)
+    mailing.handlers(templates)["InvoicePaid"](_paid(), work)
+    issued, paid = work.emails.rows
+    assert (issued.recipient, issued.language, issued.org_id, issued.kind) == ("anna@example.test", "de", ORG, "invoice-issued")
+    assert "Rechnung 2026-00042" in issued.subject and "1’234.50" in issued.subject and "1. April 2026" in issued.text
+    assert paid.kind == "invoice-paid" and "bezahlt" in paid.subject and "0.99" in paid.text
+
+
+def test_BI_16_OR_17_preferences_name_administrators_members_contacts_and_extra_addresses_each_once():
+    from services.notifications.domain import invoice_preferences
+
+    work, templates = uow(), Templates("https://p.test")
+    anna = _billing_org(work)
+    invoice_preferences.set_preferences(work, anna, {
+        "kinds": ["issued"], "legal_representatives": False, "administrators": True, "members": [CARLA],
+        "contacts": ["billing"], "extra_addresses": ["Extern@Example.test", "extern@example.test", "bob@example.test"],
+        "language": "fr"})
+    mailing.handlers(templates)["InvoiceIssued"](_issued(kind="credit_note"), work)
+    mailing.handlers(templates)["InvoicePaid"](_paid(), work)  # not chosen: nothing
+    sent = sorted((e.recipient.lower(), e.language) for e in work.emails.rows)
+    assert sent == [("bob@example.test", "fr"), ("buha@example.test", "fr"), ("carla@example.test", "it"),
+                    ("extern@example.test", "fr")]
+    assert all(e.org_id == ORG and not e.security and e.kind == "invoice-issued" for e in work.emails.rows)
+    assert any("Note de crédit" in e.subject for e in work.emails.rows)
+    # a named member who left the organization gets nothing any more
+    people.on_member_left(__import__("services.notifications.domain.events", fromlist=["MemberLeft"]).MemberLeft(
+        org_id=ORG, user_id=CARLA), work)
+    work.emails.rows.clear()
+    mailing.handlers(templates)["InvoiceIssued"](_issued(), work)
+    assert "carla@example.test" not in [e.recipient for e in work.emails.rows]
+
+
+def test_BI_16_only_legal_representatives_and_administrators_set_them_and_hostile_input_is_refused_by_name():
+    from services.notifications.domain import invoice_preferences
+
+    work = uow()
+    _billing_org(work)
+    carla = Principal(user_id=CARLA, kind="customer", org_id=ORG)
+    with pytest.raises(Forbidden):
+        invoice_preferences.set_preferences(work, carla, {"administrators": True})
+    with pytest.raises(Forbidden):
+        invoice_preferences.preferences_of(work, carla)
+    bob = Principal(user_id=BOB, kind="customer", org_id=ORG)
+    stranger = "99999999-9999-9999-9999-999999999999"  # another organization's member
+    for body, field in (({"members": [stranger]}, "members"), ({"kinds": ["refunded"]}, "kinds"),
+                        ({"contacts": ["boss"]}, "contacts"), ({"extra_addresses": ["not an address"]}, "extra_addresses"),
+                        ({"extra_addresses": [f"a{i}@example.test" for i in range(6)]}, "extra_addresses"),
+                        ({"language": "xx"}, "language")):
+        with pytest.raises(Invalid) as refused:
+            invoice_preferences.set_preferences(work, bob, body)
+        assert [p["name"] for p in refused.value.extra["invalid_params"]] == [field]
+    assert work.invoice_preferences.get(ORG) is None  # nothing half-written
+
+
+def test_OR_15_a_deleted_organization_leaves_nothing_to_send_mail_with():
+    from services.notifications.domain import invoice_preferences
+    from services.notifications.domain.events import OrganizationDeleted
+
+    work = uow()
+    anna = _billing_org(work)
+    invoice_preferences.set_preferences(work, anna, {"contacts": ["billing"]})
+    smtp_servers.set_server(work, anna, {"sender": "info@example.test", "host": "mail.example.test", "password": "pw"}, str)
+    people.on_organization_deleted(OrganizationDeleted(org_id=ORG), work)
+    assert work.memberships.of_org(ORG) == [] and work.contacts.of_org(ORG) == []
+    assert work.invoice_preferences.get(ORG) is None and work.smtp_servers.get(ORG) is None
+    assert work.people.get(ANNA) is not None  # the accounts stay

@@ -119,3 +119,32 @@ def test_ID_02_a_network_is_an_ipv4_24_or_an_ipv6_64(address, network):
 def test_ID_03_too_many_sign_ins_names_the_wait():
     refusal = security.too_many(42)
     assert refusal.problem == "too-many-sign-ins" and refusal.extra == {"retry_after": 42}
+
+
+class _Rows:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, row):
+        self.rows.append(row)
+
+    def get(self, user_id):
+        return next((row for row in self.rows if row.user_id == user_id), None)
+
+
+def test_ID_04_identity_raises_every_alert_and_announces_the_choices_notifications_decides(clock):
+    """Identity no longer filters alerts: the choice travels as AlertChoicesChanged and the
+    notifications service applies it (a wrong password is still raised at most once an hour)."""
+    from services.identity.domain.events import AlertChoicesChanged, SecurityAlertRaised
+    from services.identity.domain.model import User
+
+    work = FakeUnitOfWork(clock, activity=_Rows(), alert_settings=_Rows())
+    user = User(id="11111111-1111-1111-1111-111111111111", email=EMAIL, email_key=EMAIL, password_hash="x",
+                first_name="Ann", last_name="Example")
+    security.set_alert_preferences(work, user.id, {"wrong_password": False})
+    [(choices, _)] = work.emitted
+    assert isinstance(choices, AlertChoicesChanged) and (choices.wrong_password, choices.new_sign_in_location) == (False, True)
+    security.wrong_password(work, user, GUESSER, "Browser/1.0")
+    security.wrong_password(work, user, GUESSER, "Browser/1.0")  # within the hour: recorded, not raised again
+    raised = [record for record, _ in work.emitted if isinstance(record, SecurityAlertRaised)]
+    assert [r.alert for r in raised] == ["wrong-password"] and len(work.activity.rows) == 2

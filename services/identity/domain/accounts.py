@@ -90,7 +90,8 @@ def create_staff_member(uow, hasher: PasswordHasher, *, email: str, password: st
     user = User(id=new_id(), email=email, email_key=key, password_hash=hasher.hash(password),
                 first_name=first_name, last_name=last_name, kind=STAFF, platform_roles=list(roles))
     uow.users.add(user)
-    uow.emit(StaffAccountCreated(user_id=user.id, email=user.email, platform_roles=list(roles)))
+    uow.emit(StaffAccountCreated(user_id=user.id, email=user.email, platform_roles=list(roles),
+                                 first_name=user.first_name, language=user.language))
     uow.commit()
     return user
 

@@ -22,6 +22,18 @@ class StaffAccountCreated:
     user_id: str
     email: str
     platform_roles: list[str]
+    first_name: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertChoicesChanged:
+    """ID-04: which optional security alerts the person wants emailed (the notifications service decides)."""
+
+    user_id: str
+    new_sign_in_location: bool
+    wrong_password: bool
+    changed_at: str
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from portico_kernel.errors import TooManyRequests
 from portico_kernel.clock import iso_utc, utcnow
 
-from .events import SecurityAlertRaised
+from .events import AlertChoicesChanged, SecurityAlertRaised
 from .model import User, new_id
 
 # Throttling (ID-03 context): failures are counted over a window, per login email (known or not,
@@ -26,8 +26,6 @@ MAX_DOUBLINGS = math.ceil(math.log2(WINDOW / FIRST_WAIT))  # 30 s doubled 5 time
 FREE_FAILURES_PER_KNOWN_NETWORK = 5
 # ID-03: the owner hears of wrong passwords, but at most once an hour.
 WRONG_PASSWORD_ALERT_INTERVAL = timedelta(hours=1)
-# ID-04: the alerts a person may switch off; every other alert is always sent.
-OPTIONAL_ALERTS = ("new-sign-in-location", "wrong-password")
 NETWORK, DEVICE = "network", "device"
 
 
@@ -65,19 +63,14 @@ class ActivityEntry:
 
 @dataclass(eq=False)
 class AlertSettings:
-    """ID-04: which optional alerts are emailed, and when the last wrong-password alert went out."""
+    """ID-04: the optional alerts the person chose, as they set and read them here (the
+    notifications service keeps a copy and decides whether to email each alert), and when the last
+    wrong-password alert was raised."""
 
     user_id: str
     new_sign_in_location: bool = True
     wrong_password: bool = True
     wrong_password_alerted_at: datetime | None = None
-
-    def wants(self, alert: str) -> bool:
-        if alert == "new-sign-in-location":
-            return self.new_sign_in_location
-        if alert == "wrong-password":
-            return self.wrong_password
-        return True
 
 
 def network_of(ip_address: str | None) -> str | None:
@@ -178,11 +171,12 @@ def alert_settings(uow, user_id: str) -> AlertSettings:
 
 def record(uow, user: User, kind: str, *, ip_address: str | None = None, device: str | None = None,
            details: dict | None = None, alert: str | None = None) -> None:
-    """Writes the activity line (ID-04) and, when the person wants that alert, raises it (ID-02, ID-03)."""
+    """Writes the activity line (ID-04) and raises the alert (ID-02, ID-03); whether it is emailed
+    is the notifications service's decision, from the person's alert choices."""
     entry = ActivityEntry(id=new_id(), user_id=user.id, kind=kind, ip_address=ip_address,
                           device=(device or "")[:300] or None, details=dict(details or {}))
     uow.activity.add(entry)
-    if alert is not None and alert_settings(uow, user.id).wants(alert):
+    if alert is not None:
         raise_alert(uow, user, alert, entry.occurred_at,
                     {**entry.details, "ip_address": ip_address, "device": entry.device})
 
@@ -197,11 +191,11 @@ def raise_alert(uow, user: User, alert: str, moment: datetime, details: dict) ->
 
 def wrong_password(uow, user: User, ip_address: str | None, user_agent: str | None) -> None:
     """ID-03: a wrong password for an existing login email is recorded and, at most once an hour,
-    emailed to the owner."""
+    raised (the notifications service emails it unless the owner switched it off, ID-04)."""
     settings = alert_settings(uow, user.id)
     now = utcnow()
     due = settings.wrong_password_alerted_at is None or now - settings.wrong_password_alerted_at >= WRONG_PASSWORD_ALERT_INTERVAL
-    if due and settings.wrong_password:
+    if due:
         settings.wrong_password_alerted_at = now
     record(uow, user, "wrong-password", ip_address=ip_address, device=user_agent,
            details={"network": network_of(ip_address)}, alert="wrong-password" if due else None)
@@ -227,10 +221,14 @@ def signed_in(uow, user: User, ip_address: str | None, user_agent: str | None, a
 
 
 def set_alert_preferences(uow, user_id: str, choices: dict) -> AlertSettings:
+    """ID-04: the person's choice of optional alerts, announced so the notifications service
+    applies it to the alerts that follow."""
     settings = alert_settings(uow, user_id)
     if "new_sign_in_location" in choices:
         settings.new_sign_in_location = bool(choices["new_sign_in_location"])
     if "wrong_password" in choices:
         settings.wrong_password = bool(choices["wrong_password"])
+    uow.emit(AlertChoicesChanged(user_id=user_id, new_sign_in_location=settings.new_sign_in_location,
+                                 wrong_password=settings.wrong_password, changed_at=iso_utc(uow.clock.now())))
     uow.commit()
     return settings

@@ -6,7 +6,7 @@ from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import Email, Membership, Person, SmtpServer
+from ..domain.model import AlertChoices, Contact, Email, InvoicePreferences, Membership, Person, SmtpServer
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -67,7 +67,40 @@ smtp_servers = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+alert_choices = Table(
+    "alert_choices", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("new_sign_in_location", Boolean, nullable=False),
+    Column("wrong_password", Boolean, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+contacts = Table(
+    "contacts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("purpose", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+)
+
+invoice_preferences = Table(
+    "invoice_preferences", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("kinds", JSON, nullable=False),
+    Column("legal_representatives", Boolean, nullable=False),
+    Column("administrators", Boolean, nullable=False),
+    Column("members", JSON, nullable=False),
+    Column("contacts", JSON, nullable=False),
+    Column("extra_addresses", JSON, nullable=False),
+    Column("language", String(5)),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 mapper_registry.map_imperatively(Email, emails)
 mapper_registry.map_imperatively(Person, people)
 mapper_registry.map_imperatively(Membership, memberships)
 mapper_registry.map_imperatively(SmtpServer, smtp_servers)
+mapper_registry.map_imperatively(AlertChoices, alert_choices)
+mapper_registry.map_imperatively(Contact, contacts)
+mapper_registry.map_imperatively(InvoicePreferences, invoice_preferences)

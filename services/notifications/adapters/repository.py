@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select, update
 from portico_kernel.db import fetch_page, in_period
 from portico_kernel.paging import EVER, Page, PageRequest, Period
 
-from ..domain.model import QUEUED, Email, Membership, Person, SmtpServer
+from ..domain.model import QUEUED, AlertChoices, Contact, Email, InvoicePreferences, Membership, Person, SmtpServer
 from . import orm  # noqa: F401 - maps the domain's classes to their tables
 
 
@@ -93,6 +93,9 @@ class Memberships:
     def erase_person(self, user_id: str) -> None:
         self.session.execute(delete(Membership).where(Membership.user_id == user_id))
 
+    def erase_org(self, org_id: str) -> None:
+        self.session.execute(delete(Membership).where(Membership.org_id == org_id))
+
 
 class SmtpServers:
     def __init__(self, session):
@@ -107,6 +110,60 @@ class SmtpServers:
     def remove(self, server: SmtpServer) -> None:
         self.session.delete(server)
 
+    def erase_org(self, org_id: str) -> None:
+        self.session.execute(delete(SmtpServer).where(SmtpServer.org_id == org_id))
+
     def with_password(self) -> list[SmtpServer]:
         return list(self.session.scalars(select(SmtpServer).where(SmtpServer.password_encrypted.is_not(None))
                                          .with_for_update()))
+
+
+class AlertChoicesRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, choices: AlertChoices) -> None:
+        self.session.add(choices)
+
+    def get(self, user_id: str) -> AlertChoices | None:
+        return self.session.get(AlertChoices, user_id)
+
+    def erase(self, user_id: str) -> None:
+        self.session.execute(delete(AlertChoices).where(AlertChoices.user_id == user_id))
+
+
+class Contacts:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, contact: Contact) -> None:
+        self.session.add(contact)
+
+    def get(self, contact_id: str) -> Contact | None:
+        return self.session.get(Contact, contact_id)
+
+    def of_org(self, org_id: str, purposes: list[str] | None = None) -> list[Contact]:
+        query = select(Contact).where(Contact.org_id == org_id)
+        if purposes is not None:
+            query = query.where(Contact.purpose.in_(purposes))
+        return list(self.session.scalars(query.order_by(Contact.purpose, Contact.email)))
+
+    def remove(self, contact_id: str) -> None:
+        self.session.execute(delete(Contact).where(Contact.id == contact_id))
+
+    def erase_org(self, org_id: str) -> None:
+        self.session.execute(delete(Contact).where(Contact.org_id == org_id))
+
+
+class InvoicePreferencesRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, preferences: InvoicePreferences) -> None:
+        self.session.add(preferences)
+
+    def get(self, org_id: str) -> InvoicePreferences | None:
+        return self.session.get(InvoicePreferences, org_id)
+
+    def erase_org(self, org_id: str) -> None:
+        self.session.execute(delete(InvoicePreferences).where(InvoicePreferences.org_id == org_id))

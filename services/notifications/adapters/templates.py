@@ -1,15 +1,15 @@
 """Emails rendered from Jinja2 templates, templates/<language>/<kind>.txt (its first line is the
 subject, the rest the plain-text body) and <kind>.html (autoescaped), in the recipient's language
 (de, en, fr, it), English where a translation is missing. Dates and times through Babel, in the
-person's time zone (`when(instant)`); amounts in minor units with their currency
+person's time zone (`when(instant)`), calendar days (`day(date)`); amounts in minor units with their currency
 (`money(minor, currency)`)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
@@ -42,6 +42,7 @@ class Templates:
         zone = _zone(time_zone)
         values = {**context, "public_url": self.public_url, "language": language,
                   "when": lambda value: _when(value, language, zone),
+                  "day": lambda value: _day(value, language),
                   "money": lambda minor, currency: _money(minor, currency, language)}
         subject, _, body = self.env.get_template(f"{language}/{kind}.txt").render(values).lstrip().partition("\n")
         html = self.env.get_template(f"{language}/{kind}.html").render(values)
@@ -68,3 +69,9 @@ def _when(value, language: str, zone: ZoneInfo) -> str:
     moment = value if isinstance(value, datetime) else parse_iso(str(value))
     local = moment.astimezone(zone)
     return format_datetime(local, format="long", tzinfo=zone, locale=language)
+
+
+def _day(value, language: str) -> str:
+    """A calendar day (a due date), as people of that language write it."""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return format_date(day, format="long", locale=language)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
-from .repository import Emails, Memberships, People, SmtpServers
+from .repository import (AlertChoicesRepository, Contacts, Emails, InvoicePreferencesRepository, Memberships, People,
+                         SmtpServers)
 
 
 class NotificationsUnitOfWork(UnitOfWork):
@@ -12,4 +13,7 @@ class NotificationsUnitOfWork(UnitOfWork):
         self.people = People(self.session)
         self.memberships = Memberships(self.session)
         self.smtp_servers = SmtpServers(self.session)
+        self.alert_choices = AlertChoicesRepository(self.session)
+        self.contacts = Contacts(self.session)
+        self.invoice_preferences = InvoicePreferencesRepository(self.session)
         return self

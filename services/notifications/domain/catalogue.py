@@ -2,14 +2,10 @@
 and .html) and one entry in MAILS, from the event's record to the mails it asks for. Nothing else
 changes: queueing, rendering, delivery, retries and the history are the same for every email.
 
-Emails that still wait for their events (invoices BI-13, domain reminders DO-04,
-ticket replies TI-01 …) are added here once those events exist: a mapping such as
-
-    def invoice_issued(invoice: InvoiceIssued, uow) -> list[Mail]:
-        return to_administrators(uow, invoice.org_id, "invoice", {"number": invoice.number, ...})
-
-plus templates/<language>/invoice.txt and .html, the record in events.py and the `receive`
-operation in the AsyncAPI document.
+Emails that still wait for their events (domain reminders DO-04, ticket replies TI-01 …) are
+added here once those events exist: a mapping such as `invoice_issued` below, plus
+templates/<language>/<kind>.txt and .html, the record in events.py and the `receive` operation in
+the AsyncAPI document.
 """
 from __future__ import annotations
 
@@ -17,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import people
-from .events import (EmailChangeRequested, OrganizationDetailsChanged, ProductStateChanged, SecurityAlertRaised,
-                     SecurityWarningRequested, UserInvited)
-from .model import DEFAULT_LANGUAGE, LANGUAGES
+from .events import (EmailChangeRequested, InvoiceIssued, InvoicePaid, OrganizationDetailsChanged, ProductStateChanged,
+                     SecurityAlertRaised, SecurityWarningRequested, UserInvited)
+from .model import DEFAULT_LANGUAGE, INVOICE_ISSUED, INVOICE_PAID, LANGUAGES, InvoicePreferences
 
 
 @dataclass(frozen=True)
@@ -126,9 +122,12 @@ def details_changed(changed: OrganizationDetailsChanged, uow) -> list[Mail]:
 
 
 def security_alert(alert: SecurityAlertRaised, uow) -> list[Mail]:
-    """ID-02, ID-03, ID-04: identity decided the owner wants this alert; it goes to their login email."""
+    """ID-02, ID-03: identity raises every alert; it goes to the owner's login email unless it is
+    one of the optional alerts and the owner switched it off (ID-04)."""
     people.heard_of(uow, alert.user_id, email=alert.email, language=alert.language,
                     first_name=alert.first_name, time_zone=alert.time_zone)
+    if not people.wants_alert(uow, alert.user_id, alert.alert):
+        return []
     context = {"alert": alert.alert, "occurred_at": alert.occurred_at, "details": dict(alert.details),
                "first_name": alert.first_name or ""}
     return [Mail("security-alert", alert.email, alert.language, context, user_id=alert.user_id, topic=alert.alert,
@@ -144,6 +143,61 @@ def email_change(change: EmailChangeRequested, uow) -> list[Mail]:
                  time_zone=change.time_zone, secrets={"token": change.token}, security=True)]
 
 
+def to_invoice_recipients(uow, org_id: str, wanted: str, kind: str, context: dict, *, topic: str | None) -> list[Mail]:
+    """BI-16: the organization's invoice mails of the `wanted` kind (issued, paid), if it wants them."""
+    preferences = uow.invoice_preferences.get(org_id) or InvoicePreferences(org_id=org_id)
+    if wanted not in preferences.kinds:
+        return []
+    return invoice_addressees(uow, preferences, kind, context, topic=topic)
+
+
+def invoice_addressees(uow, preferences: InvoicePreferences, kind: str, context: dict, *,
+                       topic: str | None = None) -> list[Mail]:
+    """BI-16: whom the preferences name (legal representatives, administrators, named members, the
+    organization's contacts by purpose (OR-17), extra addresses), each address once, each person in
+    their own language; addresses without an account in the preferences' language, else the first
+    legal representative's. Through the organization's own server when it has one (ID-15)."""
+    org_id = preferences.org_id
+    roles = {people.LEGAL_REPRESENTATIVE} if preferences.legal_representatives else set()
+    if preferences.administrators:
+        roles.add(people.ADMINISTRATOR)
+    memberships = uow.memberships.of_org(org_id)
+    mails = [mail for membership in memberships if membership.role in roles or membership.user_id in preferences.members
+             for mail in to_person(uow, membership.user_id, kind, context, org_id=org_id, topic=topic)]
+    language = preferences.language
+    if language not in LANGUAGES:
+        known = [person for person in (uow.people.get(m.user_id) for m in memberships
+                                       if m.role == people.LEGAL_REPRESENTATIVE) if person is not None]
+        language = known[0].language if known else DEFAULT_LANGUAGE
+    contacts = [contact.email for contact in uow.contacts.of_org(org_id, list(preferences.contacts))] if preferences.contacts else []
+    for address in [*contacts, *preferences.extra_addresses]:
+        mails += to_address(uow, address, None, kind, {"first_name": "", **context}, otherwise=language, org_id=org_id,
+                            topic=topic)
+    once, seen = [], set()
+    for mail in mails:
+        if mail.recipient.lower() not in seen:
+            seen.add(mail.recipient.lower())
+            once.append(mail)
+    return once
+
+
+def _total(total: dict) -> dict:
+    return {"amount_minor": int(total["amount_minor"]), "currency": total["currency"]}
+
+
+def invoice_issued(invoice: InvoiceIssued, uow) -> list[Mail]:
+    """BI-16, BI-06: an invoice or credit note was issued to the organization."""
+    context = {"invoice_id": invoice.invoice_id, "number": invoice.number, "document": invoice.kind,
+               "issued_at": invoice.issued_at, "due_on": invoice.due_on, **_total(invoice.total)}
+    return to_invoice_recipients(uow, invoice.org_id, INVOICE_ISSUED, "invoice-issued", context, topic=invoice.kind)
+
+
+def invoice_paid(paid: InvoicePaid, uow) -> list[Mail]:
+    """BI-16: the organization's invoice is paid in full."""
+    context = {"invoice_id": paid.invoice_id, "number": paid.number, "paid_at": paid.paid_at, **_total(paid.total)}
+    return to_invoice_recipients(uow, paid.org_id, INVOICE_PAID, "invoice-paid", context, topic="invoice")
+
+
 # Event type -> the mails it asks for. Every kind here has a template in every language.
 MAILS: dict[str, Callable[..., list[Mail]]] = {
     "SecurityAlertRaised": security_alert,
@@ -152,8 +206,10 @@ MAILS: dict[str, Callable[..., list[Mail]]] = {
     "SecurityWarningRequested": security_warning,
     "ProductStateChanged": product_state,
     "OrganizationDetailsChanged": details_changed,
+    "InvoiceIssued": invoice_issued,
+    "InvoicePaid": invoice_paid,
 }
 # Kinds queued by the service itself rather than by an event.
 OWN_KINDS = ("smtp-test",)
 KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
-         *OWN_KINDS)
+         "invoice-issued", "invoice-paid", *OWN_KINDS)

@@ -128,3 +128,68 @@ class OrganizationDetailsChanged:  # OR-14
     name: str
     changed_fields: list
     changed_by: str
+
+
+@dataclass(frozen=True)
+class MemberRoleChanged:  # OR-04, OR-05: the read model of roles decides who gets which mail
+    org_id: str
+    user_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class StaffAccountCreated:  # the provider's staff are known before their first mail
+    user_id: str
+    email: str
+    first_name: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertChoicesChanged:  # ID-04: which optional security alerts the person wants emailed
+    user_id: str
+    new_sign_in_location: bool
+    wrong_password: bool
+    changed_at: str
+
+
+@dataclass(frozen=True)
+class OrganizationDeleted:  # OR-15
+    org_id: str
+
+
+# Received from orgs: the organization's named contacts (OR-17).
+@dataclass(frozen=True)
+class ContactAdded:
+    contact_id: str
+    org_id: str
+    purpose: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ContactRemoved:
+    contact_id: str
+    org_id: str
+
+
+# Received from billing: documents and payments mailed as the organization's preferences say (BI-16).
+@dataclass(frozen=True)
+class InvoiceIssued:
+    invoice_id: str
+    org_id: str
+    number: str
+    kind: str
+    total: dict
+    issued_at: str
+    due_on: str
+
+
+@dataclass(frozen=True)
+class InvoicePaid:
+    invoice_id: str
+    org_id: str
+    number: str
+    total: dict
+    paid_at: str

@@ -76,3 +76,57 @@ class SmtpServer:
     username: str | None = None
     password_encrypted: str | None = None
     updated_at: datetime = field(default_factory=utcnow)
+
+
+# ID-04: the security alerts a person may switch off; every other alert (a changed password, login
+# email, second factor, recovery contact, a new app password or recovery codes) always goes out: it
+# is how the owner learns that someone else may have taken the account.
+OPTIONAL_ALERTS = ("new-sign-in-location", "wrong-password")
+
+
+@dataclass(eq=False)
+class AlertChoices:
+    """ID-04: which optional security alerts the person wants emailed, as identity last announced."""
+
+    user_id: str
+    new_sign_in_location: bool = True
+    wrong_password: bool = True
+    changed_at: datetime = field(default_factory=utcnow)
+
+    def wants(self, alert: str) -> bool:
+        if alert == "new-sign-in-location":
+            return self.new_sign_in_location
+        if alert == "wrong-password":
+            return self.wrong_password
+        return True
+
+
+@dataclass(eq=False)
+class Contact:
+    """OR-17: a named contact of an organization (from orgs' events), addressed by its purpose."""
+
+    id: str
+    org_id: str
+    purpose: str  # support, billing, technical, security, data_protection, general
+    name: str
+    email: str
+
+
+INVOICE_ISSUED, INVOICE_PAID = "issued", "paid"
+INVOICE_KINDS = (INVOICE_ISSUED, INVOICE_PAID)
+
+
+@dataclass(eq=False)
+class InvoicePreferences:
+    """BI-16: who of an organization receives its invoice mails, and which. Without a choice the
+    legal representatives receive both kinds."""
+
+    org_id: str
+    kinds: list = field(default_factory=lambda: list(INVOICE_KINDS))
+    legal_representatives: bool = True
+    administrators: bool = False
+    members: list = field(default_factory=list)  # user ids of members named to receive them
+    contacts: list = field(default_factory=list)  # purposes of the organization's contacts (OR-17)
+    extra_addresses: list = field(default_factory=list)
+    language: str | None = None  # for addresses without an account; else the legal representative's
+    updated_at: datetime = field(default_factory=utcnow)

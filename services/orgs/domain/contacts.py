@@ -9,6 +9,7 @@ from portico_kernel.paging import ALL, Page, PageRequest
 from portico_kernel.principal import Principal
 
 from .details import checked_phone
+from .events import ContactAdded, ContactRemoved
 from .model import CONTACT_PURPOSES, BillingAddress, Contact, new_id
 from .organizations import managing, visible_to
 
@@ -30,6 +31,8 @@ def add_contact(uow, caller: Principal, org_id: str, purpose: str, name: str, em
     contact = Contact(id=new_id(), org_id=org_id, purpose=purpose, name=name.strip(), email=checked_email(email),
                       phone=checked_phone(phone) if phone else None, created_at=uow.clock.now())
     uow.contacts.add(contact)
+    uow.emit(ContactAdded(contact_id=contact.id, org_id=org_id, purpose=contact.purpose, name=contact.name,
+                          email=contact.email), org_id=org_id)
     uow.commit()
     return contact
 
@@ -45,6 +48,7 @@ def remove_contact(uow, caller: Principal, org_id: str, contact_id: str) -> None
     if contact is None or contact.org_id != org_id:
         raise NotFound("No such contact.")
     uow.contacts.remove(contact)
+    uow.emit(ContactRemoved(contact_id=contact.id, org_id=org_id), org_id=org_id)
     uow.commit()
 
 

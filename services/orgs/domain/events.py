@@ -241,6 +241,23 @@ class SeatReleased:
     user_id: str
 
 
+@dataclass(frozen=True)
+class ContactAdded:
+    """OR-17: a named contact of the organization; the notifications service can mail it by purpose."""
+
+    contact_id: str
+    org_id: str
+    purpose: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ContactRemoved:
+    contact_id: str
+    org_id: str
+
+
 # Received from identity: a person closes their account (ID-11).
 @dataclass(frozen=True)
 class AccountClosureRequested:
