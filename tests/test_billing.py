@@ -456,3 +456,22 @@ def test_BI_06_invoice_numbers_run_without_gaps_under_parallel_orders_and_rolled
     series = f"CHF-{date.today().year}"
     numbers = _numbers_of_series(series)
     assert numbers == list(range(1, len(numbers) + 1)), numbers
+
+
+def test_BI_06_every_invoice_issued_in_this_suite_is_a_balanced_posting_and_the_ledger_sums_to_zero():
+    from sqlalchemy import create_engine, text
+
+    from portico_kernel import config
+
+    engine = create_engine(config.load("billing").database_url)
+    try:
+        with engine.connect() as conn:
+            sums = dict(conn.execute(text("SELECT currency, SUM(amount_minor) FROM ledger_entries GROUP BY currency")).all())
+            unbalanced = conn.execute(text("SELECT posting_id FROM ledger_entries GROUP BY posting_id "
+                                           "HAVING SUM(amount_minor) <> 0")).all()
+            invoices = conn.execute(text("SELECT COUNT(*) FROM invoices WHERE total_minor <> 0")).scalar_one()
+            posted = conn.execute(text("SELECT COUNT(DISTINCT invoice_id) FROM ledger_postings")).scalar_one()
+    finally:
+        engine.dispose()
+    assert sums and all(int(total) == 0 for total in sums.values()), sums
+    assert unbalanced == [] and posted == invoices

@@ -127,3 +127,22 @@ free_options = Table(
 )
 
 mapper_registry.map_imperatively(BillingAccount, billing_accounts)
+
+# The ledger (domain/ledger.py): every movement of money is a posting whose entries sum to zero.
+ledger_postings = Table(
+    "ledger_postings", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("reason", String(200), nullable=False),
+    Column("invoice_id", String(36), nullable=True, index=True),
+    Column("posted_at", UtcDateTime, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("posting_id", String(36), ForeignKey("ledger_postings.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("account", String(80), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),  # positive: debit; negative: credit
+    Column("currency", String(3), nullable=False),
+    Index("ix_ledger_entries_account", "account", "currency"),
+)

@@ -5,7 +5,7 @@ from portico_kernel.uow import UnitOfWork
 
 from .catalog_file import catalog
 from .orm import member_access
-from .repository import BillingAccounts, FreeOptions, Invoices, Subscriptions, Vouchers
+from .repository import BillingAccounts, FreeOptions, Invoices, LedgerPostings, Subscriptions, Vouchers
 
 
 class BillingUnitOfWork(UnitOfWork):
@@ -16,6 +16,7 @@ class BillingUnitOfWork(UnitOfWork):
         self.subscriptions = Subscriptions(self.session)
         self.vouchers = Vouchers(self.session)
         self.free_options = FreeOptions(self.session)
+        self.ledger = LedgerPostings(self.session)
         self.member_access = MemberAccess(self.session, member_access)
         self.catalog = catalog()
         return self
