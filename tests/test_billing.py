@@ -236,6 +236,20 @@ def test_BI_01_BI_02_an_upgrade_is_shown_then_charged_for_the_days_left_with_its
     assert problem(api.post(f"{path}/plan-changes", {"plan_id": "web-x"}, owner["token"]), 400)
 
 
+def test_BI_04_near_its_plans_capacity_the_customer_is_told_and_offered_the_next_size(api):
+    owner = billing_customer(api, "DE")
+    subscription = order(api, owner, hosting("web-s")).json()["subscriptions"][0]
+    path = f"/v1/billing/accounts/{owner['org_id']}/subscriptions/{subscription['id']}/capacity-checks"
+    calm = api.post(path, {"usage": {"events": 50, "websites": 1}}, owner["token"])
+    assert calm.status_code == 200 and calm.json() == {"notices": []}, calm.text
+    near = api.post(path, {"usage": {"events": 85, "websites": 5}}, owner["token"]).json()["notices"]
+    assert [(n["measure"], n["used"], n["capacity"], n["offer"]["plan_id"]) for n in near] == [
+        ("events", 85, 100, "web-m"), ("websites", 5, 5, "web-m")]
+    assert near[0]["offer"]["price"] == {"amount_minor": 1990, "currency": "EUR"}
+    assert api.post(path, {"usage": {"parsecs": 1}}, owner["token"]).status_code == 400
+    assert api.post(path, {"usage": {"events": -1}}, owner["token"]).status_code == 400
+
+
 def test_BI_03_BI_19_a_downgrade_waits_for_the_next_term_never_to_a_trial_and_ends_the_promo_codes(api, clerk):
     owner = billing_customer(api, "DE")
     code = f"SPRING{uuid.uuid4().hex[:6].upper()}"
