@@ -343,7 +343,10 @@ def test_BI_12_several_vouchers_each_on_its_product_and_free_options_of_support_
     placed = order(api, owner, *items, codes=[percent, amount])
     assert placed.status_code == 201, placed.text
     assert placed.json()["invoice"]["net"]["amount_minor"] == 785
-    assert api.get(f"/v1/billing/accounts/{owner['org_id']}/free-options", owner["token"]).json()[0]["used"] is True
+    options = f"/v1/billing/accounts/{owner['org_id']}/free-options"
+    assert api.get(options, owner["token"]).json()[0]["used"] is True
+    assert api.get(f"{options}?status=unused", owner["token"]).json() == []
+    assert len(api.get(f"{options}?status=used", owner["token"]).json()) == 1
     # a code of one use: the second order with it is refused
     assert order(api, owner, {"product_id": "mail", "plan_id": "mail-s"}, codes=[used]).status_code == 201
     again = order(api, owner, {"product_id": "mail", "plan_id": "mail-s"}, codes=[used])

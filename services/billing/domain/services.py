@@ -233,5 +233,5 @@ def capacity_check(uow, caller: Principal, org_id: str, subscription_id: str, us
     plan = product.plan(subscription.plan_id)
     unknown = sorted(set(usage) - set(plan.capacity))
     if unknown:
-        raise _invalid("usage", f"{plan.name} has no capacity for {', '.join(unknown)}")
+        raise _invalid("usage", f"{plan.name} has no capacity for {', '.join(u[:40] for u in unknown[:3])}")
     return subscription, capacity_notices(product, plan, usage)
