@@ -366,6 +366,19 @@ def test_BI_15_billing_is_visible_to_members_with_the_accounting_right_until_it_
     assert order(api, owner, hosting(), token=colleague["token"]).status_code == 403
     # staff: billing clerks see every organization's billing
     assert api.get(invoices, clerk).status_code == 200
+    # another organization's people and keys find nothing; a key reads with billing:read, orders only with billing:write
+    stranger = billing_customer(api, "DE")
+    assert api.get(invoices, stranger["token"]).status_code == 404
+    assert order(api, owner, hosting(), token=stranger["token"]).status_code == 404
+    key = api.post("/v1/api-keys", {"name": "accounting tool", "scopes": ["billing:read"]}, owner["token"])
+    assert key.status_code == 201, key.text
+    with_key = {"Authorization": f"Bearer {key.json()['secret']}"}
+    assert len(api.http.get(api.url(invoices), headers=with_key, timeout=30).json()) == 1
+    refused = api.http.post(api.url(f"/v1/billing/accounts/{org}/orders"), json={"items": [hosting()]}, headers=with_key,
+                            timeout=30)
+    assert refused.status_code == 403 and kind(refused) == "insufficient-scope", refused.text
+    assert api.http.get(api.url(f"/v1/billing/accounts/{stranger['org_id']}/invoices"), headers=with_key,
+                        timeout=30).status_code in (403, 404)
     # the legal representative grants the accounting right on billing, as a person would
     grant = api.post(f"/v1/orgs/{org}/grants", {"holder": {"kind": "member", "id": colleague["user_id"]},
                                                 "scope": "type", "product_type": "billing", "rights": ["accounting"]},
