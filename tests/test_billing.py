@@ -14,7 +14,7 @@ import pytest
 from portico_kernel import events
 from tests.bus_tap import Tap
 from tests.helpers import eventually, problem, unique_email
-from tests.test_organizations import kind, member_of, provisioned  # noqa: F401 - the same ways in
+from tests.test_organizations import kind, member_of
 from tests.test_principals import STAFF_PASSWORD, create_staff
 
 SWISS_COMPANY = {"name": "Muster Hosting GmbH", "type": "company",
