@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork
 
-from .repository import BillingAccounts
+from .catalog_file import catalog
+from .orm import member_access
+from .repository import BillingAccounts, FreeOptions, Invoices, LedgerPostings, Subscriptions, Vouchers
 
 
 class BillingUnitOfWork(UnitOfWork):
     def __enter__(self):
         super().__enter__()
         self.accounts = BillingAccounts(self.session)
+        self.invoices = Invoices(self.session)
+        self.subscriptions = Subscriptions(self.session)
+        self.vouchers = Vouchers(self.session)
+        self.free_options = FreeOptions(self.session)
+        self.ledger = LedgerPostings(self.session)
+        self.member_access = MemberAccess(self.session, member_access)
+        self.catalog = catalog()
         return self

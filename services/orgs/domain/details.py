@@ -34,7 +34,10 @@ def checked_vat_id(vat_id: str, country: str | None) -> str:
     if module is None:
         raise _invalid("vat_id", f"VAT IDs of {country} cannot be checked")
     try:
-        return module.format(module.validate(vat_id))
+        valid = module.validate(vat_id)
+        # not every country's module can format (Germany's cannot): then the number with its prefix
+        prefix = "" if country in ("CH", "LI") else ("EL" if country == "GR" else country)
+        return module.format(valid) if hasattr(module, "format") else (valid if valid.startswith(prefix) else prefix + valid)
     except Exception:  # stdnum's ValidationError and its kinds
         raise _invalid("vat_id", f"not a valid VAT ID of {country}") from None
 
@@ -75,6 +78,7 @@ def change(uow, caller: Principal, org_id: str, changes: dict) -> Organization:
     if changed:
         uow.emit(OrganizationDetailsChanged(
             org_id=org.id, name=org.name, type=org.type, country=org.country, changed_fields=changed,
-            changed_by=caller.user_id), org_id=org.id)
+            changed_by=caller.user_id, address={k: getattr(org, k) for k in ADDRESS if k != "country"},
+            vat_id=org.vat_id), org_id=org.id)
         uow.commit()
     return org
