@@ -26,6 +26,9 @@ from .roles import MANAGING_ROLES
 
 EVERY_RIGHT = "*"
 MANAGE = "manage"
+# BI-15: an organization's billing is a product type of its own; who holds `accounting` on it sees
+# the invoices (billing) and may be sent them (notifications).
+BILLING, ACCOUNTING = "billing", "accounting"
 PRODUCT, TYPE, ALL = "product", "type", "all"
 SCOPES = (PRODUCT, TYPE, ALL)
 

@@ -222,3 +222,39 @@ def test_OR_15_a_deleted_organizations_contacts_and_preferences_are_forgotten(ap
     billing_sends(tap, "InvoiceIssued", invoice(org))
     time.sleep(3)
     assert smtp.to(contact_email) == []
+
+
+def test_BI_15_BI_16_an_order_placed_through_the_api_is_mailed_to_the_legal_representative_and_the_bookkeeper(api, smtp, tap):
+    """Billing's own InvoiceIssued, from an order: mailed to the legal representative (the default)
+    and, once the organization chooses them, to the members holding the accounting right on billing."""
+    from tests.test_billing import billing_customer, hosting, order
+    from tests.test_organizations import member_of
+
+    owner = billing_customer(api, "DE")
+    org = owner["org_id"]
+    bookkeeper = member_of(api, tap, owner, "collaborator")
+    grant = api.post(f"/v1/orgs/{org}/grants", {"holder": {"kind": "member", "id": bookkeeper["user_id"]},
+                                                "scope": "type", "product_type": "billing", "rights": ["accounting"]},
+                     owner["token"])
+    assert grant.status_code == 201, grant.text
+    known_administrator(api, owner)
+    chosen = api.put("/v1/notifications/invoice-preferences", {"accounting": True}, owner["token"])
+    assert chosen.status_code == 200 and chosen.json()["accounting"] is True, chosen.text
+    eventually(lambda: {r["email"] for r in preferences(api, owner["token"])["recipients"]} == {owner["email"], bookkeeper["email"]},
+               what="the bookkeeper among the recipients")
+
+    placed = order(api, owner, hosting())
+    assert placed.status_code == 201, placed.text
+    number = placed.json()["invoice"]["number"]
+    for person in (owner, bookkeeper):
+        mail = smtp.wait_for(person["email"], number, timeout=60)
+        assert number in mail["subject"] and ("EUR" in mail["subject"] or "€" in mail["subject"]), mail["subject"]
+
+    # the right taken back: the next invoice reaches the legal representative only
+    assert api.delete(f"/v1/orgs/{org}/grants/{grant.json()['id']}", owner["token"]).status_code == 204
+    eventually(lambda: [r["email"] for r in preferences(api, owner["token"])["recipients"]] == [owner["email"]],
+               what="the bookkeeper gone from the recipients")
+    second = order(api, owner, hosting()).json()["invoice"]["number"]
+    smtp.wait_for(owner["email"], second, timeout=60)
+    time.sleep(2)
+    assert smtp.to(bookkeeper["email"], second) == []

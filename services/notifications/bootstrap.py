@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from portico_kernel.access_model import on_member_access_changed
 from portico_kernel.config import env
 from portico_kernel.service import Service
 
@@ -31,6 +32,7 @@ def bootstrap() -> Service:
         "AlertChoicesChanged": people.on_alert_choices_changed,
         "ContactAdded": people.on_contact_added,
         "ContactRemoved": people.on_contact_removed,
+        "MemberAccessChanged": on_member_access_changed,
         "OrganizationDeleted": people.on_organization_deleted,
         "AccountClosureRequested": people.on_account_closure_requested,
     })

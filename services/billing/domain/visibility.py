@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from portico_kernel.errors import Forbidden
 from portico_kernel.principal import Principal
-from portico_kernel.product_access import MANAGE, ensure_may
+from portico_kernel.product_access import ACCOUNTING, BILLING, MANAGE, ensure_may
 
-BILLING, ACCOUNTING = "billing", "accounting"
 BILLING_STAFF = ("platform:admin", "platform:billing-clerk")
 SUPPORT_STAFF = BILLING_STAFF + ("platform:support-agent",)
 

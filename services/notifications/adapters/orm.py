@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import registry
 
+from portico_kernel.access_model import access_table
 from portico_kernel.db import UtcDateTime, messaging_tables
 
 from ..domain.model import AlertChoices, Contact, Email, InvoicePreferences, Membership, Person, SmtpServer
@@ -90,12 +91,15 @@ invoice_preferences = Table(
     Column("kinds", JSON, nullable=False),
     Column("legal_representatives", Boolean, nullable=False),
     Column("administrators", Boolean, nullable=False),
+    Column("accounting", Boolean, nullable=False, default=False),
     Column("members", JSON, nullable=False),
     Column("contacts", JSON, nullable=False),
     Column("extra_addresses", JSON, nullable=False),
     Column("language", String(5)),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+member_access = access_table(metadata)  # who holds the accounting right (orgs' MemberAccessChanged)
 
 mapper_registry.map_imperatively(Email, emails)
 mapper_registry.map_imperatively(Person, people)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork
 
+from .orm import member_access
 from .repository import (AlertChoicesRepository, Contacts, Emails, InvoicePreferencesRepository, Memberships, People,
                          SmtpServers)
 
@@ -16,4 +18,5 @@ class NotificationsUnitOfWork(UnitOfWork):
         self.alert_choices = AlertChoicesRepository(self.session)
         self.contacts = Contacts(self.session)
         self.invoice_preferences = InvoicePreferencesRepository(self.session)
+        self.member_access = MemberAccess(self.session, member_access)
         return self

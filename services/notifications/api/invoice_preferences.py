@@ -13,7 +13,7 @@ def _view(uow, preferences: InvoicePreferences) -> dict:
     return {"recipients": [{"email": mail.recipient, "language": mail.language}
                            for mail in invoice_preferences.recipients(uow, preferences)],
             "kinds": list(preferences.kinds), "legal_representatives": preferences.legal_representatives,
-            "administrators": preferences.administrators, "members": list(preferences.members),
+            "administrators": preferences.administrators, "accounting": preferences.accounting, "members": list(preferences.members),
             "contacts": list(preferences.contacts), "extra_addresses": list(preferences.extra_addresses),
             "language": preferences.language,
             "updated_at": iso_utc(preferences.updated_at) if preferences.updated_at is not None else None}

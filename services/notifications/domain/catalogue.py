@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from portico_kernel.product_access import ACCOUNTING, BILLING, allows
+
 from . import people
 from .events import (EmailChangeRequested, InvoiceIssued, InvoicePaid, OrganizationDetailsChanged, ProductStateChanged,
                      SecurityAlertRaised, SecurityWarningRequested, UserInvited)
@@ -151,6 +153,12 @@ def to_invoice_recipients(uow, org_id: str, wanted: str, kind: str, context: dic
     return invoice_addressees(uow, preferences, kind, context, topic=topic)
 
 
+def keeps_the_books(uow, org_id: str, user_id: str) -> bool:
+    """A member orgs granted the accounting right on the organization's billing (BI-15), decided as
+    billing decides who sees it (portico_kernel/product_access.py)."""
+    return allows(uow.member_access.get(org_id, user_id) or (), BILLING, org_id, ACCOUNTING)
+
+
 def invoice_addressees(uow, preferences: InvoicePreferences, kind: str, context: dict, *,
                        topic: str | None = None) -> list[Mail]:
     """BI-16: whom the preferences name (legal representatives, administrators, named members, the
@@ -162,7 +170,12 @@ def invoice_addressees(uow, preferences: InvoicePreferences, kind: str, context:
     if preferences.administrators:
         roles.add(people.ADMINISTRATOR)
     memberships = uow.memberships.of_org(org_id)
-    mails = [mail for membership in memberships if membership.role in roles or membership.user_id in preferences.members
+
+    def chosen(membership) -> bool:
+        return (membership.role in roles or membership.user_id in preferences.members
+                or (preferences.accounting and keeps_the_books(uow, org_id, membership.user_id)))
+
+    mails = [mail for membership in memberships if chosen(membership)
              for mail in to_person(uow, membership.user_id, kind, context, org_id=org_id, topic=topic)]
     language = preferences.language
     if language not in LANGUAGES:

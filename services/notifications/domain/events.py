@@ -153,6 +153,15 @@ class AlertChoicesChanged:  # ID-04: which optional security alerts the person w
     changed_at: str
 
 
+# Received from orgs: a member's complete product access; who holds the accounting right on billing
+# may be sent the invoice mails (BI-15, BI-16).
+@dataclass(frozen=True)
+class MemberAccessChanged:
+    org_id: str
+    user_id: str
+    grants: list
+
+
 @dataclass(frozen=True)
 class OrganizationDeleted:  # OR-15
     org_id: str

@@ -1,6 +1,6 @@
 """BI-16: an organization's invoice notification preferences: which invoice mails it gets (a new
 invoice or credit note, a payment) and who receives them: its legal representatives, its
-administrators, members it names, its contacts by purpose (OR-17), extra addresses. Its legal
+administrators, the members who hold the accounting right on billing (BI-15), members it names, its contacts by purpose (OR-17), extra addresses. Its legal
 representatives and administrators read and set them; the mails follow them (catalogue.py)."""
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _checked(uow, org_id: str, body: dict) -> dict:
         if any(kind not in INVOICE_KINDS for kind in body["kinds"]):
             raise _invalid("kinds", f"each one of {', '.join(INVOICE_KINDS)}")
         changes["kinds"] = _distinct(body["kinds"])
-    for flag in ("legal_representatives", "administrators"):
+    for flag in ("legal_representatives", "administrators", "accounting"):
         if flag in body:
             changes[flag] = bool(body[flag])
     if "members" in body:

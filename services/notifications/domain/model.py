@@ -125,6 +125,7 @@ class InvoicePreferences:
     kinds: list = field(default_factory=lambda: list(INVOICE_KINDS))
     legal_representatives: bool = True
     administrators: bool = False
+    accounting: bool = False  # members who hold the accounting right on billing (BI-15)
     members: list = field(default_factory=list)  # user ids of members named to receive them
     contacts: list = field(default_factory=list)  # purposes of the organization's contacts (OR-17)
     extra_addresses: list = field(default_factory=list)
