@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from portico_kernel.service import Service
 
+from .adapters.card_sandbox import CardSandbox
 from .adapters.orm import metadata
 from .adapters.unit_of_work import BillingUnitOfWork
 from .domain import accounts, closure, events
@@ -16,3 +17,9 @@ def bootstrap() -> Service:
         "OrganizationDetailsChanged": accounts.on_organization_details_changed,
         "AccountClosureRequested": closure.on_account_closure_requested,
     })
+
+
+@lru_cache(maxsize=1)
+def payment_provider():
+    """The card payment provider: the sandbox (adapters/card_sandbox.py) until a real one is wired."""
+    return CardSandbox()

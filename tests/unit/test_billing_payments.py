@@ -74,7 +74,7 @@ class World:
     """One organization with an account, an open invoice of 32.11 CHF, and the ledger."""
 
     def __init__(self, balance=0, clock=None):
-        self.uow = FakeUnitOfWork(clock, invoices=Invoices(), accounts=Accounts(), payments=Payments(),
+        self.uow = FakeUnitOfWork(clock, receivables=Invoices(), accounts=Accounts(), payments=Payments(),
                                   movements=Movements(), ledger=Ledger())
         self.account = BillingAccount("acc-1", ORG, "CHF", balance_minor=0)
         self.uow.accounts.add(self.account)
@@ -82,7 +82,7 @@ class World:
             self.top_up(balance)
         invoice = issue(INVOICE, number("CHF", 2026, 1), ORG, "CHF", [("Hosting S", Money(2970, "CHF"))],
                         date(2026, 5, 4), date(2026, 6, 3), treatment("CH", date(2026, 5, 4), valid_vat_id=False))
-        self.uow.invoices.save(invoice)
+        self.uow.receivables.save(invoice)
         # the invoice's own posting (issuing it): receivable against revenue and VAT
         self.uow.ledger.post(paying.entry("invoice", self.uow.clock.now(), "CHF", invoice.total.minor,
                                           debit=f"receivable:{ORG}", credit="revenue"))
@@ -102,7 +102,7 @@ class World:
 
     @property
     def invoice(self):
-        return self.uow.invoices.rows[INVOICE]
+        return self.uow.receivables.rows[INVOICE]
 
     def paid_events(self):
         return [e for e, _ in self.uow.emitted if type(e).__name__ == "InvoicePaid"]

@@ -12,7 +12,7 @@ decides later stays pending; the scheduler asks the provider again (`settle_pend
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from portico_kernel.clock import iso_utc
@@ -23,7 +23,7 @@ from . import invoices as invoice_rules
 from .accounts import account_for
 from .events import BillingStandingChanged, InvoicePaid
 from .money import Money
-from .payments import DECLINED, FAILED, PENDING, SUCCEEDED, Charge, Payment, PaymentProvider, split
+from .payments import DECLINED, FAILED, METHODS, PENDING, SUCCEEDED, Charge, Payment, PaymentProvider, split
 from .prepaid import (CARD, INVOICE_PAYMENT, PAYMENT_RETURNED, PAYOUTS, TOP_UP, WITHDRAWAL, BalanceTooLow,
                       MAX_TOP_UP_MINOR, entry, held, move, prepaid, receivable)
 
@@ -54,7 +54,7 @@ def announce_standing(uow, org_id: str) -> None:
     account = uow.accounts.of_org(org_id)
     if account is None:
         return
-    uow.emit(BillingStandingChanged(org_id=org_id, unpaid_invoices=uow.invoices.unpaid_count(org_id),
+    uow.emit(BillingStandingChanged(org_id=org_id, unpaid_invoices=uow.receivables.unpaid_count(org_id),
                                     prepaid_balance_minor=account.balance_minor, currency=account.currency),
              org_id=org_id)
 
@@ -62,7 +62,7 @@ def announce_standing(uow, org_id: str) -> None:
 def _paid_towards(uow, invoice, minor: int):
     """The invoice takes a payment; the transition to paid announces itself, once."""
     paid = invoice_rules.pay(invoice, Money(minor, invoice.currency))
-    uow.invoices.save(paid)
+    uow.receivables.save(paid)
     if paid.status == invoice_rules.PAID:
         uow.emit(InvoicePaid(invoice_id=paid.id, org_id=paid.org_id, number=paid.number,
                              total=_money(paid.total.minor, paid.currency), paid_at=iso_utc(uow.clock.now())),
@@ -71,7 +71,7 @@ def _paid_towards(uow, invoice, minor: int):
 
 
 def _payable(uow, caller: Principal, invoice_id: str):
-    invoice = uow.invoices.locked(invoice_id)
+    invoice = uow.receivables.locked(invoice_id)
     if invoice is None:
         raise NotFound("No such invoice.")
     account_for(uow, caller, invoice.org_id)  # BI-15; another organization's invoice does not exist
@@ -187,7 +187,7 @@ def _succeeded(uow, payment: Payment, now) -> None:
         uow.movements.add(move(account, TOP_UP, payment.card_minor, now, payment_id=payment.id))
         announce_standing(uow, org)
         return
-    invoice = uow.invoices.locked(payment.invoice_id)
+    invoice = uow.receivables.locked(payment.invoice_id)
     reason = f"payment {payment.id} of invoice {invoice.number}"
     uow.ledger.post(entry(reason, now, currency, payment.card_minor, debit=CARD, credit=receivable(org)))
     if payment.prepaid_minor:
@@ -255,10 +255,19 @@ def withdraw(uow, caller: Principal, org_id: str, amount_minor: int):
     return movement
 
 
+def payments_of_invoice(uow, caller: Principal, invoice_id: str, page):
+    invoice = uow.receivables.get(invoice_id)
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    account_for(uow, caller, invoice.org_id)
+    return uow.payments.of_invoice(invoice_id, page)
+
+
 def change_method(uow, caller: Principal, invoice_id: str, method: str):
     """BI-06: the payment method of an open invoice can change (not while a payment is under way)."""
+    if method not in METHODS:
+        raise _invalid("method", f"one of {', '.join(METHODS)}")
     invoice = _payable(uow, caller, invoice_id)
-    changed = replace(invoice, payment_method=method)
-    uow.invoices.save(changed)
+    uow.receivables.set_payment_method(invoice.id, method)
     uow.commit()
-    return changed
+    return invoice.id, method
