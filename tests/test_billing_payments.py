@@ -123,13 +123,13 @@ def test_BI_08_the_sandbox_declines_fails_temporarily_and_succeeds_late(api):
     assert balance(api, customer) == 0
     late = top_up(api, customer, 1000, token="tok_sandbox_late")
     assert late.status_code == 202 and late.json()["status"] == "pending", late.text
-    payment = f"/v1/billing/payments/{late.json()['id']}"
+    payment = f"/v1/billing/accounts/{customer['org_id']}/payments/{late.json()['id']}"
     decided = eventually(lambda: (r := api.get(payment, customer["token"]).json())["status"] != "pending" and r,
                          timeout=30, what="the scheduler asking the sandbox again")
     assert decided["status"] == "succeeded"
     assert balance(api, customer) == 1000
     late_declined = top_up(api, customer, 1000, token="tok_sandbox_late_declined")
-    payment = f"/v1/billing/payments/{late_declined.json()['id']}"
+    payment = f"/v1/billing/accounts/{customer['org_id']}/payments/{late_declined.json()['id']}"
     decided = eventually(lambda: (r := api.get(payment, customer["token"]).json())["status"] != "pending" and r,
                          timeout=30, what="the late decline")
     assert decided["status"] == "declined" and balance(api, customer) == 1000
@@ -151,7 +151,7 @@ def test_BI_15_another_organizations_balance_is_not_found_and_not_moved(api):
     assert problem(money_post(api, f"/v1/billing/accounts/{org}/withdrawals", {"amount_minor": 1}, stranger["token"]), 404)
     assert api.get(f"/v1/billing/accounts/{org}/prepaid-movements", stranger["token"]).status_code == 404
     topped = owner_payment = top_up(api, owner, 100).json()["id"]
-    assert api.get(f"/v1/billing/payments/{owner_payment}", stranger["token"]).status_code == 404
+    assert api.get(f"/v1/billing/accounts/{org}/payments/{owner_payment}", stranger["token"]).status_code == 404
     assert topped and balance(api, owner) == 1000
 
 
@@ -169,3 +169,161 @@ def test_BI_10_fifty_parallel_withdrawals_never_take_the_balance_below_zero(api)
     assert set(statuses) <= {201, 409}, [a.text for a in answers if a.status_code not in (201, 409)][:3]
     assert statuses.count(201) == 33  # 33 x 30 = 990 of 1000
     assert balance(api, customer) == 10
+
+
+# --- paying invoices ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tap(stack):
+    from tests.bus_tap import Tap
+
+    tap = Tap(f"billing-pay-{uuid.uuid4().hex[:6]}")
+    yield tap
+    tap.close()
+
+
+def ordered(api, customer) -> dict:
+    """An order of one hosting plan: its open invoice."""
+    account_of(api, customer)
+    placed = api.post(f"/v1/billing/accounts/{customer['org_id']}/orders",
+                      {"items": [{"product_id": "web-hosting", "plan_id": "web-s", "frequency": "monthly"}]},
+                      customer["token"])
+    assert placed.status_code == 201, placed.text
+    return {**placed.json()["invoice"], "subscriptions": placed.json()["subscriptions"]}
+
+
+def pay(api, customer, invoice, body, key=None):
+    return money_post(api, f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}/payments", body,
+                      customer["token"], key)
+
+
+def invoice_now(api, customer, invoice) -> dict:
+    return api.get(f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}", customer["token"]).json()
+
+
+def test_BI_06_BI_10_an_invoice_is_paid_partly_from_the_balance_then_by_card_and_InvoicePaid_comes_once(api, tap):
+    customer = api.customer_with_org(country="CH")
+    invoice = ordered(api, customer)
+    total = invoice["total"]["amount_minor"]
+    assert top_up(api, customer, 500).status_code == 201
+    part = pay(api, customer, invoice, {"prepaid_amount_minor": 500})
+    assert part.status_code == 201, part.text
+    assert part.json()["method"] == "prepaid" and part.json()["status"] == "succeeded"
+    assert invoice_now(api, customer, invoice)["status"] == "partially_paid"
+    assert balance(api, customer) == 0
+    rest = pay(api, customer, invoice, {"card_token": "tok_sandbox_ok"})
+    assert rest.status_code == 201, rest.text
+    assert rest.json()["card"]["amount_minor"] == total - 500
+    now = invoice_now(api, customer, invoice)
+    assert now["status"] == "paid" and now["outstanding"]["amount_minor"] == 0
+    again = pay(api, customer, invoice, {"card_token": "tok_sandbox_ok"})
+    assert problem(again, 409)["type"].endswith("/invoice-not-payable")
+    payments = api.get(f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}/payments", customer["token"])
+    assert [p["method"] for p in payments.json()] == ["prepaid", "card"]
+    paid = tap.wait_for(lambda b: b["type"] == "InvoicePaid" and b["payload"]["invoice_id"] == invoice["id"])
+    assert paid["body"]["payload"]["total"] == {"amount_minor": total, "currency": "CHF"}
+    tap.drain(1.5)
+    assert len([m for m in tap.messages if m["body"]["type"] == "InvoicePaid"
+                and m["body"]["payload"]["invoice_id"] == invoice["id"]]) == 1
+
+
+def test_BI_06_the_payment_method_of_an_open_invoice_can_change_not_of_a_paid_one(api):
+    customer = api.customer_with_org()
+    invoice = ordered(api, customer)
+    path = f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}/payment-method"
+    changed = api.put(path, {"method": "card"}, customer["token"])
+    assert changed.status_code == 200 and changed.json() == {"invoice_id": invoice["id"], "payment_method": "card"}
+    assert problem(api.put(path, {"method": "cheque"}, customer["token"]), 400)
+    assert pay(api, customer, invoice, {"card_token": "tok_sandbox_ok"}).status_code == 201
+    assert problem(api.put(path, {"method": "prepaid"}, customer["token"]), 409)
+
+
+def test_BI_08_a_declined_card_leaves_the_invoice_open_and_the_held_balance_returns(api):
+    customer = api.customer_with_org()
+    invoice = ordered(api, customer)
+    assert top_up(api, customer, 300).status_code == 201
+    declined = pay(api, customer, invoice, {"card_token": "tok_sandbox_declined", "use_prepaid": True})
+    assert problem(declined, 402)["type"].endswith("/card-declined")
+    assert invoice_now(api, customer, invoice)["status"] == "open" and balance(api, customer) == 300
+    late = pay(api, customer, invoice, {"card_token": "tok_sandbox_late", "use_prepaid": True})
+    assert late.status_code == 202 and late.json()["prepaid"]["amount_minor"] == 300
+    blocked = pay(api, customer, invoice, {"card_token": "tok_sandbox_ok"})
+    assert problem(blocked, 409)["type"].endswith("/payment-in-progress")
+    eventually(lambda: invoice_now(api, customer, invoice)["status"] == "paid", timeout=30,
+               what="the late success settled by the scheduler")
+    assert balance(api, customer) == 0
+
+
+def test_BI_08_the_same_payment_from_fifty_threads_with_one_key_charges_once(api):
+    customer = api.customer_with_org()
+    invoice = ordered(api, customer)
+    key = str(uuid.uuid4())
+
+    def attempt(_):
+        return pay(api, customer, invoice, {"card_token": "tok_sandbox_ok"}, key=key)
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(attempt, range(50)))
+    statuses = [a.status_code for a in answers]
+    assert set(statuses) <= {201, 409}, [a.text for a in answers if a.status_code not in (201, 409)][:3]
+    # the others were told the first is still running (idempotency-key-in-use) or got its answer replayed
+    assert {a.json()["id"] for a in answers if a.status_code == 201} == {answers[statuses.index(201)].json()["id"]}
+    for refused in (a for a in answers if a.status_code == 409):
+        assert refused.json()["type"].endswith("/idempotency-key-in-use")
+    payments = api.get(f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}/payments",
+                       customer["token"]).json()
+    assert [p["status"] for p in payments] == ["succeeded"]
+    assert invoice_now(api, customer, invoice)["status"] == "paid"
+
+
+def test_BI_08_fifty_different_keys_on_one_invoice_charge_once_the_others_are_a_clear_409(api):
+    customer = api.customer_with_org()
+    invoice = ordered(api, customer)
+
+    def attempt(_):
+        return pay(api, customer, invoice, {"card_token": "tok_sandbox_ok"})
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(attempt, range(50)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(201) == 1 and statuses.count(409) == 49, statuses
+    kinds = {a.json()["type"].rsplit("/", 1)[1] for a in answers if a.status_code == 409}
+    assert kinds <= {"payment-in-progress", "invoice-not-payable"}, kinds
+    payments = api.get(f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}/payments",
+                       customer["token"]).json()
+    assert [p["status"] for p in payments] == ["succeeded"]
+
+
+def test_BI_15_another_organizations_invoice_is_not_paid_nor_seen(api):
+    owner, stranger = api.customer_with_org(), api.customer_with_org()
+    invoice = ordered(api, owner)
+    account_of(api, stranger)
+    path = f"/v1/billing/accounts/{stranger['org_id']}/invoices/{invoice['id']}/payments"
+    assert problem(money_post(api, path, {"card_token": "tok_sandbox_ok"}, stranger["token"]), 404)
+    own_path = f"/v1/billing/accounts/{owner['org_id']}/invoices/{invoice['id']}/payments"
+    assert problem(money_post(api, own_path, {"card_token": "tok_sandbox_ok"}, stranger["token"]), 404)
+    assert invoice_now(api, owner, invoice)["status"] == "open"
+
+
+def test_OR_15_an_organization_with_an_unpaid_invoice_or_a_balance_is_not_deleted_until_paid_and_withdrawn(api):
+    from tests.helpers import PASSWORD
+
+    customer = api.customer_with_org(country="CH")
+    org = customer["org_id"]
+    invoice = ordered(api, customer)
+    for subscription in invoice["subscriptions"]:  # no product stands in the way
+        ended = api.post(f"/v1/billing/accounts/{org}/subscriptions/{subscription['id']}/termination", None,
+                         customer["token"])
+        assert ended.status_code == 200, ended.text
+    assert top_up(api, customer, 1000).status_code == 201
+    fresh = api.post("/v1/auth/password-check", {"password": PASSWORD}, customer["token"]).json()["access_token"]
+
+    def reasons():
+        answer = api.delete(f"/v1/orgs/{org}", fresh)
+        return [r["reason"] for r in answer.json().get("reasons", [])] if answer.status_code == 409 else answer.status_code
+
+    eventually(lambda: reasons() == ["has-unpaid-invoices", "has-prepaid-balance"], what="orgs knowing the standing")
+    assert pay(api, customer, invoice, {"card_token": "tok_sandbox_ok", "use_prepaid": True}).status_code == 201
+    eventually(lambda: reasons() != ["has-unpaid-invoices", "has-prepaid-balance"], what="orgs hearing of the payment")
+    assert balance(api, customer) == 0
+    eventually(lambda: api.delete(f"/v1/orgs/{org}", fresh).status_code == 204, what="the deletion allowed")

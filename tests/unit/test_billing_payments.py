@@ -96,7 +96,7 @@ class World:
         return paying.charge_and_settle(self.uow_factory, CardSandbox(), started)
 
     def pay(self, token=None, prepaid=None, use_prepaid=False):
-        started = paying.start_invoice_payment(self.uow, OWNER, INVOICE, card_token=token, prepaid_minor=prepaid,
+        started = paying.start_invoice_payment(self.uow, OWNER, ORG, INVOICE, card_token=token, prepaid_minor=prepaid,
                                                use_prepaid=use_prepaid)
         return paying.charge_and_settle(self.uow_factory, self.sandbox, started)
 

@@ -8,6 +8,7 @@ from portico_kernel.principal import Principal
 from services.billing.domain.accounts import account_for
 from services.billing.domain.model import BillingAccount, currency_for
 
+from .billing_fakes import FakeMemberAccess
 from .fakes import FakeAccounts, FakeUnitOfWork
 
 
@@ -25,7 +26,7 @@ def test_OR_14_a_new_account_owes_nothing():
 def uow(clock):
     accounts = FakeAccounts()
     accounts.add(BillingAccount.open_for("o-1", "CH"))
-    return FakeUnitOfWork(clock, accounts=accounts)
+    return FakeUnitOfWork(clock, accounts=accounts, member_access=FakeMemberAccess())
 
 
 def person(*roles, org="o-1", kind="customer"):

@@ -1,21 +1,27 @@
-"""Billing's repositories: how its aggregates are found and kept."""
+"""Billing's repositories: how its aggregates are found and kept.
+
+Invoices and subscriptions are the domain's frozen records (domain/invoices.py, subscriptions.py);
+they are written and read here by their tables' columns.
+"""
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import date
+from fractions import Fraction
 
-from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
-from portico_kernel.errors import Conflict
+from portico_kernel.db import fetch_page, in_period, is_postgres
+from portico_kernel.paging import EVER, Page, PageRequest, Period
 
-from portico_kernel.db import fetch_page, in_period
-from portico_kernel.paging import EVER, PageRequest, Period
-
-from ..domain.ledger import Posting
+from ..domain.invoices import Invoice, InvoiceLine
+from ..domain.issuing import Document
 from ..domain.model import BillingAccount
-from ..domain.payments import PENDING, Payment
-from ..domain.prepaid import PrepaidMovement
-from .orm import ledger_entries, ledger_postings
+from ..domain.money import Money
+from ..domain.periods import Frequency
+from ..domain.subscriptions import Subscription
+from ..domain.vat import Treatment
+from ..domain.vouchers import FreeOption, Voucher
+from .orm import free_options, invoice_lines, invoice_series, invoices, subscriptions, vouchers
 
 
 class BillingAccounts:
@@ -28,96 +34,211 @@ class BillingAccounts:
     def of_org(self, org_id: str) -> BillingAccount | None:
         return self.session.scalars(select(BillingAccount).where(BillingAccount.org_id == org_id)).first()
 
-    def balances(self) -> dict[tuple[str, str], int]:
-        """Every account's prepaid balance, by (organization, currency)."""
-        rows = self.session.execute(select(BillingAccount.org_id, BillingAccount.currency, BillingAccount.balance_minor))
-        return {(org, currency): balance for org, currency, balance in rows}
-
     def locked_of_org(self, org_id: str) -> BillingAccount | None:
         """The account, its row locked until the transaction ends: one change of the balance at a time."""
         return self.session.scalars(select(BillingAccount).where(BillingAccount.org_id == org_id)
                                     .with_for_update().execution_options(populate_existing=True)).first()
 
+    def balances(self) -> dict[tuple[str, str], int]:
+        """Every account's prepaid balance, by (organization, currency)."""
+        rows = self.session.execute(select(BillingAccount.org_id, BillingAccount.currency, BillingAccount.balance_minor))
+        return {(org, currency): balance for org, currency, balance in rows}
 
-class Payments:
+
+def _rate(text: str) -> Fraction:
+    return Fraction(text)
+
+
+_INVOICES_OF_ORG = select(invoices).where(invoices.c.org_id == bindparam("org_id"))
+
+
+class Invoices:
     def __init__(self, session):
         self.session = session
 
-    def add(self, payment: Payment) -> None:
-        self.session.add(payment)
-        try:
-            self.session.flush()  # the unique index on an invoice's pending payment speaks now
-        except IntegrityError:
-            raise Conflict("A payment of this invoice is under way; wait for its outcome.",
-                           problem="payment-in-progress") from None
+    def next_sequence(self, series: str) -> int:
+        """The next number of a series, under the lock of its counter row until the transaction ends:
+        a concurrent invoice of the series waits, a rolled-back one gives its number back."""
+        locked = select(invoice_series.c.last_sequence).where(invoice_series.c.series == series)
+        if is_postgres(self.session.get_bind()):
+            locked = locked.with_for_update()
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:  # SQLite: the writer already holds the database's write lock (BEGIN IMMEDIATE)
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        self.session.execute(upsert(invoice_series).values(series=series, last_sequence=0)
+                             .on_conflict_do_nothing(index_elements=["series"]))
+        last = self.session.execute(locked).scalar_one()
+        self.session.execute(update(invoice_series).where(invoice_series.c.series == series)
+                             .values(last_sequence=last + 1))
+        return last + 1
 
-    def locked(self, payment_id: str) -> Payment | None:
-        return self.session.scalars(select(Payment).where(Payment.id == payment_id).with_for_update()
-                                    .execution_options(populate_existing=True)).first()
+    def add(self, document: Document) -> None:
+        invoice = document.invoice
+        self.session.execute(insert(invoices).values(
+            id=invoice.id, number=invoice.number, org_id=invoice.org_id, kind=document.kind, currency=invoice.currency,
+            status=invoice.status, issued_on=invoice.issued_on, issued_at=document.issued_at, due_on=invoice.due_on,
+            vat_rate=str(invoice.treatment.rate), reverse_charge=invoice.treatment.reverse_charge,
+            notes=list(invoice.notes), net_minor=invoice.net.minor, vat_minor=invoice.vat.minor,
+            total_minor=invoice.total.minor, paid_minor=(invoice.paid or Money.zero(invoice.currency)).minor,
+            credit_note_of=invoice.credit_note_of, customer=document.customer, supplier=document.supplier,
+            reference=document.reference))
+        self.session.execute(insert(invoice_lines), [
+            {"invoice_id": invoice.id, "position": index, "description": line.description[:300],
+             "net_minor": line.net.minor, "vat_rate": str(line.vat_rate), "product_id": ref[0], "subscription_id": ref[1]}
+            for index, (line, ref) in enumerate(zip(invoice.lines, document.line_refs), start=1)])
 
-    def get(self, payment_id: str) -> Payment | None:
-        return self.session.get(Payment, payment_id)
+    def save_status(self, invoice: Invoice) -> None:
+        self.session.execute(update(invoices).where(invoices.c.id == invoice.id).values(
+            status=invoice.status, paid_minor=(invoice.paid or Money.zero(invoice.currency)).minor))
 
-    def pending_of_invoice(self, invoice_id: str) -> Payment | None:
-        return self.session.scalars(select(Payment).where(Payment.invoice_id == invoice_id,
-                                                          Payment.status == PENDING)).first()
+    def get(self, invoice_id: str) -> Document | None:
+        row = self.session.execute(select(invoices).where(invoices.c.id == invoice_id)).first()
+        return self._document(row) if row else None
 
-    def pending(self, limit: int = 200) -> list[Payment]:
-        return list(self.session.scalars(select(Payment).where(Payment.status == PENDING)
-                                         .order_by(Payment.created_at).limit(limit)))
+    def by_reference(self, org_id: str, reference: str) -> Document | None:
+        row = self.session.execute(select(invoices).where(invoices.c.org_id == org_id,
+                                                          invoices.c.reference == reference)).first()
+        return self._document(row) if row else None
 
-    def of_invoice(self, invoice_id: str, page: PageRequest):
-        return fetch_page(self.session, _OF_INVOICE, (Payment.created_at, Payment.id), page,
-                          params={"invoice_id": invoice_id})
+    def any_of(self, org_id: str) -> bool:
+        return self.session.execute(select(invoices.c.id).where(invoices.c.org_id == org_id).limit(1)).first() is not None
+
+    def of_org(self, org_id: str, page: PageRequest, *, status: str | None = None, period: Period = EVER) -> Page[Document]:
+        query = in_period(_INVOICES_OF_ORG, invoices.c.issued_at, period)
+        if status is not None:
+            query = query.where(invoices.c.status == status)
+        found = fetch_page(self.session, query, (invoices.c.issued_at, invoices.c.id), page, params={"org_id": org_id},
+                           descending=True, scalars=False, key=lambda row: (row.issued_at, row.id))
+        return found.map(self._document)
+
+    def numbers(self, series: str) -> list[str]:
+        return list(self.session.scalars(select(invoices.c.number).where(invoices.c.number.like(f"{series}-%"))))
+
+    def _document(self, row) -> Document:
+        lines = self.session.execute(select(invoice_lines).where(invoice_lines.c.invoice_id == row.id)
+                                     .order_by(invoice_lines.c.position)).all()
+        invoice = Invoice(
+            id=row.id, number=row.number, org_id=row.org_id, currency=row.currency,
+            lines=tuple(InvoiceLine(line.description, Money(line.net_minor, row.currency), _rate(line.vat_rate))
+                        for line in lines),
+            issued_on=row.issued_on, due_on=row.due_on,
+            treatment=Treatment(_rate(row.vat_rate), row.reverse_charge, (row.notes or [""])[0] if row.notes else ""),
+            status=row.status, paid=Money(row.paid_minor, row.currency), credit_note_of=row.credit_note_of,
+            notes=tuple(row.notes or ()))
+        return Document(invoice, row.kind, row.issued_at, row.customer, row.supplier,
+                        tuple((line.product_id, line.subscription_id) for line in lines), row.reference)
 
 
-_OF_INVOICE = select(Payment).where(Payment.invoice_id == bindparam("invoice_id"))
-_MOVEMENTS = select(PrepaidMovement).where(PrepaidMovement.org_id == bindparam("org_id"))
+def _subscription(row) -> Subscription:
+    return Subscription(
+        id=row.id, org_id=row.org_id, product_id=row.product_id, plan_id=row.plan_id,
+        frequency=Frequency[row.frequency.upper()], started_on=row.started_on, add_on_ids=frozenset(row.add_on_ids or ()),
+        next_plan_id=row.next_plan_id, promo_codes=tuple(row.promo_codes or ()), status=row.status,
+        auto_renew=row.auto_renew, trial_ends_on=row.trial_ends_on, ended_on=row.ended_on,
+        next_frequency=Frequency[row.next_frequency.upper()] if row.next_frequency else None)
 
 
-class PrepaidMovements:
+def _subscription_values(s: Subscription) -> dict:
+    return {"org_id": s.org_id, "product_id": s.product_id, "plan_id": s.plan_id, "frequency": s.frequency.name.lower(),
+            "started_on": s.started_on, "add_on_ids": sorted(s.add_on_ids), "next_plan_id": s.next_plan_id,
+            "next_frequency": s.next_frequency.name.lower() if s.next_frequency else None,
+            "promo_codes": list(s.promo_codes), "status": s.status, "auto_renew": s.auto_renew,
+            "trial_ends_on": s.trial_ends_on, "ended_on": s.ended_on}
+
+
+_SUBSCRIPTIONS_OF_ORG = select(subscriptions).where(subscriptions.c.org_id == bindparam("org_id"))
+
+
+class Subscriptions:
     def __init__(self, session):
         self.session = session
 
-    def add(self, movement: PrepaidMovement) -> None:
-        self.session.add(movement)
+    def add(self, subscription: Subscription, created_at) -> None:
+        self.session.execute(insert(subscriptions).values(id=subscription.id, created_at=created_at,
+                                                          **_subscription_values(subscription)))
 
-    def of_org(self, org_id: str, page: PageRequest, period: Period = EVER):
-        """Newest first."""
-        query = in_period(_MOVEMENTS, PrepaidMovement.at, period)
-        return fetch_page(self.session, query, (PrepaidMovement.at, PrepaidMovement.id), page,
-                          params={"org_id": org_id}, descending=True)
+    def save(self, subscription: Subscription) -> None:
+        self.session.execute(update(subscriptions).where(subscriptions.c.id == subscription.id)
+                             .values(**_subscription_values(subscription)))
+
+    def get(self, subscription_id: str, *, for_update: bool = False) -> Subscription | None:
+        query = select(subscriptions).where(subscriptions.c.id == subscription_id)
+        if for_update and is_postgres(self.session.get_bind()):
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return _subscription(row) if row else None
+
+    def of_org(self, org_id: str, page: PageRequest, *, status: str | None = None,
+               period: Period = EVER) -> Page[tuple[Subscription, object]]:
+        query = in_period(_SUBSCRIPTIONS_OF_ORG, subscriptions.c.created_at, period)
+        if status is not None:
+            query = query.where(subscriptions.c.status == status)
+        found = fetch_page(self.session, query, (subscriptions.c.created_at, subscriptions.c.id), page,
+                           params={"org_id": org_id}, scalars=False, key=lambda row: (row.created_at, row.id))
+        return found.map(lambda row: (_subscription(row), row.created_at))
 
 
-class Ledger:
+def _voucher(row) -> Voucher:
+    amount = Money(row.amount_minor, row.currency) if row.amount_minor is not None else None
+    return Voucher(code=row.code, percent=row.percent, amount=amount, product_ids=tuple(row.product_ids or ()),
+                   max_uses=row.max_uses, uses=row.uses, valid_from=row.valid_from, valid_until=row.valid_until)
+
+
+class Vouchers:
     def __init__(self, session):
         self.session = session
 
-    def post(self, posting: Posting) -> None:
-        self.session.execute(insert(ledger_postings).values(id=posting.id, reason=posting.reason[:300],
-                                                            posted_at=posting.posted_at))
-        self.session.execute(insert(ledger_entries), [
-            {"posting_id": posting.id, "account": e.account, "currency": e.amount.currency, "amount_minor": e.amount.minor}
-            for e in posting.entries])
+    def add(self, voucher: Voucher, created_by: str, created_at) -> None:
+        self.session.execute(insert(vouchers).values(
+            code=voucher.code, percent=voucher.percent, amount_minor=voucher.amount.minor if voucher.amount else None,
+            currency=voucher.amount.currency if voucher.amount else None, product_ids=list(voucher.product_ids),
+            max_uses=voucher.max_uses, uses=0, valid_from=voucher.valid_from, valid_until=voucher.valid_until,
+            created_by=created_by, created_at=created_at))
 
-    def trial_balance(self) -> dict[str, int]:
-        """Every currency's sum over all entries: zero while the ledger balances."""
-        rows = self.session.execute(select(ledger_entries.c.currency, func.sum(ledger_entries.c.amount_minor))
-                                    .group_by(ledger_entries.c.currency))
-        return {currency: int(total) for currency, total in rows}
+    def get(self, code: str) -> Voucher | None:
+        row = self.session.execute(select(vouchers).where(func.upper(vouchers.c.code) == code.upper())).first()
+        return _voucher(row) if row else None
 
-    def unbalanced_postings(self) -> int:
-        rows = self.session.execute(select(ledger_entries.c.posting_id).group_by(ledger_entries.c.posting_id)
-                                    .having(func.sum(ledger_entries.c.amount_minor) != 0))
-        return len(list(rows))
+    def use(self, code: str) -> bool:
+        """One more use, unless it is used up: one statement, so parallel orders cannot overuse it."""
+        done = self.session.execute(update(vouchers).where(
+            vouchers.c.code == code, or_(vouchers.c.max_uses.is_(None), vouchers.c.uses < vouchers.c.max_uses))
+            .values(uses=vouchers.c.uses + 1))
+        return done.rowcount == 1
 
-    def balances(self, prefix: str) -> dict[tuple[str, str], int]:
-        """The balance of every account named `<prefix><something>`, by (something, currency)."""
-        rows = self.session.execute(select(ledger_entries.c.account, ledger_entries.c.currency,
-                                           func.sum(ledger_entries.c.amount_minor))
-                                    .where(ledger_entries.c.account.startswith(prefix, autoescape=True))
-                                    .group_by(ledger_entries.c.account, ledger_entries.c.currency))
-        out: dict = defaultdict(int)
-        for account, currency, total in rows:
-            out[(account[len(prefix):], currency)] = int(total)
-        return dict(out)
+    def page(self, page: PageRequest) -> Page[Voucher]:
+        found = fetch_page(self.session, select(vouchers), (vouchers.c.created_at, vouchers.c.code), page,
+                           descending=True, scalars=False, key=lambda row: (row.created_at, row.code))
+        return found.map(_voucher)
+
+
+def _free_option(row) -> FreeOption:
+    return FreeOption(id=row.id, org_id=row.org_id, product_id=row.product_id, add_on_id=row.add_on_id,
+                      granted_by=row.granted_by, granted_at=row.granted_at, used_on=row.used_on)
+
+
+class FreeOptions:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, option: FreeOption) -> None:
+        self.session.execute(insert(free_options).values(
+            id=option.id, org_id=option.org_id, product_id=option.product_id, add_on_id=option.add_on_id,
+            granted_by=option.granted_by, granted_at=option.granted_at, used_on=None))
+
+    def unused_of(self, org_id: str) -> list[FreeOption]:
+        rows = self.session.execute(select(free_options).where(free_options.c.org_id == org_id,
+                                                               free_options.c.used_on.is_(None))
+                                    .order_by(free_options.c.granted_at, free_options.c.id)).all()
+        return [_free_option(r) for r in rows]
+
+    def of_org(self, org_id: str, page: PageRequest) -> Page[FreeOption]:
+        found = fetch_page(self.session, select(free_options).where(free_options.c.org_id == bindparam("org_id")),
+                           (free_options.c.granted_at, free_options.c.id), page, params={"org_id": org_id},
+                           scalars=False, key=lambda row: (row.granted_at, row.id))
+        return found.map(_free_option)
+
+    def use(self, option_id: str, subscription_id: str) -> bool:
+        done = self.session.execute(update(free_options).where(
+            and_(free_options.c.id == option_id, free_options.c.used_on.is_(None))).values(used_on=subscription_id))
+        return done.rowcount == 1

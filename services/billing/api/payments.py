@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from portico_kernel.clock import iso_utc
-from portico_kernel.errors import NotFound
 from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..bootstrap import bootstrap, payment_provider
@@ -34,10 +33,10 @@ def _answer(payment):
     return payment_view(payment), 202 if payment.status == PENDING else 201
 
 
-def pay_invoice(invoice_id: str, body: dict):
+def pay_invoice(org_id: str, invoice_id: str, body: dict):
     service = bootstrap()
     with service.uow() as uow:
-        started = paying.start_invoice_payment(uow, principal(), invoice_id, card_token=body.get("card_token"),
+        started = paying.start_invoice_payment(uow, principal(), org_id, invoice_id, card_token=body.get("card_token"),
                                                prepaid_minor=body.get("prepaid_amount_minor"),
                                                use_prepaid=bool(body.get("use_prepaid")))
     return _answer(paying.charge_and_settle(service.uow, payment_provider(), started))
@@ -56,23 +55,20 @@ def withdraw(org_id: str, body: dict):
         return movement_view(paying.withdraw(uow, principal(), org_id, body["amount_minor"])), 201
 
 
-def get_payment(payment_id: str):
+def get_payment(org_id: str, payment_id: str):
     with bootstrap().uow(reading=True) as uow:
-        payment = uow.payments.get(payment_id)
-        if payment is None:
-            raise NotFound("No such payment.")
-        accounts.account_for(uow, principal(), payment.org_id)
-        return payment_view(payment), 200
+        return payment_view(paying.payment(uow, principal(), org_id, payment_id)), 200
 
 
-def list_invoice_payments(invoice_id: str, limit=None, cursor=None):
+def list_invoice_payments(org_id: str, invoice_id: str, limit=None, cursor=None):
     with bootstrap().uow(reading=True) as uow:
-        return paged(paying.payments_of_invoice(uow, principal(), invoice_id, page_asked(limit, cursor)), payment_view)
+        return paged(paying.payments_of_invoice(uow, principal(), org_id, invoice_id, page_asked(limit, cursor)),
+                     payment_view)
 
 
-def change_payment_method(invoice_id: str, body: dict):
+def change_payment_method(org_id: str, invoice_id: str, body: dict):
     with bootstrap().uow() as uow:
-        invoice_id, method = paying.change_method(uow, principal(), invoice_id, body["method"])
+        invoice_id, method = paying.change_method(uow, principal(), org_id, invoice_id, body["method"])
         return {"invoice_id": invoice_id, "payment_method": method}, 200
 
 

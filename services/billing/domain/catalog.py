@@ -70,3 +70,64 @@ class Product:
     def larger_than(self, plan: Plan) -> list[Plan]:
         """The upgrade options of a plan (BI-05): the paid plans of a larger size, smallest first."""
         return sorted((p for p in self.plans if p.size > plan.size and not p.is_trial), key=lambda p: p.size)
+
+
+FREQUENCIES = {f.name.lower(): f for f in Frequency}
+
+
+@dataclass(frozen=True)
+class Fee:
+    id: str
+    name: str
+    prices: dict[str, Money]  # currency -> price
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The whole catalog in each currency it is sold in (plain data, from services/billing/data/catalog.yaml)."""
+    products: dict[str, tuple[Product, ...]]  # currency -> products
+    fees: dict[str, Fee]
+    supplier: dict
+
+    def in_currency(self, currency: str) -> tuple[Product, ...]:
+        return self.products[currency]
+
+    def product(self, currency: str, product_id: str) -> Product:
+        for product in self.products[currency]:
+            if product.id == product_id:
+                return product
+        raise LookupError(f"the catalog has no product {product_id!r}")
+
+
+def _money(prices: dict, currency: str) -> Money:
+    return Money(int(prices[currency]), currency)
+
+
+def catalog_from(data: dict) -> Catalog:
+    """The catalog from its data: every price given in every currency, every add-on priced for plans
+    of its product, or it is refused at start rather than at an order."""
+    currencies = sorted({"CHF", "EUR"})
+    products: dict[str, list[Product]] = {c: [] for c in currencies}
+    for raw in data["products"]:
+        plan_ids = {p["id"] for p in raw["plans"]}
+        for currency in currencies:
+            plans = tuple(Plan(id=p["id"], product_id=raw["id"], name=p["name"], size=int(p["size"]),
+                               prices={FREQUENCIES[f]: _money(v, currency) for f, v in (p.get("prices") or {}).items()},
+                               trial_days=int(p.get("trial_days", 0)), capacity=dict(p.get("capacity") or {}),
+                               seats=int(p.get("seats", 0)))
+                          for p in raw["plans"])
+            add_ons = []
+            for a in raw.get("add_ons") or ():
+                if not set(a["prices"]) <= plan_ids:
+                    raise ValueError(f"the add-on {a['id']} is priced for a plan {raw['id']} does not have")
+                add_ons.append(AddOn(id=a["id"], product_id=raw["id"], name=a["name"],
+                                     prices={plan: {FREQUENCIES[f]: _money(v, currency) for f, v in per.items()}
+                                             for plan, per in a["prices"].items()}))
+            for plan in plans:
+                if plan.is_trial == bool(plan.prices):
+                    raise ValueError(f"the plan {plan.id} is either a free trial or priced")
+            products[currency].append(Product(id=raw["id"], type=raw["type"], name=raw["name"], plans=plans,
+                                              add_ons=tuple(add_ons)))
+    fees = {fee_id: Fee(fee_id, raw["name"], {c: _money(raw["prices"], c) for c in currencies})
+            for fee_id, raw in (data.get("fees") or {}).items()}
+    return Catalog({c: tuple(p) for c, p in products.items()}, fees, dict(data["supplier"]))

@@ -37,18 +37,76 @@ class PersonalDataErased:
     service: str
 
 
+@dataclass(frozen=True)
+class InvoiceIssued:
+    invoice_id: str
+    org_id: str
+    number: str
+    kind: str
+    total: dict
+    issued_at: str
+    due_on: str
+
+
+# A subscription started (orgs lets members be granted rights on it) or ended.
+@dataclass(frozen=True)
+class ProductProvisioned:
+    org_id: str
+    product_type: str
+    product_id: str
+
+
+@dataclass(frozen=True)
+class ProductRemoved:
+    org_id: str
+    product_type: str
+    product_id: str
+
+
+# OR-16: the team-member seats a plan includes, until when.
+@dataclass(frozen=True)
+class SeatsProvisioned:
+    org_id: str
+    product_type: str
+    product_id: str
+    seats: int
+    valid_until: str
+
+
 # Received from orgs: a new organization gets its billing account.
 @dataclass(frozen=True)
 class OrganizationCreated:
     org_id: str
     country: str | None
+    name: str | None = None
+    type: str | None = None
 
 
-# Received from orgs: the organization's country changed (OR-14).
+# Received from orgs: the organization's details changed (OR-14); what its invoices name.
 @dataclass(frozen=True)
 class OrganizationDetailsChanged:
     org_id: str
     country: str | None
+    name: str | None = None
+    type: str | None = None
+    address: dict | None = None
+    vat_id: str | None = None
+
+
+# Received from orgs: a member's complete product access (BI-15: the `accounting` right on billing).
+@dataclass(frozen=True)
+class MemberAccessChanged:
+    org_id: str
+    user_id: str
+    grants: list
+
+
+# Received from tickets: a ticket reported as critical was no emergency (BI-17).
+@dataclass(frozen=True)
+class FalseEmergencyReported:
+    org_id: str
+    ticket_id: str
+    reported_at: str
 
 
 # Received from identity: a person closes their account (ID-11).

@@ -11,7 +11,7 @@ from __future__ import annotations
 from portico_kernel.errors import Forbidden
 from portico_kernel.principal import Principal
 
-from .accounts import BILLING_STAFF
+from .visibility import BILLING_STAFF
 
 
 def check(uow, caller: Principal) -> dict:

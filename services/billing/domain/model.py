@@ -21,6 +21,15 @@ class BillingAccount:
     currency: str
     balance_minor: int = 0
     opened_at: datetime = field(default_factory=utcnow)
+    # what orgs says of the organization (OR-14), named on its invoices
+    name: str | None = None
+    org_type: str | None = None
+    country: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    postcode: str | None = None
+    town: str | None = None
+    vat_id: str | None = None
 
     @classmethod
     def open_for(cls, org_id: str, country: str | None) -> "BillingAccount":

@@ -21,7 +21,9 @@ from portico_kernel.principal import Principal
 
 from . import invoices as invoice_rules
 from .accounts import account_for
-from .events import BillingStandingChanged, InvoicePaid
+from .visibility import ensure_orders
+from .bookkeeping import announce_standing
+from .events import InvoicePaid
 from .money import Money
 from .payments import DECLINED, FAILED, METHODS, PENDING, SUCCEEDED, Charge, Payment, PaymentProvider, split
 from .prepaid import (CARD, INVOICE_PAYMENT, PAYMENT_RETURNED, PAYOUTS, TOP_UP, WITHDRAWAL, BalanceTooLow,
@@ -48,17 +50,6 @@ def _money(minor: int, currency: str) -> dict:
     return {"amount_minor": minor, "currency": currency}
 
 
-def announce_standing(uow, org_id: str) -> None:
-    """OR-15: orgs learns what the organization owes and holds whenever either changes."""
-    uow.flush()
-    account = uow.accounts.of_org(org_id)
-    if account is None:
-        return
-    uow.emit(BillingStandingChanged(org_id=org_id, unpaid_invoices=uow.receivables.unpaid_count(org_id),
-                                    prepaid_balance_minor=account.balance_minor, currency=account.currency),
-             org_id=org_id)
-
-
 def _paid_towards(uow, invoice, minor: int):
     """The invoice takes a payment; the transition to paid announces itself, once."""
     paid = invoice_rules.pay(invoice, Money(minor, invoice.currency))
@@ -70,11 +61,18 @@ def _paid_towards(uow, invoice, minor: int):
     return paid
 
 
-def _payable(uow, caller: Principal, invoice_id: str):
+def _moving_money(uow, caller: Principal, org_id: str):
+    """BI-15: whoever sees the organization's billing may pay and move its money, except the
+    provider's staff, who do not pay for customers."""
+    ensure_orders(uow, caller, org_id)
+    return account_for(uow, caller, org_id)
+
+
+def _payable(uow, caller: Principal, org_id: str, invoice_id: str):
+    _moving_money(uow, caller, org_id)
     invoice = uow.receivables.locked(invoice_id)
-    if invoice is None:
-        raise NotFound("No such invoice.")
-    account_for(uow, caller, invoice.org_id)  # BI-15; another organization's invoice does not exist
+    if invoice is None or invoice.org_id != org_id:
+        raise NotFound("No such invoice.")  # another organization's invoice does not exist
     if invoice.credit_note_of is not None or invoice.status not in (invoice_rules.OPEN, invoice_rules.PARTIALLY_PAID):
         raise Conflict(f"This invoice is {invoice.status.replace('_', ' ')}: it takes no payment.",
                        problem="invoice-not-payable")
@@ -89,11 +87,11 @@ class Started:
     token: str | None
 
 
-def start_invoice_payment(uow, caller: Principal, invoice_id: str, *, card_token: str | None,
+def start_invoice_payment(uow, caller: Principal, org_id: str, invoice_id: str, *, card_token: str | None,
                           prepaid_minor: int | None, use_prepaid: bool) -> Started:
     """BI-10, BI-08: pays an invoice from the prepaid balance, by card, or both. Without a card the
     payment is complete here; with one, the returned attempt is to be charged (`charge_and_settle`)."""
-    invoice = _payable(uow, caller, invoice_id)
+    invoice = _payable(uow, caller, org_id, invoice_id)
     account = uow.accounts.locked_of_org(invoice.org_id)
     try:
         parts = split(invoice.outstanding.minor, account.balance_minor, card=card_token is not None,
@@ -127,7 +125,7 @@ def start_invoice_payment(uow, caller: Principal, invoice_id: str, *, card_token
 
 def start_top_up(uow, caller: Principal, org_id: str, card_token: str, amount_minor: int, currency: str | None) -> Started:
     """BI-10: tops the prepaid balance up by a card charge."""
-    account = account_for(uow, caller, org_id)
+    account = _moving_money(uow, caller, org_id)
     if currency is not None and currency != account.currency:
         raise _invalid("amount.currency", f"the account is kept in {account.currency}")
     if not 0 < amount_minor <= MAX_TOP_UP_MINOR:
@@ -238,7 +236,7 @@ def outcome(payment: Payment) -> None:
 
 def withdraw(uow, caller: Principal, org_id: str, amount_minor: int):
     """BI-10: the balance, or part of it, is paid back to the organization; never below zero."""
-    account = account_for(uow, caller, org_id)
+    _moving_money(uow, caller, org_id)
     account = uow.accounts.locked_of_org(org_id)
     if amount_minor <= 0:
         raise _invalid("amount_minor", "is a positive amount of minor units")
@@ -255,19 +253,27 @@ def withdraw(uow, caller: Principal, org_id: str, amount_minor: int):
     return movement
 
 
-def payments_of_invoice(uow, caller: Principal, invoice_id: str, page):
+def payments_of_invoice(uow, caller: Principal, org_id: str, invoice_id: str, page):
+    account_for(uow, caller, org_id)
     invoice = uow.receivables.get(invoice_id)
-    if invoice is None:
+    if invoice is None or invoice.org_id != org_id:
         raise NotFound("No such invoice.")
-    account_for(uow, caller, invoice.org_id)
     return uow.payments.of_invoice(invoice_id, page)
 
 
-def change_method(uow, caller: Principal, invoice_id: str, method: str):
+def payment(uow, caller: Principal, org_id: str, payment_id: str) -> Payment:
+    account_for(uow, caller, org_id)
+    found = uow.payments.get(payment_id)
+    if found is None or found.org_id != org_id:
+        raise NotFound("No such payment.")
+    return found
+
+
+def change_method(uow, caller: Principal, org_id: str, invoice_id: str, method: str):
     """BI-06: the payment method of an open invoice can change (not while a payment is under way)."""
     if method not in METHODS:
         raise _invalid("method", f"one of {', '.join(METHODS)}")
-    invoice = _payable(uow, caller, invoice_id)
-    uow.receivables.set_payment_method(invoice.id, method)
+    invoice = _payable(uow, caller, org_id, invoice_id)
+    uow.receivables.set_payment_method(invoice.id, method, uow.clock.now(), caller.user_id)
     uow.commit()
     return invoice.id, method

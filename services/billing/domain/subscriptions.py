@@ -37,6 +37,12 @@ class Subscription:
     add_on_ids: frozenset[str] = frozenset()
     next_plan_id: str | None = None  # a downgrade waiting for the next term
     promo_codes: tuple[str, ...] = ()
+    # as it is kept and shown (BI-05, BI-11, BI-19)
+    status: str = "active"  # trial, active or ended
+    auto_renew: bool = True
+    trial_ends_on: date | None = None
+    ended_on: date | None = None
+    next_frequency: Frequency | None = None  # a change to a shorter frequency waits for the paid term (BI-09)
 
     def period(self, on: date) -> Period:
         return period_containing(self.started_on, self.frequency, on)

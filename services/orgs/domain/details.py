@@ -75,6 +75,7 @@ def change(uow, caller: Principal, org_id: str, changes: dict) -> Organization:
     if changed:
         uow.emit(OrganizationDetailsChanged(
             org_id=org.id, name=org.name, type=org.type, country=org.country, changed_fields=changed,
-            changed_by=caller.user_id), org_id=org.id)
+            changed_by=caller.user_id, address={k: getattr(org, k) for k in ADDRESS if k != "country"},
+            vat_id=org.vat_id), org_id=org.id)
         uow.commit()
     return org

@@ -23,6 +23,8 @@ class OrganizationDetailsChanged:
     country: str | None
     changed_fields: list
     changed_by: str
+    address: dict | None = None  # street, house_number, postcode, town: what billing's invoices name
+    vat_id: str | None = None
 
 
 @dataclass(frozen=True)

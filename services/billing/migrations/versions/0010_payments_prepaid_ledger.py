@@ -1,7 +1,7 @@
-"""payments, prepaid movements, the ledger; the prepaid balance never below zero
+"""payments, prepaid movements, the ledger, invoices' payment methods; the prepaid balance never below zero
 
 Revision ID: billing_pay_0010
-Revises: 0002
+Revises: billing_0003
 Create Date: 2026-11-26
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'billing_pay_0010'
-down_revision = '0002'
+down_revision = 'billing_0003'
 branch_labels = None
 depends_on = None
 
@@ -69,9 +69,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('posting_id', 'account')
     )
     op.create_index('ix_ledger_entries_account', 'ledger_entries', ['account', 'currency'])
+    op.create_table('invoice_payment_methods',
+    sa.Column('invoice_id', sa.String(length=36), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('changed_by', sa.String(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id']),
+    sa.PrimaryKeyConstraint('invoice_id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('invoice_payment_methods')
     op.drop_index('ix_ledger_entries_account', table_name='ledger_entries')
     op.drop_table('ledger_entries')
     op.drop_table('ledger_postings')

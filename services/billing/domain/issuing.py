@@ -1,0 +1,135 @@
+"""Issuing invoices and credit notes (BI-06): numbered without gaps per series, with what the law
+asks an invoice to show (EU VAT directive art. 226, Swiss VAT act art. 26): the supplier's and the
+customer's names, addresses and VAT IDs, the date, the number, each line, per VAT rate the net, the
+VAT and the gross, and why no VAT is charged when none is (reverse charge, export).
+
+The number is taken from the series' counter in the transaction that writes the invoice
+(`uow.invoices.next_sequence`, under the counter row's lock): a transaction that rolls back gives
+its number back, and two that run at once wait for each other, so the numbers of a series are 1..N.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from portico_kernel.clock import iso_utc
+from portico_kernel.errors import Conflict, Invalid, NotFound
+
+from . import bookkeeping, invoices
+from .events import InvoiceIssued
+from .invoices import PAID, Invoice, InvoiceRefused
+from .model import BillingAccount
+from .money import Money
+from .vat import Treatment, treatment
+
+INVOICE, CREDIT_NOTE = "invoice", "credit_note"
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A line to bill, and what it bills for."""
+    description: str
+    amount: Money
+    product_id: str | None = None
+    subscription_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """An issued invoice or credit note as it is kept: the domain's invoice with the parties as they
+    were on the day and what each line billed for."""
+    invoice: Invoice
+    kind: str
+    issued_at: datetime
+    customer: dict
+    supplier: dict
+    line_refs: tuple[tuple[str | None, str | None], ...]  # (product id, subscription id) per line
+    reference: str | None = None
+
+
+def customer_of(account: BillingAccount) -> dict:
+    return {"name": account.name, "type": account.org_type, "vat_id": account.vat_id,
+            "address": {"street": account.street, "house_number": account.house_number, "postcode": account.postcode,
+                        "town": account.town, "country": account.country}}
+
+
+def vat_treatment(account: BillingAccount, on: date) -> Treatment:
+    """A business with a VAT ID (orgs checked it for its country) is invoiced as a business."""
+    business = bool(account.vat_id) and account.org_type != "private"
+    return treatment(account.country or "", on, valid_vat_id=business)
+
+
+def issue(uow, account: BillingAccount, charges: list[Charge], *, reference: str | None = None) -> Document:
+    """An invoice of the charges to the account's organization, in its currency, numbered now."""
+    if reference is not None and uow.invoices.by_reference(account.org_id, reference) is not None:
+        raise Conflict("This was invoiced already.", problem="already-invoiced")
+    now = uow.clock.now()
+    today = now.date()
+    supplier = uow.catalog.supplier
+    series = f"{account.currency}-{today.year}"
+    number = invoices.number(account.currency, today.year, uow.invoices.next_sequence(series))
+    due = today + timedelta(days=int(supplier.get("payment_term_days", 30)))
+    try:
+        invoice = invoices.issue(str(uuid.uuid4()), number, account.org_id, account.currency,
+                                 [(c.description, c.amount) for c in charges], today, due, vat_treatment(account, today))
+    except (InvoiceRefused, ValueError) as refused:
+        raise Invalid(str(refused)) from None
+    if invoice.total.minor == 0:  # nothing to pay: a voucher or support paid it all
+        invoice = replace(invoice, status=PAID)
+    document = Document(invoice, INVOICE, now, customer_of(account), _supplier(supplier),
+                        tuple((c.product_id, c.subscription_id) for c in charges), reference)
+    uow.invoices.add(document)
+    _announce(uow, document)
+    return document
+
+
+def cancel(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
+    """An open invoice is cancelled: it keeps its number, and a credit note of the same series
+    answers it (BI-06)."""
+    document = uow.invoices.get(invoice_id)
+    if document is None or document.invoice.org_id != org_id or document.kind != INVOICE:
+        raise NotFound("No such invoice.")
+    now = uow.clock.now()
+    invoice = document.invoice
+    number = invoices.number(invoice.currency, now.year, uow.invoices.next_sequence(f"{invoice.currency}-{now.year}"))
+    try:
+        cancelled, note = invoices.cancel(invoice, str(uuid.uuid4()), number, now.date())
+    except InvoiceRefused as refused:
+        raise Conflict(str(refused), problem="invoice-not-open") from None
+    uow.invoices.save_status(cancelled)
+    credit_note = Document(note, CREDIT_NOTE, now, document.customer, document.supplier, document.line_refs)
+    uow.invoices.add(credit_note)
+    _announce(uow, credit_note)
+    return replace(document, invoice=cancelled), credit_note
+
+
+def _supplier(supplier: dict) -> dict:
+    return {"name": supplier["name"], "address": dict(supplier["address"]), "vat_id": supplier["vat_id"]}
+
+
+def _announce(uow, document: Document) -> None:
+    invoice = document.invoice
+    uow.emit(InvoiceIssued(invoice_id=invoice.id, org_id=invoice.org_id, number=invoice.number, kind=document.kind,
+                           total={"amount_minor": invoice.total.minor, "currency": invoice.currency},
+                           issued_at=iso_utc(document.issued_at), due_on=invoice.due_on.isoformat()),
+             org_id=invoice.org_id)
+    bookkeeping.invoice_issued(uow, invoice, document.issued_at)
+
+
+def documents_of(uow, caller, org_id: str, page, status: str | None = None, period=None):
+    """BI-06, BI-13, BI-15: the organization's invoices and credit notes, newest first."""
+    from portico_kernel.paging import EVER
+
+    from .visibility import ensure_sees_billing
+    ensure_sees_billing(uow, caller, org_id)
+    return uow.invoices.of_org(org_id, page, status=status, period=period or EVER)
+
+
+def document(uow, caller, org_id: str, invoice_id: str) -> Document:
+    from .visibility import ensure_sees_billing
+    ensure_sees_billing(uow, caller, org_id)
+    found = uow.invoices.get(invoice_id)
+    if found is None or found.invoice.org_id != org_id:
+        raise NotFound("No such invoice.")
+    return found

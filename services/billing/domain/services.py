@@ -1,0 +1,223 @@
+"""My services (BI-05): the organization's subscriptions with their upgrade options, booking add-ons,
+changing plan (BI-01 … BI-04) or billing frequency (BI-09), automatic renewal (BI-11), ending one.
+
+Every change of a subscription needs `manage` on it (the product orgs knows, visibility.py); what a
+change costs is shown first (a preview) and charged when it is confirmed, by the rules of
+subscriptions.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from portico_kernel.errors import Conflict, Invalid, NotFound
+from portico_kernel.paging import EVER, Page, PageRequest, Period
+from portico_kernel.principal import Principal
+
+from . import issuing
+from .catalog import FREQUENCIES, Plan, Product
+from .events import ProductRemoved
+from .issuing import Charge, Document
+from .money import Money
+from .orders import account_of, seats_until
+from .periods import prorated
+from .subscriptions import (
+    ChangeRefused, Line, Quote, Subscription, frequency_change_quote, schedule_downgrade, upgrade_quote,
+)
+from .visibility import ensure_manages, ensure_sees_billing
+
+STATUSES = ("trial", "active", "ended")
+UPGRADE, DOWNGRADE, FREQUENCY = "upgrade", "downgrade", "frequency"
+
+
+def _invalid(name: str, reason: str) -> Invalid:
+    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
+
+
+def services_of(uow, caller: Principal, org_id: str, page: PageRequest, status: str | None = None,
+                period: Period = EVER) -> Page:
+    ensure_sees_billing(uow, caller, org_id)
+    currency = account_of(uow, org_id).currency
+    return uow.subscriptions.of_org(org_id, page, status=status, period=period).map(
+        lambda found: (found[0], uow.catalog.product(currency, found[0].product_id), found[1]))
+
+
+def service(uow, caller: Principal, org_id: str, subscription_id: str) -> tuple[Subscription, Product]:
+    ensure_sees_billing(uow, caller, org_id)
+    subscription = uow.subscriptions.get(subscription_id)
+    if subscription is None or subscription.org_id != org_id:
+        raise NotFound("No such subscription.")
+    return subscription, uow.catalog.product(account_of(uow, org_id).currency, subscription.product_id)
+
+
+def _managed(uow, caller: Principal, org_id: str, subscription_id: str) -> tuple[Subscription, Product]:
+    subscription = uow.subscriptions.get(subscription_id, for_update=True)
+    if subscription is None or subscription.org_id != org_id or caller.org_id != org_id:
+        raise NotFound("No such subscription.")
+    product = uow.catalog.product(account_of(uow, org_id).currency, subscription.product_id)
+    ensure_manages(uow, caller, org_id, product.type, subscription.id)
+    if subscription.status == "ended":
+        raise Conflict("This subscription has ended.", problem="subscription-ended")
+    return subscription, product
+
+
+def set_auto_renew(uow, caller: Principal, org_id: str, subscription_id: str, on: bool) -> Subscription:
+    """BI-11: on or off, in one step."""
+    subscription, _ = _managed(uow, caller, org_id, subscription_id)
+    changed = replace(subscription, auto_renew=on)
+    uow.subscriptions.save(changed)
+    uow.commit()
+    return changed
+
+
+def end(uow, caller: Principal, org_id: str, subscription_id: str) -> Subscription:
+    """The subscription ends today; the product goes (`ProductRemoved`), orgs drops its grants."""
+    subscription, product = _managed(uow, caller, org_id, subscription_id)
+    ended = replace(subscription, status="ended", ended_on=uow.clock.now().date(), auto_renew=False)
+    uow.subscriptions.save(ended)
+    uow.emit(ProductRemoved(org_id=org_id, product_type=product.type, product_id=subscription.id), org_id=org_id)
+    uow.commit()
+    return ended
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change as previewed: what it costs now (an invoice when confirmed) and when it takes effect."""
+    kind: str
+    lines: tuple[Line, ...]
+    currency: str
+    effective_on: date
+    renews_on: date
+    subscription: Subscription
+
+    @property
+    def total(self) -> Money:
+        return Money(sum(line.amount.minor for line in self.lines), self.currency)
+
+
+def _plan_change(uow, subscription: Subscription, product: Product, plan_id: str) -> Change:
+    today = uow.clock.now().date()
+    try:
+        target = product.plan(plan_id)
+    except LookupError:
+        raise _invalid("plan_id", f"{product.name} has no such plan") from None
+    current = product.plan(subscription.plan_id)
+    try:
+        if target.size > current.size and not target.is_trial:
+            quote = upgrade_quote(subscription, product, plan_id, today)
+            upgraded = replace(quote.subscription, status="active", trial_ends_on=None)
+            return Change(UPGRADE, quote.lines, quote.total.currency if quote.lines else _currency(product),
+                          today, quote.renews_on, upgraded)
+        downgraded, on = schedule_downgrade(subscription, product, plan_id, today)
+        return Change(DOWNGRADE, (), _currency(product), on, on, downgraded)
+    except ChangeRefused as refused:
+        raise _invalid("plan_id", str(refused)) from None
+
+
+def _currency(product: Product) -> str:
+    for plan in product.plans:
+        for price in plan.prices.values():
+            return price.currency
+    return "CHF"
+
+
+def preview_plan_change(uow, caller: Principal, org_id: str, subscription_id: str, plan_id: str) -> Change:
+    """BI-01, BI-03: the amount due is shown before the customer confirms."""
+    subscription, product = _managed(uow, caller, org_id, subscription_id)
+    return _plan_change(uow, subscription, product, plan_id)
+
+
+def change_plan(uow, caller: Principal, org_id: str, subscription_id: str, plan_id: str) -> tuple[Change, Document | None]:
+    """BI-01, BI-02: an upgrade is charged now for the days left, its add-ons with it, the renewal
+    date stays. BI-03, BI-19: a downgrade waits for the next term, never to a trial, and ends the
+    subscription's promo codes."""
+    subscription, product = _managed(uow, caller, org_id, subscription_id)
+    change = _plan_change(uow, subscription, product, plan_id)
+    uow.subscriptions.save(change.subscription)
+    document = None
+    if change.kind == UPGRADE:
+        account = account_of(uow, org_id)
+        charges = [Charge(line.description, line.amount, product.id, subscription.id) for line in change.lines]
+        if charges:
+            document = issuing.issue(uow, account, charges)
+        new_plan = product.plan(plan_id)
+        if new_plan.seats != product.plan(subscription.plan_id).seats:
+            seats_until(uow, change.subscription, product, new_plan)
+    uow.commit()
+    return change, document
+
+
+def _frequency_change(uow, subscription: Subscription, product: Product, frequency_name: str) -> Change:
+    today = uow.clock.now().date()
+    frequency = FREQUENCIES.get(frequency_name)
+    if frequency is None:
+        raise _invalid("frequency", "monthly, quarterly or yearly")
+    if subscription.status != "active":
+        raise _invalid("frequency", "a free trial is not billed; choose a paid plan first")
+    plan = product.plan(subscription.plan_id)
+    try:
+        plan.price(frequency)
+        quote = frequency_change_quote(subscription, product, frequency, today)
+    except (ChangeRefused, LookupError) as refused:
+        raise _invalid("frequency", str(refused)) from None
+    paid_until = subscription.period(today).end
+    if frequency.months < subscription.frequency.months or quote.total.minor < 0:
+        # BI-09: a shorter frequency starts when the paid term ends: no paid month is billed twice
+        return Change(FREQUENCY, (), quote.total.currency, paid_until, paid_until,
+                      replace(subscription, next_frequency=frequency))
+    return Change(FREQUENCY, quote.lines, quote.total.currency, today, quote.renews_on,
+                  replace(quote.subscription, next_frequency=None))
+
+
+def preview_frequency_change(uow, caller: Principal, org_id: str, subscription_id: str, frequency: str) -> Change:
+    subscription, product = _managed(uow, caller, org_id, subscription_id)
+    return _frequency_change(uow, subscription, product, frequency)
+
+
+def change_frequency(uow, caller: Principal, org_id: str, subscription_id: str, frequency: str) -> tuple[Change, Document | None]:
+    """BI-09: to a longer frequency now, the unused part of the paid period credited on the invoice;
+    to a shorter one from the end of the paid term."""
+    subscription, product = _managed(uow, caller, org_id, subscription_id)
+    change = _frequency_change(uow, subscription, product, frequency)
+    uow.subscriptions.save(change.subscription)
+    document = None
+    if change.lines:
+        charges = [Charge(line.description, line.amount, product.id, subscription.id) for line in change.lines]
+        document = issuing.issue(uow, account_of(uow, org_id), charges)
+    uow.commit()
+    return change, document
+
+
+def book_add_on(uow, caller: Principal, org_id: str, subscription_id: str, add_on_id: str) -> tuple[Subscription, Document | None]:
+    """BI-05, BI-02: an add-on of the subscription's plan, charged for the days left of the period;
+    a free option support granted makes it free."""
+    subscription, product = _managed(uow, caller, org_id, subscription_id)
+    if subscription.status != "active":
+        raise _invalid("add_on_id", "a free trial comes without add-ons; choose a paid plan first")
+    if add_on_id in subscription.add_on_ids:
+        raise Conflict("This add-on is booked already.", problem="add-on-booked")
+    today = uow.clock.now().date()
+    try:
+        add_on = product.add_on(add_on_id)
+        price = add_on.price(subscription.plan_id, subscription.frequency)
+    except LookupError as refused:
+        raise _invalid("add_on_id", str(refused)) from None
+    period = subscription.period(today)
+    due = Money.of(prorated(price, period, today), price.currency)
+    charges = [Charge(f"{add_on.name}, {period.days_left(today)} of {period.days} days to {period.end.isoformat()}",
+                      due, product.id, subscription.id)]
+    option = next((o for o in uow.free_options.unused_of(org_id)
+                   if o.product_id == product.id and o.add_on_id == add_on_id), None)
+    if option is not None:
+        if not uow.free_options.use(option.id, subscription.id):
+            raise Conflict("The free option was used meanwhile.", problem="free-option-used")
+        charges.append(Charge(f"{add_on.name}: granted free by support", -due, product.id, subscription.id))
+    booked = replace(subscription, add_on_ids=subscription.add_on_ids | {add_on_id})
+    uow.subscriptions.save(booked)
+    document = issuing.issue(uow, account_of(uow, org_id), charges)
+    uow.commit()
+    return booked, document
+
+
+def upgrade_options(product: Product, subscription: Subscription) -> list[Plan]:
+    return product.larger_than(product.plan(subscription.plan_id))
