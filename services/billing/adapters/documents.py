@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from fpdf import FPDF
@@ -79,15 +79,6 @@ LABELS = {
 }
 
 
-def seller() -> Party:
-    """The provider, as its invoices name it (the operator configures it)."""
-    address = os.environ.get("PORTICO_SELLER_ADDRESS", "Bahnhofstrasse 1|8001 Zürich|Switzerland")
-    return Party(name=os.environ.get("PORTICO_SELLER_NAME", "Portico Hosting AG"),
-                 address=tuple(part.strip() for part in address.split("|") if part.strip()),
-                 country=os.environ.get("PORTICO_SELLER_COUNTRY", "CH"),
-                 vat_id=os.environ.get("PORTICO_SELLER_VAT_ID", "CHE-123.456.788 MWST"))
-
-
 def _latin(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
@@ -100,6 +91,12 @@ def amount(money: Money, language: str) -> str:
 
 def day(value: date, language: str) -> str:
     return format_date(value, format="long", locale=LOCALES[language])
+
+
+def address_of(party: Party, language: str) -> list[str]:
+    """The party's address lines, its country named in the document's language."""
+    country = Locale.parse(LOCALES[language]).territories.get(party.country or "", party.country or "")
+    return [*party.address, country] if country else list(party.address)
 
 
 def rate(value: Fraction, language: str) -> str:
@@ -119,7 +116,8 @@ class _Pdf(FPDF):
 def pdf_of(doc: Document) -> bytes:
     words = LABELS[doc.language]
     pdf = _Pdf(format="A4")
-    pdf.footer_text = f"{doc.seller.name} · {', '.join(doc.seller.address)} · {words['seller_vat']} {doc.seller.vat_id or ''}".replace("·", "-")
+    pdf.footer_text = (f"{doc.seller.name} - {', '.join(address_of(doc.seller, doc.language))} - "
+                       f"{words['seller_vat']} {doc.seller.vat_id or ''}")
     pdf.set_title(_latin(words[doc.kind] + (f" {doc.number}" if doc.number else "")))
     pdf.set_author(_latin(doc.seller.name))
     pdf.set_auto_page_break(True, margin=20)
@@ -132,13 +130,13 @@ def pdf_of(doc: Document) -> bytes:
 
     # seller (art. 226 (5); MWSTG art. 26 (2a)) and buyer (art. 226 (4, 5); (2b))
     text(doc.seller.name, 11, "B")
-    for part in doc.seller.address:
+    for part in address_of(doc.seller, doc.language):
         text(part)
     if doc.seller.vat_id:
         text(f"{words['seller_vat']}: {doc.seller.vat_id}")
     pdf.ln(6)
     text(doc.buyer.name, 10, "B")
-    for part in doc.buyer.address:
+    for part in address_of(doc.buyer, doc.language):
         text(part)
     if doc.buyer.vat_id:
         text(f"{words['buyer_vat']}: {doc.buyer.vat_id}")

@@ -12,6 +12,7 @@ from portico_kernel.db import UtcDateTime, messaging_tables
 from ..domain.model import BillingAccount
 from ..domain.payments import Payment
 from ..domain.prepaid import PrepaidMovement
+from ..domain.quotes import Quote
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -187,6 +188,30 @@ ledger_entries = Table(
     Index("ix_ledger_entries_account", "account", "currency"),
 )
 
+# BI-07: quotes ("my offers"), with the products they offer and the prices as offered.
+quotes = Table(
+    "quotes", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("items", JSON, nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("vat_rate", String(20), nullable=False),
+    Column("reverse_charge", Boolean, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("customer", JSON, nullable=False),
+    Column("supplier", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("decided_by", String(36), nullable=True),
+    Column("invoice_id", String(36), nullable=True),
+    Column("notes", JSON, nullable=False),
+    Index("ix_quotes_org", "org_id", "created_at", "id"),
+)
+
 # BI-06: how an open invoice is to be paid, as the customer last chose (bank transfer until then).
 invoice_payment_methods = Table(
     "invoice_payment_methods", metadata,
@@ -199,3 +224,4 @@ invoice_payment_methods = Table(
 mapper_registry.map_imperatively(BillingAccount, billing_accounts)
 mapper_registry.map_imperatively(Payment, payments)
 mapper_registry.map_imperatively(PrepaidMovement, prepaid_movements)
+mapper_registry.map_imperatively(Quote, quotes)

@@ -1,9 +1,9 @@
-"""Billing's repositories of money: payments, the prepaid balance's movements, the ledger."""
+"""Billing's repositories of money: payments, the prepaid balance's movements, the ledger, quotes."""
 from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portico_kernel.db import fetch_page, in_period
@@ -13,6 +13,7 @@ from portico_kernel.paging import EVER, PageRequest, Period
 from ..domain.ledger import Posting
 from ..domain.payments import PENDING, Payment
 from ..domain.prepaid import PrepaidMovement
+from ..domain.quotes import EXPIRED, OPEN, Quote
 from .orm import ledger_entries, ledger_postings
 
 
@@ -98,3 +99,40 @@ class Ledger:
         for account, currency, total in rows:
             out[(account[len(prefix):], currency)] = int(total)
         return dict(out)
+
+
+_QUOTES = select(Quote).where(Quote.org_id == bindparam("org_id"))
+
+
+class Quotes:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, quote: Quote) -> None:
+        self.session.add(quote)
+
+    def get(self, quote_id: str) -> Quote | None:
+        return self.session.get(Quote, quote_id)
+
+    def of_org(self, org_id: str, page: PageRequest, *, status: str | None, today):
+        """Newest first; `expired` are the open ones past their day."""
+        query = _QUOTES
+        if status == EXPIRED:
+            query = query.where(Quote.status == OPEN, Quote.valid_until < today)
+        elif status == OPEN:
+            query = query.where(Quote.status == OPEN, Quote.valid_until >= today)
+        elif status is not None:
+            query = query.where(Quote.status == status)
+        return fetch_page(self.session, query, (Quote.created_at, Quote.id), page, params={"org_id": org_id},
+                          descending=True)
+
+    def decide(self, quote_id: str, status: str, at, by: str) -> bool:
+        """Open → `status`, in one statement: of two decisions at once, one wins."""
+        done = self.session.execute(update(Quote).where(Quote.id == quote_id, Quote.status == OPEN)
+                                    .values(status=status, decided_at=at, decided_by=by)
+                                    .execution_options(synchronize_session=False))
+        return done.rowcount == 1
+
+    def invoiced(self, quote_id: str, invoice_id: str) -> None:
+        self.session.execute(update(Quote).where(Quote.id == quote_id).values(invoice_id=invoice_id)
+                             .execution_options(synchronize_session=False))

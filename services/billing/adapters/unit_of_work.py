@@ -5,7 +5,7 @@ from portico_kernel.uow import UnitOfWork
 
 from .catalog_file import catalog
 from .orm import member_access
-from .payments_repository import Ledger, Payments, PrepaidMovements
+from .payments_repository import Ledger, Payments, PrepaidMovements, Quotes
 from .receivables import Receivables
 from .repository import BillingAccounts, FreeOptions, Invoices, Subscriptions, Vouchers
 
@@ -24,4 +24,5 @@ class BillingUnitOfWork(UnitOfWork):
         self.movements = PrepaidMovements(self.session)
         self.ledger = Ledger(self.session)
         self.receivables = Receivables(self.session)
+        self.quotes = Quotes(self.session)
         return self

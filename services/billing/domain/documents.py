@@ -21,8 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
+from portico_kernel.errors import Conflict, Invalid
+from portico_kernel.paging import PageRequest, Period, decode
+
+from .issuing import customer_of, document, documents_of, vat_treatment
 from .money import Money, rounded
+from .orders import _priced
 from .vat import tax_on
+from .visibility import ensure_sees_billing
 
 INVOICE, CREDIT_NOTE, PRO_FORMA, QUOTE = "invoice", "credit_note", "pro_forma", "quote"
 LANGUAGES = ("de", "en", "fr", "it")
@@ -40,9 +46,18 @@ def language_for(country: str | None, chosen: str | None = None) -> str:
 @dataclass(frozen=True)
 class Party:
     name: str
-    address: tuple[str, ...]  # lines, the country last
+    address: tuple[str, ...]  # lines, without the country (printed in the document's language)
     country: str | None
     vat_id: str | None = None
+
+
+def party_of(snapshot: dict) -> Party:
+    """A party as an invoice keeps it (issuing.customer_of, the catalog's supplier)."""
+    address = snapshot.get("address") or {}
+    street = " ".join(part for part in (address.get("street"), address.get("house_number")) if part)
+    town = " ".join(part for part in (address.get("postcode"), address.get("town")) if part)
+    return Party(snapshot.get("name") or "", tuple(line for line in (street, town) if line), address.get("country"),
+                 snapshot.get("vat_id"))
 
 
 @dataclass(frozen=True)
@@ -120,3 +135,44 @@ def pro_forma(lines: list[Line], issued_on: date, seller: Party, buyer: Party, l
     currency = lines[0].unit_net.currency
     return Document(PRO_FORMA, None, issued_on, seller, buyer, tuple(lines), currency, language_for(buyer.country, language),
                     reverse_charge=reverse_charge, notes=notes)
+
+
+MAX_EXPORTED = 5000  # invoices in one CSV: a year of a large customer's invoices
+
+
+def invoice_document(uow, caller, org_id: str, invoice_id: str, language: str | None) -> Document:
+    """BI-13: an invoice's document, once it is paid (a credit note's at once)."""
+    kept = document(uow, caller, org_id, invoice_id)
+    invoice = kept.invoice
+    if not invoice.downloadable:
+        raise Conflict("The invoice's document can be downloaded once it is paid.", problem="invoice-not-paid")
+    buyer = party_of(kept.customer)
+    return of_invoice(invoice, party_of(kept.supplier), buyer, language_for(buyer.country, language))
+
+
+def pro_forma_of(uow, caller, org_id: str, items: list, language: str | None) -> Document:
+    """BI-14: what an order of these products would be invoiced, as a pro-forma of no legal value."""
+    ensure_sees_billing(uow, caller, org_id)
+    account = uow.accounts.of_org(org_id)
+    order = _priced(uow, account, org_id, items, [])
+    if not order.charges:
+        raise Invalid("items: free trials alone cost nothing; there is nothing to show",
+                      invalid_params=[{"name": "items", "reason": "only free trials"}])
+    today = uow.clock.now().date()
+    treatment = vat_treatment(account, today)
+    buyer = party_of(customer_of(account))
+    lines = [Line(charge.description, 1, charge.amount, treatment.rate) for charge in order.charges]
+    return pro_forma(lines, today, party_of(uow.catalog.supplier), buyer, language_for(buyer.country, language),
+                     reverse_charge=treatment.reverse_charge, notes=(treatment.note,) if treatment.note else ())
+
+
+def invoices_for_export(uow, caller, org_id: str, status: str | None, period: Period) -> list:
+    """BI-13: a set of the organization's invoices (by status and period), newest first."""
+    found, after = [], None
+    while len(found) < MAX_EXPORTED:
+        page = documents_of(uow, caller, org_id, PageRequest(limit=200, after=after), status=status, period=period)
+        found += [kept.invoice for kept in page.items]
+        if page.next_cursor is None:
+            break
+        after = decode(page.next_cursor)
+    return found[:MAX_EXPORTED]

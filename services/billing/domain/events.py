@@ -22,6 +22,18 @@ class InvoicePaid:
 
 
 @dataclass(frozen=True)
+class InvoicesExported:
+    """BI-13: a set of invoices as CSV, for notifications to mail to the person who asked."""
+    export_id: str
+    org_id: str
+    requested_by: str
+    file_name: str
+    invoice_count: int
+    csv: str
+    filters: dict
+
+
+@dataclass(frozen=True)
 class BillingStandingChanged:
     """OR-15: what an organization owes (unpaid invoices) and holds (prepaid balance) changed."""
     org_id: str

@@ -1,4 +1,4 @@
-"""payments, prepaid movements, the ledger, invoices' payment methods; the prepaid balance never below zero
+"""payments, prepaid movements, the ledger, invoices' payment methods, quotes; the prepaid balance never below zero
 
 Revision ID: billing_pay_0010
 Revises: billing_0003
@@ -69,6 +69,29 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('posting_id', 'account')
     )
     op.create_index('ix_ledger_entries_account', 'ledger_entries', ['account', 'currency'])
+    op.create_table('quotes',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('vat_rate', sa.String(length=20), nullable=False),
+    sa.Column('reverse_charge', sa.Boolean(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=36), nullable=False),
+    sa.Column('customer', sa.JSON(), nullable=False),
+    sa.Column('supplier', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.String(length=36), nullable=True),
+    sa.Column('invoice_id', sa.String(length=36), nullable=True),
+    sa.Column('notes', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    op.create_index('ix_quotes_org', 'quotes', ['org_id', 'created_at', 'id'])
     op.create_table('invoice_payment_methods',
     sa.Column('invoice_id', sa.String(length=36), nullable=False),
     sa.Column('method', sa.String(length=20), nullable=False),
@@ -81,6 +104,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('invoice_payment_methods')
+    op.drop_index('ix_quotes_org', table_name='quotes')
+    op.drop_table('quotes')
     op.drop_index('ix_ledger_entries_account', table_name='ledger_entries')
     op.drop_table('ledger_entries')
     op.drop_table('ledger_postings')
