@@ -56,3 +56,64 @@ class FakeInvoices:
 
 def today(clock) -> date:
     return clock.now().date()
+
+
+class FakeLedger:
+    def __init__(self):
+        self.postings = []
+
+    def post(self, posting, invoice_id=None) -> None:
+        self.postings.append(posting)
+
+    def trial_balance(self) -> dict[str, int]:
+        sums: dict[str, int] = {}
+        for posting in self.postings:
+            for entry in posting.entries:
+                sums[entry.amount.currency] = sums.get(entry.amount.currency, 0) + entry.amount.minor
+        return sums
+
+
+class FakeVouchers:
+    def __init__(self, *vouchers):
+        self.rows = {v.code: v for v in vouchers}
+
+    def get(self, code: str):
+        return self.rows.get(code.upper())
+
+    def use(self, code: str) -> bool:
+        from dataclasses import replace
+        voucher = self.rows[code]
+        if voucher.max_uses is not None and voucher.uses >= voucher.max_uses:
+            return False
+        self.rows[code] = replace(voucher, uses=voucher.uses + 1)
+        return True
+
+
+class FakeFreeOptions:
+    def __init__(self, *options):
+        self.rows = list(options)
+
+    def unused_of(self, org_id: str):
+        return [o for o in self.rows if o.org_id == org_id and o.used_on is None]
+
+    def use(self, option_id: str, subscription_id: str) -> bool:
+        from dataclasses import replace
+        for index, option in enumerate(self.rows):
+            if option.id == option_id and option.used_on is None:
+                self.rows[index] = replace(option, used_on=subscription_id)
+                return True
+        return False
+
+
+class FakeSubscriptions:
+    def __init__(self):
+        self.rows = {}
+
+    def add(self, subscription, created_at=None) -> None:
+        self.rows[subscription.id] = subscription
+
+    def save(self, subscription) -> None:
+        self.rows[subscription.id] = subscription
+
+    def get(self, subscription_id: str, for_update: bool = False):
+        return self.rows.get(subscription_id)

@@ -171,23 +171,6 @@ prepaid_movements = Table(
     Index("ix_prepaid_movements_org", "org_id", "at", "id"),
 )
 
-# The ledger (domain/ledger.py): a posting and its entries, debits positive and credits negative.
-ledger_postings = Table(
-    "ledger_postings", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("reason", String(300), nullable=False),
-    Column("posted_at", UtcDateTime, nullable=False),
-)
-
-ledger_entries = Table(
-    "ledger_entries", metadata,
-    Column("posting_id", String(36), ForeignKey("ledger_postings.id"), primary_key=True),
-    Column("account", String(100), primary_key=True),
-    Column("currency", String(3), nullable=False),
-    Column("amount_minor", BigInteger, nullable=False),
-    Index("ix_ledger_entries_account", "account", "currency"),
-)
-
 # BI-07: quotes ("my offers"), with the products they offer and the prices as offered.
 quotes = Table(
     "quotes", metadata,
@@ -225,3 +208,22 @@ mapper_registry.map_imperatively(BillingAccount, billing_accounts)
 mapper_registry.map_imperatively(Payment, payments)
 mapper_registry.map_imperatively(PrepaidMovement, prepaid_movements)
 mapper_registry.map_imperatively(Quote, quotes)
+
+# The ledger (domain/ledger.py): every movement of money is a posting whose entries sum to zero.
+ledger_postings = Table(
+    "ledger_postings", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("reason", String(200), nullable=False),
+    Column("invoice_id", String(36), nullable=True, index=True),
+    Column("posted_at", UtcDateTime, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("posting_id", String(36), ForeignKey("ledger_postings.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("account", String(80), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),  # positive: debit; negative: credit
+    Column("currency", String(3), nullable=False),
+    Index("ix_ledger_entries_account", "account", "currency"),
+)

@@ -10,11 +10,11 @@ from portico_kernel.db import fetch_page, in_period
 from portico_kernel.errors import Conflict
 from portico_kernel.paging import EVER, PageRequest, Period
 
-from ..domain.ledger import Posting
 from ..domain.payments import PENDING, Payment
 from ..domain.prepaid import PrepaidMovement
 from ..domain.quotes import EXPIRED, OPEN, Quote
-from .orm import ledger_entries, ledger_postings
+from .orm import ledger_entries
+from .repository import LedgerPostings
 
 
 class Payments:
@@ -67,16 +67,8 @@ class PrepaidMovements:
                           params={"org_id": org_id}, descending=True)
 
 
-class Ledger:
-    def __init__(self, session):
-        self.session = session
-
-    def post(self, posting: Posting) -> None:
-        self.session.execute(insert(ledger_postings).values(id=posting.id, reason=posting.reason[:300],
-                                                            posted_at=posting.posted_at))
-        self.session.execute(insert(ledger_entries), [
-            {"posting_id": posting.id, "account": e.account, "currency": e.amount.currency, "amount_minor": e.amount.minor}
-            for e in posting.entries])
+class Ledger(LedgerPostings):
+    """The ledger's postings, and what its check asks of them."""
 
     def trial_balance(self) -> dict[str, int]:
         """Every currency's sum over all entries: zero while the ledger balances."""

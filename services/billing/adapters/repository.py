@@ -14,6 +14,7 @@ from portico_kernel.db import fetch_page, in_period, is_postgres
 from portico_kernel.paging import EVER, Page, PageRequest, Period
 
 from ..domain.invoices import Invoice, InvoiceLine
+from ..domain.ledger import Posting
 from ..domain.issuing import Document
 from ..domain.model import BillingAccount
 from ..domain.money import Money
@@ -21,7 +22,9 @@ from ..domain.periods import Frequency
 from ..domain.subscriptions import Subscription
 from ..domain.vat import Treatment
 from ..domain.vouchers import FreeOption, Voucher
-from .orm import free_options, invoice_lines, invoice_series, invoices, subscriptions, vouchers
+from .orm import (
+    free_options, invoice_lines, invoice_series, invoices, ledger_entries, ledger_postings, subscriptions, vouchers,
+)
 
 
 class BillingAccounts:
@@ -242,3 +245,23 @@ class FreeOptions:
         done = self.session.execute(update(free_options).where(
             and_(free_options.c.id == option_id, free_options.c.used_on.is_(None))).values(used_on=subscription_id))
         return done.rowcount == 1
+
+
+class LedgerPostings:
+    """The ledger's postings; a posting's entries balance (domain/ledger.py refuses any other)."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def post(self, posting: Posting, invoice_id: str | None = None) -> None:
+        self.session.execute(insert(ledger_postings).values(id=posting.id, reason=posting.reason[:200],
+                                                            invoice_id=invoice_id, posted_at=posting.posted_at))
+        self.session.execute(insert(ledger_entries), [
+            {"posting_id": posting.id, "position": index, "account": entry.account,
+             "amount_minor": entry.amount.minor, "currency": entry.amount.currency}
+            for index, entry in enumerate(posting.entries, start=1)])
+
+    def balance(self, account: str, currency: str) -> Money:
+        total = self.session.execute(select(func.coalesce(func.sum(ledger_entries.c.amount_minor), 0)).where(
+            ledger_entries.c.account == account, ledger_entries.c.currency == currency)).scalar_one()
+        return Money(int(total), currency)

@@ -5,7 +5,7 @@ from portico_kernel.web import principal
 
 from ..bootstrap import bootstrap
 from ..domain import orders
-from .views import charges_view, document_view, subscription_view
+from .views import invoice_part as _invoice, charges_view, document_view, subscription_view
 
 
 def _items(body: dict) -> list[orders.Item]:
@@ -31,4 +31,4 @@ def place_order(org_id: str, body: dict):
         order, document = orders.place(uow, principal(), org_id, _items(body), body.get("voucher_codes") or [])
         today = uow.clock.now().date()
         return {"subscriptions": [subscription_view(s, p, today=today) for s, p, _ in order.subscriptions],
-                "invoice": document_view(document) if document else None}, 201
+                **_invoice(document)}, 201

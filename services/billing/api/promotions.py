@@ -13,10 +13,11 @@ from .views import money
 
 
 def _voucher(v) -> dict:
-    return {"code": v.code, "percent": v.percent, "amount": money(v.amount) if v.amount else None,
+    view = {"code": v.code, "percent": v.percent, "amount": money(v.amount) if v.amount else None,
             "product_ids": list(v.product_ids), "max_uses": v.max_uses, "uses": v.uses,
             "valid_from": v.valid_from.isoformat() if v.valid_from else None,
             "valid_until": v.valid_until.isoformat() if v.valid_until else None}
+    return {k: value for k, value in view.items() if value is not None or k in ("product_ids",)}
 
 
 def _option(o) -> dict:

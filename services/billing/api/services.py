@@ -5,7 +5,7 @@ from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..bootstrap import bootstrap
 from ..domain import services
-from .views import document_view, money, subscription_view
+from .views import invoice_part as _invoice, document_view, money, subscription_view
 
 
 def list_subscriptions(org_id: str, limit=None, cursor=None, status=None, since=None, until=None):
@@ -36,7 +36,7 @@ def end_subscription(org_id: str, subscription_id: str):
 def book_add_on(org_id: str, subscription_id: str, body: dict):
     with bootstrap().uow() as uow:
         subscription, document = services.book_add_on(uow, principal(), org_id, subscription_id, body["add_on_id"])
-        return {"subscription": _view(uow, subscription), "invoice": document_view(document) if document else None}, 201
+        return {"subscription": _view(uow, subscription), **_invoice(document)}, 201
 
 
 def preview_plan_change(org_id: str, subscription_id: str, body: dict):
@@ -48,7 +48,7 @@ def change_plan(org_id: str, subscription_id: str, body: dict):
     with bootstrap().uow() as uow:
         change, document = services.change_plan(uow, principal(), org_id, subscription_id, body["plan_id"])
         return {**_change(change), "subscription": _view(uow, change.subscription),
-                "invoice": document_view(document) if document else None}, 200
+                **_invoice(document)}, 200
 
 
 def preview_frequency_change(org_id: str, subscription_id: str, body: dict):
@@ -61,7 +61,7 @@ def change_frequency(org_id: str, subscription_id: str, body: dict):
     with bootstrap().uow() as uow:
         change, document = services.change_frequency(uow, principal(), org_id, subscription_id, body["frequency"])
         return {**_change(change), "subscription": _view(uow, change.subscription),
-                "invoice": document_view(document) if document else None}, 200
+                **_invoice(document)}, 200
 
 
 def _view(uow, subscription) -> dict:

@@ -51,7 +51,7 @@ def subscription_view(subscription, product, created_at=None, today=None) -> dic
         "next_frequency": subscription.next_frequency.name.lower() if subscription.next_frequency else None,
         "promo_codes": list(subscription.promo_codes),
         "upgrade_options": [{"plan_id": p.id, "name": p.name, "size": p.size,
-                             "price": money(p.price(subscription.frequency)) if subscription.frequency in p.prices else None}
+                             **({"price": money(p.price(subscription.frequency))} if subscription.frequency in p.prices else {})}
                             for p in product.larger_than(plan)],
         "bookable_add_ons": [{"id": a.id, "name": a.name,
                               "price": money(a.prices[plan.id][subscription.frequency])}
@@ -85,3 +85,8 @@ def charges_view(charges, currency: str) -> dict:
     total = sum(c.amount.minor for c in charges)
     return {"lines": [{"description": c.description, "amount": money(c.amount), "product_id": c.product_id}
                       for c in charges], "net": {"amount_minor": total, "currency": currency}}
+
+
+def invoice_part(document) -> dict:
+    """The invoice a change issued, when it charged anything."""
+    return {"invoice": document_view(document)} if document is not None else {}

@@ -19,6 +19,7 @@ from portico_kernel.errors import Conflict, Invalid, NotFound
 from . import bookkeeping, invoices
 from .events import InvoiceIssued
 from .invoices import PAID, Invoice, InvoiceRefused
+from .ledger import Entry, Posting
 from .model import BillingAccount
 from .money import Money
 from .vat import Treatment, treatment
@@ -104,17 +105,36 @@ def cancel(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
     return replace(document, invoice=cancelled), credit_note
 
 
+def posting_of(document: Document) -> Posting | None:
+    """What issuing the document moves: the organization owes the total (`receivable:<org>`), the
+    provider earns the net (`revenue`) and owes the VAT to the customer's country (`vat:<country>`).
+    A credit note moves it back (its amounts are negative). Nothing to move: no posting."""
+    invoice = document.invoice
+    country = (document.customer.get("address") or {}).get("country") or "none"
+    vat_account = f"vat:{'CH' if country in ('CH', 'LI') else country}"
+    entries = tuple(Entry(account, amount) for account, amount in (
+        (f"receivable:{invoice.org_id}", invoice.total), ("revenue", -invoice.net), (vat_account, -invoice.vat))
+        if amount.minor)
+    if not entries:
+        return None
+    kind = "credit note" if document.kind == CREDIT_NOTE else "invoice"
+    return Posting(str(uuid.uuid4()), f"{kind} {invoice.number}", entries, document.issued_at)
+
+
 def _supplier(supplier: dict) -> dict:
     return {"name": supplier["name"], "address": dict(supplier["address"]), "vat_id": supplier["vat_id"]}
 
 
 def _announce(uow, document: Document) -> None:
     invoice = document.invoice
+    posting = posting_of(document)
+    if posting is not None:
+        uow.ledger.post(posting, invoice.id)
     uow.emit(InvoiceIssued(invoice_id=invoice.id, org_id=invoice.org_id, number=invoice.number, kind=document.kind,
                            total={"amount_minor": invoice.total.minor, "currency": invoice.currency},
                            issued_at=iso_utc(document.issued_at), due_on=invoice.due_on.isoformat()),
              org_id=invoice.org_id)
-    bookkeeping.invoice_issued(uow, invoice, document.issued_at)
+    bookkeeping.announce_standing(uow, invoice.org_id)  # OR-15: what the organization owes changed
 
 
 def documents_of(uow, caller, org_id: str, page, status: str | None = None, period=None):

@@ -34,7 +34,10 @@ def checked_vat_id(vat_id: str, country: str | None) -> str:
     if module is None:
         raise _invalid("vat_id", f"VAT IDs of {country} cannot be checked")
     try:
-        return module.format(module.validate(vat_id))
+        valid = module.validate(vat_id)
+        # not every country's module can format (Germany's cannot): then the number with its prefix
+        prefix = "" if country in ("CH", "LI") else ("EL" if country == "GR" else country)
+        return module.format(valid) if hasattr(module, "format") else (valid if valid.startswith(prefix) else prefix + valid)
     except Exception:  # stdnum's ValidationError and its kinds
         raise _invalid("vat_id", f"not a valid VAT ID of {country}") from None
 

@@ -1,7 +1,7 @@
-"""payments, prepaid movements, the ledger, invoices' payment methods, quotes; the prepaid balance never below zero
+"""payments, prepaid movements, invoices' payment methods, quotes; the prepaid balance never below zero
 
 Revision ID: billing_pay_0010
-Revises: billing_0003
+Revises: billing_0004
 Create Date: 2026-11-26
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'billing_pay_0010'
-down_revision = 'billing_0003'
+down_revision = 'billing_0004'
 branch_labels = None
 depends_on = None
 
@@ -54,21 +54,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_prepaid_movements_org', 'prepaid_movements', ['org_id', 'at', 'id'])
-    op.create_table('ledger_postings',
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('reason', sa.String(length=300), nullable=False),
-    sa.Column('posted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_table('ledger_entries',
-    sa.Column('posting_id', sa.String(length=36), nullable=False),
-    sa.Column('account', sa.String(length=100), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('amount_minor', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['posting_id'], ['ledger_postings.id']),
-    sa.PrimaryKeyConstraint('posting_id', 'account')
-    )
-    op.create_index('ix_ledger_entries_account', 'ledger_entries', ['account', 'currency'])
     op.create_table('quotes',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('org_id', sa.String(length=36), nullable=False),
@@ -106,9 +91,6 @@ def downgrade() -> None:
     op.drop_table('invoice_payment_methods')
     op.drop_index('ix_quotes_org', table_name='quotes')
     op.drop_table('quotes')
-    op.drop_index('ix_ledger_entries_account', table_name='ledger_entries')
-    op.drop_table('ledger_entries')
-    op.drop_table('ledger_postings')
     op.drop_index('ix_prepaid_movements_org', table_name='prepaid_movements')
     op.drop_table('prepaid_movements')
     for name in ('uq_payments_pending_invoice', 'ix_payments_pending', 'ix_payments_org', 'ix_payments_invoice'):
