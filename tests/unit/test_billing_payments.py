@@ -74,7 +74,8 @@ class World:
     """One organization with an account, an open invoice of 32.11 CHF, and the ledger."""
 
     def __init__(self, balance=0, clock=None):
-        self.uow = FakeUnitOfWork(clock, receivables=Invoices(), accounts=Accounts(), payments=Payments(),
+        invoices = Invoices()
+        self.uow = FakeUnitOfWork(clock, receivables=invoices, invoices=invoices, accounts=Accounts(), payments=Payments(),
                                   movements=Movements(), ledger=Ledger())
         self.account = BillingAccount("acc-1", ORG, "CHF", balance_minor=0)
         self.uow.accounts.add(self.account)

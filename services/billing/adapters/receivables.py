@@ -1,6 +1,6 @@
 """What organizations owe on their invoices, as paying needs it: an invoice locked while a payment of
-it is written, its paid amount and state saved, the count of unpaid invoices per organization (OR-15),
-what each still owes (the ledger's check), and how an open invoice is to be paid (BI-06)."""
+it is written, its paid amount and state saved, what each organization still owes (the ledger's
+check), and how an open invoice is to be paid (BI-06)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -35,10 +35,6 @@ class Receivables:
 
     def save(self, invoice: Invoice) -> None:
         self.invoices.save_status(invoice)
-
-    def unpaid_count(self, org_id: str) -> int:
-        return self.session.execute(select(func.count()).select_from(invoices).where(
-            invoices.c.org_id == org_id, invoices.c.kind == "invoice", invoices.c.status.in_(UNPAID))).scalar_one()
 
     def outstanding_by_org(self) -> dict[tuple[str, str], int]:
         rows = self.session.execute(select(invoices.c.org_id, invoices.c.currency,

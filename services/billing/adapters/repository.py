@@ -103,6 +103,12 @@ class Invoices:
                                                           invoices.c.reference == reference)).first()
         return self._document(row) if row else None
 
+    def unpaid_count(self, org_id: str) -> int:
+        """OR-15: the organization's invoices still open or partly paid."""
+        return self.session.execute(select(func.count()).select_from(invoices).where(
+            invoices.c.org_id == org_id, invoices.c.kind == "invoice",
+            invoices.c.status.in_(("open", "partially_paid")))).scalar_one()
+
     def any_of(self, org_id: str) -> bool:
         return self.session.execute(select(invoices.c.id).where(invoices.c.org_id == org_id).limit(1)).first() is not None
 

@@ -12,6 +12,6 @@ def announce_standing(uow, org_id: str) -> None:
     account = uow.accounts.of_org(org_id)
     if account is None:
         return
-    uow.emit(BillingStandingChanged(org_id=org_id, unpaid_invoices=uow.receivables.unpaid_count(org_id),
+    uow.emit(BillingStandingChanged(org_id=org_id, unpaid_invoices=uow.invoices.unpaid_count(org_id),
                                     prepaid_balance_minor=account.balance_minor, currency=account.currency),
              org_id=org_id)
