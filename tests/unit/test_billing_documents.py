@@ -100,3 +100,18 @@ def test_BI_13_a_set_of_invoices_as_csv_with_amounts_as_decimals_and_no_formulas
     assert rows[0].split(",")[:3] == ["number", "kind", "status"]
     assert rows[1].startswith("CHF-2026-000042,invoice,open,2026-05-04,2026-06-03,CHF,24.90,2.02,26.92,0.00,26.92")
     assert rows[2].startswith("\"'=HYPERLINK")
+
+
+def test_BI_07_a_quote_expires_after_its_day_and_its_vat_is_rounded_once():
+    from datetime import datetime, timezone
+
+    from services.billing.domain.quotes import ACCEPTED, EXPIRED, OPEN, Quote
+
+    quote = Quote(id="q", org_id="o", number="Q-2026-000001", currency="CHF", items=[],
+                  lines=[{"description": "a", "net_minor": 990}, {"description": "b", "net_minor": 4900}],
+                  vat_rate="81/10", reverse_charge=False, valid_until=date(2026, 5, 31),
+                  created_at=datetime(2026, 5, 1, tzinfo=timezone.utc), created_by="clerk", customer={}, supplier={})
+    assert quote.net_minor == 5890 and quote.vat_minor == 477  # 8.1 % of 58.90 = 4.7709
+    assert quote.status_on(date(2026, 5, 31)) == OPEN and quote.status_on(date(2026, 6, 1)) == EXPIRED
+    quote.status = ACCEPTED
+    assert quote.status_on(date(2026, 6, 1)) == ACCEPTED

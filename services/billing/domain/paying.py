@@ -179,13 +179,16 @@ def settle(uow, payment_id: str, charge: Charge) -> Payment:
 
 def _succeeded(uow, payment: Payment, now) -> None:
     org, currency = payment.org_id, payment.currency
-    account = uow.accounts.locked_of_org(org)
     if payment.invoice_id is None:  # a top-up
+        account = uow.accounts.locked_of_org(org)
         uow.ledger.post(entry(f"top-up {payment.id}", now, currency, payment.card_minor, debit=CARD, credit=prepaid(org)))
         uow.movements.add(move(account, TOP_UP, payment.card_minor, now, payment_id=payment.id))
         announce_standing(uow, org)
         return
+    # the invoice's row before the account's, as a payment is started: two transactions never wait
+    # for each other's lock
     invoice = uow.receivables.locked(payment.invoice_id)
+    account = uow.accounts.locked_of_org(org)
     reason = f"payment {payment.id} of invoice {invoice.number}"
     uow.ledger.post(entry(reason, now, currency, payment.card_minor, debit=CARD, credit=receivable(org)))
     if payment.prepaid_minor:
