@@ -236,6 +236,20 @@ def test_BI_01_BI_02_an_upgrade_is_shown_then_charged_for_the_days_left_with_its
     assert problem(api.post(f"{path}/plan-changes", {"plan_id": "web-x"}, owner["token"]), 400)
 
 
+def test_BI_04_near_its_plans_capacity_the_customer_is_told_and_offered_the_next_size(api):
+    owner = billing_customer(api, "DE")
+    subscription = order(api, owner, hosting("web-s")).json()["subscriptions"][0]
+    path = f"/v1/billing/accounts/{owner['org_id']}/subscriptions/{subscription['id']}/capacity-checks"
+    calm = api.post(path, {"usage": {"events": 50, "websites": 1}}, owner["token"])
+    assert calm.status_code == 200 and calm.json() == {"notices": []}, calm.text
+    near = api.post(path, {"usage": {"events": 85, "websites": 5}}, owner["token"]).json()["notices"]
+    assert [(n["measure"], n["used"], n["capacity"], n["offer"]["plan_id"]) for n in near] == [
+        ("events", 85, 100, "web-m"), ("websites", 5, 5, "web-m")]
+    assert near[0]["offer"]["price"] == {"amount_minor": 1990, "currency": "EUR"}
+    assert api.post(path, {"usage": {"parsecs": 1}}, owner["token"]).status_code == 400
+    assert api.post(path, {"usage": {"events": -1}}, owner["token"]).status_code == 400
+
+
 def test_BI_03_BI_19_a_downgrade_waits_for_the_next_term_never_to_a_trial_and_ends_the_promo_codes(api, clerk):
     owner = billing_customer(api, "DE")
     code = f"SPRING{uuid.uuid4().hex[:6].upper()}"
@@ -329,7 +343,10 @@ def test_BI_12_several_vouchers_each_on_its_product_and_free_options_of_support_
     placed = order(api, owner, *items, codes=[percent, amount])
     assert placed.status_code == 201, placed.text
     assert placed.json()["invoice"]["net"]["amount_minor"] == 785
-    assert api.get(f"/v1/billing/accounts/{owner['org_id']}/free-options", owner["token"]).json()[0]["used"] is True
+    options = f"/v1/billing/accounts/{owner['org_id']}/free-options"
+    assert api.get(options, owner["token"]).json()[0]["used"] is True
+    assert api.get(f"{options}?status=unused", owner["token"]).json() == []
+    assert len(api.get(f"{options}?status=used", owner["token"]).json()) == 1
     # a code of one use: the second order with it is refused
     assert order(api, owner, {"product_id": "mail", "plan_id": "mail-s"}, codes=[used]).status_code == 201
     again = order(api, owner, {"product_id": "mail", "plan_id": "mail-s"}, codes=[used])
@@ -349,6 +366,19 @@ def test_BI_15_billing_is_visible_to_members_with_the_accounting_right_until_it_
     assert order(api, owner, hosting(), token=colleague["token"]).status_code == 403
     # staff: billing clerks see every organization's billing
     assert api.get(invoices, clerk).status_code == 200
+    # another organization's people and keys find nothing; a key reads with billing:read, orders only with billing:write
+    stranger = billing_customer(api, "DE")
+    assert api.get(invoices, stranger["token"]).status_code == 404
+    assert order(api, owner, hosting(), token=stranger["token"]).status_code == 404
+    key = api.post("/v1/api-keys", {"name": "accounting tool", "scopes": ["billing:read"]}, owner["token"])
+    assert key.status_code == 201, key.text
+    with_key = {"Authorization": f"Bearer {key.json()['secret']}"}
+    assert len(api.http.get(api.url(invoices), headers=with_key, timeout=30).json()) == 1
+    refused = api.http.post(api.url(f"/v1/billing/accounts/{org}/orders"), json={"items": [hosting()]}, headers=with_key,
+                            timeout=30)
+    assert refused.status_code == 403 and kind(refused) == "insufficient-scope", refused.text
+    assert api.http.get(api.url(f"/v1/billing/accounts/{stranger['org_id']}/invoices"), headers=with_key,
+                        timeout=30).status_code in (403, 404)
     # the legal representative grants the accounting right on billing, as a person would
     grant = api.post(f"/v1/orgs/{org}/grants", {"holder": {"kind": "member", "id": colleague["user_id"]},
                                                 "scope": "type", "product_type": "billing", "rights": ["accounting"]},

@@ -215,8 +215,9 @@ class Vouchers:
             .values(uses=vouchers.c.uses + 1))
         return done.rowcount == 1
 
-    def page(self, page: PageRequest) -> Page[Voucher]:
-        found = fetch_page(self.session, select(vouchers), (vouchers.c.created_at, vouchers.c.code), page,
+    def page(self, page: PageRequest, period: Period = EVER) -> Page[Voucher]:
+        found = fetch_page(self.session, in_period(select(vouchers), vouchers.c.created_at, period),
+                           (vouchers.c.created_at, vouchers.c.code), page,
                            descending=True, scalars=False, key=lambda row: (row.created_at, row.code))
         return found.map(_voucher)
 
@@ -241,8 +242,13 @@ class FreeOptions:
                                     .order_by(free_options.c.granted_at, free_options.c.id)).all()
         return [_free_option(r) for r in rows]
 
-    def of_org(self, org_id: str, page: PageRequest) -> Page[FreeOption]:
-        found = fetch_page(self.session, select(free_options).where(free_options.c.org_id == bindparam("org_id")),
+    def of_org(self, org_id: str, page: PageRequest, status: str | None = None,
+               period: Period = EVER) -> Page[FreeOption]:
+        query = in_period(select(free_options).where(free_options.c.org_id == bindparam("org_id")),
+                          free_options.c.granted_at, period)
+        if status is not None:
+            query = query.where(free_options.c.used_on.is_(None) if status == "unused" else free_options.c.used_on.isnot(None))
+        found = fetch_page(self.session, query,
                            (free_options.c.granted_at, free_options.c.id), page, params={"org_id": org_id},
                            scalars=False, key=lambda row: (row.granted_at, row.id))
         return found.map(_free_option)

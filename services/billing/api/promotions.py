@@ -5,7 +5,7 @@ from datetime import date
 
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Invalid
-from portico_kernel.web import page_asked, paged, principal
+from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..bootstrap import bootstrap
 from ..domain import promotions
@@ -41,9 +41,9 @@ def create_voucher(body: dict):
         return _voucher(voucher), 201
 
 
-def list_vouchers(limit=None, cursor=None):
+def list_vouchers(limit=None, cursor=None, since=None, until=None):
     with bootstrap().uow(reading=True) as uow:
-        return paged(promotions.vouchers(uow, principal(), page_asked(limit, cursor)), _voucher)
+        return paged(promotions.vouchers(uow, principal(), page_asked(limit, cursor), period_asked(since, until)), _voucher)
 
 
 def grant_free_option(org_id: str, body: dict):
@@ -51,6 +51,7 @@ def grant_free_option(org_id: str, body: dict):
         return _option(promotions.grant_free_option(uow, principal(), org_id, body["product_id"], body["add_on_id"])), 201
 
 
-def list_free_options(org_id: str, limit=None, cursor=None):
+def list_free_options(org_id: str, limit=None, cursor=None, status=None, since=None, until=None):
     with bootstrap().uow(reading=True) as uow:
-        return paged(promotions.free_options_of(uow, principal(), org_id, page_asked(limit, cursor)), _option)
+        return paged(promotions.free_options_of(uow, principal(), org_id, page_asked(limit, cursor), status,
+                                                period_asked(since, until)), _option)

@@ -75,3 +75,13 @@ def _change(change) -> dict:
             "lines": [{"description": line.description, "amount": money(line.amount)} for line in change.lines],
             "amount_due": money(change.total), "plan_id": change.subscription.plan_id,
             "next_plan_id": change.subscription.next_plan_id}
+
+
+def check_capacity(org_id: str, subscription_id: str, body: dict):
+    with bootstrap().uow(reading=True) as uow:
+        subscription, notices = services.capacity_check(uow, principal(), org_id, subscription_id, body["usage"])
+        return {"notices": [{"measure": n.measure, "used": n.used, "capacity": n.capacity,
+                             **({"offer": {"plan_id": n.offer.id, "name": n.offer.name,
+                                           **({"price": money(n.offer.price(subscription.frequency))}
+                                              if subscription.frequency in n.offer.prices else {})}}
+                                if n.offer else {})} for n in notices]}, 200

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from portico_kernel.errors import Conflict, Invalid
-from portico_kernel.paging import Page, PageRequest
+from portico_kernel.paging import EVER, Page, PageRequest, Period
 from portico_kernel.principal import Principal
 
 from .money import Money
@@ -39,9 +39,9 @@ def create_voucher(uow, caller: Principal, *, code: str, percent: int | None = N
     return voucher
 
 
-def vouchers(uow, caller: Principal, page: PageRequest) -> Page[Voucher]:
+def vouchers(uow, caller: Principal, page: PageRequest, period: Period = EVER) -> Page[Voucher]:
     ensure_billing_staff(caller)
-    return uow.vouchers.page(page)
+    return uow.vouchers.page(page, period)
 
 
 def grant_free_option(uow, caller: Principal, org_id: str, product_id: str, add_on_id: str) -> FreeOption:
@@ -58,7 +58,8 @@ def grant_free_option(uow, caller: Principal, org_id: str, product_id: str, add_
     return option
 
 
-def free_options_of(uow, caller: Principal, org_id: str, page: PageRequest) -> Page[FreeOption]:
+def free_options_of(uow, caller: Principal, org_id: str, page: PageRequest, status: str | None = None,
+                    period: Period = EVER) -> Page[FreeOption]:
     ensure_sees_billing(uow, caller, org_id)
     account_of(uow, org_id)
-    return uow.free_options.of_org(org_id, page)
+    return uow.free_options.of_org(org_id, page, status, period)

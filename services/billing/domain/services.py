@@ -221,3 +221,17 @@ def book_add_on(uow, caller: Principal, org_id: str, subscription_id: str, add_o
 
 def upgrade_options(product: Product, subscription: Subscription) -> list[Plan]:
     return product.larger_than(product.plan(subscription.plan_id))
+
+
+def capacity_check(uow, caller: Principal, org_id: str, subscription_id: str, usage: dict[str, int]):
+    """BI-04: what the product's usage comes near (80 % of the plan's capacity or more), each with the
+    next larger plan offered. The usage is the product's to measure; it is given here as its service
+    or its page shows it."""
+    from .subscriptions import capacity_notices
+
+    subscription, product = service(uow, caller, org_id, subscription_id)
+    plan = product.plan(subscription.plan_id)
+    unknown = sorted(set(usage) - set(plan.capacity))
+    if unknown:
+        raise _invalid("usage", f"{plan.name} has no capacity for {', '.join(u[:40] for u in unknown[:3])}")
+    return subscription, capacity_notices(product, plan, usage)
