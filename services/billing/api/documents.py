@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from portico_kernel.clock import iso_utc
+from portico_kernel.errors import Forbidden
 from portico_kernel.web import period_asked, principal
 
 from ..adapters.documents import csv_of, pdf_of
@@ -43,6 +44,8 @@ def export_invoices(org_id: str, status=None, since=None, until=None):
 
 def mail_invoices(org_id: str, body: dict):
     caller = principal()
+    if caller.is_api_key:
+        raise Forbidden("An export by email goes to the person who asks; an API key downloads it.")
     with bootstrap().uow() as uow:
         invoices, content = _exported(uow, org_id, body.get("status"), body.get("since"), body.get("until"))
         export_id = str(uuid.uuid4())
