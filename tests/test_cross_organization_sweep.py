@@ -104,6 +104,8 @@ def filled(path: str, values: dict[str, str]) -> str:
 
 def call(api, method: str, path: str, body_schema, contract: str, headers: dict):
     body = example(body_schema, contract) if body_schema else None
+    if method != "GET":  # a request that moves money requires one (docs/API.md "Idempotency")
+        headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
     return api.http.request(method, api.url(path), json=body, headers=headers, timeout=30)
 
 
