@@ -231,8 +231,10 @@ def test_BI_06_the_payment_method_of_an_open_invoice_can_change_not_of_a_paid_on
     customer = api.customer_with_org()
     invoice = ordered(api, customer)
     path = f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}/payment-method"
+    assert api.get(path, customer["token"]).json()["payment_method"] == "bank_transfer"
     changed = api.put(path, {"method": "card"}, customer["token"])
     assert changed.status_code == 200 and changed.json() == {"invoice_id": invoice["id"], "payment_method": "card"}
+    assert api.get(path, customer["token"]).json()["payment_method"] == "card"
     assert problem(api.put(path, {"method": "cheque"}, customer["token"]), 400)
     assert pay(api, customer, invoice, {"card_token": "tok_sandbox_ok"}).status_code == 201
     assert problem(api.put(path, {"method": "prepaid"}, customer["token"]), 409)

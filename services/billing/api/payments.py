@@ -66,6 +66,12 @@ def list_invoice_payments(org_id: str, invoice_id: str, limit=None, cursor=None)
                      payment_view)
 
 
+def get_payment_method(org_id: str, invoice_id: str):
+    with bootstrap().uow(reading=True) as uow:
+        return {"invoice_id": invoice_id,
+                "payment_method": paying.method_of(uow, principal(), org_id, invoice_id)}, 200
+
+
 def change_payment_method(org_id: str, invoice_id: str, body: dict):
     with bootstrap().uow() as uow:
         invoice_id, method = paying.change_method(uow, principal(), org_id, invoice_id, body["method"])

@@ -272,6 +272,14 @@ def payment(uow, caller: Principal, org_id: str, payment_id: str) -> Payment:
     return found
 
 
+def method_of(uow, caller: Principal, org_id: str, invoice_id: str) -> str:
+    account_for(uow, caller, org_id)
+    invoice = uow.receivables.get(invoice_id)
+    if invoice is None or invoice.org_id != org_id:
+        raise NotFound("No such invoice.")
+    return uow.receivables.payment_method(invoice_id)
+
+
 def change_method(uow, caller: Principal, org_id: str, invoice_id: str, method: str):
     """BI-06: the payment method of an open invoice can change (not while a payment is under way)."""
     if method not in METHODS:
