@@ -10,7 +10,7 @@ import uuid
 
 from tests.helpers import eventually, problem
 from tests.test_billing_payments import (  # noqa: F401 - fixtures: the clerk, the ledger's check, the bus
-    clerk, ledger_balances_after_each_scenario, account_of, ordered, pay, tap)
+    clerk, ledger_balances_after_each_scenario, ledger_clerk, account_of, ordered, pay, tap)
 from tests.unit.test_billing_documents import text_of
 
 SWISS = {"name": "Muster Hosting GmbH", "type": "company", "vat_id": "CHE-116.281.710 MWST", "address": {

@@ -34,15 +34,21 @@ class Clerk:
 
 
 @pytest.fixture(scope="module")
-def clerk(api):
+def ledger_clerk(api):
     return Clerk(api)
 
 
+@pytest.fixture(scope="module")
+def clerk(ledger_clerk):
+    return ledger_clerk
+
+
 @pytest.fixture(autouse=True)
-def ledger_balances_after_each_scenario(clerk):
-    """Issue 11 item 1: the ledger balances after every scenario of the billing tests."""
+def ledger_balances_after_each_scenario(ledger_clerk):
+    """Issue 11 item 1: the ledger balances after every scenario of the billing tests (this module's,
+    and every module that imports this fixture)."""
     yield
-    check = eventually(lambda: (c := clerk.ledger())["balanced"] and c, timeout=15, what="a balanced ledger")
+    check = eventually(lambda: (c := ledger_clerk.ledger())["balanced"] and c, timeout=15, what="a balanced ledger")
     assert check["unbalanced_postings"] == 0 and all(v == 0 for v in check["trial_balance"].values())
 
 
