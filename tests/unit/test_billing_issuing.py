@@ -246,3 +246,53 @@ def test_BI_02_BI_19_the_catalog_is_refused_at_start_when_its_data_contradicts_i
         catalog_from(data)  # a free trial with a price
     shipped = catalog()
     assert {p.type for p in shipped.in_currency("CHF")} >= {"hosting", "mailbox", "premium-support"}
+
+
+def _subscribed(uow, item):
+    order, _ = orders.place(uow, OWNER, ORG, [item], [])
+    return order.subscriptions[0][0]
+
+
+def test_BI_01_BI_02_OR_16_an_upgrade_mid_period_charges_the_days_left_and_moves_the_seats():
+    from services.billing.domain import services
+
+    uow = a_uow(account("CH"))
+    subscription = _subscribed(uow, orders.Item("web-hosting", "web-s", "monthly", ("parallel-events",)))
+    uow.clock.set(datetime(2026, 5, 20, 9, tzinfo=timezone.utc))  # 15 of 31 days left (May 4 to June 4)
+    preview = services.preview_plan_change(uow, OWNER, ORG, subscription.id, "web-m")
+    assert [line.amount.minor for line in preview.lines] == [484, 194]  # (1990-990)*15/31, (900-500)*15/31
+    assert preview.renews_on == date(2026, 6, 4)
+    change, document = services.change_plan(uow, OWNER, ORG, subscription.id, "web-m")
+    assert document.invoice.net == Money(678, "CHF") and uow.subscriptions.get(subscription.id).plan_id == "web-m"
+    [seats] = [e for e, _ in uow.emitted if isinstance(e, SeatsProvisioned)]
+    assert seats.seats == 3 and seats.valid_until == "2026-06-04T00:00:00Z"
+
+
+def test_BI_09_a_shorter_frequency_waits_for_the_paid_term_and_a_longer_one_credits_the_unused_days():
+    from services.billing.domain import services
+
+    uow = a_uow(account("CH"))
+    subscription = _subscribed(uow, orders.Item("web-hosting", "web-s", "quarterly"))
+    uow.clock.set(datetime(2026, 6, 4, 9, tzinfo=timezone.utc))  # a month of the quarter used
+    change, document = services.change_frequency(uow, OWNER, ORG, subscription.id, "monthly")
+    assert document is None and change.effective_on == date(2026, 8, 4)
+    assert uow.subscriptions.get(subscription.id).next_frequency.name == "MONTHLY"
+    change, document = services.change_frequency(uow, OWNER, ORG, subscription.id, "yearly")
+    assert [line.amount.minor for line in change.lines] == [9900, -1850]  # 2790 x 61/92 days unused, rounded once
+    assert uow.subscriptions.get(subscription.id).next_frequency is None
+
+
+def test_BI_11_BI_15_automatic_renewal_in_one_step_needs_manage_on_the_product():
+    from services.billing.domain import services
+
+    uow = a_uow(account("CH"))
+    subscription = _subscribed(uow, orders.Item("mail", "mail-s"))
+    colleague = person("collaborator", user="44444444-4444-4444-4444-444444444444")
+    uow.member_access.set(ORG, colleague.user_id, ACCOUNTING)
+    with pytest.raises(Forbidden):
+        services.set_auto_renew(uow, colleague, ORG, subscription.id, False)
+    uow.member_access.set(ORG, colleague.user_id, [{"scope": "product", "product_type": "mailbox",
+                                                    "product_id": subscription.id, "rights": ["manage"]}])
+    assert services.set_auto_renew(uow, colleague, ORG, subscription.id, False).auto_renew is False
+    with pytest.raises(NotFound):
+        services.set_auto_renew(uow, person("legal_representative", org=OTHER), OTHER, subscription.id, True)

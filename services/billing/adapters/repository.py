@@ -5,7 +5,6 @@ they are written and read here by their tables' columns.
 """
 from __future__ import annotations
 
-from datetime import date
 from fractions import Fraction
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update

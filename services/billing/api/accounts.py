@@ -5,6 +5,7 @@ from portico_kernel.web import principal
 
 from ..bootstrap import bootstrap
 from ..domain import accounts
+from ..domain.issuing import customer_of
 
 
 def get_billing_account(org_id: str):
@@ -13,5 +14,5 @@ def get_billing_account(org_id: str):
         return {
             "id": account.id, "org_id": account.org_id, "currency": account.currency,
             "balance": {"amount_minor": account.balance_minor, "currency": account.currency},
-            "opened_at": iso_utc(account.opened_at),
+            "opened_at": iso_utc(account.opened_at), "invoiced_to": customer_of(account),
         }, 200

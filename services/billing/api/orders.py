@@ -5,7 +5,7 @@ from portico_kernel.web import principal
 
 from ..bootstrap import bootstrap
 from ..domain import orders
-from .views import invoice_part as _invoice, charges_view, document_view, subscription_view
+from .views import invoice_part as _invoice, charges_view, subscription_view
 
 
 def _items(body: dict) -> list[orders.Item]:

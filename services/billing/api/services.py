@@ -5,7 +5,7 @@ from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..bootstrap import bootstrap
 from ..domain import services
-from .views import invoice_part as _invoice, document_view, money, subscription_view
+from .views import invoice_part as _invoice, money, subscription_view
 
 
 def list_subscriptions(org_id: str, limit=None, cursor=None, status=None, since=None, until=None):

@@ -1,8 +1,9 @@
 """ID-11: a person closes their account; billing forgets them and confirms to identity.
 
-Billing keeps its records per organization (accounts, balances; invoices as the law requires)
-and holds nothing that names a person: there is nothing to detach, only to confirm. Whatever
-personal data billing comes to hold (e.g. a contact on an invoice) is detached here.
+Billing keeps its records per organization (accounts, balances, subscriptions) and names no person
+but on its invoices, which name the organization (a personal one bears the person's name) as the
+law requires them to be kept (Swiss VAT act art. 70): they stay. There is nothing to detach, only to
+confirm.
 """
 from __future__ import annotations
 

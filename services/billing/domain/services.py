@@ -22,7 +22,7 @@ from .money import Money
 from .orders import account_of, seats_until
 from .periods import prorated
 from .subscriptions import (
-    ChangeRefused, Line, Quote, Subscription, frequency_change_quote, schedule_downgrade, upgrade_quote,
+    ChangeRefused, Line, Subscription, frequency_change_quote, schedule_downgrade, upgrade_quote,
 )
 from .visibility import ensure_manages, ensure_sees_billing
 
