@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    code = "invalid"  # one of: invalid, not-found, conflict, gone, forbidden, unauthorized, too-many-requests
+    code = "invalid"  # one of: invalid, not-found, conflict, gone, forbidden, unauthorized, too-many-requests,
+    # payment-required, unavailable
 
     def __init__(self, detail: str, *, problem: str | None = None, **extra):
         super().__init__(detail)

@@ -21,10 +21,11 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request
 STATUS = {
     "invalid": 400, "unauthorized": 401, "forbidden": 403, "not-found": 404,
     "conflict": 409, "gone": 410, "too-many-requests": 429,
+    "payment-required": 402, "unavailable": 503,  # a card declined; an outside system away for a while
 }
 TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    409: "Conflict", 410: "Gone", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 409: "Conflict", 410: "Gone", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
     429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Gateway Timeout",
 }

@@ -16,6 +16,7 @@ from tests.bus_tap import Tap
 from tests.helpers import eventually, problem, unique_email
 from tests.test_organizations import kind, member_of
 from tests.test_principals import STAFF_PASSWORD, create_staff
+from tests.test_billing_payments import ledger_balances_after_each_scenario, ledger_clerk  # noqa: F401 - issue 11 item 1: the ledger balances after every scenario
 
 SWISS_COMPANY = {"name": "Muster Hosting GmbH", "type": "company",
                  "address": {"street": "Bahnhofstrasse", "house_number": "1", "postcode": "8001", "town": "Zürich",

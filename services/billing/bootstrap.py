@@ -5,6 +5,7 @@ from functools import lru_cache
 from portico_kernel.access_model import on_member_access_changed
 from portico_kernel.service import Service
 
+from .adapters.card_sandbox import CardSandbox
 from .adapters.orm import metadata
 from .adapters.unit_of_work import BillingUnitOfWork
 from .domain import accounts, closure, events, tickets
@@ -19,3 +20,9 @@ def bootstrap() -> Service:
         "FalseEmergencyReported": tickets.on_false_emergency_reported,
         "AccountClosureRequested": closure.on_account_closure_requested,
     })
+
+
+@lru_cache(maxsize=1)
+def payment_provider():
+    """The card payment provider: the sandbox (adapters/card_sandbox.py) until a real one is wired."""
+    return CardSandbox()

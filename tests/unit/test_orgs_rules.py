@@ -485,3 +485,29 @@ def test_OR_06_OR_07_for_each_role_and_grant_the_allowed_and_refused_actions(uow
     with pytest.raises(NotFound):  # another organization's products do not exist for anyone here
         ensure_may(Principal(user_id=user, kind="customer", org_id="00000000-0000-4000-8000-000000000009", roles=(role,)),
                    ORG, "domain", "acme.ch", "use", lambda o, u: published.get((o, u)))
+
+
+def test_OR_15_billings_latest_standing_wins_even_when_an_older_one_arrives_late():
+    from datetime import datetime, timedelta, timezone
+
+    from portico_kernel.records import Received
+    from services.orgs.domain.deletion import on_billing_standing_changed
+    from services.orgs.domain.events import BillingStandingChanged
+    from services.orgs.domain.model import Organization
+    from tests.unit.fakes import FakeOrganizations, FakeUnitOfWork
+
+    uow = FakeUnitOfWork(organizations=FakeOrganizations())
+    org = Organization(id="o-1", name="Acme", type="company", country="CH", created_by="u-1")
+    uow.organizations.add(org)
+    early = datetime(2026, 5, 4, 9, tzinfo=timezone.utc)
+
+    def said(at, unpaid, balance):
+        uow.received = Received(id=str(at), type="BillingStandingChanged", producer="billing", occurred_at=at)
+        on_billing_standing_changed(BillingStandingChanged(org_id="o-1", unpaid_invoices=unpaid,
+                                                           prepaid_balance_minor=balance), uow)
+
+    said(early + timedelta(seconds=2), 0, 0)  # paid and withdrawn
+    said(early, 1, 1000)  # the older word, retried, arrives last
+    assert (org.unpaid_invoices, org.prepaid_balance_minor) == (0, 0)
+    said(early + timedelta(seconds=3), 1, 0)
+    assert (org.unpaid_invoices, org.prepaid_balance_minor) == (1, 0)

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, UniqueConstraint,
+    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table,
+    UniqueConstraint, text,
 )
 from sqlalchemy.orm import registry
 
@@ -9,6 +10,9 @@ from portico_kernel.access_model import access_table
 from portico_kernel.db import UtcDateTime, messaging_tables
 
 from ..domain.model import BillingAccount
+from ..domain.payments import Payment
+from ..domain.prepaid import PrepaidMovement
+from ..domain.quotes import Quote
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -32,6 +36,7 @@ billing_accounts = Table(
     Column("postcode", String(20), nullable=True),
     Column("town", String(100), nullable=True),
     Column("vat_id", String(40), nullable=True),
+    CheckConstraint("balance_minor >= 0", name="ck_billing_accounts_balance_not_negative"),  # BI-10
 )
 
 # One row per series (currency and year): the last number given. Taken under a row lock in the
@@ -126,7 +131,83 @@ free_options = Table(
     Column("used_on", String(36), nullable=True),  # the subscription it went to
 )
 
+# An attempt to pay an invoice (card, prepaid or both) or to top the prepaid balance up (no invoice).
+payments = Table(
+    "payments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("invoice_id", String(36), nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("card_minor", BigInteger, nullable=False),
+    Column("prepaid_minor", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("provider_reference", String(200), nullable=True),
+    Column("reason", String(300), nullable=True),
+    Column("created_by", String(36), nullable=True),
+    CheckConstraint("card_minor >= 0 AND prepaid_minor >= 0", name="ck_payments_amounts"),
+    Index("ix_payments_invoice", "invoice_id", "created_at"),
+    Index("ix_payments_org", "org_id", "created_at", "id"),
+    # one payment of an invoice under way at a time, whoever starts it
+    Index("uq_payments_pending_invoice", "invoice_id", unique=True,
+          sqlite_where=text("status = 'pending' AND invoice_id IS NOT NULL"),
+          postgresql_where=text("status = 'pending' AND invoice_id IS NOT NULL")),
+    Index("ix_payments_pending", "status", "created_at"),
+)
+
+prepaid_movements = Table(
+    "prepaid_movements", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("balance_after_minor", BigInteger, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("invoice_id", String(36), nullable=True),
+    Column("payment_id", String(36), nullable=True),
+    CheckConstraint("balance_after_minor >= 0", name="ck_prepaid_movements_balance_not_negative"),
+    Index("ix_prepaid_movements_org", "org_id", "at", "id"),
+)
+
+# BI-07: quotes ("my offers"), with the products they offer and the prices as offered.
+quotes = Table(
+    "quotes", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("items", JSON, nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("vat_rate", String(20), nullable=False),
+    Column("reverse_charge", Boolean, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("customer", JSON, nullable=False),
+    Column("supplier", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("decided_by", String(36), nullable=True),
+    Column("invoice_id", String(36), nullable=True),
+    Column("notes", JSON, nullable=False),
+    Index("ix_quotes_org", "org_id", "created_at", "id"),
+)
+
+# BI-06: how an open invoice is to be paid, as the customer last chose (bank transfer until then).
+invoice_payment_methods = Table(
+    "invoice_payment_methods", metadata,
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), primary_key=True),
+    Column("method", String(20), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("changed_by", String(36), nullable=True),
+)
+
 mapper_registry.map_imperatively(BillingAccount, billing_accounts)
+mapper_registry.map_imperatively(Payment, payments)
+mapper_registry.map_imperatively(PrepaidMovement, prepaid_movements)
+mapper_registry.map_imperatively(Quote, quotes)
 
 # The ledger (domain/ledger.py): every movement of money is a posting whose entries sum to zero.
 ledger_postings = Table(

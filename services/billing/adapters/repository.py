@@ -36,6 +36,16 @@ class BillingAccounts:
     def of_org(self, org_id: str) -> BillingAccount | None:
         return self.session.scalars(select(BillingAccount).where(BillingAccount.org_id == org_id)).first()
 
+    def locked_of_org(self, org_id: str) -> BillingAccount | None:
+        """The account, its row locked until the transaction ends: one change of the balance at a time."""
+        return self.session.scalars(select(BillingAccount).where(BillingAccount.org_id == org_id)
+                                    .with_for_update().execution_options(populate_existing=True)).first()
+
+    def balances(self) -> dict[tuple[str, str], int]:
+        """Every account's prepaid balance, by (organization, currency)."""
+        rows = self.session.execute(select(BillingAccount.org_id, BillingAccount.currency, BillingAccount.balance_minor))
+        return {(org, currency): balance for org, currency, balance in rows}
+
 
 def _rate(text: str) -> Fraction:
     return Fraction(text)
@@ -91,6 +101,12 @@ class Invoices:
         row = self.session.execute(select(invoices).where(invoices.c.org_id == org_id,
                                                           invoices.c.reference == reference)).first()
         return self._document(row) if row else None
+
+    def unpaid_count(self, org_id: str) -> int:
+        """OR-15: the organization's invoices still open or partly paid."""
+        return self.session.execute(select(func.count()).select_from(invoices).where(
+            invoices.c.org_id == org_id, invoices.c.kind == "invoice",
+            invoices.c.status.in_(("open", "partially_paid")))).scalar_one()
 
     def any_of(self, org_id: str) -> bool:
         return self.session.execute(select(invoices.c.id).where(invoices.c.org_id == org_id).limit(1)).first() is not None

@@ -5,7 +5,9 @@ from portico_kernel.uow import UnitOfWork
 
 from .catalog_file import catalog
 from .orm import member_access
-from .repository import BillingAccounts, FreeOptions, Invoices, LedgerPostings, Subscriptions, Vouchers
+from .payments_repository import Ledger, Payments, PrepaidMovements, Quotes
+from .receivables import Receivables
+from .repository import BillingAccounts, FreeOptions, Invoices, Subscriptions, Vouchers
 
 
 class BillingUnitOfWork(UnitOfWork):
@@ -16,7 +18,11 @@ class BillingUnitOfWork(UnitOfWork):
         self.subscriptions = Subscriptions(self.session)
         self.vouchers = Vouchers(self.session)
         self.free_options = FreeOptions(self.session)
-        self.ledger = LedgerPostings(self.session)
         self.member_access = MemberAccess(self.session, member_access)
         self.catalog = catalog()
+        self.payments = Payments(self.session)
+        self.movements = PrepaidMovements(self.session)
+        self.ledger = Ledger(self.session)
+        self.receivables = Receivables(self.session)
+        self.quotes = Quotes(self.session)
         return self

@@ -12,6 +12,37 @@ class BillingAccountOpened:
 
 
 @dataclass(frozen=True)
+class InvoicePaid:
+    """BI-06, BI-10: an invoice is paid in full; emitted once per invoice."""
+    invoice_id: str
+    org_id: str
+    number: str
+    total: dict  # Money as {amount_minor, currency}
+    paid_at: str
+
+
+@dataclass(frozen=True)
+class InvoicesExported:
+    """BI-13: a set of invoices as CSV, for notifications to mail to the person who asked."""
+    export_id: str
+    org_id: str
+    requested_by: str
+    file_name: str
+    invoice_count: int
+    csv: str
+    filters: dict
+
+
+@dataclass(frozen=True)
+class BillingStandingChanged:
+    """OR-15: what an organization owes (unpaid invoices) and holds (prepaid balance) changed."""
+    org_id: str
+    unpaid_invoices: int
+    prepaid_balance_minor: int
+    currency: str
+
+
+@dataclass(frozen=True)
 class PersonalDataErased:
     closure_id: str
     user_id: str

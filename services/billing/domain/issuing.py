@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, Invalid, NotFound
 
-from . import invoices
-from .events import InvoiceIssued
+from . import bookkeeping, invoices
+from .events import InvoiceIssued, InvoicePaid
 from .invoices import PAID, Invoice, InvoiceRefused
 from .ledger import Entry, Posting
 from .model import BillingAccount
@@ -134,6 +134,11 @@ def _announce(uow, document: Document) -> None:
                            total={"amount_minor": invoice.total.minor, "currency": invoice.currency},
                            issued_at=iso_utc(document.issued_at), due_on=invoice.due_on.isoformat()),
              org_id=invoice.org_id)
+    if document.kind == INVOICE and invoice.status == PAID:  # nothing to pay: paid as it is issued
+        uow.emit(InvoicePaid(invoice_id=invoice.id, org_id=invoice.org_id, number=invoice.number,
+                             total={"amount_minor": invoice.total.minor, "currency": invoice.currency},
+                             paid_at=iso_utc(document.issued_at)), org_id=invoice.org_id)
+    bookkeeping.announce_standing(uow, invoice.org_id)  # OR-15: what the organization owes changed
 
 
 def documents_of(uow, caller, org_id: str, page, status: str | None = None, period=None):

@@ -161,8 +161,10 @@ def _priced(uow, account, org_id: str, items: list[Item], codes: list[str]) -> C
     return result
 
 
-def place(uow, caller: Principal, org_id: str, items: list[Item], codes: list[str]) -> tuple[Checkout, Document | None]:
-    """The order is placed: its subscriptions start, its invoice is issued, in one transaction."""
+def place(uow, caller: Principal, org_id: str, items: list[Item], codes: list[str], *,
+          commit: bool = True) -> tuple[Checkout, Document | None]:
+    """The order is placed: its subscriptions start, its invoice is issued, in one transaction (which
+    an accepted quote shares: `commit=False`)."""
     ensure_orders(uow, caller, org_id)
     account = account_of(uow, org_id)
     order = _priced(uow, account, org_id, items, codes)
@@ -179,7 +181,8 @@ def place(uow, caller: Principal, org_id: str, items: list[Item], codes: list[st
     for option, index in order.free_options:
         if not uow.free_options.use(option.id, order.subscriptions[index][0].id):
             raise Conflict("A free option was used meanwhile; check out again.", problem="free-option-used")
-    uow.commit()
+    if commit:
+        uow.commit()
     return order, document
 
 

@@ -32,6 +32,7 @@ organizations = Table(
     Column("is_reseller", Boolean, nullable=False, default=False, server_default=false()),
     Column("unpaid_invoices", Integer, nullable=False, default=0, server_default=text("0")),
     Column("prepaid_balance_minor", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("billing_standing_at", UtcDateTime, nullable=True),
 )
 
 members = Table(

@@ -17,9 +17,16 @@ from .organizations import acting_in
 
 
 def on_billing_standing_changed(standing: BillingStandingChanged, uow) -> None:
+    """Billing's latest word wins, not the last to arrive: a delivery retried after a newer one
+    (the bus does not keep order across retries) would otherwise bring back an old standing."""
     org = uow.organizations.get(standing.org_id)
-    if org is not None:
-        org.unpaid_invoices, org.prepaid_balance_minor = standing.unpaid_invoices, standing.prepaid_balance_minor
+    if org is None:
+        return
+    said_at = uow.received.occurred_at if getattr(uow, "received", None) else uow.clock.now()
+    if org.billing_standing_at is not None and said_at < org.billing_standing_at:
+        return
+    org.unpaid_invoices, org.prepaid_balance_minor = standing.unpaid_invoices, standing.prepaid_balance_minor
+    org.billing_standing_at = said_at
 
 
 def reasons_against(uow, org, caller_id: str) -> list[dict]:

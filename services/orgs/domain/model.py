@@ -63,6 +63,7 @@ class Organization:
     # OR-15: what billing last said the organization owes and holds
     unpaid_invoices: int = 0
     prepaid_balance_minor: int = 0
+    billing_standing_at: datetime | None = None  # when billing said it: an older word arriving late changes nothing
 
     @classmethod
     def personal(cls, user_id: str, first_name: str, last_name: str, country: str | None,
