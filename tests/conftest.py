@@ -123,7 +123,8 @@ class MailBox:
         mail = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append({"to": [a.lower() for a in envelope.rcpt_tos], "subject": str(mail["Subject"]),
-                                  "body": mail.get_body(preferencelist=("plain",)).get_content()})
+                                  "body": mail.get_body(preferencelist=("plain",)).get_content(),
+                                  "attachments": {part.get_filename(): part.get_content() for part in mail.iter_attachments()}})
         return "250 Message accepted for delivery"
 
     def to(self, address: str, subject_contains: str = "") -> list[dict]:

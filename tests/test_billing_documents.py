@@ -9,6 +9,7 @@ import re
 import uuid
 
 from tests.helpers import eventually, problem
+from tests.test_notifications import emails
 from tests.test_billing_payments import (  # noqa: F401 - fixtures: the clerk, the ledger's check, the bus
     clerk, ledger_balances_after_each_scenario, ledger_clerk, account_of, ordered, pay, tap)
 from tests.unit.test_billing_documents import text_of
@@ -109,7 +110,7 @@ def test_BI_07_quotes_with_status_accepted_into_an_order_and_downloadable(api, c
                     stranger["token"]).status_code in (403, 404)
 
 
-def test_BI_13_a_set_of_invoices_as_csv_downloaded_by_status_or_emailed(api, tap):
+def test_BI_13_a_set_of_invoices_as_csv_downloaded_by_status_or_emailed(api, tap, smtp):
     customer = customer_with_details(api, SWISS)
     org = customer["org_id"]
     first, second = ordered(api, customer), ordered(api, customer)
@@ -126,6 +127,13 @@ def test_BI_13_a_set_of_invoices_as_csv_downloaded_by_status_or_emailed(api, tap
     message = tap.wait_for(lambda b: b["type"] == "InvoicesExported" and b["payload"]["export_id"] == mailed.json()["export_id"])
     payload = message["body"]["payload"]
     assert payload["requested_by"] == customer["user_id"] and second["number"] in payload["csv"]
+    # notifications mails it to the person who asked, the CSV attached (its content not kept once sent)
+    mail = smtp.wait_for(customer["email"], "CSV", timeout=60)
+    [(name, content)] = mail["attachments"].items()
+    assert name.endswith(".csv") and second["number"] in content and first["number"] not in content
+    [kept] = eventually(lambda: emails(api, customer["token"], "/v1/notifications/emails", kind="invoices-exported"),
+                        what="the mail in the person's history")
+    assert kept["status"] in ("queued", "sent")
     stranger = api.customer_with_org()
     assert api.get(f"/v1/billing/accounts/{org}/invoice-exports", stranger["token"]).status_code == 404
     assert api.get(f"/v1/billing/accounts/{org}/invoice-exports", customer["token"],

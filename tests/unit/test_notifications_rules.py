@@ -38,6 +38,7 @@ SAMPLES = {
                        "currency": "CHF"},
     "invoice-paid": {"first_name": "Anna", "invoice_id": "i-1", "number": "2026-00042", "paid_at": "2026-03-09T09:00:00Z",
                      "amount_minor": 123450, "currency": "CHF"},
+    "invoices-exported": {"first_name": "Anna", "count": 12, "file_name": "invoices-2026.csv"},
 }
 
 

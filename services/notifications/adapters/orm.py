@@ -27,6 +27,8 @@ emails = Table(
     Column("org_id", String(36), index=True),
     Column("topic", String(60)),
     Column("secrets", JSON),
+    Column("attachment_name", String(100)),
+    Column("attachment", Text),
     Column("security", Boolean, nullable=False),
     Column("via", String(20), nullable=False),
     Column("event_id", String(36)),

@@ -44,6 +44,10 @@ class SmtpMailer:
         message["Message-ID"] = make_msgid(domain="portico.local")
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
+        if mail.attachment is not None:
+            name, content = mail.attachment
+            message.add_attachment(content.encode("utf-8"), maintype="text", subtype=name.rsplit(".", 1)[-1] or "plain",
+                                   filename=name)
         try:
             with smtplib.SMTP(host, port, timeout=self.timeout) as smtp:
                 if starttls:

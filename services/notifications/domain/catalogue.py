@@ -9,13 +9,14 @@ the AsyncAPI document.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from portico_kernel.product_access import ACCOUNTING, BILLING, allows
 
 from . import people
-from .events import (EmailChangeRequested, InvoiceIssued, InvoicePaid, OrganizationDetailsChanged, ProductStateChanged,
+from .events import (EmailChangeRequested, InvoiceIssued, InvoicePaid, InvoicesExported, OrganizationDetailsChanged, ProductStateChanged,
                      SecurityAlertRaised, SecurityWarningRequested, UserInvited)
 from .model import DEFAULT_LANGUAGE, INVOICE_ISSUED, INVOICE_PAID, LANGUAGES, InvoicePreferences
 
@@ -34,6 +35,7 @@ class Mail:
     time_zone: str | None = None
     secrets: dict = field(default_factory=dict)  # shown in the mail sent, masked in the history
     security: bool = False  # a security mail always goes through the provider's server (ID-15)
+    attachment: tuple[str, str] | None = None  # (file name, text) sent with it, e.g. a CSV
 
 
 def to_person(uow, user_id: str, kind: str, context: dict, *, org_id: str | None = None,
@@ -211,6 +213,14 @@ def invoice_paid(paid: InvoicePaid, uow) -> list[Mail]:
     return to_invoice_recipients(uow, paid.org_id, INVOICE_PAID, "invoice-paid", context, topic="invoice")
 
 
+def invoices_exported(exported: InvoicesExported, uow) -> list[Mail]:
+    """BI-13: the set of invoices a person asked for, mailed to them as a CSV file."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", exported.file_name)[:100]
+    mails = to_person(uow, exported.requested_by, "invoices-exported", {"count": exported.invoice_count, "file_name": name},
+                      org_id=exported.org_id)
+    return [replace(mail, attachment=(name, exported.csv)) for mail in mails]
+
+
 # Event type -> the mails it asks for. Every kind here has a template in every language.
 MAILS: dict[str, Callable[..., list[Mail]]] = {
     "SecurityAlertRaised": security_alert,
@@ -221,8 +231,9 @@ MAILS: dict[str, Callable[..., list[Mail]]] = {
     "OrganizationDetailsChanged": details_changed,
     "InvoiceIssued": invoice_issued,
     "InvoicePaid": invoice_paid,
+    "InvoicesExported": invoices_exported,
 }
 # Kinds queued by the service itself rather than by an event.
 OWN_KINDS = ("smtp-test",)
 KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
-         "invoice-issued", "invoice-paid", *OWN_KINDS)
+         "invoice-issued", "invoice-paid", "invoices-exported", *OWN_KINDS)

@@ -195,6 +195,18 @@ class InvoiceIssued:
     due_on: str
 
 
+# Received from billing: a person asked for a set of invoices by email (BI-13).
+@dataclass(frozen=True)
+class InvoicesExported:
+    export_id: str
+    org_id: str
+    requested_by: str
+    file_name: str
+    invoice_count: int
+    csv: str
+    filters: dict
+
+
 @dataclass(frozen=True)
 class InvoicePaid:
     invoice_id: str

@@ -53,6 +53,7 @@ class Outgoing:
     html: str
     server: SmtpServer | None = None
     password: str | None = None
+    attachment: tuple[str, str] | None = None  # (file name, text)
 
 
 def queue(uow, mail: Mail, renderer: Renderer, *, event_id: str | None = None) -> Email:
@@ -67,9 +68,11 @@ def queue(uow, mail: Mail, renderer: Renderer, *, event_id: str | None = None) -
     email = Email(id=new_id(), kind=mail.kind, recipient=mail.recipient, language=mail.language, subject=subject,
                   text=text, html=html, context={**mail.context, "time_zone": mail.time_zone}, user_id=mail.user_id,
                   org_id=mail.org_id, topic=mail.topic, secrets=dict(mail.secrets) or None, security=mail.security,
-                  event_id=event_id)
+                  event_id=event_id, attachment_name=mail.attachment[0] if mail.attachment else None,
+                  attachment=mail.attachment[1] if mail.attachment else None)
     if failure is not None:
         email.status, email.last_error, email.next_attempt_at, email.secrets = FAILED, failure, None, None
+        email.attachment = None
         email.finished_at = email.created_at
     uow.emails.add(email)
     return email
@@ -112,7 +115,8 @@ def outgoing(uow, email_id: str, renderer: Renderer, decrypt: Callable[[str], st
     email.via = ORGANIZATION if server is not None else PROVIDER
     password = decrypt(server.password_encrypted) if server is not None and server.password_encrypted else None
     uow.commit()
-    return Outgoing(email.recipient, subject, text, html, server, password)
+    attachment = (email.attachment_name, email.attachment) if email.attachment is not None else None
+    return Outgoing(email.recipient, subject, text, html, server, password, attachment)
 
 
 def send_due(new_uow, mailer, renderer: Renderer, decrypt: Callable[[str], str]) -> int:
@@ -152,4 +156,5 @@ def record_outcome(uow, email_id: str, failure: SendFailed | None) -> None:
             email.next_attempt_at = now + RETRY_WAITS[email.attempts - 1]
     if email.status != QUEUED:
         email.secrets = None  # a link's secret is kept no longer than it takes to send it
+        email.attachment = None  # nor a file's content (its name stays in the history)
     uow.commit()

@@ -35,6 +35,8 @@ class Email:
     org_id: str | None = None  # the organization it is about, when it is about one
     topic: str | None = None  # e.g. which security alert
     secrets: dict | None = None  # only until it is sent (e.g. a link's secret); never in the history
+    attachment_name: str | None = None  # a file sent with it (e.g. invoices as CSV, BI-13): its name stays
+    attachment: str | None = None  # its content, only until it is sent
     security: bool = False  # security mails always go through the provider's server
     via: str = PROVIDER
     event_id: str | None = None
