@@ -259,6 +259,10 @@ def test_BI_03_BI_19_a_downgrade_waits_for_the_next_term_never_to_a_trial_and_en
     assert api.post("/v1/billing/vouchers", {"code": code, "percent": 10}, clerk).status_code == 201
     subscription = order(api, owner, hosting("web-l"), codes=[code]).json()["subscriptions"][0]
     assert subscription["promo_codes"] == [code]
+    other_code = f"MAIL{uuid.uuid4().hex[:6].upper()}"
+    assert api.post("/v1/billing/vouchers", {"code": other_code, "percent": 5}, clerk).status_code == 201
+    mail = order(api, owner, {"product_id": "mail", "plan_id": "mail-s"}, codes=[other_code]).json()["subscriptions"][0]
+    assert mail["promo_codes"] == [other_code]
     path = f"/v1/billing/accounts/{owner['org_id']}/subscriptions/{subscription['id']}"
     to_trial = api.post(f"{path}/plan-change-previews", {"plan_id": "web-trial"}, owner["token"])
     assert to_trial.status_code == 400 and "trial" in to_trial.json()["detail"], to_trial.text
@@ -269,6 +273,9 @@ def test_BI_03_BI_19_a_downgrade_waits_for_the_next_term_never_to_a_trial_and_en
     assert done.status_code == 200 and "invoice" not in done.json(), done.text
     after = done.json()["subscription"]
     assert (after["plan"]["id"], after["next_plan_id"], after["promo_codes"]) == ("web-l", "web-s", [])
+    # the account's promo codes end, on its other products too
+    mine = api.get(f"/v1/billing/accounts/{owner['org_id']}/subscriptions", owner["token"]).json()
+    assert {s["id"]: s["promo_codes"] for s in mine}[mail["id"]] == []
 
 
 def test_BI_19_a_free_trial_costs_nothing_and_its_upgrade_starts_the_first_paid_period(api):

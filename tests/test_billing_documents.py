@@ -110,6 +110,30 @@ def test_BI_07_quotes_with_status_accepted_into_an_order_and_downloadable(api, c
                     stranger["token"]).status_code in (403, 404)
 
 
+def test_BI_09_the_billing_frequency_changes_on_an_offer_only_above_the_minimum(api, clerk):
+    """The catalog's minimum is CHF 1,000.00 net (services/billing/data/catalog.yaml)."""
+    customer = customer_with_details(api, SWISS)
+    org = customer["org_id"]
+    small = api.post(f"/v1/billing/accounts/{org}/quotes", {"items": [HOSTING]}, clerk.bearer()).json()
+    refused = api.put(f"/v1/billing/accounts/{org}/quotes/{small['id']}/frequency", {"frequency": "yearly"}, customer["token"])
+    assert problem(refused, 409)["type"].endswith("/offer-below-minimum") and "1000.00 CHF" in refused.json()["detail"]
+    large_plan = {"product_id": "web-hosting", "plan_id": "web-l", "frequency": "yearly"}
+    large = api.post(f"/v1/billing/accounts/{org}/quotes", {"items": [large_plan] * 3}, clerk.bearer()).json()
+    assert large["net"]["amount_minor"] == 3 * 49900
+    path = f"/v1/billing/accounts/{org}/quotes/{large['id']}/frequency"
+    assert api.put(path, {"frequency": "weekly"}, customer["token"]).status_code == 400
+    stranger = api.customer_with_org()
+    assert api.put(f"/v1/billing/accounts/{org}/quotes/{large['id']}/frequency", {"frequency": "monthly"},
+                   stranger["token"]).status_code == 404
+    monthly = api.put(path, {"frequency": "monthly"}, customer["token"])
+    assert monthly.status_code == 200, monthly.text
+    assert monthly.json()["net"]["amount_minor"] == 3 * 4990 and {i["frequency"] for i in monthly.json()["items"]} == {"monthly"}
+    accepted = api.post(f"/v1/billing/accounts/{org}/quotes/{large['id']}/acceptance", None, customer["token"])
+    assert accepted.status_code == 201 and accepted.json()["order"]["invoice"]["total"] == monthly.json()["total"]
+    decided = api.put(path, {"frequency": "yearly"}, customer["token"])
+    assert problem(decided, 409)["type"].endswith("/quote-not-open")
+
+
 def test_BI_13_a_set_of_invoices_as_csv_downloaded_by_status_or_emailed(api, tap, smtp):
     customer = customer_with_details(api, SWISS)
     org = customer["org_id"]

@@ -121,3 +121,8 @@ class FakeSubscriptions:
 
     def get(self, subscription_id: str, for_update: bool = False):
         return self.rows.get(subscription_id)
+
+    def end_promo_codes(self, org_id: str) -> None:
+        from dataclasses import replace
+
+        self.rows = {id: replace(s, promo_codes=()) if s.org_id == org_id else s for id, s in self.rows.items()}

@@ -125,6 +125,12 @@ class Quotes:
                                     .execution_options(synchronize_session=False))
         return done.rowcount == 1
 
+    def reprice(self, quote_id: str, items: list, lines: list) -> bool:
+        """The open quote's items and lines anew; a quote decided meanwhile stays as it was."""
+        done = self.session.execute(update(Quote).where(Quote.id == quote_id, Quote.status == OPEN)
+                                    .values(items=items, lines=lines).execution_options(synchronize_session=False))
+        return done.rowcount == 1
+
     def invoiced(self, quote_id: str, invoice_id: str) -> None:
         self.session.execute(update(Quote).where(Quote.id == quote_id).values(invoice_id=invoice_id)
                              .execution_options(synchronize_session=False))

@@ -169,6 +169,10 @@ class Subscriptions:
         self.session.execute(update(subscriptions).where(subscriptions.c.id == subscription.id)
                              .values(**_subscription_values(subscription)))
 
+    def end_promo_codes(self, org_id: str) -> None:
+        """BI-03: the promo codes of every subscription of the organization's account end."""
+        self.session.execute(update(subscriptions).where(subscriptions.c.org_id == org_id).values(promo_codes=[]))
+
     def get(self, subscription_id: str, *, for_update: bool = False) -> Subscription | None:
         query = select(subscriptions).where(subscriptions.c.id == subscription_id)
         if for_update and is_postgres(self.session.get_bind()):

@@ -57,6 +57,12 @@ def accept_quote(org_id: str, quote_id: str):
                           "invoice": document_view(document) if document else None}}, 201
 
 
+def change_quote_frequency(org_id: str, quote_id: str, body: dict):
+    with bootstrap().uow() as uow:
+        quote = quotes.change_frequency(uow, principal(), org_id, quote_id, body["frequency"])
+        return quote_view(quote, uow.clock.now().date()), 200
+
+
 def decline_quote(org_id: str, quote_id: str):
     with bootstrap().uow() as uow:
         return quote_view(quotes.decline(uow, principal(), org_id, quote_id), uow.clock.now().date()), 200

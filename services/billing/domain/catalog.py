@@ -88,6 +88,8 @@ class Catalog:
     products: dict[str, tuple[Product, ...]]  # currency -> products
     fees: dict[str, Fee]
     supplier: dict
+    # BI-09: the least an offer is worth (net, per currency) for its customer to change its billing frequency
+    offer_frequency_change_minimum: dict[str, Money] = field(default_factory=dict)
 
     def in_currency(self, currency: str) -> tuple[Product, ...]:
         return self.products[currency]
@@ -130,4 +132,6 @@ def catalog_from(data: dict) -> Catalog:
                                               add_ons=tuple(add_ons)))
     fees = {fee_id: Fee(fee_id, raw["name"], {c: _money(raw["prices"], c) for c in currencies})
             for fee_id, raw in (data.get("fees") or {}).items()}
-    return Catalog({c: tuple(p) for c, p in products.items()}, fees, dict(data["supplier"]))
+    minimum = (data.get("offers") or {}).get("frequency_change_minimum") or {}
+    return Catalog({c: tuple(p) for c, p in products.items()}, fees, dict(data["supplier"]),
+                   {c: _money(minimum, c) for c in currencies if c in minimum})

@@ -146,6 +146,32 @@ def accept(uow, caller: Principal, org_id: str, quote_id: str):
     return accepted, placed, document
 
 
+def change_frequency(uow, caller: Principal, org_id: str, quote_id: str, frequency: str) -> Quote:
+    """BI-09: the customer changes the billing frequency on an open offer, when the offer is worth at
+    least the catalog's minimum (net); its items are priced anew at the catalog's prices for it."""
+    ensure_orders(uow, caller, org_id)
+    found = quote(uow, caller, org_id, quote_id)
+    current = found.status_on(uow.clock.now().date())
+    if current != OPEN:
+        raise Conflict(f"This quote is {current}.", problem="quote-not-open")
+    minimum = uow.catalog.offer_frequency_change_minimum.get(found.currency)
+    if minimum is None or found.net_minor < minimum.minor:
+        shown = f"{minimum.minor / 100:.2f} {found.currency}" if minimum else "an amount the provider sets"
+        raise Conflict(f"The billing frequency of an offer changes only on offers of at least {shown}; ask for a new quote.",
+                       problem="offer-below-minimum")
+    items = [orders.Item(product_id=i.product_id, plan_id=i.plan_id, frequency=frequency, add_on_ids=i.add_on_ids)
+             for i in _items_of(found)]
+    priced = orders._priced(uow, orders.account_of(uow, org_id), org_id, items, [])
+    found_items = [{"product_id": i.product_id, "plan_id": i.plan_id, "frequency": i.frequency,
+                    "add_on_ids": list(i.add_on_ids)} for i in items]
+    found_lines = [{"description": c.description, "net_minor": c.amount.minor} for c in priced.charges]
+    if not uow.quotes.reprice(found.id, found_items, found_lines):
+        raise Conflict("This quote was decided meanwhile.", problem="quote-not-open")
+    found.items, found.lines = found_items, found_lines
+    uow.commit()
+    return found
+
+
 def decline(uow, caller: Principal, org_id: str, quote_id: str) -> Quote:
     declined = _decide(uow, caller, org_id, quote_id, DECLINED)
     uow.commit()

@@ -130,9 +130,11 @@ def preview_plan_change(uow, caller: Principal, org_id: str, subscription_id: st
 def change_plan(uow, caller: Principal, org_id: str, subscription_id: str, plan_id: str) -> tuple[Change, Document | None]:
     """BI-01, BI-02: an upgrade is charged now for the days left, its add-ons with it, the renewal
     date stays. BI-03, BI-19: a downgrade waits for the next term, never to a trial, and ends the
-    subscription's promo codes."""
+    promo codes of the whole account."""
     subscription, product = _managed(uow, caller, org_id, subscription_id)
     change = _plan_change(uow, subscription, product, plan_id)
+    if change.kind == DOWNGRADE:
+        uow.subscriptions.end_promo_codes(org_id)
     uow.subscriptions.save(change.subscription)
     document = None
     if change.kind == UPGRADE:
