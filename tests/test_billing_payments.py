@@ -336,3 +336,37 @@ def test_OR_15_an_organization_with_an_unpaid_invoice_or_a_balance_is_not_delete
     # once orgs heard that nothing is owed or held, the deletion is allowed (nothing else stands in the way)
     eventually(lambda: reasons() == 204, what="the deletion allowed")
     assert api.get(f"/v1/orgs/{org}", fresh).status_code == 404
+
+
+def test_BI_06_BI_10_a_paid_invoice_is_refunded_by_a_credit_note_onto_the_prepaid_balance(api, clerk, tap):
+    customer = api.customer_with_org(country="CH")
+    org = customer["org_id"]
+    invoice = ordered(api, customer)
+    total = invoice["total"]["amount_minor"]
+    refund_path = f"/v1/billing/accounts/{org}/invoices/{invoice['id']}/refund"
+    open_refund = money_post(api, refund_path, None, clerk.bearer())
+    assert problem(open_refund, 409)["type"].endswith("/invoice-not-paid")
+    assert pay(api, customer, invoice, {"card_token": "tok_sandbox_ok"}).status_code == 201
+    assert money_post(api, refund_path, None, customer["token"]).status_code == 403  # billing staff refund
+    refunded = money_post(api, refund_path, None, clerk.bearer())
+    assert refunded.status_code == 200, refunded.text
+    body = refunded.json()
+    assert (body["invoice"]["status"], body["invoice"]["number"]) == ("refunded", invoice["number"])
+    note = body["credit_note"]
+    assert note["kind"] == "credit_note" and note["number"] != invoice["number"]
+    assert note["total"]["amount_minor"] == -total
+    issued = tap.wait_for(lambda b: b["type"] == "InvoiceIssued" and b["payload"]["invoice_id"] == note["id"])
+    assert issued["body"]["payload"]["kind"] == "credit_note"
+    # what was paid is the organization's, on its balance: it can be withdrawn
+    assert balance(api, customer) == total
+    movements = api.get(f"/v1/billing/accounts/{org}/prepaid-movements", customer["token"]).json()
+    assert movements[0]["kind"] == "payment_returned" and movements[0]["amount"]["amount_minor"] == total
+    again = money_post(api, refund_path, None, clerk.bearer())
+    assert problem(again, 409)["type"].endswith("/invoice-not-paid")
+    listed = api.get(f"/v1/billing/accounts/{org}/invoices", customer["token"], params={"status": "refunded"}).json()
+    assert [i["id"] for i in listed] == [invoice["id"]]
+    withdrawn = money_post(api, f"/v1/billing/accounts/{org}/withdrawals", {"amount_minor": total}, customer["token"])
+    assert withdrawn.status_code == 201 and balance(api, customer) == 0
+    stranger = api.customer_with_org()
+    assert money_post(api, f"/v1/billing/accounts/{stranger['org_id']}/invoices/{invoice['id']}/refund", None,
+                      clerk.bearer()).status_code == 404

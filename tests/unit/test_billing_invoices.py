@@ -60,7 +60,19 @@ def test_BI_13_the_document_is_downloadable_once_paid():
     invoice = an_invoice()
     assert not invoice.downloadable and not pay(invoice, CHF(1000)).downloadable
     assert pay(invoice, invoice.total).downloadable
-    assert refund(pay(invoice, invoice.total)).status == REFUNDED
+    refunded, _ = refund(pay(invoice, invoice.total), "inv-9", number("CHF", 2026, 44), date(2026, 5, 10))
+    assert refunded.status == REFUNDED and refunded.downloadable
+
+
+def test_BI_06_a_refunded_invoice_keeps_its_number_and_gets_a_credit_note_only_once_paid():
+    invoice = an_invoice()
+    with pytest.raises(InvoiceRefused):
+        refund(invoice, "inv-4", number("CHF", 2026, 45), date(2026, 5, 10))
+    with pytest.raises(InvoiceRefused):
+        refund(pay(invoice, CHF(1000)), "inv-4", number("CHF", 2026, 45), date(2026, 5, 10))
+    refunded, credit_note = refund(pay(invoice, invoice.total), "inv-4", number("CHF", 2026, 45), date(2026, 5, 10))
+    assert (refunded.status, refunded.number) == (REFUNDED, invoice.number)
+    assert credit_note.credit_note_of == invoice.number and credit_note.total == -invoice.total
 
 
 def test_a_cancelled_invoice_keeps_its_number_and_gets_a_credit_note():

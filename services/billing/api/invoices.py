@@ -21,6 +21,14 @@ def get_invoice(org_id: str, invoice_id: str):
         return document_view(issuing.document(uow, principal(), org_id, invoice_id)), 200
 
 
+def refund_invoice(org_id: str, invoice_id: str):
+    ensure_billing_staff(principal())
+    with bootstrap().uow() as uow:
+        refunded, credit_note = issuing.refund(uow, org_id, invoice_id)
+        uow.commit()
+        return {"invoice": document_view(refunded), "credit_note": document_view(credit_note)}, 200
+
+
 def cancel_invoice(org_id: str, invoice_id: str):
     ensure_billing_staff(principal())
     with bootstrap().uow() as uow:

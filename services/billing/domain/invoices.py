@@ -123,13 +123,18 @@ def cancel(invoice: Invoice, credit_note_id: str, credit_note_number: str, on: d
     answers it line by line."""
     if invoice.status != OPEN:
         raise InvoiceRefused("Only an open invoice without payments is cancelled; a paid one is refunded.")
-    credit_note = Invoice(credit_note_id, credit_note_number, invoice.org_id, invoice.currency,
-                          tuple(replace(line, net=-line.net) for line in invoice.lines), on, on, invoice.treatment,
-                          status=PAID, paid=-invoice.total, credit_note_of=invoice.number, notes=invoice.notes)
-    return replace(invoice, status=CANCELLED), credit_note
+    return replace(invoice, status=CANCELLED), _credit_note_of(invoice, credit_note_id, credit_note_number, on)
 
 
-def refund(invoice: Invoice) -> Invoice:
+def refund(invoice: Invoice, credit_note_id: str, credit_note_number: str, on: date) -> tuple[Invoice, Invoice]:
+    """A paid invoice is refunded: it keeps its number, and a credit note of its own number answers
+    it line by line, as a cancellation does."""
     if invoice.status != PAID:
         raise InvoiceRefused("Only a paid invoice is refunded.")
-    return replace(invoice, status=REFUNDED)
+    return replace(invoice, status=REFUNDED), _credit_note_of(invoice, credit_note_id, credit_note_number, on)
+
+
+def _credit_note_of(invoice: Invoice, credit_note_id: str, number: str, on: date) -> Invoice:
+    return Invoice(credit_note_id, number, invoice.org_id, invoice.currency,
+                   tuple(replace(line, net=-line.net) for line in invoice.lines), on, on, invoice.treatment,
+                   status=PAID, paid=-invoice.total, credit_note_of=invoice.number, notes=invoice.notes)

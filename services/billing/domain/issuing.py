@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, Invalid, NotFound
 
-from . import bookkeeping, invoices
+from . import bookkeeping, invoices, prepaid
 from .events import InvoiceIssued, InvoicePaid
 from .invoices import PAID, Invoice, InvoiceRefused
 from .ledger import Entry, Posting
@@ -103,6 +103,33 @@ def cancel(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
     uow.invoices.add(credit_note)
     _announce(uow, credit_note)
     return replace(document, invoice=cancelled), credit_note
+
+
+def refund(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
+    """A paid invoice is refunded (BI-06): it keeps its number, a credit note of the same series
+    answers it, and what was paid goes onto the organization's prepaid balance (BI-10), from where it
+    pays another invoice or is withdrawn."""
+    invoice = uow.receivables.locked(invoice_id)  # one payment or refund of an invoice at a time
+    document = uow.invoices.get(invoice_id)
+    if invoice is None or invoice.org_id != org_id or document.kind != INVOICE:
+        raise NotFound("No such invoice.")
+    account = uow.accounts.locked_of_org(org_id)
+    now = uow.clock.now()
+    number = invoices.number(invoice.currency, now.year, uow.invoices.next_sequence(f"{invoice.currency}-{now.year}"))
+    try:
+        refunded, note = invoices.refund(invoice, str(uuid.uuid4()), number, now.date())
+    except InvoiceRefused as refused:
+        raise Conflict(str(refused), problem="invoice-not-paid") from None
+    uow.invoices.save_status(refunded)
+    credit_note = Document(note, CREDIT_NOTE, now, document.customer, document.supplier, document.line_refs)
+    uow.invoices.add(credit_note)
+    paid = invoice.total.minor
+    if paid:
+        uow.ledger.post(prepaid.entry(f"refund of invoice {invoice.number}", now, invoice.currency, paid,
+                                      debit=prepaid.receivable(org_id), credit=prepaid.prepaid(org_id)))
+        uow.movements.add(prepaid.move(account, prepaid.PAYMENT_RETURNED, paid, now, invoice_id=invoice.id))
+    _announce(uow, credit_note)
+    return replace(document, invoice=refunded), credit_note
 
 
 def posting_of(document: Document) -> Posting | None:

@@ -11,6 +11,7 @@ by the database). Every change of it is a movement the customer sees, and a ledg
 | … the charge succeeded | `held:<org>` | `receivable:<org>` |
 | … the charge was declined or failed | `held:<org>` | `prepaid:<org>` |
 | withdrawal (paid back to the customer) | `prepaid:<org>` | `cash:payouts` |
+| refund of a paid invoice (its credit note moves revenue and VAT back) | `receivable:<org>` | `prepaid:<org>` |
 | a card payment of an invoice | `cash:card` | `receivable:<org>` |
 
 `prepaid:<org>` is what the provider owes the organization, so its ledger balance is the negative of
