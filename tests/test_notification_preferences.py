@@ -250,6 +250,15 @@ def test_BI_15_BI_16_an_order_placed_through_the_api_is_mailed_to_the_legal_repr
         mail = smtp.wait_for(person["email"], number, timeout=60)
         assert number in mail["subject"] and ("EUR" in mail["subject"] or "€" in mail["subject"]), mail["subject"]
 
+    # paid by card: the payment is confirmed to both, once each (billing's own InvoicePaid)
+    invoice_id = placed.json()["invoice"]["id"]
+    paid = api.http.post(api.url(f"/v1/billing/accounts/{org}/invoices/{invoice_id}/payments"),
+                         json={"card_token": "tok_sandbox_ok"}, timeout=30,
+                         headers={"Authorization": f"Bearer {owner['token']}", "Idempotency-Key": str(uuid.uuid4())})
+    assert paid.status_code == 201, paid.text
+    for person in (owner, bookkeeper):
+        eventually(lambda: len(smtp.to(person["email"], number)) == 2, timeout=60, what="the payment confirmed by mail")
+
     # the right taken back: the next invoice reaches the legal representative only
     assert api.delete(f"/v1/orgs/{org}/grants/{grant.json()['id']}", owner["token"]).status_code == 204
     eventually(lambda: [r["email"] for r in preferences(api, owner["token"])["recipients"]] == [owner["email"]],
