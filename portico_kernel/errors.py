@@ -20,6 +20,11 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+def invalid_field(name: str, reason: str) -> Invalid:
+    """Refused input, naming the one field at fault (the answer's `invalid_params`)."""
+    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
+
+
 class NotFound(DomainError):
     code = "not-found"
 

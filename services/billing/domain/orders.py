@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 
 from portico_kernel.clock import iso_utc
-from portico_kernel.errors import Conflict, Invalid, NotFound
+from portico_kernel.errors import Conflict, NotFound, invalid_field
 from portico_kernel.principal import Principal
 
 from . import issuing
@@ -28,10 +28,6 @@ from .visibility import ensure_orders
 from .vouchers import FreeOption, Voucher, VoucherRefused, assign
 
 MAX_ITEMS = 20
-
-
-def _invalid(name: str, reason: str) -> Invalid:
-    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 
 
 @dataclass(frozen=True)
@@ -68,7 +64,7 @@ def product_in(uow, currency: str, product_id: str, name: str = "product_id") ->
     try:
         return uow.catalog.product(currency, product_id)
     except LookupError:
-        raise _invalid(name, "no such product in the catalog") from None
+        raise invalid_field(name, "no such product in the catalog") from None
 
 
 def checkout(uow, caller: Principal, org_id: str, items: list[Item], codes: list[str]) -> Checkout:
@@ -78,9 +74,9 @@ def checkout(uow, caller: Principal, org_id: str, items: list[Item], codes: list
 
 def _priced(uow, account, org_id: str, items: list[Item], codes: list[str]) -> Checkout:
     if not items:
-        raise _invalid("items", "an order holds at least one product")
+        raise invalid_field("items", "an order holds at least one product")
     if len(items) > MAX_ITEMS:
-        raise _invalid("items", f"at most {MAX_ITEMS} products per order")
+        raise invalid_field("items", f"at most {MAX_ITEMS} products per order")
     today = uow.clock.now().date()
     currency = account.currency
     result = Checkout(currency)
@@ -93,12 +89,12 @@ def _priced(uow, account, org_id: str, items: list[Item], codes: list[str]) -> C
         try:
             plan = product.plan(item.plan_id)
         except LookupError:
-            raise _invalid(f"{name}.plan_id", f"{product.name} has no such plan") from None
+            raise invalid_field(f"{name}.plan_id", f"{product.name} has no such plan") from None
         frequency = FREQUENCIES.get(item.frequency)
         if frequency is None:
-            raise _invalid(f"{name}.frequency", "monthly, quarterly or yearly")
+            raise invalid_field(f"{name}.frequency", "monthly, quarterly or yearly")
         if len(set(item.add_on_ids)) != len(item.add_on_ids):
-            raise _invalid(f"{name}.add_on_ids", "an add-on is booked once")
+            raise invalid_field(f"{name}.add_on_ids", "an add-on is booked once")
         subscription = Subscription(id=str(uuid.uuid4()), org_id=org_id, product_id=product.id, plan_id=plan.id,
                                     frequency=frequency, started_on=today, add_on_ids=frozenset(item.add_on_ids),
                                     status="trial" if plan.is_trial else "active",
@@ -107,13 +103,13 @@ def _priced(uow, account, org_id: str, items: list[Item], codes: list[str]) -> C
         lines = item_lines.setdefault(index, [])
         if plan.is_trial:
             if item.add_on_ids:
-                raise _invalid(f"{name}.add_on_ids", "a free trial comes without add-ons")
+                raise invalid_field(f"{name}.add_on_ids", "a free trial comes without add-ons")
             continue
         period = subscription.period(today)
         try:
             price = plan.price(frequency)
         except LookupError as refused:
-            raise _invalid(f"{name}.frequency", str(refused)) from None
+            raise invalid_field(f"{name}.frequency", str(refused)) from None
         lines.append(len(result.charges))
         result.charges.append(Charge(f"{product.name} {plan.name}, {frequency.name.lower()}, "
                                      f"{period.start.isoformat()} to {period.end.isoformat()}", price,
@@ -123,7 +119,7 @@ def _priced(uow, account, org_id: str, items: list[Item], codes: list[str]) -> C
                 add_on = product.add_on(add_on_id)
                 add_on_price = add_on.price(plan.id, frequency)
             except LookupError as refused:
-                raise _invalid(f"{name}.add_on_ids", str(refused)) from None
+                raise invalid_field(f"{name}.add_on_ids", str(refused)) from None
             lines.append(len(result.charges))
             result.charges.append(Charge(f"{add_on.name} with {product.name} {plan.name}, {frequency.name.lower()}",
                                          add_on_price, product.id, subscription.id))
@@ -138,16 +134,16 @@ def _priced(uow, account, org_id: str, items: list[Item], codes: list[str]) -> C
     for position, code in enumerate(codes):
         voucher = uow.vouchers.get(code) if isinstance(code, str) else None
         if voucher is None:
-            raise _invalid(f"voucher_codes[{position}]", "no such code")
+            raise invalid_field(f"voucher_codes[{position}]", "no such code")
         try:
             voucher.check(today, currency)
         except VoucherRefused as refused:
-            raise _invalid(f"voucher_codes[{position}]", str(refused)) from None
+            raise invalid_field(f"voucher_codes[{position}]", str(refused)) from None
         vouchers.append(voucher)
     try:
         assigned = assign(vouchers, [item.product_id for item in items])
     except VoucherRefused as refused:
-        raise _invalid("voucher_codes", str(refused)) from None
+        raise invalid_field("voucher_codes", str(refused)) from None
     for index, voucher in sorted(assigned.items()):
         subscription, product, plan = result.subscriptions[index]
         subtotal = Money(sum(result.charges[i].amount.minor for i in item_lines[index]), currency)

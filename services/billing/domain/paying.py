@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from portico_kernel.clock import iso_utc
-from portico_kernel.errors import Conflict, DomainError, Invalid, NotFound
+from portico_kernel.errors import Conflict, DomainError, NotFound, invalid_field
 from portico_kernel.principal import Principal
 
 from . import invoices as invoice_rules
@@ -40,10 +40,6 @@ class PaymentDeclined(DomainError):
 
 class ProviderUnavailable(DomainError):
     code = "unavailable"
-
-
-def _invalid(name: str, reason: str) -> Invalid:
-    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 
 
 def _money(minor: int, currency: str) -> dict:
@@ -98,7 +94,7 @@ def start_invoice_payment(uow, caller: Principal, org_id: str, invoice_id: str, 
                       prepaid_minor=prepaid_minor, use_prepaid=use_prepaid)
     except ValueError as refused:
         name, reason = refused.args[0]
-        raise _invalid(name, reason)
+        raise invalid_field(name, reason)
     now = uow.clock.now()
     payment = Payment.start(invoice.org_id, invoice.id, invoice.currency, parts.card_minor, parts.prepaid_minor, now,
                             caller.user_id)
@@ -127,9 +123,9 @@ def start_top_up(uow, caller: Principal, org_id: str, card_token: str, amount_mi
     """BI-10: tops the prepaid balance up by a card charge."""
     account = _moving_money(uow, caller, org_id)
     if currency is not None and currency != account.currency:
-        raise _invalid("amount.currency", f"the account is kept in {account.currency}")
+        raise invalid_field("amount.currency", f"the account is kept in {account.currency}")
     if not 0 < amount_minor <= MAX_TOP_UP_MINOR:
-        raise _invalid("amount.amount_minor", f"is between 1 and {MAX_TOP_UP_MINOR}")
+        raise invalid_field("amount.amount_minor", f"is between 1 and {MAX_TOP_UP_MINOR}")
     payment = Payment.start(org_id, None, account.currency, amount_minor, 0, uow.clock.now(), caller.user_id)
     uow.payments.add(payment)
     uow.commit()
@@ -242,7 +238,7 @@ def withdraw(uow, caller: Principal, org_id: str, amount_minor: int):
     _moving_money(uow, caller, org_id)
     account = uow.accounts.locked_of_org(org_id)
     if amount_minor <= 0:
-        raise _invalid("amount_minor", "is a positive amount of minor units")
+        raise invalid_field("amount_minor", "is a positive amount of minor units")
     now = uow.clock.now()
     try:
         movement = move(account, WITHDRAWAL, -amount_minor, now)
@@ -283,7 +279,7 @@ def method_of(uow, caller: Principal, org_id: str, invoice_id: str) -> str:
 def change_method(uow, caller: Principal, org_id: str, invoice_id: str, method: str):
     """BI-06: the payment method of an open invoice can change (not while a payment is under way)."""
     if method not in METHODS:
-        raise _invalid("method", f"one of {', '.join(METHODS)}")
+        raise invalid_field("method", f"one of {', '.join(METHODS)}")
     invoice = _payable(uow, caller, org_id, invoice_id)
     uow.receivables.set_payment_method(invoice.id, method, uow.clock.now(), caller.user_id)
     uow.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from portico_kernel.errors import Conflict, Invalid
+from portico_kernel.errors import Conflict, Invalid, invalid_field
 from portico_kernel.paging import EVER, Page, PageRequest, Period
 from portico_kernel.principal import Principal
 
@@ -13,10 +13,6 @@ from .money import Money
 from .orders import account_of, product_in
 from .visibility import ensure_billing_staff, ensure_sees_billing, ensure_support_staff
 from .vouchers import FreeOption, Voucher, VoucherRefused
-
-
-def _invalid(name: str, reason: str) -> Invalid:
-    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 
 
 def create_voucher(uow, caller: Principal, *, code: str, percent: int | None = None, amount: dict | None = None,
@@ -50,7 +46,7 @@ def grant_free_option(uow, caller: Principal, org_id: str, product_id: str, add_
     try:
         product.add_on(add_on_id)
     except LookupError:
-        raise _invalid("add_on_id", f"{product.name} has no such add-on") from None
+        raise invalid_field("add_on_id", f"{product.name} has no such add-on") from None
     option = FreeOption(id=str(uuid.uuid4()), org_id=org_id, product_id=product_id, add_on_id=add_on_id,
                         granted_by=caller.user_id, granted_at=uow.clock.now())
     uow.free_options.add(option)

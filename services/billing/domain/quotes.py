@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
-from portico_kernel.errors import Conflict, Invalid, NotFound
+from portico_kernel.errors import Conflict, NotFound, invalid_field
 from portico_kernel.principal import Principal
 
 from . import orders
@@ -70,10 +70,6 @@ class Quote:
         return EXPIRED if self.status == OPEN and day > self.valid_until else self.status
 
 
-def _invalid(name: str, reason: str) -> Invalid:
-    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
-
-
 def _items_of(quote: Quote) -> list[orders.Item]:
     return [orders.Item(product_id=i["product_id"], plan_id=i["plan_id"], frequency=i["frequency"],
                         add_on_ids=tuple(i["add_on_ids"])) for i in quote.items]
@@ -85,7 +81,7 @@ def offer(uow, caller: Principal, org_id: str, items: list[orders.Item], valid_d
     account = orders.account_of(uow, org_id)
     days = DEFAULT_VALID_DAYS if valid_days is None else valid_days
     if not 1 <= days <= MAX_VALID_DAYS:
-        raise _invalid("valid_days", f"from 1 to {MAX_VALID_DAYS}")
+        raise invalid_field("valid_days", f"from 1 to {MAX_VALID_DAYS}")
     priced = orders._priced(uow, account, org_id, items, [])
     now = uow.clock.now()
     today = now.date()

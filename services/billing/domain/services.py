@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from portico_kernel.errors import Conflict, Invalid, NotFound
+from portico_kernel.errors import Conflict, NotFound, invalid_field
 from portico_kernel.paging import EVER, Page, PageRequest, Period
 from portico_kernel.principal import Principal
 
@@ -28,10 +28,6 @@ from .visibility import ensure_manages, ensure_sees_billing
 
 STATUSES = ("trial", "active", "ended")
 UPGRADE, DOWNGRADE, FREQUENCY = "upgrade", "downgrade", "frequency"
-
-
-def _invalid(name: str, reason: str) -> Invalid:
-    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 
 
 def services_of(uow, caller: Principal, org_id: str, page: PageRequest, status: str | None = None,
@@ -100,7 +96,7 @@ def _plan_change(uow, subscription: Subscription, product: Product, plan_id: str
     try:
         target = product.plan(plan_id)
     except LookupError:
-        raise _invalid("plan_id", f"{product.name} has no such plan") from None
+        raise invalid_field("plan_id", f"{product.name} has no such plan") from None
     current = product.plan(subscription.plan_id)
     try:
         if target.size > current.size and not target.is_trial:
@@ -111,7 +107,7 @@ def _plan_change(uow, subscription: Subscription, product: Product, plan_id: str
         downgraded, on = schedule_downgrade(subscription, product, plan_id, today)
         return Change(DOWNGRADE, (), _currency(product), on, on, downgraded)
     except ChangeRefused as refused:
-        raise _invalid("plan_id", str(refused)) from None
+        raise invalid_field("plan_id", str(refused)) from None
 
 
 def _currency(product: Product) -> str:
@@ -153,15 +149,15 @@ def _frequency_change(uow, subscription: Subscription, product: Product, frequen
     today = uow.clock.now().date()
     frequency = FREQUENCIES.get(frequency_name)
     if frequency is None:
-        raise _invalid("frequency", "monthly, quarterly or yearly")
+        raise invalid_field("frequency", "monthly, quarterly or yearly")
     if subscription.status != "active":
-        raise _invalid("frequency", "a free trial is not billed; choose a paid plan first")
+        raise invalid_field("frequency", "a free trial is not billed; choose a paid plan first")
     plan = product.plan(subscription.plan_id)
     try:
         plan.price(frequency)
         quote = frequency_change_quote(subscription, product, frequency, today)
     except (ChangeRefused, LookupError) as refused:
-        raise _invalid("frequency", str(refused)) from None
+        raise invalid_field("frequency", str(refused)) from None
     paid_until = subscription.period(today).end
     if frequency.months < subscription.frequency.months or quote.total.minor < 0:
         # BI-09: a shorter frequency starts when the paid term ends: no paid month is billed twice
@@ -195,7 +191,7 @@ def book_add_on(uow, caller: Principal, org_id: str, subscription_id: str, add_o
     a free option support granted makes it free."""
     subscription, product = _managed(uow, caller, org_id, subscription_id)
     if subscription.status != "active":
-        raise _invalid("add_on_id", "a free trial comes without add-ons; choose a paid plan first")
+        raise invalid_field("add_on_id", "a free trial comes without add-ons; choose a paid plan first")
     if add_on_id in subscription.add_on_ids:
         raise Conflict("This add-on is booked already.", problem="add-on-booked")
     today = uow.clock.now().date()
@@ -203,7 +199,7 @@ def book_add_on(uow, caller: Principal, org_id: str, subscription_id: str, add_o
         add_on = product.add_on(add_on_id)
         price = add_on.price(subscription.plan_id, subscription.frequency)
     except LookupError as refused:
-        raise _invalid("add_on_id", str(refused)) from None
+        raise invalid_field("add_on_id", str(refused)) from None
     period = subscription.period(today)
     due = Money.of(prorated(price, period, today), price.currency)
     charges = [Charge(f"{add_on.name}, {period.days_left(today)} of {period.days} days to {period.end.isoformat()}",
@@ -235,5 +231,5 @@ def capacity_check(uow, caller: Principal, org_id: str, subscription_id: str, us
     plan = product.plan(subscription.plan_id)
     unknown = sorted(set(usage) - set(plan.capacity))
     if unknown:
-        raise _invalid("usage", f"{plan.name} has no capacity for {', '.join(u[:40] for u in unknown[:3])}")
+        raise invalid_field("usage", f"{plan.name} has no capacity for {', '.join(u[:40] for u in unknown[:3])}")
     return subscription, capacity_notices(product, plan, usage)

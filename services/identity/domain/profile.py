@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import phonenumbers
 import pycountry
 
-from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from portico_kernel.errors import Conflict, Forbidden, Invalid, NotFound, invalid_field
 from portico_kernel.clock import iso_utc, utcnow
 
 from . import security
@@ -82,17 +82,13 @@ def settings_of(uow, user_id: str) -> AccountSettings:
     return settings
 
 
-def _invalid(name: str, reason: str) -> Invalid:
-    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
-
-
 def checked_name(value: str, field: str) -> str:
     """A first or last name: not blank, no control characters or lone surrogates."""
     value = value.strip()
     if not value:
-        raise _invalid(field, "must not be blank")
+        raise invalid_field(field, "must not be blank")
     if (character := unreadable_character(value)) is not None:
-        raise _invalid(field, f"contains a control character or lone surrogate ({character})")
+        raise invalid_field(field, f"contains a control character or lone surrogate ({character})")
     return value
 
 
@@ -100,7 +96,7 @@ def _country(code: str | None) -> str | None:
     if code is None:
         return None
     if pycountry.countries.get(alpha_2=code.upper()) is None:
-        raise _invalid("country", f"{code} is not an ISO 3166-1 alpha-2 country code")
+        raise invalid_field("country", f"{code} is not an ISO 3166-1 alpha-2 country code")
     return code.upper()
 
 
@@ -116,20 +112,20 @@ def update_profile(uow, user_id: str, changes: dict) -> tuple[User, AccountSetti
         uow.emit(PersonRenamed(user_id=user.id, first_name=user.first_name, last_name=user.last_name))
     if "language" in changes:
         if changes["language"] not in LANGUAGES:
-            raise _invalid("language", f"one of {', '.join(LANGUAGES)}")
+            raise invalid_field("language", f"one of {', '.join(LANGUAGES)}")
         user.language = changes["language"]
     if "country" in changes:
         user.country = _country(changes["country"])
     if "time_zone" in changes:
         zone = changes["time_zone"]
         if zone is not None and zone not in TIME_ZONES:
-            raise _invalid("time_zone", f"{zone} is not an IANA time zone (e.g. Europe/Zurich)")
+            raise invalid_field("time_zone", f"{zone} is not an IANA time zone (e.g. Europe/Zurich)")
         user.time_zone = zone
     if "link_expiry_days" in changes:
         days = changes["link_expiry_days"]
         low, high = LINK_EXPIRY_RANGE
         if not low <= days <= high:
-            raise _invalid("link_expiry_days", f"between {low} and {high} days")
+            raise invalid_field("link_expiry_days", f"between {low} and {high} days")
         settings.link_expiry_days = days
     if (user.language, user.time_zone) != place_before:
         uow.emit(LanguageOrTimeZoneChanged(user_id=user.id, language=user.language, time_zone=user.time_zone))
@@ -145,9 +141,9 @@ def _recovery_phone(phone: dict | None) -> tuple[str | None, str | None]:
     try:
         number = phonenumbers.parse(f"+{code}{phone['number']}")
     except phonenumbers.NumberParseException as exc:
-        raise _invalid("recovery_phone", str(exc)) from exc
+        raise invalid_field("recovery_phone", str(exc)) from exc
     if str(number.country_code) != code or not phonenumbers.is_valid_number(number):
-        raise _invalid("recovery_phone", f"+{code} {phone['number']} is not a valid phone number")
+        raise invalid_field("recovery_phone", f"+{code} {phone['number']} is not a valid phone number")
     return code, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -160,7 +156,7 @@ def set_recovery_contacts(uow, hasher: PasswordHasher, user_id: str, *, password
         recovery_email = checked_email(recovery_email, "recovery_email")
         # A recovery address that is the login itself recovers nothing (see also ID-07).
         if email_key(recovery_email) == user.email_key:
-            raise _invalid("recovery_email", "must differ from the login email")
+            raise invalid_field("recovery_email", "must differ from the login email")
     settings = settings_of(uow, user_id)
     settings.recovery_phone_country_code, settings.recovery_phone_number = code, number
     settings.recovery_email = recovery_email
@@ -174,10 +170,10 @@ def set_recovery_contacts(uow, hasher: PasswordHasher, user_id: str, *, password
 def _check_new_login(uow, user: User, new_email: str) -> None:
     key = email_key(new_email)
     if key == user.email_key:
-        raise _invalid("new_email", "is the login email already")
+        raise invalid_field("new_email", "is the login email already")
     settings = uow.account_settings.get(user.id)
     if settings is not None and settings.recovery_email and email_key(settings.recovery_email) == key:
-        raise _invalid("new_email", "must differ from the recovery email")
+        raise invalid_field("new_email", "must differ from the recovery email")
     if uow.users.by_email_key(key) is not None:
         raise Conflict("Another account signs in with this email address.", problem="email-taken")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 
 from portico_kernel.clock import utcnow
-from portico_kernel.errors import Invalid
+from portico_kernel.errors import invalid_field
 from portico_kernel.principal import Principal
 
 from .catalogue import Mail, invoice_addressees
@@ -17,10 +17,6 @@ from .model import INVOICE_KINDS, LANGUAGES, InvoicePreferences
 CONTACT_PURPOSES = ("support", "billing", "technical", "security", "data_protection", "general")  # orgs' (OR-17)
 MAX_EXTRA_ADDRESSES = 5
 MAX_MEMBERS = 50
-
-
-def _invalid(name: str, reason: str) -> Invalid:
-    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 
 
 def preferences_of(uow, caller: Principal) -> InvoicePreferences:
@@ -45,7 +41,7 @@ def _checked(uow, org_id: str, body: dict) -> dict:
     changes = {}
     if "kinds" in body:
         if any(kind not in INVOICE_KINDS for kind in body["kinds"]):
-            raise _invalid("kinds", f"each one of {', '.join(INVOICE_KINDS)}")
+            raise invalid_field("kinds", f"each one of {', '.join(INVOICE_KINDS)}")
         changes["kinds"] = _distinct(body["kinds"])
     for flag in ("legal_representatives", "administrators", "accounting"):
         if flag in body:
@@ -53,14 +49,14 @@ def _checked(uow, org_id: str, body: dict) -> dict:
     if "members" in body:
         members = _distinct(body["members"])
         if len(members) > MAX_MEMBERS:
-            raise _invalid("members", f"at most {MAX_MEMBERS}")
+            raise invalid_field("members", f"at most {MAX_MEMBERS}")
         # Only the organization's own members: another organization's people are not named here.
         if any(uow.memberships.get(org_id, user_id) is None for user_id in members):
-            raise _invalid("members", "each a member of the organization")
+            raise invalid_field("members", "each a member of the organization")
         changes["members"] = members
     if "contacts" in body:
         if any(purpose not in CONTACT_PURPOSES for purpose in body["contacts"]):
-            raise _invalid("contacts", f"each one of {', '.join(CONTACT_PURPOSES)}")
+            raise invalid_field("contacts", f"each one of {', '.join(CONTACT_PURPOSES)}")
         changes["contacts"] = _distinct(body["contacts"])
     if "extra_addresses" in body:
         addresses = {}
@@ -68,14 +64,14 @@ def _checked(uow, org_id: str, body: dict) -> dict:
             try:
                 normalized = validate_email(address, check_deliverability=False, test_environment=True).normalized
             except EmailNotValidError:
-                raise _invalid("extra_addresses", "each an email address") from None
+                raise invalid_field("extra_addresses", "each an email address") from None
             addresses.setdefault(normalized.lower(), normalized)
         if len(addresses) > MAX_EXTRA_ADDRESSES:
-            raise _invalid("extra_addresses", f"at most {MAX_EXTRA_ADDRESSES}")
+            raise invalid_field("extra_addresses", f"at most {MAX_EXTRA_ADDRESSES}")
         changes["extra_addresses"] = list(addresses.values())
     if "language" in body:
         if body["language"] is not None and body["language"] not in LANGUAGES:
-            raise _invalid("language", f"one of {', '.join(LANGUAGES)}")
+            raise invalid_field("language", f"one of {', '.join(LANGUAGES)}")
         changes["language"] = body["language"]
     return changes
 

@@ -10,7 +10,7 @@ from typing import Callable
 from email_validator import EmailNotValidError, validate_email
 
 from portico_kernel.clock import utcnow
-from portico_kernel.errors import Conflict, Invalid, NotFound
+from portico_kernel.errors import Conflict, NotFound, invalid_field
 from portico_kernel.principal import Principal
 
 from .catalogue import Mail
@@ -21,10 +21,6 @@ from .model import Email, SmtpServer
 # A host name (RFC 1123 labels) or an IPv4 address; nothing that could carry another command.
 _HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 _PRINTABLE = re.compile(r"^[\x21-\x7e\u00a0-\uffff]+$")  # user names: no spaces, no control characters
-
-
-def _invalid(name: str, reason: str) -> Invalid:
-    return Invalid(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
 
 
 def server_of(uow, caller: Principal) -> SmtpServer:
@@ -39,14 +35,14 @@ def set_server(uow, caller: Principal, body: dict, encrypt: Callable[[str], str]
     try:
         sender = validate_email(body["sender"], check_deliverability=False, test_environment=True).normalized
     except EmailNotValidError as error:
-        raise _invalid("sender", str(error)[:200]) from error
+        raise invalid_field("sender", str(error)[:200]) from error
     host = body["host"].strip().rstrip(".")
     if not _HOST.match(host):
-        raise _invalid("host", "a host name or an IPv4 address")
+        raise invalid_field("host", "a host name or an IPv4 address")
     port = int(body.get("port", 587))
     username = body.get("username") or None
     if username is not None and not _PRINTABLE.match(username):
-        raise _invalid("username", "no spaces or control characters")
+        raise invalid_field("username", "no spaces or control characters")
     server = uow.smtp_servers.get(org_id)
     if server is None:
         server = SmtpServer(org_id=org_id, sender=sender, host=host)
@@ -56,7 +52,7 @@ def set_server(uow, caller: Principal, body: dict, encrypt: Callable[[str], str]
     if "password" in body:  # left out: the password stays as it was
         password = body["password"]
         if password is not None and ("\r" in password or "\n" in password or "\x00" in password):
-            raise _invalid("password", "no line breaks or NUL")
+            raise invalid_field("password", "no line breaks or NUL")
         server.password_encrypted = encrypt(password) if password else None
     server.updated_at = utcnow()
     uow.commit()
