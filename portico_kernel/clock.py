@@ -5,7 +5,9 @@ unit test can put the time where the rule is decided instead of waiting for it.
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Protocol
 
 
@@ -49,7 +51,39 @@ class FakeClock:
         self._now = moment
 
 
+class ShiftedClock:
+    """The real time moved by the number of seconds written in a file (none or unreadable: not
+    moved). Rehearsals and end-to-end tests move one component's time forward this way, in all its
+    processes at once, to see renewals, reminders and expiries happen (PORTICO_CLOCK_DIR); the file is
+    read again only when it changes."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._seen: float | None = None
+        self._shift = timedelta(0)
+
+    def now(self) -> datetime:
+        try:
+            changed = self._path.stat().st_mtime_ns
+        except OSError:
+            return utcnow()
+        if changed != self._seen:
+            try:
+                self._shift = timedelta(seconds=float(self._path.read_text().strip() or 0))
+            except (OSError, ValueError):
+                self._shift = timedelta(0)
+            self._seen = changed
+        return utcnow() + self._shift
+
+
 SYSTEM = SystemClock()
+
+
+def clock_of(component: str) -> Clock:
+    """A component's clock: the real time, or moved by `<PORTICO_CLOCK_DIR>/<component>.shift` where
+    that setting is given (never in production)."""
+    folder = os.environ.get("PORTICO_CLOCK_DIR")
+    return ShiftedClock(Path(folder) / f"{component}.shift") if folder else SYSTEM
 
 
 def parse_iso(text: str) -> datetime:

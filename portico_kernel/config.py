@@ -46,6 +46,7 @@ VARIABLES = {
     "PORTICO_SMTP_CA_FILE": "PEM file of the authorities that STARTTLS certificates of mail servers are checked against (default: the system's)",
     "PORTICO_SECRET_KEYS": "Fernet keys (comma-separated, newest first) that encrypt stored secrets such as organizations' SMTP passwords; older keys still decrypt, so a key is rotated by putting a new one first (default: a key made once under PORTICO_DATA_DIR, embedded only)",
     "PORTICO_SMS_TRANSPORT": "how identity sends SMS codes: `file` (default; writes each message under {PORTICO_DATA_DIR}/sms/)",
+    "PORTICO_CLOCK_DIR": "rehearsals and tests only: a folder where `<component>.shift` holds seconds by which that component's clock runs ahead (renewals, reminders, expiries happen sooner); never set in production",
     "PORTICO_WEBAUTHN_RP_ID": "WebAuthn relying party id, the site's domain (default localhost)",
     "PORTICO_WEBAUTHN_ORIGIN": "origin security keys are used from (default http://localhost:8080)",
     "FORWARDED_ALLOW_IPS": "proxies (addresses or networks) in front of the gateway whose X-Forwarded-For names the caller; read by the gateway's web command only (default none: the caller is the gateway's peer)",

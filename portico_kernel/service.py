@@ -12,6 +12,7 @@ from typing import Callable
 from sqlalchemy import MetaData
 
 from . import bus, config, db, logs, topology
+from .clock import clock_of
 from .inbox import EventHandler, Inbox
 from .records import records_in
 from .outbox import OutboxRelay
@@ -36,12 +37,16 @@ class Service:
         self.uow_class = uow_class
         self.handlers = handlers or {}
         self.records = records_in(events) if events is not None else {}
+        self.clock = clock_of(component)
 
     def uow(self, *, reading: bool = False) -> UnitOfWork:
         """A unit of work; `reading=True` for one that only reads (a GET): it takes no write lock."""
         if reading:
-            return self.uow_class(self.reading_session_factory, self.component, self.outbox, reading=True)
-        return self.uow_class(self.session_factory, self.component, self.outbox)
+            uow = self.uow_class(self.reading_session_factory, self.component, self.outbox, reading=True)
+        else:
+            uow = self.uow_class(self.session_factory, self.component, self.outbox)
+        uow.clock = self.clock
+        return uow
 
     def ready_checks(self) -> dict[str, Callable[[], None]]:
         def broker():

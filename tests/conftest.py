@@ -46,6 +46,8 @@ os.environ.update({
     # Encrypts organizations' SMTP passwords; real mode needs it set (ID-15).
     "PORTICO_SECRET_KEYS": Fernet.generate_key().decode(),
     "PORTICO_SMTP_CA_FILE": str(Path(tempfile.gettempdir()) / f"portico-test-smtp-ca-{PORT_BASE}.pem"),
+    # Where the `clock` fixture moves a component's time forward.
+    "PORTICO_CLOCK_DIR": str(DATA_DIR / "clock"),
 })
 for component, port in PORTS.items():
     os.environ[f"{component.upper()}_PORT"] = str(port)
@@ -184,3 +186,33 @@ def api(stack):
     from tests.helpers import Api
 
     return Api(stack.gateway)
+
+
+class ComponentClocks:
+    """Moves a component's time forward in all its processes (portico_kernel/clock.py ShiftedClock):
+    renewals, reminders and expiries happen as they would days later. Each move adds to the last;
+    the test's end puts every clock back."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.shifts: dict[str, float] = {}
+
+    def ahead(self, component: str, **delta: float) -> None:
+        from datetime import timedelta
+        self.shifts[component] = self.shifts.get(component, 0.0) + timedelta(**delta).total_seconds()
+        path = self.folder / f"{component}.shift"
+        path.with_suffix(".tmp").write_text(str(self.shifts[component]))
+        path.with_suffix(".tmp").replace(path)
+
+    def reset(self) -> None:
+        for component in self.shifts:
+            (self.folder / f"{component}.shift").unlink(missing_ok=True)
+        self.shifts.clear()
+
+
+@pytest.fixture
+def clock(stack):
+    clocks = ComponentClocks(Path(os.environ["PORTICO_CLOCK_DIR"]))
+    yield clocks
+    clocks.reset()

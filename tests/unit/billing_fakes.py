@@ -44,6 +44,9 @@ class FakeInvoices:
     def by_reference(self, org_id: str, reference: str):
         return next((d for d in self.documents.values() if d.invoice.org_id == org_id and d.reference == reference), None)
 
+    def by_payment_reference(self, payment_reference: str):
+        return next((d for d in self.documents.values() if d.payment_reference == payment_reference), None)
+
     def unpaid_count(self, org_id: str) -> int:
         return sum(1 for d in self.documents.values() if d.invoice.org_id == org_id and d.kind == "invoice"
                    and d.invoice.status in ("open", "partially_paid"))

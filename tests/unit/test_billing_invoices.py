@@ -104,3 +104,19 @@ def test_payments_never_take_an_invoice_beyond_its_total(lines, payments):
             pass
         assert CHF(0) <= invoice.outstanding <= invoice.total
         assert (invoice.status == PAID) == (invoice.outstanding == CHF(0))
+
+
+def test_bi_06_an_invoice_paid_to_a_qr_iban_carries_a_qr_reference_and_otherwise_a_creditor_reference():
+    from stdnum import iso11649
+    from stdnum.ch import esr
+
+    from services.billing.domain.payment_reference import normalized, reference_for
+    qr = reference_for("CHF-2026-000042", "CH44 3199 9123 0008 8901 2")
+    assert len(qr) == 27 and esr.is_valid(qr)
+    rf = reference_for("EUR-2026-000042", "DE89370400440532013000")
+    assert rf.startswith("RF") and iso11649.is_valid(rf)
+    assert reference_for("EUR-2026-000043", "DE89370400440532013000") != rf  # one invoice, one reference
+    # as a statement may carry them: spaced, lower case; a mistyped one matches nothing
+    assert normalized(" ".join([qr[:2], qr[2:7], qr[7:]])) == qr
+    assert normalized(rf.lower()) == rf
+    assert normalized(qr[:-1] + str((int(qr[-1]) + 1) % 10)) is None

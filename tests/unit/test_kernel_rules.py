@@ -120,3 +120,18 @@ def test_a_period_filter_ends_after_it_starts():
     with pytest.raises(Invalid) as refused:
         paging.period(start, start - timedelta(seconds=1))
     assert refused.value.extra["invalid_params"][0]["name"] == "until"
+
+
+def test_a_shifted_clock_runs_ahead_by_its_file_and_follows_each_change(tmp_path):
+    from datetime import timedelta
+
+    from portico_kernel.clock import ShiftedClock, utcnow
+    shift = tmp_path / "billing.shift"
+    clock = ShiftedClock(shift)
+    assert abs(clock.now() - utcnow()) < timedelta(seconds=5)  # no file: the real time
+    shift.write_text(str(timedelta(days=40).total_seconds()))
+    assert timedelta(days=40) - timedelta(seconds=5) < clock.now() - utcnow() < timedelta(days=40, seconds=5)
+    shift.write_text("garbage")
+    import os
+    os.utime(shift, ns=(1, 1))  # a change the clock sees even within one timestamp tick
+    assert abs(clock.now() - utcnow()) < timedelta(seconds=5)

@@ -69,7 +69,9 @@ invoices = Table(
     Column("customer", JSON, nullable=False),  # as the customer was when it was issued
     Column("supplier", JSON, nullable=False),
     Column("reference", String(120), nullable=True),  # what it bills once only, e.g. "ticket:<id>"
+    Column("payment_reference", String(40), nullable=True),  # what a transfer paying it carries
     UniqueConstraint("org_id", "reference", name="uq_invoices_org_reference"),
+    UniqueConstraint("payment_reference", name="uq_invoices_payment_reference"),
     Index("ix_invoices_org_issued", "org_id", "issued_at", "id"),
 )
 

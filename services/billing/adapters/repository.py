@@ -83,7 +83,7 @@ class Invoices:
             notes=list(invoice.notes), net_minor=invoice.net.minor, vat_minor=invoice.vat.minor,
             total_minor=invoice.total.minor, paid_minor=(invoice.paid or Money.zero(invoice.currency)).minor,
             credit_note_of=invoice.credit_note_of, customer=document.customer, supplier=document.supplier,
-            reference=document.reference))
+            reference=document.reference, payment_reference=document.payment_reference))
         self.session.execute(insert(invoice_lines), [
             {"invoice_id": invoice.id, "position": index, "description": line.description[:300],
              "net_minor": line.net.minor, "vat_rate": str(line.vat_rate), "product_id": ref[0], "subscription_id": ref[1]}
@@ -100,6 +100,10 @@ class Invoices:
     def by_reference(self, org_id: str, reference: str) -> Document | None:
         row = self.session.execute(select(invoices).where(invoices.c.org_id == org_id,
                                                           invoices.c.reference == reference)).first()
+        return self._document(row) if row else None
+
+    def by_payment_reference(self, payment_reference: str) -> Document | None:
+        row = self.session.execute(select(invoices).where(invoices.c.payment_reference == payment_reference)).first()
         return self._document(row) if row else None
 
     def unpaid_count(self, org_id: str) -> int:
@@ -134,7 +138,8 @@ class Invoices:
             status=row.status, paid=Money(row.paid_minor, row.currency), credit_note_of=row.credit_note_of,
             notes=tuple(row.notes or ()))
         return Document(invoice, row.kind, row.issued_at, row.customer, row.supplier,
-                        tuple((line.product_id, line.subscription_id) for line in lines), row.reference)
+                        tuple((line.product_id, line.subscription_id) for line in lines), row.reference,
+                        row.payment_reference)
 
 
 def _subscription(row) -> Subscription:

@@ -77,7 +77,7 @@ def document_view(document) -> dict:
         "net": money(invoice.net), "vat": money(invoice.vat), "total": money(invoice.total),
         "paid": money(invoice.paid), "outstanding": money(invoice.outstanding),
         "reverse_charge": invoice.treatment.reverse_charge, "notes": list(invoice.notes),
-        "credit_note_of": invoice.credit_note_of,
+        "credit_note_of": invoice.credit_note_of, "payment_reference": document.payment_reference,
     }
 
 

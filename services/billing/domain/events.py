@@ -19,6 +19,7 @@ class InvoicePaid:
     number: str
     total: dict  # Money as {amount_minor, currency}
     paid_at: str
+    reference: str | None = None  # what it billed once only, e.g. a domain's renewal (DO-07)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class InvoiceIssued:
     total: dict
     issued_at: str
     due_on: str
+    reference: str | None = None
 
 
 # A subscription started (orgs lets members be granted rights on it) or ended.
@@ -126,3 +128,61 @@ class FalseEmergencyReported:
 class AccountClosureRequested:
     user_id: str
     closure_id: str
+
+
+# Dunning (BI-16): a reminder of an unpaid invoice, level 1 first.
+@dataclass(frozen=True)
+class InvoiceOverdue:
+    invoice_id: str
+    org_id: str
+    number: str
+    level: int
+    total: dict
+    outstanding: dict
+    due_on: str
+    reminded_at: str
+    suspend_on: str | None = None
+    payment_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceSuspended:
+    org_id: str
+    product_type: str
+    product_id: str
+    invoice_id: str
+    reason: str
+    suspended_at: str
+    subscription_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceResumed:
+    org_id: str
+    product_type: str
+    product_id: str
+    resumed_at: str
+    subscription_id: str | None = None
+
+
+# BI-08: a direct debit the bank returned; the invoice it paid is open again.
+@dataclass(frozen=True)
+class DirectDebitReturned:
+    invoice_id: str
+    org_id: str
+    number: str
+    amount: dict
+    reason_code: str
+    returned_on: str
+    reason: str = ""
+
+
+# DO-07, received from domains: a domain's renewal to invoice and collect.
+@dataclass(frozen=True)
+class DomainRenewalRequested:
+    org_id: str
+    domain_id: str
+    domain: str
+    years: int
+    price: dict
+    expires_on: str

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, Invalid, NotFound
 
-from . import bookkeeping, invoices, prepaid
+from . import bookkeeping, invoices, payment_reference, prepaid
 from .events import InvoiceIssued, InvoicePaid
 from .invoices import PAID, Invoice, InvoiceRefused
 from .ledger import Entry, Posting
@@ -47,6 +47,7 @@ class Document:
     supplier: dict
     line_refs: tuple[tuple[str | None, str | None], ...]  # (product id, subscription id) per line
     reference: str | None = None
+    payment_reference: str | None = None  # what a transfer paying it carries (payment_reference.py)
 
 
 def customer_of(account: BillingAccount) -> dict:
@@ -79,7 +80,8 @@ def issue(uow, account: BillingAccount, charges: list[Charge], *, reference: str
     if invoice.total.minor == 0:  # nothing to pay: a voucher or support paid it all
         invoice = replace(invoice, status=PAID)
     document = Document(invoice, INVOICE, now, customer_of(account), _supplier(supplier),
-                        tuple((c.product_id, c.subscription_id) for c in charges), reference)
+                        tuple((c.product_id, c.subscription_id) for c in charges), reference,
+                        _payment_reference(supplier, invoice))
     uow.invoices.add(document)
     _announce(uow, document)
     return document
@@ -148,6 +150,11 @@ def posting_of(document: Document) -> Posting | None:
     return Posting(str(uuid.uuid4()), f"{kind} {invoice.number}", entries, document.issued_at)
 
 
+def _payment_reference(supplier: dict, invoice: Invoice) -> str | None:
+    account = (supplier.get("bank_accounts") or {}).get(invoice.currency)
+    return payment_reference.reference_for(invoice.number, account["iban"]) if account else None
+
+
 def _supplier(supplier: dict) -> dict:
     return {"name": supplier["name"], "address": dict(supplier["address"]), "vat_id": supplier["vat_id"]}
 
@@ -159,12 +166,13 @@ def _announce(uow, document: Document) -> None:
         uow.ledger.post(posting, invoice.id)
     uow.emit(InvoiceIssued(invoice_id=invoice.id, org_id=invoice.org_id, number=invoice.number, kind=document.kind,
                            total={"amount_minor": invoice.total.minor, "currency": invoice.currency},
-                           issued_at=iso_utc(document.issued_at), due_on=invoice.due_on.isoformat()),
+                           issued_at=iso_utc(document.issued_at), due_on=invoice.due_on.isoformat(),
+                           reference=document.reference),
              org_id=invoice.org_id)
     if document.kind == INVOICE and invoice.status == PAID:  # nothing to pay: paid as it is issued
         uow.emit(InvoicePaid(invoice_id=invoice.id, org_id=invoice.org_id, number=invoice.number,
                              total={"amount_minor": invoice.total.minor, "currency": invoice.currency},
-                             paid_at=iso_utc(document.issued_at)), org_id=invoice.org_id)
+                             paid_at=iso_utc(document.issued_at), reference=document.reference), org_id=invoice.org_id)
     bookkeeping.announce_standing(uow, invoice.org_id)  # OR-15: what the organization owes changed
 
 
