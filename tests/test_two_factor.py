@@ -329,3 +329,39 @@ def test_ID_09_a_malformed_security_key_assertion_is_a_400_naming_the_field(api,
     # The malformed answers did not use the challenge up: the key's real answer completes it.
     body = {"challenge": due["challenge"], "method": "webauthn", "assertion": good}
     assert laptop.post("/v1/auth/login/second-factor", body).status_code == 200
+
+
+def test_ID_09_totp_seeds_are_kept_encrypted_and_survive_a_key_rotation(api, stack):
+    """A stolen identity database holds no usable TOTP seed; an operator rotates the key with
+    `rotate-secrets` and the person still signs in with their app."""
+    import os
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+    from sqlalchemy import create_engine, text
+
+    from portico_kernel import config
+
+    person, token = signed_in(api, stack)
+    totp, _ = enable_totp(api, token)
+    engine = create_engine(config.load("identity").database_url)
+    stored = lambda: engine.connect().execute(text(  # noqa: E731 - read only: what a thief would see
+        "SELECT f.secret FROM second_factors f JOIN users u ON u.id = f.user_id WHERE u.email = :email"),
+        {"email": person["email"].lower()}).scalar_one()
+    before = stored()
+    assert totp.secret not in before and before.startswith("gAAAA")  # a Fernet token
+
+    old, new = os.environ["PORTICO_SECRET_KEYS"], Fernet.generate_key().decode()
+    for keys in (f"{new},{old}", f"{old},{new}"):  # to the new key, and back for the running stack
+        done = subprocess.run([sys.executable, "-m", "services.identity.entrypoints.admin", "rotate-secrets"],
+                              env={**os.environ, "PORTICO_SECRET_KEYS": keys}, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and "re-encrypted" in done.stdout, done.stderr
+        assert totp.secret not in done.stdout + done.stderr
+    assert stored() != before and totp.secret not in stored()
+    engine.dispose()
+
+    laptop = device(stack)
+    challenge = challenge_for(laptop, person["email"])
+    tokens = second_factor(laptop, challenge["challenge"], "totp", totp.at(time.time() + 30))
+    assert tokens.status_code == 200, tokens.text

@@ -6,11 +6,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from portico_kernel.access_model import on_member_access_changed
+from portico_kernel import secrets
 from portico_kernel.config import env
+from portico_kernel.secrets import Keyring
 from portico_kernel.service import Service
 
 from .adapters.orm import metadata
-from .adapters.secrets import Keyring
 from .adapters.smtp import SmtpMailer
 from .adapters.templates import Templates
 from .adapters.unit_of_work import NotificationsUnitOfWork
@@ -48,6 +49,5 @@ def mailer() -> SmtpMailer:
     return SmtpMailer.from_environment()
 
 
-@lru_cache(maxsize=1)
 def keyring() -> Keyring:
-    return Keyring.from_environment()
+    return secrets.keyring()

@@ -334,7 +334,7 @@ def test_an_email_its_template_cannot_render_is_recorded_failed_and_the_event_ha
 def test_ID_15_passwords_are_encrypted_and_keys_rotate(monkeypatch):
     from cryptography.fernet import Fernet
 
-    from services.notifications.adapters.secrets import Keyring
+    from portico_kernel.secrets import Keyring
 
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     kept = Keyring([old]).encrypt("s3cret")

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, MetaData, Str
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
+from portico_kernel.secrets import EncryptedString
 
 from ..domain.model import Membership, RefreshToken, SignInSession, User
 from ..domain.closure import AccountClosure
@@ -137,7 +138,7 @@ second_factors = Table(
     Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
     Column("method", String(10), nullable=False),
     Column("name", String(100)),
-    Column("secret", String(64)),
+    Column("secret", EncryptedString(400)),  # the authenticator app's TOTP seed, encrypted at rest
     Column("credential_id", String(400), index=True),
     Column("public_key", String(1200)),
     Column("sign_count", Integer, nullable=False),

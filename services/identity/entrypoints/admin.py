@@ -3,6 +3,11 @@
     python -m services.identity.entrypoints.admin create-staff --email a@example.com \
         --first-name Ada --last-name Admin --role platform:admin   (the password is asked for,
         or read from PORTICO_ADMIN_PASSWORD)
+
+    python -m services.identity.entrypoints.admin rotate-secrets
+
+After a new key was put first in PORTICO_SECRET_KEYS (the old ones still after it), this re-encrypts
+the authenticator apps' TOTP seeds with it; then the old keys can be removed from the setting.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import os
 import sys
 
 from portico_kernel.errors import DomainError
+from portico_kernel.secrets import rotate_column
 
 from ..bootstrap import bootstrap, hasher
 from ..domain import accounts
@@ -26,7 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--last-name", required=True)
     create.add_argument("--role", action="append", dest="roles", required=True,
                         help="platform:admin, platform:billing-clerk, platform:support-agent:<department>")
+    sub.add_parser("rotate-secrets", help="re-encrypt stored secrets with the first key of PORTICO_SECRET_KEYS")
     args = parser.parse_args(argv)
+    if args.command == "rotate-secrets":
+        from ..adapters.orm import second_factors
+        with bootstrap().engine.begin() as connection:
+            count = rotate_column(connection, second_factors, "secret")
+        print(f"re-encrypted {count} stored secret(s)")
+        return 0
     password = os.environ.get("PORTICO_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     try:
         with bootstrap().uow() as uow:
