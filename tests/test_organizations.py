@@ -7,10 +7,12 @@ tests read the link's token from that event on the bus, as the mailer would.
 """
 from __future__ import annotations
 
+import io
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pypdf
 import pytest
 
 from portico_kernel import events
@@ -703,10 +705,12 @@ def test_OR_18_the_data_processing_agreement_names_the_organization_as_a_pdf(api
     path = f"/v1/orgs/{owner['org_id']}/data-processing-agreement"
     document = api.get(path, owner["token"])
     assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
-    assert document.content.startswith(b"%PDF-1.4") and document.content.rstrip().endswith(b"%%EOF")
+    assert document.content.startswith(b"%PDF-1.") and document.content.rstrip().endswith(b"%%EOF")
     assert "attachment" in document.headers["content-disposition"]
-    assert b"and Erika Mustermann \\(the controller\\)" in document.content
-    assert owner["org_id"].encode() in document.content
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in pypdf.PdfReader(io.BytesIO(document.content)).pages)
+    assert "and Erika Mustermann (the controller)" in text
+    assert owner["org_id"] in text.replace(" ", "")
     assert api.get(path, colleague["token"]).status_code == 403
     assert api.get(path, api.customer_with_org()["token"]).status_code == 404
 

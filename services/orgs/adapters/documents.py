@@ -1,44 +1,35 @@
-"""Documents orgs hands out as PDF (OR-18): a plain one-column PDF 1.4 of text lines, written
-directly (the standard Helvetica font, WinAnsi encoding), so no rendering library is needed."""
+"""Documents orgs hands out as PDF (OR-18): a title and paragraphs of text on A4, wrapped to the
+page, numbered, with fpdf2 as billing's documents. The standard Helvetica font holds every letter of
+German, French and Italian (Latin-1); anything beyond is written as '?' rather than lost silently."""
 from __future__ import annotations
 
-LINES_PER_PAGE = 50
+from fpdf import FPDF
 
 
-def _text(line: str) -> bytes:
-    raw = line.encode("cp1252", "replace")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+def _latin(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+class _Pdf(FPDF):
+    def footer(self):
+        self.set_y(-15)
+        self.set_font("helvetica", size=8)
+        self.cell(0, 8, f"{self.page_no()} / {{nb}}", align="C")
 
 
 def pdf_of(title: str, lines: list[str]) -> bytes:
-    pages = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
-    objects: list[bytes] = []
-    font_id, pages_id = 3, 2
-    kids = []
-    for number, page in enumerate(pages):
-        content = [b"BT /F1 11 Tf 56 790 Td 14 TL"]
-        if number == 0:
-            content.append(b"/F1 16 Tf (" + _text(title) + b") Tj T* T* /F1 11 Tf")
-        content += [b"(" + _text(line) + b") Tj T*" for line in page]
-        content.append(b"ET")
-        stream = b"\n".join(content)
-        content_id = 4 + 2 * number
-        page_id = content_id + 1
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        objects.append(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
-                       b"/Contents %d 0 R >>" % (pages_id, font_id, content_id))
-        kids.append(page_id)
-    head = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
-    body = head + objects
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for index, obj in enumerate(body, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % index + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(body) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(body) + 1, xref)
-    return bytes(out)
+    pdf = _Pdf(format="A4")
+    pdf.set_title(_latin(title))
+    pdf.set_margins(20, 20, 20)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    pdf.set_font("helvetica", style="B", size=16)
+    pdf.multi_cell(0, 8, _latin(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("helvetica", size=10.5)
+    for line in lines:
+        if line.strip():
+            pdf.multi_cell(0, 5.2, _latin(line), new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.ln(3)
+    return bytes(pdf.output())
