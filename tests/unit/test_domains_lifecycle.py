@@ -60,10 +60,15 @@ def test_a_term_of_no_years_is_refused():
         expiry_after(D("2025-01-01"), 0)
 
 
-@pytest.mark.parametrize("tld, expires", [("com", "2026-02-28"), ("it", "2026-02-28"), ("ch", "2025-02-28"),
-                                          ("li", "2025-02-28"), ("de", "2025-02-28"), ("fr", "2025-02-28")])
+@pytest.mark.parametrize("tld, expires", [("com", "2026-02-28"), ("ch", "2025-02-28"), ("li", "2025-02-28"),
+                                          ("de", "2025-02-28"), ("fr", "2025-02-28"),
+                                          ("it", "2025-11-26")])  # one year after the transfer
 def test_do_03_a_transfer_adds_a_year_only_where_the_registry_does(tld, expires):
-    assert expiry_after_transfer(rules(tld), D("2025-02-28")) == D(expires)
+    assert expiry_after_transfer(rules(tld), D("2025-02-28"), D("2024-11-26")) == D(expires)
+
+
+def test_do_03_a_leap_day_transfer_of_an_it_domain_expires_on_28_february():
+    assert expiry_after_transfer(rules("it"), D("2024-06-30"), D("2024-02-29")) == D("2025-02-28")
 
 
 def test_com_add_grace_is_five_days_from_registration():

@@ -45,23 +45,23 @@ def test_every_group_of_rules_names_its_published_source(catalog, tld):
 
 # The registries' published lengths (days), as data/tlds.yaml cites them.
 PUBLISHED = {
-    #       periods          ahead renewal     add arg  rp  pd  restore adds_year lock(reg, transfer, owner)
-    "com": ((1, 10),         10, "explicit",  5,  45, 30, 5, True,  True,  (60, 60, 60)),
-    "ch":  ((1, 1),           2, "automatic", 0,  0,  40, 0, True,  False, (0, 0, 0)),
-    "li":  ((1, 1),           2, "automatic", 0,  0,  40, 0, True,  False, (0, 0, 0)),
-    "de":  ((1, 1),           2, "automatic", 0,  0,  30, 0, True,  False, (0, 0, 0)),
-    "fr":  ((1, 10),         10, "explicit",  0,  0,  30, 0, True,  False, (0, 0, 0)),
-    "it":  ((1, 1),           2, "automatic", 0,  15, 30, 5, True,  True,  (0, 0, 0)),
+    #       periods  ahead renewal     add arg  rp  pd  restore  transfer expiry            lock(reg, transfer, owner)
+    "com": ((1, 10), 10, "explicit",  5,  45, 30, 5, True,  "add_year",               (60, 60, 60)),
+    "ch":  ((1, 1),   2, "automatic", 0,  0,  40, 0, True,  "keep",                   (0, 0, 0)),
+    "li":  ((1, 1),   2, "automatic", 0,  0,  40, 0, True,  "keep",                   (0, 0, 0)),
+    "de":  ((1, 1),   2, "automatic", 0,  0,  30, 0, True,  "keep",                   (0, 0, 0)),
+    "fr":  ((1, 10), 10, "explicit",  0,  0,  30, 0, True,  "keep",                   (0, 0, 0)),
+    "it":  ((1, 1),   2, "automatic", 0,  15, 30, 5, True,  "one_year_from_transfer", (0, 0, 0)),
 }
 
 
 @pytest.mark.parametrize("tld", CONFIGURED)
 def test_do_05_each_tld_carries_its_registrys_published_periods(catalog, tld):
-    (shortest, longest), ahead, renewal, add, grace, redemption, pending, restorable, adds_year, lock = PUBLISHED[tld]
+    (shortest, longest), ahead, renewal, add, grace, redemption, pending, restorable, transfer_expiry, lock = PUBLISHED[tld]
     rules = catalog[tld]
     assert (rules.periods[0], rules.periods[-1], rules.max_years_ahead, rules.renewal) == (shortest, longest, ahead, renewal)
     assert (rules.add_grace, rules.auto_renew_grace, rules.redemption_period, rules.pending_delete) == (add, grace, redemption, pending)
-    assert rules.restorable is restorable and rules.transfer_adds_year is adds_year
+    assert rules.restorable is restorable and rules.transfer_expiry == transfer_expiry
     t = rules.transfer_lock
     assert (t.after_registration, t.after_transfer, t.after_owner_change) == lock
 
@@ -157,7 +157,7 @@ def test_every_group_must_name_its_source(raw):
     (("grace", "auto_renew_grace"), -1, "tlds.com.grace.auto_renew_grace"),
     (("grace", "add_grace"), "5", "tlds.com.grace.add_grace"),
     (("transfer", "lock_days", "after_transfer"), 2.5, "tlds.com.transfer.lock_days.after_transfer"),
-    (("transfer", "adds_year"), "yes", "tlds.com.transfer.adds_year"),
+    (("transfer", "expiry"), "reset", "tlds.com.transfer.expiry"),
     (("periods", "renewal"), "manual", "tlds.com.periods.renewal"),
     (("prices", "per_year"), {"USD": 1000}, "tlds.com.prices.per_year.USD"),
     (("prices", "per_year"), {"CHF": 19.5}, "tlds.com.prices.per_year.CHF"),

@@ -71,9 +71,14 @@ def expiry_after_renewal(expires_on: When, years: int) -> When:
     return add_years(expires_on, years)
 
 
-def expiry_after_transfer(rules: TldRules, expires_on: When) -> When:
-    """gTLD transfers add a year to the term; SWITCH, DENIC and Afnic keep the expiry as it was."""
-    return add_years(expires_on, 1) if rules.transfer_adds_year else expires_on
+def expiry_after_transfer(rules: TldRules, expires_on: When, transferred: When) -> When:
+    """gTLD transfers add a year to the term; SWITCH, DENIC and Afnic keep the expiry as it was;
+    Registro.it sets it to one year after the day the transfer completes."""
+    if rules.transfer_expiry == "add_year":
+        return add_years(expires_on, 1)
+    if rules.transfer_expiry == "one_year_from_transfer":
+        return add_years(transferred, 1)
+    return expires_on
 
 
 def in_add_grace(rules: TldRules, registered_on: date, on: date) -> bool:

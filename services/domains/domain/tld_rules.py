@@ -18,6 +18,9 @@ PROTOCOLS = ("epp", "rri")  # RRI: DENIC's own protocol for .de
 RENEWALS = ("explicit", "automatic")  # EPP domain:renew, or the registry renews itself at expiry
 CHARACTER_CLASSES = ("letter", "digit", "special")
 WHO = ("person", "organization", "any")
+# What a transfer to another registrar does to the expiry: gTLDs add a year, SWITCH, DENIC and Afnic keep
+# it, Registro.it sets it to one year after the transfer.
+TRANSFER_EXPIRIES = ("keep", "add_year", "one_year_from_transfer")
 
 # ICANN's Expired Registration Recovery Policy, 2.1: one notice about a month before expiry (26–35 days),
 # one about a week before (4–10 days), and one within 5 days after expiry if the name was not renewed.
@@ -114,7 +117,7 @@ class TldRules:
     redemption_period: int
     restorable: bool
     pending_delete: int
-    transfer_adds_year: bool
+    transfer_expiry: str  # one of TRANSFER_EXPIRIES
     transfer_lock: TransferLock
     auth_code: AuthCodeRule
     eligible_countries: frozenset[str] | None  # None: anyone may register
@@ -351,7 +354,7 @@ def _tld_rules(tld: str, data: Any, default_reminders: Reminders | None) -> TldR
         periods=years, max_years_ahead=max_ahead, renewal=renewal,
         add_grace=grace.days("add_grace"), auto_renew_grace=grace.days("auto_renew_grace"),
         redemption_period=redemption, restorable=restorable, pending_delete=deletion.days("pending_delete"),
-        transfer_adds_year=transfer.flag("adds_year"),
+        transfer_expiry=transfer.choice("expiry", TRANSFER_EXPIRIES),
         transfer_lock=TransferLock(after_registration=lock.days("after_registration"),
                                    after_transfer=lock.days("after_transfer"),
                                    after_owner_change=lock.days("after_owner_change")),
