@@ -98,10 +98,10 @@ PHASE_DATES = [
     # .fr: 30 days of redemption
     ("fr", "2024-01-31", None, "2024-02-29", None, "2024-03-01"),
     ("fr", "2025-01-31", None, "2025-03-01", None, "2025-03-02"),
-    # .ch / .li: 40 days to restore after deletion at expiry
-    ("ch", "2025-12-31", None, "2026-02-08", None, "2026-02-09"),
-    ("ch", "2024-01-31", None, "2024-03-10", None, "2024-03-11"),
-    ("li", "2025-02-28", None, "2025-04-08", None, "2025-04-09"),
+    # .ch / .li: 35 days to restore after deletion at expiry
+    ("ch", "2025-12-31", None, "2026-02-03", None, "2026-02-04"),
+    ("ch", "2024-01-31", None, "2024-03-05", None, "2024-03-06"),
+    ("li", "2025-02-28", None, "2025-04-03", None, "2025-04-04"),
 ]
 
 

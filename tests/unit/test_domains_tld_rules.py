@@ -47,8 +47,8 @@ def test_every_group_of_rules_names_its_published_source(catalog, tld):
 PUBLISHED = {
     #       periods  ahead renewal     add arg  rp  pd  restore  transfer expiry            lock(reg, transfer, owner)
     "com": ((1, 10), 10, "explicit",  5,  45, 30, 5, True,  "add_year",               (60, 60, 60)),
-    "ch":  ((1, 1),   2, "automatic", 0,  0,  40, 0, True,  "keep",                   (0, 0, 0)),
-    "li":  ((1, 1),   2, "automatic", 0,  0,  40, 0, True,  "keep",                   (0, 0, 0)),
+    "ch":  ((1, 1),   2, "automatic", 0,  0,  35, 0, True,  "keep",                   (0, 0, 0)),
+    "li":  ((1, 1),   2, "automatic", 0,  0,  35, 0, True,  "keep",                   (0, 0, 0)),
     "de":  ((1, 1),   2, "automatic", 0,  0,  30, 0, True,  "keep",                   (0, 0, 0)),
     "fr":  ((1, 10), 10, "explicit",  0,  0,  30, 0, True,  "keep",                   (0, 0, 0)),
     "it":  ((1, 1),   2, "automatic", 0,  15, 30, 5, True,  "one_year_from_transfer", (0, 0, 0)),
@@ -120,9 +120,9 @@ def test_do_05_a_restorable_tld_without_redemption_period_is_refused(raw):
 def test_do_05_a_tld_that_cannot_restore_has_no_redemption_period(raw):
     raw["tlds"]["ch"]["deletion"]["restorable"] = False
     assert "tlds.ch.deletion.redemption_period" in refused(raw)
-    raw["tlds"]["ch"]["deletion"].update(redemption_period=0, pending_delete=40)
+    raw["tlds"]["ch"]["deletion"].update(redemption_period=0, pending_delete=35)
     rules = tld_catalog_from(raw)["ch"]
-    assert not rules.restorable and rules.pending_delete == 40
+    assert not rules.restorable and rules.pending_delete == 35
 
 
 def test_a_gtld_keeps_icanns_thirty_days_of_redemption(raw):
