@@ -15,7 +15,7 @@ from services.domains.domain.lifecycle import (
     LockingEvent, Phase, ReminderKind, TooLate, add_years, check_renewal, RenewalRefused, expiry_after,
     expiry_after_renewal, expiry_after_transfer, in_add_grace, longest_renewal, may_renew, may_transfer_out,
     phase_on, price_to_keep, reminder_due, reminders, renewal_refusal, renewal_warranty, timeline,
-    transfer_lock_ends, transfer_locked_until, warranty_renewal_day,
+    transfer_lock_ends, transfer_locked_until, utc_day, warranty_renewal_day,
 )
 from services.domains.domain.tld_rules import ERRP_AFTER, ERRP_MONTH_BEFORE, ERRP_WEEK_BEFORE, Money
 
@@ -53,6 +53,13 @@ def test_do_07_renewed_year_by_year_a_leap_day_registration_stays_on_28_february
         expires = expiry_after_renewal(expires, 1)
     assert expires == D("2029-02-28")
     assert expiry_after_renewal(D("2027-02-28"), 1) == D("2028-02-28")  # not the 29th: curExpDate + 1 year
+
+
+def test_the_day_of_a_moment_is_its_utc_date():
+    zurich_new_year = datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert utc_day(zurich_new_year) == D("2025-12-31")   # still the old year in UTC: the domain is active
+    with pytest.raises(ValueError):
+        utc_day(datetime(2026, 1, 1, 0, 30))
 
 
 def test_a_term_of_no_years_is_refused():

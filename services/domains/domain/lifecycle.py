@@ -15,7 +15,7 @@ A phase of 0 days is skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Iterable, TypeVar
 
@@ -46,6 +46,13 @@ class RenewalRefused(ValueError):
 
 
 # --- Dates of a term -----------------------------------------------------------------------------------
+
+def utc_day(now: datetime) -> date:
+    """The UTC date of a moment: the day every rule here counts in (registries keep exDate in UTC)."""
+    if now.tzinfo is None:
+        raise ValueError("a moment without a time zone has no UTC day")
+    return now.astimezone(timezone.utc).date()
+
 
 def add_years(when: When, years: int) -> When:
     """The same day `years` later; 29 February becomes 28 February in a common year, so a term never
