@@ -374,7 +374,7 @@ def test_OR_18_the_agreement_names_the_organization(uow):
     assert "and Acme (the controller)" in lines
     with pytest.raises(Forbidden):
         agreement_for(uow, person("colleague"), ORG)
-    assert pdf_of(title, lines * 10).startswith(b"%PDF-1.4")
+    assert pdf_of(title, lines * 10).startswith(b"%PDF-1.")
 
 
 class _Rows:
