@@ -96,12 +96,25 @@ class EppClient:
         if sock is None:
             return True
         try:
-            if sock.pending():
-                return True
             readable, _, _ = select.select([sock], [], [], 0)
         except (OSError, ValueError):
             return True
-        return bool(readable)
+        if not readable and not sock.pending():
+            return False
+        # readable may be TLS housekeeping (a session ticket) rather than the registry's close
+        sock.setblocking(False)
+        try:
+            sock.recv(1)
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return False
+        except OSError:
+            return True
+        finally:
+            try:
+                sock.settimeout(self.settings.timeout)
+            except OSError:
+                pass
+        return True   # closed, or bytes nobody asked for: out of step either way
 
     def _round_trip(self, payload: bytes) -> bytes:
         framing.write_frame(self._socket, payload, self.settings.max_frame)

@@ -664,7 +664,7 @@ def transfer_status(response: Response) -> TransferStatus:
 def _postal_of(info: etree._Element) -> PostalAddress:
     # prefer the internationalized (ASCII) form when a registry keeps both
     forms = {p.get("type"): p for p in info.iterfind("x:postalInfo", {"x": CONTACT})}
-    postal = forms.get("int") or forms.get("loc")
+    postal = forms.get("int") if forms.get("int") is not None else forms.get("loc")
     if postal is None:
         raise XmlRefused("a contact without postalInfo")
     address = postal.find(_q(CONTACT, "addr"))
