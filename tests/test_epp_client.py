@@ -69,6 +69,7 @@ class Responder:
     domains: dict[str, Registered] = field(default_factory=dict)
     received: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     logins: list = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
     connections: int = 0
     close_after_next: bool = False      # like an idle timeout right after an answer
     lose_answer_once: set[str] = field(default_factory=set)   # act, then drop the connection unanswered
@@ -105,8 +106,10 @@ class Responder:
                 number += 1
                 transaction = f"SV-{self.connections}-{number}"
                 try:
+                    xml.validate(data)   # every command the client sends meets the RFC schemas
                     command = xml.read_command(data)
                 except xml.XmlRefused as refused:
+                    self.refused.append(refused.reason)
                     framing.write_frame(tls, xml.response(2001, server_transaction=transaction,
                                                           reason=refused.reason))
                     continue
@@ -259,7 +262,7 @@ def test_a_session_greets_logs_in_checks_creates_reads_renews_and_logs_out(regis
     login = registry.logins[0]
     assert login.xpath("e:svcs/e:objURI/text()", namespaces=NS) == [xml.DOMAIN, xml.CONTACT, xml.HOST]
     assert login.xpath("e:svcs/e:svcExtension/e:extURI/text()", namespaces=NS) == [RGP]
-    assert registry.connections == 1
+    assert registry.connections == 1 and registry.refused == []
 
 
 def test_the_registry_refusing_is_registry_refused_with_its_code(registry, certificate):
@@ -280,7 +283,7 @@ def test_the_registry_refusing_is_registry_refused_with_its_code(registry, certi
 
 
 def test_a_wrong_password_is_refused_at_login(registry, certificate):
-    client = client_for(registry, certificate, password="wrong")
+    client = client_for(registry, certificate, password="wrong-secret")
     with pytest.raises(RegistryRefused) as refused:
         client.check_domains(["example.ch"])
     assert refused.value.code == 2200 and refused.value.message == "Authentication error"

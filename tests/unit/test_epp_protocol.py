@@ -528,3 +528,113 @@ def test_dates_as_registries_write_them():
     assert xml.stamp(datetime(2026, 3, 2, 10, tzinfo=timezone(timedelta(hours=1)))) == "2026-03-02T09:00:00Z"
     with pytest.raises(xml.XmlRefused):
         xml.when("yesterday")
+
+
+# --- the RFC schemas ----------------------------------------------------------------------------
+
+REPORT = RestoreReport(
+    before_deletion="Pre-delete registration data", after_restore="Post-restore registration data",
+    deleted_at=datetime(2026, 3, 1, 12, tzinfo=UTC), restored_at=datetime(2026, 3, 5, 8, 30, tzinfo=UTC),
+    reason="Registrant error.", statements=("Not restored for the registrar's gain.", "The report is true."),
+)
+
+
+def every_command() -> dict[str, bytes]:
+    t = "PORTICO-ABC-123"
+    return {
+        "hello": xml.hello(),
+        "login": xml.login("portico", "s3cret-pw", cl_trid=t),
+        "login-new-password": xml.login("portico", "s3cret-pw", new_password="n3w-secret", cl_trid=t),
+        "logout": xml.logout(cl_trid=t),
+        "domain-check": xml.check(DOMAIN, ["a.ch", "b.ch"], cl_trid=t),
+        "domain-create": xml.domain_create(DomainRegistration(
+            "example.ch", 2, "REG-1", "2fooBAR", (ContactRole("admin", "ADM-1"), ContactRole("billing", "BIL-1")),
+            ("ns1.example.net",)), cl_trid=t),
+        "domain-create-bare": xml.domain_create(DomainRegistration("example.ch", 1, "REG-1", "pw"), cl_trid=t),
+        "domain-info": xml.domain_info("example.ch", cl_trid=t, auth_info="2fooBAR"),
+        "domain-renew": xml.domain_renew("example.ch", date(2027, 4, 3), 5, cl_trid=t),
+        **{f"domain-transfer-{op}": xml.domain_transfer(op, "example.ch", cl_trid=t,
+                                                        auth_info="pw" if op == "request" else None,
+                                                        years=1 if op == "request" else None)
+           for op in xml.TRANSFER_OPERATIONS},
+        "domain-update": xml.domain_update("example.ch", DomainChange(
+            add_nameservers=("ns3.example.net",), remove_nameservers=("ns1.example.net",),
+            add_contacts=(ContactRole("tech", "TEC-2"),), remove_contacts=(ContactRole("tech", "TEC-1"),),
+            add_statuses=("clientTransferProhibited", "clientHold"), remove_statuses=("clientUpdateProhibited",),
+            registrant="REG-2", auth_info="new-pw"), cl_trid=t),
+        "domain-delete": xml.domain_delete("example.ch", cl_trid=t),
+        "restore-request": xml.restore_request("example.ch", cl_trid=t),
+        "restore-report": xml.restore_report("example.ch", REPORT, cl_trid=t),
+        "contact-check": xml.check(CONTACT, ["PTC-0001"], cl_trid=t),
+        "contact-create": xml.contact_create(CONTACT_DETAILS, cl_trid=t),
+        "contact-info": xml.contact_info("PTC-0001", cl_trid=t, auth_info="2fooBAR"),
+        "contact-update": xml.contact_update("PTC-0001", ContactChange(
+            add_statuses=("clientDeleteProhibited",), remove_statuses=("clientUpdateProhibited",),
+            postal=CONTACT_DETAILS.postal, voice="+41.441234568", email="new@example.ch", auth_info="n3w"), cl_trid=t),
+        "contact-delete": xml.delete(CONTACT, "PTC-0001", cl_trid=t),
+        "host-check": xml.check(HOST, ["ns1.example.ch"], cl_trid=t),
+        "host-create": xml.host_create("ns1.example.ch", (HostAddress("192.0.2.2"), HostAddress("2001:db8::1", "v6")),
+                                       cl_trid=t),
+        "host-info": xml.host_info("ns1.example.ch", cl_trid=t),
+        "host-update": xml.host_update("ns1.example.ch", HostChange(
+            add_addresses=(HostAddress("192.0.2.3"),), remove_addresses=(HostAddress("192.0.2.2"),),
+            add_statuses=("clientDeleteProhibited",), new_name="ns2.example.ch"), cl_trid=t),
+        "host-delete": xml.delete(HOST, "ns1.example.ch", cl_trid=t),
+        "poll-request": xml.poll_request(cl_trid=t),
+        "poll-ack": xml.poll_ack("12345", cl_trid=t),
+    }
+
+
+@pytest.mark.parametrize("name", list(every_command()))
+def test_every_command_we_build_is_valid_against_the_rfc_schemas(name):
+    xml.validate(every_command()[name])
+
+
+def test_responses_a_server_builds_are_valid_against_the_rfc_schemas():
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    transfer = xml.element(DOMAIN, "trnData")
+    for tag, value in (("name", "example.ch"), ("trStatus", "pending"), ("reID", "ClientX"),
+                       ("reDate", xml.stamp(now)), ("acID", "ClientY"), ("acDate", xml.stamp(now + timedelta(days=5)))):
+        xml.child(transfer, DOMAIN, tag, value)
+    grace = xml.element(RGP, "upData")
+    xml.child(grace, RGP, "rgpStatus", s="pendingRestore")
+    for document in (
+        xml.greeting("Portico sandbox", now),
+        xml.response(1000, server_transaction="SV-1", client_transaction="CL-1"),
+        xml.response(2302, server_transaction="SV-1", client_transaction="CL-1", reason="Already registered"),
+        xml.response(1301, server_transaction="SV-1", data=transfer,
+                     queue=xml.MessageQueue(3, "77", now, "Transfer requested.")),
+        xml.response(1000, server_transaction="SV-1", extension=grace),
+    ):
+        xml.validate(document)
+
+
+@pytest.mark.parametrize("broken", [
+    # <domain:create> without the authInfo RFC 5731 requires
+    b"""<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><create><domain:create
+        xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>a.ch</domain:name></domain:create>
+        </create><clTRID>ABC-1</clTRID></command></epp>""",
+    # a period of 100 years
+    b"""<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><renew><domain:renew
+        xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>a.ch</domain:name>
+        <domain:curExpDate>2027-01-01</domain:curExpDate><domain:period unit="y">100</domain:period>
+        </domain:renew></renew><clTRID>ABC-1</clTRID></command></epp>""",
+    # an object nobody knows
+    b"""<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><info><x:info xmlns:x="urn:example:x"/>
+        </info><clTRID>ABC-1</clTRID></command></epp>""",
+    # a status that does not exist
+    b"""<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><update><domain:update
+        xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"><domain:name>a.ch</domain:name>
+        <domain:add><domain:status s="clientStolen"/></domain:add></domain:update></update></command></epp>""",
+], ids=["create-without-auth-info", "period-too-long", "unknown-object", "unknown-status"])
+def test_documents_that_break_the_schemas_are_refused_with_2001(broken):
+    xml.read_command(broken)   # well-formed ...
+    with pytest.raises(xml.XmlRefused) as refused:
+        xml.validate(broken)   # ... but not EPP
+    assert refused.value.code == 2001 and "not valid EPP" in refused.value.reason
+
+
+def test_validation_refuses_hostile_xml_before_the_schema_sees_it():
+    for document in (EXTERNAL_ENTITY, BILLION_LAUGHS):
+        with pytest.raises(xml.XmlRefused, match="document type"):
+            xml.validate(document)

@@ -16,6 +16,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from lxml import etree
 
@@ -95,6 +96,34 @@ def parse(data: bytes) -> etree._Element:
         raise XmlRefused("document type declarations are not accepted")
     if root.tag != f"{{{EPP}}}epp":
         raise XmlRefused("the root element is not EPP's <epp>")
+    return root
+
+
+SCHEMAS = Path(__file__).with_name("schemas")
+_schema_lock = threading.Lock()
+_schema: etree.XMLSchema | None = None
+
+
+def schema() -> etree.XMLSchema:
+    """The XML schemas of RFC 5730-5733 and RFC 3915 (in `schemas/`), loaded from the package."""
+    global _schema
+    with _schema_lock:
+        if _schema is None:
+            loader = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+            _schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "all.xsd"), loader))
+        return _schema
+
+
+def validate(document: bytes) -> etree._Element:
+    """Parses (safely, as `parse`) and checks a document against the EPP schemas; a server
+    answers a document that fails with 2001, as RFC 5730 asks."""
+    root = parse(document)
+    checker = schema()
+    with _schema_lock:   # one XMLSchema keeps one error log: one validation at a time
+        valid = checker.validate(root)
+        problems = "; ".join(f"line {e.line}: {e.message}" for e in checker.error_log)
+    if not valid:
+        raise XmlRefused(f"not valid EPP: {problems}")
     return root
 
 
@@ -811,7 +840,7 @@ def response(code: int, *, server_transaction: str, client_transaction: str | No
     _sub(result, EPP, "msg", message or codes.message(code))
     if reason:
         value = _sub(result, EPP, "extValue")
-        _sub(value, EPP, "value")
+        _sub(_sub(value, EPP, "value"), EPP, "undef")   # the schema wants an element in <value>
         _sub(value, EPP, "reason", reason)
     if queue is not None:
         queued = _sub(element, EPP, "msgQ", count=queue.count, id=queue.message_id)
