@@ -18,9 +18,10 @@ import pytest
 
 from services.domains.adapters.epp import framing, xml
 from services.domains.adapters.epp.client import EppClient, EppSettings
-from services.domains.adapters.epp.xml import DOMAIN, EPP, RGP
+from services.domains.adapters.epp.xml import CONTACT, DOMAIN, EPP, HOST, RGP
 from services.domains.domain.registry import (
-    ContactRole, DomainRegistration, RegistryRefused, RegistryUnavailable,
+    ContactChange, ContactDetails, ContactRole, DomainChange, DomainRegistration, HostAddress,
+    HostChange, PostalAddress, RegistryRefused, RegistryUnavailable, RestoreReport,
 )
 
 UTC = datetime.timezone.utc
@@ -74,6 +75,8 @@ class Responder:
     close_after_next: bool = False      # like an idle timeout right after an answer
     lose_answer_once: set[str] = field(default_factory=set)   # act, then drop the connection unanswered
     closed: threading.Event = field(default_factory=threading.Event)
+    # (verb, object namespace or None) -> (code, a function building resData, msgQ or None)
+    canned: dict = field(default_factory=dict)
 
     @property
     def port(self) -> int:
@@ -129,8 +132,12 @@ class Responder:
                     framing.write_frame(tls, xml.response(1500, server_transaction=transaction,
                                                           client_transaction=command.client_transaction))
                     return
+                queue = None
                 if not logged_in:
                     code, data_element = 2002, None
+                elif (command.verb, command.object_ns) in self.canned:
+                    code, build, queue = self.canned[(command.verb, command.object_ns)]
+                    data_element = build(command) if build else None
                 else:
                     code, data_element = self.act(command)
                 name = command.element.findtext("d:name", namespaces=NS)
@@ -139,7 +146,9 @@ class Responder:
                     return
                 framing.write_frame(tls, xml.response(code, server_transaction=transaction,
                                                       client_transaction=command.client_transaction,
-                                                      data=data_element))
+                                                      data=data_element, queue=queue))
+                if code in (2500, 2501, 2502):
+                    return
                 if self.close_after_next:
                     self.close_after_next = False
                     tls.close()
@@ -366,3 +375,141 @@ def test_hostile_xml_on_the_wire_is_answered_with_2001_and_whitespace_after_a_do
             assert xml.read_response(raw_answer).code == 2001 and b"root:" not in raw_answer
         framing.write_frame(tls, xml.hello() + b"\r\n\n  ")
         assert xml.read_greeting(framing.read_frame(tls)).server_id == "Test registry"
+
+
+def transfer_data(command: xml.Command):
+    data = xml.element(DOMAIN, "trnData")
+    status = {"request": "pending", "query": "pending", "approve": "clientApproved",
+              "reject": "clientRejected", "cancel": "clientCancelled"}
+    now = datetime.datetime(2026, 3, 2, 9, tzinfo=UTC)
+    operation = command.element.getparent().get("op")
+    for tag, value in (("name", command.element.findtext("d:name", namespaces=NS)),
+                       ("trStatus", status[operation]), ("reID", "portico"), ("reDate", xml.stamp(now)),
+                       ("acID", "ClientY"), ("acDate", xml.stamp(now + datetime.timedelta(days=5)))):
+        xml.child(data, DOMAIN, tag, value)
+    return data
+
+
+def contact_created(command: xml.Command):
+    data = xml.element(CONTACT, "creData")
+    xml.child(data, CONTACT, "id", command.element.findtext(f"{{{CONTACT}}}id"))
+    xml.child(data, CONTACT, "crDate", "2026-03-02T09:00:00Z")
+    return data
+
+
+def contact_checked(command: xml.Command):
+    data = xml.element(CONTACT, "chkData")
+    item = xml.child(data, CONTACT, "cd")
+    xml.child(item, CONTACT, "id", command.element.findtext(f"{{{CONTACT}}}id"), avail="1")
+    return data
+
+
+def contact_info(command: xml.Command):
+    data = xml.element(CONTACT, "infData")
+    for tag, value in (("id", "PTC-0001"), ("roid", "PTC0001-TEST")):
+        xml.child(data, CONTACT, tag, value)
+    xml.child(data, CONTACT, "status", s="ok")
+    postal = xml.child(data, CONTACT, "postalInfo", type="int")
+    xml.child(postal, CONTACT, "name", "Anna Muster")
+    address = xml.child(postal, CONTACT, "addr")
+    xml.child(address, CONTACT, "city", "Zürich")
+    xml.child(address, CONTACT, "cc", "CH")
+    for tag, value in (("email", "anna@example.ch"), ("clID", "portico"), ("crID", "portico"),
+                       ("crDate", "2026-03-02T09:00:00Z")):
+        xml.child(data, CONTACT, tag, value)
+    return data
+
+
+def host_info(command: xml.Command):
+    data = xml.element(HOST, "infData")
+    xml.child(data, HOST, "name", command.element.findtext(f"{{{HOST}}}name"))
+    xml.child(data, HOST, "roid", "NS1_EXAMPLE_CH-TEST")
+    xml.child(data, HOST, "status", s="linked")
+    xml.child(data, HOST, "addr", "192.0.2.2", ip="v4")
+    for tag, value in (("clID", "portico"), ("crID", "portico"), ("crDate", "2026-03-02T09:00:00Z")):
+        xml.child(data, HOST, tag, value)
+    return data
+
+
+def host_checked(command: xml.Command):
+    data = xml.element(HOST, "chkData")
+    item = xml.child(data, HOST, "cd")
+    xml.child(item, HOST, "name", command.element.findtext(f"{{{HOST}}}name"), avail="0")
+    xml.child(item, HOST, "reason", "In use")
+    return data
+
+
+def test_transfers_restores_contacts_hosts_and_the_message_queue(registry, certificate):
+    queued = xml.MessageQueue(2, "77", datetime.datetime(2026, 3, 2, 9, tzinfo=UTC), "Transfer requested.")
+    registry.canned.update({
+        ("transfer", DOMAIN): (1001, transfer_data, None),
+        ("update", DOMAIN): (1000, None, None),
+        ("delete", DOMAIN): (1001, None, None),
+        ("check", CONTACT): (1000, contact_checked, None),
+        ("create", CONTACT): (1000, contact_created, None),
+        ("info", CONTACT): (1000, contact_info, None),
+        ("update", CONTACT): (1000, None, None),
+        ("delete", CONTACT): (2305, None, None),
+        ("check", HOST): (1000, host_checked, None),
+        ("create", HOST): (1000, None, None),
+        ("info", HOST): (1000, host_info, None),
+        ("update", HOST): (1000, None, None),
+        ("delete", HOST): (1000, None, None),
+        ("poll", None): (1301, transfer_data_for_poll, queued),
+    })
+    with client_for(registry, certificate) as client:
+        assert client.request_transfer("example.ch", "2fooBAR", years=1).status == "pending"
+        assert client.query_transfer("example.ch").pending
+        assert client.approve_transfer("example.ch").status == "clientApproved"
+        assert client.reject_transfer("example.ch").status == "clientRejected"
+        assert client.cancel_transfer("example.ch").status == "clientCancelled"
+        assert client.update_domain("example.ch", DomainChange(add_statuses=("clientHold",))).code == 1000
+        assert client.delete_domain("example.ch").pending
+        assert client.request_restore("example.ch").code == 1000
+        report = RestoreReport("before", "after", datetime.datetime(2026, 3, 1, tzinfo=UTC),
+                               datetime.datetime(2026, 3, 2, tzinfo=UTC), "Registrant error.",
+                               ("Not for the registrar's gain.", "True."))
+        assert client.report_restore("example.ch", report).code == 1000
+
+        assert client.check_contacts(["PTC-0001"])[0].available
+        details = ContactDetails("PTC-0001", PostalAddress("Anna Muster", "Zürich", "CH"), "anna@example.ch", "2fooBAR")
+        assert client.create_contact(details).contact_id == "PTC-0001"
+        assert client.contact_info("PTC-0001").postal.city == "Zürich"
+        assert client.update_contact("PTC-0001", ContactChange(email="new@example.ch")).code == 1000
+        with pytest.raises(RegistryRefused) as linked:
+            client.delete_contact("PTC-0001")
+        assert linked.value.code == 2305
+
+        assert client.check_hosts(["ns1.example.ch"])[0].reason == "In use"
+        assert client.create_host("ns1.example.ch", (HostAddress("192.0.2.2"),)).code == 1000
+        assert client.host_info("ns1.example.ch").addresses == (HostAddress("192.0.2.2", "v4"),)
+        assert client.update_host("ns1.example.ch", HostChange(new_name="ns2.example.ch")).code == 1000
+        assert client.delete_host("ns2.example.ch").code == 1000
+
+        message = client.poll()
+        assert (message.message_id, message.remaining, message.transfer.name) == ("77", 2, "polled.ch")
+        registry.canned[("poll", None)] = (1000, None, xml.MessageQueue(1, "77", None, None))
+        assert client.acknowledge("77") == 1
+        registry.canned[("poll", None)] = (1300, None, None)
+        assert client.poll() is None
+        assert client.hello().server_id == "Test registry"
+    assert registry.refused == [] and registry.connections == 1
+
+
+def transfer_data_for_poll(command: xml.Command):
+    data = xml.element(DOMAIN, "trnData")
+    for tag, value in (("name", "polled.ch"), ("trStatus", "pending"), ("reID", "ClientX"),
+                       ("reDate", "2026-03-02T09:00:00Z"), ("acID", "portico"), ("acDate", "2026-03-07T09:00:00Z")):
+        xml.child(data, DOMAIN, tag, value)
+    return data
+
+
+def test_after_a_closing_result_the_next_command_opens_a_new_session(registry, certificate):
+    registry.canned[("info", DOMAIN)] = (2500, None, None)
+    with client_for(registry, certificate) as client:
+        with pytest.raises(RegistryRefused) as failed:
+            client.domain_info("example.ch")
+        assert failed.value.code == 2500
+        del registry.canned[("info", DOMAIN)]
+        assert client.check_domains(["example.ch"])[0].available
+    assert registry.connections == 2

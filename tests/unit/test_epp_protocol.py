@@ -16,7 +16,7 @@ from services.domains.adapters.epp import codes, framing, xml
 from services.domains.adapters.epp.xml import CONTACT, DOMAIN, EPP, HOST, RGP
 from services.domains.domain.registry import (
     ContactChange, ContactDetails, ContactRole, DomainChange, DomainRegistration, HostAddress,
-    HostChange, PostalAddress, RestoreReport,
+    HostChange, Outcome, PostalAddress, RegistryRefused, RestoreReport,
 )
 
 NS = {"e": EPP, "d": DOMAIN, "c": CONTACT, "h": HOST, "r": RGP}
@@ -638,3 +638,23 @@ def test_validation_refuses_hostile_xml_before_the_schema_sees_it():
     for document in (EXTERNAL_ENTITY, BILLION_LAUGHS):
         with pytest.raises(xml.XmlRefused, match="document type"):
             xml.validate(document)
+
+
+# --- the port's own values ----------------------------------------------------------------------
+
+def test_a_refusal_carries_the_registrys_code_and_says_what_kind_it_is():
+    exists = RegistryRefused(2302, "Object exists", "Already registered")
+    assert (exists.code, exists.message, exists.reason) == (2302, "Object exists", "Already registered")
+    assert exists.object_exists and not exists.object_missing and not exists.not_authorized
+    assert str(exists) == "2302 Object exists (Already registered)"
+    assert RegistryRefused(2303, "Object does not exist").object_missing
+    assert RegistryRefused(2202, "Invalid authorization information").not_authorized
+    assert Outcome(1001, "Command completed successfully; action pending").pending
+    assert not Outcome(1000, "Command completed successfully").pending
+
+
+def test_secrets_stay_out_of_reprs():
+    assert "2fooBAR" not in repr(CONTACT_DETAILS)
+    assert "2fooBAR" not in repr(DomainRegistration("a.ch", 1, "REG-1", "2fooBAR"))
+    assert "s3cret" not in repr(DomainChange(auth_info="s3cret"))
+    assert DomainChange().is_empty() and not DomainChange(registrant="REG-2").is_empty()

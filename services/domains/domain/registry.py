@@ -92,7 +92,7 @@ class DomainRegistration:
     name: str
     years: int
     registrant: str
-    auth_info: str
+    auth_info: str = field(repr=False)
     contacts: tuple[ContactRole, ...] = ()
     nameservers: tuple[str, ...] = ()
 

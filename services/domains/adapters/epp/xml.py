@@ -335,7 +335,7 @@ def logout(*, cl_trid: str) -> bytes:
     return _finish(root, command, cl_trid)
 
 
-def _object_command(verb: str, ns: str, cl_trid: str, **verb_attributes):
+def _object_command(verb: str, ns: str, **verb_attributes):
     root, command = _command()
     verb_element = _sub(command, EPP, verb, **verb_attributes)
     return root, command, _sub(verb_element, ns, verb)
@@ -357,14 +357,14 @@ def check(ns: str, names: list[str], *, cl_trid: str) -> bytes:
     """domain:check / host:check (by name) or contact:check (by id)."""
     if not names:
         raise ValueError("check at least one name")
-    root, command, element = _object_command("check", ns, cl_trid)
+    root, command, element = _object_command("check", ns)
     for name in names:
         _sub(element, ns, "id" if ns == CONTACT else "name", name)
     return _finish(root, command, cl_trid)
 
 
 def domain_create(registration: DomainRegistration, *, cl_trid: str) -> bytes:
-    root, command, element = _object_command("create", DOMAIN, cl_trid)
+    root, command, element = _object_command("create", DOMAIN)
     _sub(element, DOMAIN, "name", registration.name)
     _period(element, registration.years)
     if registration.nameservers:
@@ -379,14 +379,14 @@ def domain_create(registration: DomainRegistration, *, cl_trid: str) -> bytes:
 
 
 def domain_info(name: str, *, cl_trid: str, auth_info: str | None = None, hosts: str = "all") -> bytes:
-    root, command, element = _object_command("info", DOMAIN, cl_trid)
+    root, command, element = _object_command("info", DOMAIN)
     _sub(element, DOMAIN, "name", name, hosts=hosts)
     _auth_info(element, DOMAIN, auth_info)
     return _finish(root, command, cl_trid)
 
 
 def domain_renew(name: str, current_expiry: date, years: int, *, cl_trid: str) -> bytes:
-    root, command, element = _object_command("renew", DOMAIN, cl_trid)
+    root, command, element = _object_command("renew", DOMAIN)
     _sub(element, DOMAIN, "name", name)
     _sub(element, DOMAIN, "curExpDate", current_expiry.isoformat())
     _period(element, years)
@@ -400,7 +400,7 @@ def domain_transfer(operation: str, name: str, *, cl_trid: str, auth_info: str |
                     years: int | None = None) -> bytes:
     if operation not in TRANSFER_OPERATIONS:
         raise ValueError(f"transfer operation {operation!r}")
-    root, command, element = _object_command("transfer", DOMAIN, cl_trid, op=operation)
+    root, command, element = _object_command("transfer", DOMAIN, op=operation)
     _sub(element, DOMAIN, "name", name)
     if operation == "request":
         _period(element, years)
@@ -415,7 +415,7 @@ def _statuses(parent: etree._Element, ns: str, statuses) -> None:
 
 def domain_update(name: str, change: DomainChange, *, cl_trid: str,
                   extension: etree._Element | None = None) -> bytes:
-    root, command, element = _object_command("update", DOMAIN, cl_trid)
+    root, command, element = _object_command("update", DOMAIN)
     _sub(element, DOMAIN, "name", name)
     for tag, servers, contacts, statuses in (
         ("add", change.add_nameservers, change.add_contacts, change.add_statuses),
@@ -442,7 +442,7 @@ def domain_update(name: str, change: DomainChange, *, cl_trid: str,
 
 
 def domain_delete(name: str, *, cl_trid: str) -> bytes:
-    root, command, element = _object_command("delete", DOMAIN, cl_trid)
+    root, command, element = _object_command("delete", DOMAIN)
     _sub(element, DOMAIN, "name", name)
     return _finish(root, command, cl_trid)
 
@@ -493,7 +493,7 @@ def _postal(parent: etree._Element, postal: PostalAddress) -> None:
 
 
 def contact_create(contact: ContactDetails, *, cl_trid: str) -> bytes:
-    root, command, element = _object_command("create", CONTACT, cl_trid)
+    root, command, element = _object_command("create", CONTACT)
     _sub(element, CONTACT, "id", contact.contact_id)
     _postal(element, contact.postal)
     if contact.voice:
@@ -506,14 +506,14 @@ def contact_create(contact: ContactDetails, *, cl_trid: str) -> bytes:
 
 
 def contact_info(contact_id: str, *, cl_trid: str, auth_info: str | None = None) -> bytes:
-    root, command, element = _object_command("info", CONTACT, cl_trid)
+    root, command, element = _object_command("info", CONTACT)
     _sub(element, CONTACT, "id", contact_id)
     _auth_info(element, CONTACT, auth_info)
     return _finish(root, command, cl_trid)
 
 
 def contact_update(contact_id: str, change: ContactChange, *, cl_trid: str) -> bytes:
-    root, command, element = _object_command("update", CONTACT, cl_trid)
+    root, command, element = _object_command("update", CONTACT)
     _sub(element, CONTACT, "id", contact_id)
     if change.add_statuses:
         _statuses(_sub(element, CONTACT, "add"), CONTACT, change.add_statuses)
@@ -538,7 +538,7 @@ def contact_update(contact_id: str, change: ContactChange, *, cl_trid: str) -> b
 
 def delete(ns: str, name: str, *, cl_trid: str) -> bytes:
     """contact:delete (by id) or host:delete (by name); domains have `domain_delete`."""
-    root, command, element = _object_command("delete", ns, cl_trid)
+    root, command, element = _object_command("delete", ns)
     _sub(element, ns, "id" if ns == CONTACT else "name", name)
     return _finish(root, command, cl_trid)
 
@@ -549,20 +549,20 @@ def _addresses(parent: etree._Element, addresses) -> None:
 
 
 def host_create(name: str, addresses=(), *, cl_trid: str) -> bytes:
-    root, command, element = _object_command("create", HOST, cl_trid)
+    root, command, element = _object_command("create", HOST)
     _sub(element, HOST, "name", name)
     _addresses(element, addresses)
     return _finish(root, command, cl_trid)
 
 
 def host_info(name: str, *, cl_trid: str) -> bytes:
-    root, command, element = _object_command("info", HOST, cl_trid)
+    root, command, element = _object_command("info", HOST)
     _sub(element, HOST, "name", name)
     return _finish(root, command, cl_trid)
 
 
 def host_update(name: str, change: HostChange, *, cl_trid: str) -> bytes:
-    root, command, element = _object_command("update", HOST, cl_trid)
+    root, command, element = _object_command("update", HOST)
     _sub(element, HOST, "name", name)
     touched = False
     for tag, addresses, statuses in (
