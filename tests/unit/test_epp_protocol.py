@@ -10,6 +10,8 @@ import tracemalloc
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from services.domains.adapters.epp import codes, framing, xml
@@ -72,6 +74,15 @@ def test_short_reads_are_joined_into_whole_frames(step):
     sock = TrickleSocket(framing.encode(payload) + framing.encode(b"<second/>"), step)
     assert framing.read_frame(sock) == payload
     assert framing.read_frame(sock) == b"<second/>"
+
+
+@settings(max_examples=60, deadline=None)
+@given(payloads=st.lists(st.binary(max_size=2000), min_size=1, max_size=5), step=st.integers(1, 700))
+def test_any_frames_survive_any_split_into_reads(payloads, step):
+    sock = TrickleSocket(b"".join(framing.encode(p) for p in payloads), step)
+    assert [framing.read_frame(sock) for _ in payloads] == payloads
+    with pytest.raises(framing.ConnectionClosed):
+        framing.read_frame(sock)
 
 
 @pytest.mark.parametrize("length", [0, 1, 3])
@@ -436,6 +447,7 @@ def test_trailing_and_leading_whitespace_around_a_document_is_accepted():
     document = xml.hello()
     assert xml.read_command(document + b"\r\n \t\n").verb == "hello"
     assert xml.read_command(b"\n  " + document).verb == "hello"
+    assert xml.read_command(b"\xef\xbb\xbf" + document).verb == "hello"   # a UTF-8 byte order mark
     with pytest.raises(xml.XmlRefused):
         xml.parse(document + b"\n<epp/>")
     with pytest.raises(xml.XmlRefused):
@@ -512,6 +524,9 @@ def test_entity_expansion_returns_quickly_without_growing_memory():
     b"<epp xmlns='urn:ietf:params:xml:ns:epp-1.0'><hello>&undefined;</hello></epp>",
     b"<?xml version='1.0' encoding='UTF-16'?><epp xmlns='urn:ietf:params:xml:ns:epp-1.0'><hello/></epp>",
     "<?xml version='1.0' encoding='UTF-16'?><epp/>".encode("utf-16-le"),
+    "<?xml version='1.0' encoding='UTF-16'?><epp/>".encode("utf-16"),      # with its byte order mark
+    "<?xml version='1.0' encoding='cp500'?><!DOCTYPE epp><epp/>".encode("cp500"),   # EBCDIC
+    b"<?xml version='1.0' encoding='ISO-8859-1'?><epp xmlns='urn:ietf:params:xml:ns:epp-1.0'><hello/></epp>",
     b"<!doctype epp><epp xmlns='urn:ietf:params:xml:ns:epp-1.0'><hello/></epp>",
     b"<epp xmlns='urn:ietf:params:xml:ns:epp-1.0'><command><check/><logout/></command></epp>",
 ])

@@ -78,6 +78,11 @@ def parse(data: bytes) -> etree._Element:
     body = bytes(data).strip(_XML_WHITESPACE)
     if not body:
         raise XmlRefused("empty frame")
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:].lstrip(_XML_WHITESPACE)
+    # anything but UTF-8 (UTF-16, UTF-32, EBCDIC) would hide a DOCTYPE from the byte scan below
+    if not body.startswith(b"<"):
+        raise XmlRefused("EPP is UTF-8 and a document starts with '<'")
     if b"\x00" in body:
         raise XmlRefused("EPP is UTF-8: a NUL byte means another encoding or garbage")
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
