@@ -673,3 +673,18 @@ def test_secrets_stay_out_of_reprs():
     assert "2fooBAR" not in repr(DomainRegistration("a.ch", 1, "REG-1", "2fooBAR"))
     assert "s3cret" not in repr(DomainChange(auth_info="s3cret"))
     assert DomainChange().is_empty() and not DomainChange(registrant="REG-2").is_empty()
+
+
+def test_the_epp_client_offers_every_operation_of_the_registry_port_with_its_parameters():
+    import inspect
+
+    from services.domains.adapters.epp.client import EppClient
+    from services.domains.domain.registry import Registry
+
+    operations = [name for name, member in vars(Registry).items()
+                  if callable(member) and not name.startswith("_")]
+    assert len(operations) == 25
+    for name in operations:
+        port = inspect.signature(getattr(Registry, name))
+        implementation = inspect.signature(getattr(EppClient, name))
+        assert list(implementation.parameters) == list(port.parameters), name
