@@ -331,6 +331,15 @@ def test_the_certificate_is_verified_unless_a_sandbox_allows_any(registry, certi
         assert sandbox.check_domains(["example.ch"])[0].available
 
 
+def test_a_command_that_cannot_be_built_never_reaches_the_registry(registry, certificate):
+    client = client_for(registry, certificate)
+    with pytest.raises(ValueError):
+        client.update_domain("example.ch", DomainChange())
+    with pytest.raises(ValueError):
+        client.create_domain(DomainRegistration("example.ch", 100, "REG-1", "2fooBAR"))
+    assert registry.connections == 0
+
+
 def test_an_unreachable_registry_is_unavailable(certificate):
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]

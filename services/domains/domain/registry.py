@@ -274,7 +274,8 @@ class PollMessage:
 
 class Registry(Protocol):
     """One registry, spoken to as one registrar (our client id). Every method raises
-    `RegistryRefused` when the registry says no and `RegistryUnavailable` when it cannot be asked."""
+    `RegistryRefused` when the registry says no and `RegistryUnavailable` when it cannot be asked.
+    Names go in their ASCII form (IDNA A-labels, `xn--...`): converting is the caller's."""
 
     # domains
     def check_domains(self, names: list[str]) -> list[Availability]: ...

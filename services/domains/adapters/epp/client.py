@@ -153,13 +153,13 @@ class EppClient:
     def _exchange(self, build: Callable[[str], bytes], *, changes_nothing: bool) -> xml.Response:
         with self._lock:
             for attempt in (1, 2):
+                cl_trid = self._transaction()
+                payload = build(cl_trid)   # a command we cannot build opens no connection
                 if self._socket is not None and self._stale():
                     self._drop()
                 fresh = self._socket is None
                 if fresh:
                     self._open()
-                cl_trid = self._transaction()
-                payload = build(cl_trid)
                 try:
                     framing.write_frame(self._socket, payload, self.settings.max_frame)
                 except OSError as error:
