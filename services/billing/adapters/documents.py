@@ -1,6 +1,7 @@
 """Rendering billing's documents: a PDF (fpdf2) in the organization's language, amounts and dates
 formatted by Babel; a CSV of a set of invoices (BI-13). What a document says is the domain's
-(domain/documents.py); here only how it looks.
+(domain/documents.py); here only how it looks. A CHF invoice carries its Swiss QR-bill (qr_bill.py);
+an EUR invoice or credit note to a business is a Factur-X e-invoice (e_invoice.py) (BI-06).
 
 The PDF uses the standard Helvetica font (Latin-1: every letter of German, French and Italian);
 a character outside it prints as "?" rather than failing the document.
@@ -20,6 +21,7 @@ from fpdf import FPDF
 
 from ..domain.documents import CREDIT_NOTE, INVOICE, PRO_FORMA, QUOTE, Document, Party
 from ..domain.money import CURRENCIES, Money
+from . import e_invoice, qr_bill
 
 LOCALES = {"de": "de_CH", "en": "en_GB", "fr": "fr_CH", "it": "it_CH"}
 
@@ -36,6 +38,7 @@ LABELS = {
         "no_legal_value": "PROFORMA - KEINE RECHNUNG. Dieses Dokument hat keinen rechtlichen Wert und berechtigt "
                           "nicht zum Vorsteuerabzug.",
         "quote_note": "Dies ist ein Angebot und keine Rechnung.",
+        "pay_to": "Zahlbar an IBAN", "reference": "Referenz",
     },
     "en": {
         INVOICE: "Invoice", CREDIT_NOTE: "Credit note", PRO_FORMA: "Pro-forma invoice", QUOTE: "Quote",
@@ -49,6 +52,7 @@ LABELS = {
         "no_legal_value": "PRO-FORMA - NOT AN INVOICE. This document has no legal value and does not entitle "
                           "to deduct input VAT.",
         "quote_note": "This is an offer, not an invoice.",
+        "pay_to": "Pay to IBAN", "reference": "Reference",
     },
     "fr": {
         INVOICE: "Facture", CREDIT_NOTE: "Note de crédit", PRO_FORMA: "Facture pro forma", QUOTE: "Offre",
@@ -62,6 +66,7 @@ LABELS = {
         "no_legal_value": "PRO FORMA - PAS UNE FACTURE. Ce document n'a aucune valeur juridique et ne donne pas "
                           "droit à la déduction de la TVA.",
         "quote_note": "Ceci est une offre et non une facture.",
+        "pay_to": "Payable à l'IBAN", "reference": "Référence",
     },
     "it": {
         INVOICE: "Fattura", CREDIT_NOTE: "Nota di credito", PRO_FORMA: "Fattura pro forma", QUOTE: "Offerta",
@@ -75,6 +80,7 @@ LABELS = {
         "no_legal_value": "PRO FORMA - NON È UNA FATTURA. Questo documento non ha alcun valore legale e non dà "
                           "diritto alla detrazione dell'IVA.",
         "quote_note": "Questa è un'offerta, non una fattura.",
+        "pay_to": "Pagabile all'IBAN", "reference": "Riferimento",
     },
 }
 
@@ -107,13 +113,25 @@ def rate(value: Fraction, language: str) -> str:
 class _Pdf(FPDF):
     footer_text = ""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pages_without_footer: set[int] = set()  # the page a QR-bill fills to its bottom edge
+
     def footer(self):
+        if self.page in self.pages_without_footer:
+            return
         self.set_y(-15)
         self.set_font("helvetica", size=7)
         self.cell(0, 8, _latin(self.footer_text), align="C")
 
 
 def pdf_of(doc: Document) -> bytes:
+    """The document's PDF: with its QR-bill when it has one, as Factur-X when it is an e-invoice."""
+    content = _pdf_of(doc)
+    return e_invoice.embedded(content, doc) if doc.is_e_invoice else content
+
+
+def _pdf_of(doc: Document) -> bytes:
     words = LABELS[doc.language]
     pdf = _Pdf(format="A4")
     pdf.footer_text = (f"{doc.seller.name} - {', '.join(address_of(doc.seller, doc.language))} - "
@@ -199,6 +217,14 @@ def pdf_of(doc: Document) -> bytes:
         pdf.set_text_color(180, 0, 0)
         text(words["no_legal_value"], 9, "B")
         pdf.set_text_color(0, 0, 0)
+    if doc.pay_to and doc.kind == INVOICE and not doc.has_qr_bill:
+        pdf.ln(2)
+        text(f"{words['pay_to']}: {doc.pay_to.iban}" + (f" ({doc.pay_to.bic})" if doc.pay_to.bic else ""))
+        if doc.pay_to.reference:
+            text(f"{words['reference']}: {doc.pay_to.reference}")
+    if doc.has_qr_bill:
+        pdf.set_auto_page_break(False)
+        qr_bill.draw(pdf, doc)
     return bytes(pdf.output())
 
 
