@@ -41,13 +41,21 @@ _BY_COUNTRY = {"DE": "de", "AT": "de", "CH": "de", "LI": "de", "LU": "fr", "FR":
                "IT": "it", "SM": "it", "VA": "it"}
 
 
+# Countries of several languages Portico writes: the organization's, when it is one of them.
+_SPOKEN = {"CH": ("de", "fr", "it"), "BE": ("fr", "de"), "LU": ("fr", "de")}
+
+
 def language_for(country: str | None, chosen: str | None = None, organization: str | None = None) -> str:
-    """The document's language: the one asked for if Portico writes it, else the organization's,
-    else its country's."""
-    for language in (chosen, organization):
-        if language in LANGUAGES:
-            return language
-    return _BY_COUNTRY.get(country or "", "en")
+    """The document's language: the one asked for if Portico writes it; else its country's, and in
+    a country of several (Switzerland) the organization's (its founder's) when it is one of them; in
+    a country whose language Portico does not write, the organization's, else English. A sign-up
+    that names no language says English, which is why the country comes before it."""
+    if chosen in LANGUAGES:
+        return chosen
+    spoken = _SPOKEN.get(country or "") or ((_BY_COUNTRY[country],) if country in _BY_COUNTRY else ())
+    if not spoken:
+        return organization if organization in LANGUAGES else "en"
+    return organization if organization in spoken else spoken[0]
 
 
 @dataclass(frozen=True)
