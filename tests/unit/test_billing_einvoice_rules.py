@@ -185,3 +185,21 @@ def test_BI_13_billing_keeps_the_language_an_organization_was_created_in_and_old
     on_organization_created(record_from(OrganizationCreated, {**payload, "language": "fr"}), uow)
     on_organization_created(record_from(OrganizationCreated, {**payload, "org_id": "o-2"}), uow)
     assert [(account.org_id, account.language) for account in uow.accounts.rows] == [("o-1", "fr"), ("o-2", None)]
+
+
+def test_BI_06_an_invoice_without_a_reference_that_fits_the_qr_iban_names_the_account_instead_of_a_qr_bill():
+    invoice = invoice_of("CHF", "CH", False)
+    older = documents.of_invoice(invoice, SELLER, SWISS, "de", documents.pay_to(SUPPLIER, "CHF", None))
+    other = documents.of_invoice(invoice, SELLER, SWISS, "de", documents.pay_to(SUPPLIER, "CHF", "RF18539007547034"))
+    for doc in (older, other):
+        assert not doc.has_qr_bill
+        shown = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(render.pdf_of(doc))).pages)
+        assert f"Zahlbar an IBAN: {QR_IBAN}" in shown and "Zahlteil" not in shown
+
+
+def test_BI_06_a_normal_iban_takes_a_creditor_reference_on_its_qr_bill():
+    supplier = {**SUPPLIER, "bank_accounts": {"CHF": {"iban": "CH9300762011623852957", "bic": None}}}
+    invoice = invoice_of("CHF", "CH", False)
+    reference = reference_for(invoice.number, "CH9300762011623852957")
+    doc = documents.of_invoice(invoice, SELLER, SWISS, "de", documents.pay_to(supplier, "CHF", reference))
+    assert doc.has_qr_bill and qr_payload(doc)[27:29] == ["SCOR", reference]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -23,6 +24,7 @@ from ..domain.documents import CREDIT_NOTE, INVOICE, PRO_FORMA, QUOTE, Document,
 from ..domain.money import CURRENCIES, Money
 from . import e_invoice, qr_bill
 
+log = logging.getLogger(__name__)
 LOCALES = {"de": "de_CH", "en": "en_GB", "fr": "fr_CH", "it": "it_CH"}
 
 LABELS = {
@@ -128,7 +130,13 @@ class _Pdf(FPDF):
 def pdf_of(doc: Document) -> bytes:
     """The document's PDF: with its QR-bill when it has one, as Factur-X when it is an e-invoice."""
     content = _pdf_of(doc)
-    return e_invoice.embedded(content, doc) if doc.is_e_invoice else content
+    if not doc.is_e_invoice:
+        return content
+    try:
+        return e_invoice.embedded(content, doc)
+    except Exception:  # the XML the schema refuses: the customer still gets the invoice, as a plain PDF
+        log.exception("invoice %s: no Factur-X, its XML does not pass the EN 16931 schema", doc.number)
+        return content
 
 
 def _pdf_of(doc: Document) -> bytes:
@@ -217,14 +225,17 @@ def _pdf_of(doc: Document) -> bytes:
         pdf.set_text_color(180, 0, 0)
         text(words["no_legal_value"], 9, "B")
         pdf.set_text_color(0, 0, 0)
-    if doc.pay_to and doc.kind == INVOICE and not doc.has_qr_bill:
+    if doc.has_qr_bill:
+        pdf.set_auto_page_break(False)
+        drawn = qr_bill.draw(pdf, doc)
+        pdf.set_auto_page_break(True, margin=20)
+    else:
+        drawn = False
+    if doc.pay_to and doc.kind == INVOICE and not drawn:
         pdf.ln(2)
         text(f"{words['pay_to']}: {doc.pay_to.iban}" + (f" ({doc.pay_to.bic})" if doc.pay_to.bic else ""))
         if doc.pay_to.reference:
             text(f"{words['reference']}: {doc.pay_to.reference}")
-    if doc.has_qr_bill:
-        pdf.set_auto_page_break(False)
-        qr_bill.draw(pdf, doc)
     return bytes(pdf.output())
 
 

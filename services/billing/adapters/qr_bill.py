@@ -8,6 +8,7 @@ invoice's QR reference (payment_reference.py).
 from __future__ import annotations
 
 import io
+import logging
 from decimal import Decimal
 
 from fpdf import FPDF
@@ -16,6 +17,7 @@ from qrbill import QRBill
 from ..domain.documents import Document, Party
 from ..domain.money import CURRENCIES, Money
 
+log = logging.getLogger(__name__)
 HEIGHT_MM = 105  # the payment part and receipt: the lowest 105 mm of an A4 page (SIX IG QR-bill 3.1)
 A4_HEIGHT_MM = 297
 A4_WIDTH_MM = 210
@@ -62,12 +64,19 @@ def svg_of(doc: Document) -> str:
     return out.getvalue()
 
 
-def draw(pdf: FPDF, doc: Document) -> None:
+def draw(pdf: FPDF, doc: Document) -> bool:
     """The QR-bill at the foot of the current page when the invoice leaves room for it, else on a
-    page of its own; that page prints no footer (the slip is cut off along its top line)."""
+    page of its own; that page prints no footer (the slip is cut off along its top line). False when
+    the standard refuses what the catalog says of the supplier: the invoice then names the account."""
+    try:
+        svg = svg_of(doc)
+    except ValueError:
+        log.exception("no QR-bill for invoice %s: the supplier's account or address does not fit", doc.number)
+        return False
     if pdf.get_y() > A4_HEIGHT_MM - HEIGHT_MM - 2:
         pdf.add_page()
-    pdf.image(io.BytesIO(svg_of(doc).encode("utf-8")), x=0, y=A4_HEIGHT_MM - HEIGHT_MM, w=A4_WIDTH_MM)
+    pdf.image(io.BytesIO(svg.encode("utf-8")), x=0, y=A4_HEIGHT_MM - HEIGHT_MM, w=A4_WIDTH_MM)
     pages_without_footer = getattr(pdf, "pages_without_footer", None)
     if pages_without_footer is not None:
         pages_without_footer.add(pdf.page)
+    return True

@@ -32,6 +32,7 @@ from portico_kernel.paging import PageRequest, Period, decode
 from .issuing import customer_of, document, documents_of, vat_treatment
 from .money import Money, rounded
 from .orders import _priced
+from .payment_reference import QR_REFERENCE, kind_for
 from .vat import tax_on
 from .visibility import ensure_sees_billing
 
@@ -94,6 +95,14 @@ class PayTo:
     bic: str | None
     reference: str | None  # the invoice's payment reference (payment_reference.py)
 
+    @property
+    def fits_qr_bill(self) -> bool:
+        """A QR-IBAN takes a QR reference and nothing else; another IBAN a creditor reference or
+        none (an invoice older than its reference, or from before the account changed, has none that fits)."""
+        if kind_for(self.iban) == QR_REFERENCE:
+            return bool(self.reference) and self.reference.isdigit()
+        return not self.reference or self.reference.startswith("RF")
+
 
 def pay_to(supplier: dict, currency: str, reference: str | None) -> PayTo | None:
     account = (supplier.get("bank_accounts") or {}).get(currency)
@@ -145,7 +154,7 @@ class Document:
     def has_qr_bill(self) -> bool:
         """BI-06: a CHF invoice carries a Swiss QR-bill to the supplier's CHF account."""
         return (self.kind == INVOICE and self.currency == "CHF" and self.pay_to is not None
-                and self.seller.country in ("CH", "LI"))
+                and self.seller.country in ("CH", "LI") and self.pay_to.fits_qr_bill)
 
     @property
     def qr_bill_amount(self) -> Money:
