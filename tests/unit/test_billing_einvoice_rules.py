@@ -162,6 +162,7 @@ def test_BI_06_a_credit_note_is_factur_x_type_381_with_positive_amounts_naming_i
     assert _texts(root, "//rsm:ExchangedDocument/ram:TypeCode") == ["381"]
     assert _texts(root, "//ram:GrandTotalAmount") == ["24.90"] and _texts(root, "//ram:ChargeAmount") == ["9.90", "15.00"]
     assert _texts(root, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == ["EUR-2026-000042"]
+    assert _texts(root, "//ram:TotalPrepaidAmount") == ["24.90"] and _texts(root, "//ram:DuePayableAmount") == ["0.00"]
     assert not _texts(root, "//ram:PaymentReference")
 
 

@@ -4,7 +4,8 @@ without typing. The XML is written here from the domain's document; `factur-x` e
 against the profile's XSD (offline; its Schematron check needs an HTTP service, so it is not run).
 
 VAT per rate: standard rate `S`; reverse charge `AE` with its exemption reason (VATEX-EU-AE); services
-exported outside the EU `G` (VATEX-EU-G). A credit note is type 381 with positive amounts.
+exported outside the EU `G` (VATEX-EU-G). A credit note is type 381 with positive amounts, settled
+as it is issued (nothing due on it).
 """
 from __future__ import annotations
 
@@ -146,7 +147,9 @@ def xml_of(doc: Document) -> bytes:
     if doc.due_on and doc.kind != CREDIT_NOTE:
         _date(_e(settlement, "ram:SpecifiedTradePaymentTerms"), "ram:DueDateDateTime", doc.due_on)
     summation = _e(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    paid = doc.paid if doc.paid is not None and doc.kind != CREDIT_NOTE else Money.zero(doc.currency)
+    # a credit note settles at once: it cancels an open invoice, or its amount went onto the prepaid
+    # balance (issuing.refund), so nothing is left to pay either way
+    paid = Money(doc.total.minor * sign, doc.currency) if doc.kind == CREDIT_NOTE else (doc.paid or Money.zero(doc.currency))
     _e(summation, "ram:LineTotalAmount", _amount(doc.net, sign))
     _e(summation, "ram:TaxBasisTotalAmount", _amount(doc.net, sign))
     _e(summation, "ram:TaxTotalAmount", _amount(doc.vat, sign), currencyID=doc.currency)
