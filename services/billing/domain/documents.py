@@ -168,11 +168,6 @@ class Document:
         return self.legal and self.currency == "EUR" and self.buyer.business
 
     @property
-    def export(self) -> bool:
-        """No VAT and no reverse charge: services exported (vat.treatment)."""
-        return not self.reverse_charge and all(line.vat_rate == 0 for line in self.lines)
-
-    @property
     def vat_summary(self) -> tuple[tuple[Fraction, Money, Money], ...]:
         """Per rate: the taxable amount and the VAT, rounded once per rate as on the invoice."""
         out = []
