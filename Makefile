@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test test-unit test-embedded test-real install migrate bench clean
+.PHONY: up test test-unit test-embedded test-real install migrate bench bench-pdfs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test-real: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'py-spy>=0.3.14'
 	$(BIN)/python -m bench.run
+
+## Invoice PDFs per second: with a QR-bill, as Factur-X, plain (bench/billing_pdfs.py, in-process).
+bench-pdfs: $(STAMP)
+	$(BIN)/python -m bench.billing_pdfs
 
 clean:
 	rm -rf var .pytest_cache

@@ -1,6 +1,7 @@
 """Rendering billing's documents: a PDF (fpdf2) in the organization's language, amounts and dates
 formatted by Babel; a CSV of a set of invoices (BI-13). What a document says is the domain's
-(domain/documents.py); here only how it looks.
+(domain/documents.py); here only how it looks. A CHF invoice carries its Swiss QR-bill (qr_bill.py);
+an EUR invoice or credit note to a business is a Factur-X e-invoice (e_invoice.py) (BI-06).
 
 The PDF uses the standard Helvetica font (Latin-1: every letter of German, French and Italian);
 a character outside it prints as "?" rather than failing the document.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -20,7 +22,9 @@ from fpdf import FPDF
 
 from ..domain.documents import CREDIT_NOTE, INVOICE, PRO_FORMA, QUOTE, Document, Party
 from ..domain.money import CURRENCIES, Money
+from . import e_invoice, qr_bill
 
+log = logging.getLogger(__name__)
 LOCALES = {"de": "de_CH", "en": "en_GB", "fr": "fr_CH", "it": "it_CH"}
 
 LABELS = {
@@ -36,6 +40,7 @@ LABELS = {
         "no_legal_value": "PROFORMA - KEINE RECHNUNG. Dieses Dokument hat keinen rechtlichen Wert und berechtigt "
                           "nicht zum Vorsteuerabzug.",
         "quote_note": "Dies ist ein Angebot und keine Rechnung.",
+        "pay_to": "Zahlbar an IBAN", "reference": "Referenz",
     },
     "en": {
         INVOICE: "Invoice", CREDIT_NOTE: "Credit note", PRO_FORMA: "Pro-forma invoice", QUOTE: "Quote",
@@ -49,6 +54,7 @@ LABELS = {
         "no_legal_value": "PRO-FORMA - NOT AN INVOICE. This document has no legal value and does not entitle "
                           "to deduct input VAT.",
         "quote_note": "This is an offer, not an invoice.",
+        "pay_to": "Pay to IBAN", "reference": "Reference",
     },
     "fr": {
         INVOICE: "Facture", CREDIT_NOTE: "Note de crédit", PRO_FORMA: "Facture pro forma", QUOTE: "Offre",
@@ -62,6 +68,7 @@ LABELS = {
         "no_legal_value": "PRO FORMA - PAS UNE FACTURE. Ce document n'a aucune valeur juridique et ne donne pas "
                           "droit à la déduction de la TVA.",
         "quote_note": "Ceci est une offre et non une facture.",
+        "pay_to": "Payable à l'IBAN", "reference": "Référence",
     },
     "it": {
         INVOICE: "Fattura", CREDIT_NOTE: "Nota di credito", PRO_FORMA: "Fattura pro forma", QUOTE: "Offerta",
@@ -75,6 +82,7 @@ LABELS = {
         "no_legal_value": "PRO FORMA - NON È UNA FATTURA. Questo documento non ha alcun valore legale e non dà "
                           "diritto alla detrazione dell'IVA.",
         "quote_note": "Questa è un'offerta, non una fattura.",
+        "pay_to": "Pagabile all'IBAN", "reference": "Riferimento",
     },
 }
 
@@ -107,13 +115,31 @@ def rate(value: Fraction, language: str) -> str:
 class _Pdf(FPDF):
     footer_text = ""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pages_without_footer: set[int] = set()  # the page a QR-bill fills to its bottom edge
+
     def footer(self):
+        if self.page in self.pages_without_footer:
+            return
         self.set_y(-15)
         self.set_font("helvetica", size=7)
         self.cell(0, 8, _latin(self.footer_text), align="C")
 
 
 def pdf_of(doc: Document) -> bytes:
+    """The document's PDF: with its QR-bill when it has one, as Factur-X when it is an e-invoice."""
+    content = _pdf_of(doc)
+    if not doc.is_e_invoice:
+        return content
+    try:
+        return e_invoice.embedded(content, doc)
+    except Exception:  # the XML the schema refuses: the customer still gets the invoice, as a plain PDF
+        log.exception("invoice %s: no Factur-X, its XML does not pass the EN 16931 schema", doc.number)
+        return content
+
+
+def _pdf_of(doc: Document) -> bytes:
     words = LABELS[doc.language]
     pdf = _Pdf(format="A4")
     pdf.footer_text = (f"{doc.seller.name} - {', '.join(address_of(doc.seller, doc.language))} - "
@@ -199,6 +225,17 @@ def pdf_of(doc: Document) -> bytes:
         pdf.set_text_color(180, 0, 0)
         text(words["no_legal_value"], 9, "B")
         pdf.set_text_color(0, 0, 0)
+    if doc.has_qr_bill:
+        pdf.set_auto_page_break(False)
+        drawn = qr_bill.draw(pdf, doc)
+        pdf.set_auto_page_break(True, margin=20)
+    else:
+        drawn = False
+    if doc.pay_to and doc.kind == INVOICE and not drawn:
+        pdf.ln(2)
+        text(f"{words['pay_to']}: {doc.pay_to.iban}" + (f" ({doc.pay_to.bic})" if doc.pay_to.bic else ""))
+        if doc.pay_to.reference:
+            text(f"{words['reference']}: {doc.pay_to.reference}")
     return bytes(pdf.output())
 
 

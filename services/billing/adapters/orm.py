@@ -36,6 +36,7 @@ billing_accounts = Table(
     Column("postcode", String(20), nullable=True),
     Column("town", String(100), nullable=True),
     Column("vat_id", String(40), nullable=True),
+    Column("language", String(5), nullable=True),
     CheckConstraint("balance_minor >= 0", name="ck_billing_accounts_balance_not_negative"),  # BI-10
 )
 

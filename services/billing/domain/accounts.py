@@ -17,6 +17,7 @@ def on_organization_created(org: OrganizationCreated, uow) -> None:
         return
     account = BillingAccount.open_for(org.org_id, org.country)
     account.name, account.org_type, account.country = org.name, org.type, org.country
+    account.language = org.language
     uow.accounts.add(account)
     uow.emit(BillingAccountOpened(account_id=account.id, org_id=account.org_id, currency=account.currency),
              org_id=account.org_id)

@@ -94,6 +94,7 @@ class OrganizationCreated:
     country: str | None
     name: str | None = None
     type: str | None = None
+    language: str | None = None  # the organization's language (its invoices'); absent from older events
 
 
 # Received from orgs: the organization's details changed (OR-14); what its invoices name.

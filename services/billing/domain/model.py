@@ -30,6 +30,7 @@ class BillingAccount:
     postcode: str | None = None
     town: str | None = None
     vat_id: str | None = None
+    language: str | None = None  # the organization's language, its documents' (documents.language_for)
 
     @classmethod
     def open_for(cls, org_id: str, country: str | None) -> "BillingAccount":

@@ -180,6 +180,8 @@ def quote_document(uow, caller: Principal, org_id: str, quote_id: str, language:
     rate = Fraction(found.vat_rate)
     buyer = party_of(found.customer)
     lines = tuple(Line(line["description"], 1, Money(line["net_minor"], found.currency), rate) for line in found.lines)
+    account = uow.accounts.of_org(org_id)
     return Document(QUOTE, found.number, found.created_at.date(), party_of(found.supplier), buyer, lines,
-                    found.currency, language_for(buyer.country, language), valid_until=found.valid_until,
+                    found.currency, language_for(buyer.country, language, getattr(account, "language", None)),
+                    valid_until=found.valid_until,
                     reverse_charge=found.reverse_charge, notes=tuple(found.notes))

@@ -11,6 +11,7 @@ class OrganizationCreated:
     type: str
     country: str | None
     created_by: str
+    language: str | None = None  # the founder's language: what billing writes the invoices in
 
 
 @dataclass(frozen=True)

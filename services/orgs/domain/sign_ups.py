@@ -28,5 +28,5 @@ def on_user_registered(person: UserRegistered, uow) -> None:
     uow.members.add(Member(org_id=org.id, user_id=person.user_id, role=LEGAL_REPRESENTATIVE,
                            email=person.email, first_name=person.first_name, last_name=person.last_name))
     uow.emit(OrganizationCreated(org_id=org.id, name=org.name, type=org.type, country=org.country,
-                                 created_by=org.created_by), org_id=org.id)
+                                 created_by=org.created_by, language=person.language), org_id=org.id)
     uow.emit(MemberJoined(org_id=org.id, user_id=person.user_id, role=LEGAL_REPRESENTATIVE), org_id=org.id)
