@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from ..domain.office_hours import OfficeHours, office_hours_from
+from ..domain.office_hours import InvalidOfficeHours, OfficeHours, office_hours_from
 from ..domain.service_levels import ServiceLevels, service_levels_from
 
 OFFICE_HOURS = Path(__file__).resolve().parent.parent / "data" / "office_hours.yaml"
@@ -15,7 +15,7 @@ OFFICE_HOURS = Path(__file__).resolve().parent.parent / "data" / "office_hours.y
 def load(path: Path = OFFICE_HOURS) -> tuple[OfficeHours, ServiceLevels]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
-        raise ValueError(f"{path.name}: the file holds no mapping")
+        raise InvalidOfficeHours(f"{path.name}: the file holds no mapping")
     return office_hours_from(data), service_levels_from(data.get("service_levels"))
 
 

@@ -26,6 +26,11 @@ ZERO = timedelta(0)
 # How many days in a row may be without an opening before the office hours count as never open.
 _LONGEST_CLOSURE_DAYS = 3 * 366
 
+
+class InvalidOfficeHours(ValueError):
+    """The office hours or service levels (their data file) contradict themselves; names the entry."""
+
+
 Period = tuple[datetime, datetime]  # [opens, closes) in UTC
 Pause = tuple[datetime, "datetime | None"]  # waiting for the customer; None: still waiting
 
@@ -138,7 +143,7 @@ class WorkingTime:
 
     def open_periods(self, start: datetime) -> Iterator[Period]:
         """The periods in which the office is open, from `start` on (the first one clipped to it), in
-        order, never touching one another (adjacent periods are answered as one)."""
+        order. Periods may touch (24:00 and 00:00): then the office does not close in between."""
         raise NotImplementedError
 
     def is_open(self, moment: datetime) -> bool:
@@ -215,19 +220,19 @@ class OfficeHours(WorkingTime):
         try:
             object.__setattr__(self, "_zone", ZoneInfo(self.time_zone))
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"time_zone: {self.time_zone!r} is no IANA time zone") from None
+            raise InvalidOfficeHours(f"time_zone: {self.time_zone!r} is no IANA time zone") from None
         unknown = set(self.week) - set(WEEKDAYS)
         if unknown:
-            raise ValueError(f"week: {sorted(unknown)[0]!r} is no weekday")
+            raise InvalidOfficeHours(f"week: {sorted(unknown)[0]!r} is no weekday")
         for weekday, periods in self.week.items():
             ordered = sorted(periods, key=lambda period: period[0])
             for (opens, closes), following in zip(ordered, [*ordered[1:], None]):
                 if closes is not None and closes <= opens:
-                    raise ValueError(f"week.{weekday}: {opens:%H:%M}–{closes:%H:%M} closes before it opens")
+                    raise InvalidOfficeHours(f"week.{weekday}: {opens:%H:%M}–{closes:%H:%M} closes before it opens")
                 if following is not None and (closes is None or following[0] < closes):
-                    raise ValueError(f"week.{weekday}: the opening hours overlap")
+                    raise InvalidOfficeHours(f"week.{weekday}: the opening hours overlap")
         if not any(self.week.values()):
-            raise ValueError("week: the office never opens")
+            raise InvalidOfficeHours("week: the office never opens")
 
     def holidays_in(self, year: int) -> dict[date, str]:
         """The year's holidays by day (the first name when two fall on one day)."""
@@ -239,25 +244,15 @@ class OfficeHours(WorkingTime):
     def open_periods(self, start: datetime) -> Iterator[Period]:
         start = as_utc(start, "start")
         day = start.astimezone(self._zone).date()
-        pending: Period | None = None
         closed_days = 0
         while True:
             periods = self._periods_on(day)
             closed_days = 0 if periods else closed_days + 1
             if closed_days > _LONGEST_CLOSURE_DAYS:
-                if pending is not None:
-                    yield pending
-                raise ValueError("the office hours have no opening within three years")
+                raise InvalidOfficeHours("the office hours have no opening within three years")
             for opens, closes in periods:
-                if closes <= start:
-                    continue
-                opens = max(opens, start)
-                if pending is not None and pending[1] == opens:
-                    pending = (pending[0], closes)  # 24:00 today is 00:00 tomorrow: one period
-                    continue
-                if pending is not None:
-                    yield pending
-                pending = (opens, closes)
+                if closes > start:
+                    yield max(opens, start), closes
             day += timedelta(days=1)
 
     def _periods_on(self, day: date) -> list[Period]:
@@ -292,17 +287,17 @@ _CLOCK_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 def _clock_time(value, where: str) -> time | None:
     match = _CLOCK_TIME.match(str(value))
     if not match or (match.group(1) == "24" and match.group(2) != "00"):
-        raise ValueError(f"{where}: {value!r} is no time of day HH:MM")
+        raise InvalidOfficeHours(f"{where}: {value!r} is no time of day HH:MM")
     return None if match.group(1) == "24" else time(int(match.group(1)), int(match.group(2)))
 
 
 def _holiday_from(entry, where: str) -> Holiday:
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-        raise ValueError(f"{where}: a holiday needs a name")
+        raise InvalidOfficeHours(f"{where}: a holiday needs a name")
     name = entry["name"]
     kinds = [key for key in ("date", "month", "days_after_easter") if key in entry]
     if len(kinds) != 1:
-        raise ValueError(f"{where} ({name}): give one of date, month and day, or days_after_easter")
+        raise InvalidOfficeHours(f"{where} ({name}): give one of date, month and day, or days_after_easter")
     try:
         if "date" in entry:
             day = entry["date"]
@@ -311,23 +306,23 @@ def _holiday_from(entry, where: str) -> Holiday:
             return FixedHoliday(name, int(entry["month"]), int(entry["day"]))
         return EasterHoliday(name, int(entry["days_after_easter"]))
     except (KeyError, TypeError, ValueError):
-        raise ValueError(f"{where} ({name}): no day of the year") from None
+        raise InvalidOfficeHours(f"{where} ({name}): no day of the year") from None
 
 
 def office_hours_from(data: Mapping) -> OfficeHours:
     """The office hours from the data file's content; refuses it naming the entry that is wrong."""
     if not isinstance(data, Mapping):
-        raise ValueError("office hours: the file holds no mapping")
+        raise InvalidOfficeHours("office hours: the file holds no mapping")
     week: dict[str, list[tuple[time, time | None]]] = {}
     for weekday, periods in (data.get("week") or {}).items():
         week[weekday] = []
         for number, period in enumerate(periods or []):
             where = f"week.{weekday}[{number}]"
             if not isinstance(period, (list, tuple)) or len(period) != 2:
-                raise ValueError(f"{where}: give [opens, closes]")
+                raise InvalidOfficeHours(f"{where}: give [opens, closes]")
             opens = _clock_time(period[0], where)
             if opens is None:
-                raise ValueError(f"{where}: the office cannot open at 24:00")
+                raise InvalidOfficeHours(f"{where}: the office cannot open at 24:00")
             week[weekday].append((opens, _clock_time(period[1], where)))
     holidays = tuple(_holiday_from(entry, f"holidays[{n}]") for n, entry in enumerate(data.get("holidays") or []))
     return OfficeHours(time_zone=str(data.get("time_zone", "")), week=week, holidays=holidays)

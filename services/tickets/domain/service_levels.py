@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Iterable, Mapping
 
 from .model import PRIORITIES
-from .office_hours import AROUND_THE_CLOCK, ZERO, Pause, WorkingTime, as_utc
+from .office_hours import AROUND_THE_CLOCK, ZERO, InvalidOfficeHours, Pause, WorkingTime, as_utc
 
 WARNING_SHARE = 0.8
 PLANS = ("standard", "premium")
@@ -98,17 +98,17 @@ class ServiceLevels:
         for plan in PLANS:
             missing = [p for p in PRIORITIES if p not in getattr(self, plan)]
             if missing:
-                raise ValueError(f"service_levels.{plan}: no targets for {missing[0]}")
+                raise InvalidOfficeHours(f"service_levels.{plan}: no targets for {missing[0]}")
         for priority in PRIORITIES:
             standard, premium = self.standard[priority], self.premium[priority]
             if premium.first_response > standard.first_response or premium.resolution > standard.resolution:
-                raise ValueError(f"service_levels.premium.{priority}: premium support answers no later than standard")
+                raise InvalidOfficeHours(f"service_levels.premium.{priority}: premium support answers no later than standard")
             if premium.around_the_clock != standard.around_the_clock:
-                raise ValueError(f"service_levels.premium.{priority}: counts the same hours as standard")
+                raise InvalidOfficeHours(f"service_levels.premium.{priority}: counts the same hours as standard")
         if not self.standard["critical"].around_the_clock:
-            raise ValueError("service_levels.standard.critical: critical tickets are handled around the clock (TI-04)")
+            raise InvalidOfficeHours("service_levels.standard.critical: critical tickets are handled around the clock (TI-04)")
         if not 0 < self.warning_share <= 1:
-            raise ValueError("service_levels.warning_share must lie in (0, 1]")
+            raise InvalidOfficeHours("service_levels.warning_share must lie in (0, 1]")
 
     def targets(self, priority: str, *, premium: bool = False) -> Targets:
         if priority not in PRIORITIES:
@@ -136,7 +136,7 @@ def duration_from(value, where: str) -> timedelta:
     """"45m", "4h", "1h30m", "2d" (days of 24 hours, for targets around the clock)."""
     match = _DURATION.match(str(value).replace(" ", ""))
     if not match or not any(match.groups()):
-        raise ValueError(f"{where}: {value!r} is no duration like 4h, 30m or 1h30m")
+        raise InvalidOfficeHours(f"{where}: {value!r} is no duration like 4h, 30m or 1h30m")
     days, hours, minutes = (int(part or 0) for part in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes)
 
@@ -144,22 +144,26 @@ def duration_from(value, where: str) -> timedelta:
 def service_levels_from(data: Mapping) -> ServiceLevels:
     """The targets from the data file's `service_levels`; refuses them naming the entry that is wrong."""
     if not isinstance(data, Mapping):
-        raise ValueError("service_levels: give standard and premium")
+        raise InvalidOfficeHours("service_levels: give standard and premium")
     plans = {}
     for plan in PLANS:
         entries = data.get(plan)
         if not isinstance(entries, Mapping):
-            raise ValueError(f"service_levels.{plan}: give the targets per priority")
+            raise InvalidOfficeHours(f"service_levels.{plan}: give the targets per priority")
         plans[plan] = {}
         for priority, entry in entries.items():
             where = f"service_levels.{plan}.{priority}"
             if priority not in PRIORITIES:
-                raise ValueError(f"{where}: no such priority")
+                raise InvalidOfficeHours(f"{where}: no such priority")
             if not isinstance(entry, Mapping):
-                raise ValueError(f"{where}: give first_response and resolution")
+                raise InvalidOfficeHours(f"{where}: give first_response and resolution")
             plans[plan][priority] = Targets(
                 first_response=duration_from(entry.get("first_response"), f"{where}.first_response"),
                 resolution=duration_from(entry.get("resolution"), f"{where}.resolution"),
                 around_the_clock=bool(entry.get("around_the_clock", False)),
             )
-    return ServiceLevels(plans["standard"], plans["premium"], float(data.get("warning_share", WARNING_SHARE)))
+    try:
+        warning_share = float(data.get("warning_share", WARNING_SHARE))
+    except (TypeError, ValueError):
+        raise InvalidOfficeHours("service_levels.warning_share: give a share like 0.8") from None
+    return ServiceLevels(plans["standard"], plans["premium"], warning_share)
