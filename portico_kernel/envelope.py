@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 from sqlalchemy import Table, select, update
@@ -101,6 +102,13 @@ class SensitiveText:
 
     def __reduce__(self):
         raise TypeError("sensitive text is not pickled")
+
+    # immutable: a copy is the same value (dataclasses.asdict of a record holding one keeps it hidden)
+    def __copy__(self) -> "SensitiveText":
+        return self
+
+    def __deepcopy__(self, memo) -> "SensitiveText":
+        return self
 
 
 class KeyEncryptionKey:
@@ -210,7 +218,7 @@ class Envelope:
         data_key = self._unwrap(sealed)
         try:
             plaintext = AESGCM(data_key).decrypt(sealed.nonce, sealed.ciphertext, associated_data)
-        except Exception:  # InvalidTag; nothing of it is worth passing on
+        except InvalidTag:  # it says nothing more, and is not chained on
             raise Unreadable(
                 f"the sealed value does not open for {record.table}.{record.field}: "
                 "it was altered or belongs to another record") from None

@@ -226,11 +226,21 @@ def test_ti_02_an_opened_value_hides_itself_in_repr_str_and_formatting(keys):
         assert SECRET not in shown and "Passwort" not in shown
 
 
-def test_ti_02_an_opened_value_is_not_pickled():
+def test_ti_02_an_opened_value_is_not_pickled_and_stays_hidden_in_copies():
+    import copy
+    import dataclasses
     import pickle
 
     with pytest.raises(TypeError):
         pickle.dumps(SensitiveText(SECRET))
+
+    @dataclasses.dataclass
+    class Ticket:
+        subject: str
+        sensitive_data: SensitiveText
+
+    shown = repr(dataclasses.asdict(Ticket("Shop offline", SensitiveText(SECRET)))) + repr(copy.deepcopy(SensitiveText(SECRET)))
+    assert SECRET not in shown
 
 
 def test_ti_02_keys_are_not_in_reprs():

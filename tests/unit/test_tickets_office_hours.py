@@ -581,3 +581,21 @@ def test_ti_04_a_clock_never_goes_back_from_breached_or_warning(start, target, p
     order = [SlaState.ON_TIME, SlaState.WARNING, SlaState.BREACHED]
     states = [order.index(clock.state_at(now)) for now in sorted(nows)]
     assert states == sorted(states)
+
+
+@settings(max_examples=100, deadline=None)
+@given(calendars, moments, moments, moments, pause_lists)
+def test_ti_04_counted_time_without_the_pauses_is_additive(hours, a, b, c, pauses):
+    a, b, c = sorted((a, b, c))
+    assert hours.counted_between(a, b, pauses) + hours.counted_between(b, c, pauses) == hours.counted_between(a, c, pauses)
+    assert hours.counted_between(a, c, pauses) <= hours.office_time_between(a, c)
+
+
+@settings(max_examples=100, deadline=None)
+@given(moments, st.sampled_from(["low", "normal", "high", "critical"]), pause_lists)
+def test_bi_18_premium_deadlines_are_never_later_than_standard_ones(opened, priority, pauses):
+    standard = LEVELS.clocks(opened, priority, premium=False, office_hours=HOURS, pauses=pauses)
+    premium = LEVELS.clocks(opened, priority, premium=True, office_hours=HOURS, pauses=pauses)
+    for fast, slow in zip(premium, standard):
+        assert fast.breach_at() <= slow.breach_at()
+        assert fast.warning_at() <= fast.breach_at()

@@ -260,6 +260,7 @@ class OfficeHours(WorkingTime):
             return []
         periods = []
         for opens, closes in sorted(self.week.get(WEEKDAYS[day.weekday()], ()), key=lambda period: period[0]):
+            # a local time the change of the clocks skips or repeats is read as before the change (fold=0)
             local_opens = datetime.combine(day, opens, tzinfo=self._zone)
             if closes is None:
                 local_closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._zone)
