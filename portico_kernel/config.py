@@ -45,6 +45,7 @@ VARIABLES = {
     "PORTICO_SMTP_ALLOW_PRIVATE_HOSTS": "true: organizations' own SMTP servers may be on private or loopback addresses (test systems only; default false)",
     "PORTICO_SMTP_CA_FILE": "PEM file of the authorities that STARTTLS certificates of mail servers are checked against (default: the system's)",
     "PORTICO_SECRET_KEYS": "Fernet keys (comma-separated, newest first) that encrypt stored secrets (organizations' SMTP passwords, TOTP seeds); older keys still decrypt, so a key is rotated by putting a new one first (default: a key made once under PORTICO_DATA_DIR, embedded only)",
+    "PORTICO_ENVELOPE_KEYS": "key-encryption keys for envelope encryption of values kept per record (tickets' sensitive data, TI-02): `id:base64key` pairs of 32-byte AES keys, comma-separated, newest first; the first wraps new data keys, the others still unwrap until every value is rewrapped (default: a key made once under PORTICO_DATA_DIR, embedded only)",
     "PORTICO_SMS_TRANSPORT": "how identity sends SMS codes: `file` (default; writes each message under {PORTICO_DATA_DIR}/sms/)",
     "PORTICO_CLOCK_DIR": "rehearsals and tests only: a folder where `<component>.shift` holds seconds by which that component's clock runs ahead (renewals, reminders, expiries happen sooner); never set in production",
     "PORTICO_WEBAUTHN_RP_ID": "WebAuthn relying party id, the site's domain (default localhost)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import String, Table, select, update
@@ -25,12 +26,7 @@ class Keyring:
 
     @classmethod
     def from_environment(cls) -> "Keyring":
-        keys = [k.strip() for k in (env("PORTICO_SECRET_KEYS") or "").replace(" ", ",").split(",") if k.strip()]
-        if keys:
-            return cls(keys)
-        if not env("PORTICO_BROKER_URL", "filesystem://").startswith("filesystem"):
-            raise RuntimeError("PORTICO_SECRET_KEYS must be set outside the embedded mode")
-        return cls([_embedded_key()])
+        return cls(keys_from_settings("PORTICO_SECRET_KEYS", "secret.key", lambda: Fernet.generate_key().decode()))
 
     def encrypt(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode("utf-8")).decode("ascii")
@@ -45,9 +41,21 @@ class Keyring:
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")
 
 
-def _embedded_key() -> str:
+def keys_from_settings(variable: str, file_name: str, make: Callable[[], str]) -> list[str]:
+    """The keys in `variable` (separated by commas or spaces, newest first). Without any, in the
+    embedded mode only, one key made once by `make` and kept in `file_name` under PORTICO_DATA_DIR
+    (the envelope keys of portico_kernel/envelope.py come the same way)."""
+    keys = [k.strip() for k in (env(variable) or "").replace(" ", ",").split(",") if k.strip()]
+    if keys:
+        return keys
+    if not env("PORTICO_BROKER_URL", "filesystem://").startswith("filesystem"):
+        raise RuntimeError(f"{variable} must be set outside the embedded mode")
+    return [_embedded_key(file_name, make)]
+
+
+def _embedded_key(file_name: str, make: Callable[[], str]) -> str:
     """On one machine without settings: a key made once and kept beside the embedded databases."""
-    path = data_dir() / "secret.key"
+    path = data_dir() / file_name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -55,7 +63,7 @@ def _embedded_key() -> str:
         except FileExistsError:
             return path.read_text().strip()
         with os.fdopen(fd, "w") as file:
-            file.write(Fernet.generate_key().decode())
+            file.write(make())
     return path.read_text().strip()
 
 
