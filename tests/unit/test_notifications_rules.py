@@ -39,6 +39,14 @@ SAMPLES = {
     "invoice-paid": {"first_name": "Anna", "invoice_id": "i-1", "number": "2026-00042", "paid_at": "2026-03-09T09:00:00Z",
                      "amount_minor": 123450, "currency": "CHF"},
     "invoices-exported": {"first_name": "Anna", "count": 12, "file_name": "invoices-2026.csv"},
+    "invoice-overdue": {"first_name": "Anna", "invoice_id": "i-1", "number": "CHF-2026-000042", "level": 1,
+                        "due_on": "2026-04-01", "suspend_on": "2026-05-01", "payment_reference": "RF18539007547034",
+                        "amount_minor": 123450, "currency": "CHF"},
+    "service-suspended": {"first_name": "Anna", "product_type": "hosting", "product_id": "sub-1", "invoice_id": "i-1",
+                          "suspended_at": "2026-05-01T02:00:00Z"},
+    "direct-debit-returned": {"first_name": "Anna", "invoice_id": "i-1", "number": "EUR-2026-000042",
+                              "reason_code": "AC04", "reason": "Account closed", "returned_on": "2026-04-03",
+                              "amount_minor": 123450, "currency": "EUR"},
 }
 
 

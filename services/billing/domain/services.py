@@ -26,7 +26,7 @@ from .subscriptions import (
 )
 from .visibility import ensure_manages, ensure_sees_billing
 
-STATUSES = ("trial", "active", "ended")
+STATUSES = ("trial", "active", "suspended", "ended")  # suspended: dunning.py
 UPGRADE, DOWNGRADE, FREQUENCY = "upgrade", "downgrade", "frequency"
 
 
