@@ -45,9 +45,11 @@ class Dunning:
             from sqlalchemy.dialects.postgresql import insert as upsert
         else:
             from sqlalchemy.dialects.sqlite import insert as upsert
+        # RETURNING rather than the row count, which not every driver gives for a skipped insert
         done = self.session.execute(upsert(dunning_steps).values(
-            invoice_id=invoice_id, level=level, taken_at=at, suspend_on=suspend_on).on_conflict_do_nothing())
-        return done.rowcount == 1
+            invoice_id=invoice_id, level=level, taken_at=at, suspend_on=suspend_on).on_conflict_do_nothing()
+            .returning(dunning_steps.c.level))
+        return done.first() is not None
 
     def hold(self, invoice_id: str, subscription_id: str, at) -> None:
         self.session.execute(insert(suspension_holds).values(invoice_id=invoice_id, subscription_id=subscription_id,
