@@ -16,7 +16,7 @@ import pytest
 
 from portico_kernel.events import validate
 from tests.bus_tap import Tap
-from tests.helpers import eventually, unique_email
+from tests.helpers import eventually, problem, unique_email
 from tests.test_billing_payments import (  # noqa: F401 - the ledger balances after every scenario
     account_of, ledger_balances_after_each_scenario, ledger_clerk, ordered, pay, top_up,
 )
@@ -96,6 +96,10 @@ def test_BI_16_BI_06_reminders_in_the_customers_language_then_suspension_and_pay
     listed = api.get(f"/v1/billing/accounts/{customer['org_id']}/subscriptions?status=suspended", customer["token"])
     assert [s["id"] for s in listed.json()] == [subscription]
     smtp.wait_for(customer["email"], "ist gesperrt", timeout=60)
+    # an upgrade does not make a suspended service serve again
+    refused = api.post(f"/v1/billing/accounts/{customer['org_id']}/subscriptions/{subscription}/plan-change-previews",
+                       {"plan_id": "web-m"}, customer["token"])
+    assert problem(refused, 409)["type"].endswith("subscription-suspended")
 
     clock.ahead("billing", days=20)  # no level comes twice, nothing is suspended twice
     time.sleep(3)
