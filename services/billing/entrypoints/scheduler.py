@@ -8,6 +8,8 @@ step locks its invoice and is recorded once.
 """
 from __future__ import annotations
 
+import time
+
 from portico_kernel.scheduling import run_until_stopped
 
 from ..adapters.catalog_file import dunning_policy
@@ -15,6 +17,8 @@ from ..bootstrap import bootstrap, payment_provider
 from ..domain import dunning, paying
 
 POLL_EVERY = 1.0  # seconds between two rounds that found nothing decided
+DUNNING_EVERY = 5.0  # seconds: reminders fall due by the day, a look every few seconds is plenty
+_dunning_next = [0.0]
 
 
 def settle_pending() -> int:
@@ -22,6 +26,9 @@ def settle_pending() -> int:
 
 
 def remind_overdue() -> int:
+    if time.monotonic() < _dunning_next[0]:
+        return 0
+    _dunning_next[0] = time.monotonic() + DUNNING_EVERY
     return dunning.overdue_round(bootstrap().uow, dunning_policy())
 
 
