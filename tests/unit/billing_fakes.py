@@ -129,3 +129,45 @@ class FakeSubscriptions:
         from dataclasses import replace
 
         self.rows = {id: replace(s, promo_codes=()) if s.org_id == org_id else s for id, s in self.rows.items()}
+
+
+class FakeDunning:
+    """Dunning's records (adapters/dunning_repository.py): steps per (invoice, level), and holds."""
+
+    def __init__(self, invoices: FakeInvoices | None = None):
+        self.invoices = invoices
+        self.steps: dict[tuple[str, int], object] = {}
+        self.holds: dict[tuple[str, str], bool] = {}  # (invoice, subscription) -> released
+
+    def overdue(self, due_before, suspension_level):
+        found = []
+        for document in sorted(self.invoices.documents.values(), key=lambda d: (d.invoice.due_on, d.invoice.id)):
+            invoice = document.invoice
+            if (document.kind == "invoice" and invoice.status in ("open", "partially_paid")
+                    and invoice.due_on <= due_before and (invoice.id, suspension_level) not in self.steps):
+                found.append((invoice.id, invoice.due_on, self.steps_of(invoice.id),
+                              any(ref[1] for ref in document.line_refs)))
+        return found
+
+    def steps_of(self, invoice_id):
+        return {level: on for (invoice, level), on in self.steps.items() if invoice == invoice_id}
+
+    def take(self, invoice_id, level, at, suspend_on) -> bool:
+        if (invoice_id, level) in self.steps:
+            return False
+        self.steps[(invoice_id, level)] = suspend_on
+        return True
+
+    def hold(self, invoice_id, subscription_id, at) -> None:
+        self.holds[(invoice_id, subscription_id)] = False
+
+    def held_by(self, invoice_id):
+        return sorted(s for (i, s), released in self.holds.items() if i == invoice_id and not released)
+
+    def release(self, invoice_id, at) -> None:
+        for key in self.holds:
+            if key[0] == invoice_id:
+                self.holds[key] = True
+
+    def holders(self, subscription_id):
+        return [i for (i, s), released in self.holds.items() if s == subscription_id and not released]

@@ -23,7 +23,7 @@ from services.billing.domain.visibility import ensure_sees_billing
 from services.billing.domain.vouchers import FreeOption, Voucher, VoucherRefused, assign
 
 from .billing_fakes import (
-    FakeFreeOptions, FakeInvoices, FakeLedger, FakeMemberAccess, FakeSubscriptions, FakeVouchers,
+    FakeDunning, FakeFreeOptions, FakeInvoices, FakeLedger, FakeMemberAccess, FakeSubscriptions, FakeVouchers,
 )
 from .fakes import FakeAccounts, FakeUnitOfWork
 
@@ -45,6 +45,7 @@ def a_uow(*accounts, clock=None, vouchers=(), free=()):
                          invoices=FakeInvoices(), ledger=FakeLedger(), member_access=FakeMemberAccess(),
                          subscriptions=FakeSubscriptions(), vouchers=FakeVouchers(*vouchers),
                          free_options=FakeFreeOptions(*free))
+    uow.dunning = FakeDunning(uow.invoices)
     uow.catalog = catalog()
     return uow
 

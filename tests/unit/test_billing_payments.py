@@ -19,6 +19,7 @@ from services.billing.domain.payments import DECLINED, FAILED, PENDING, SUCCEEDE
 from services.billing.domain.prepaid import BalanceTooLow, move
 from services.billing.domain.vat import treatment
 from tests.unit.fakes import FakeUnitOfWork
+from tests.unit.billing_fakes import FakeDunning
 
 ORG = "00000000-0000-4000-8000-000000000001"
 INVOICE = "00000000-0000-4000-8000-0000000000a1"
@@ -76,7 +77,7 @@ class World:
     def __init__(self, balance=0, clock=None):
         invoices = Invoices()
         self.uow = FakeUnitOfWork(clock, receivables=invoices, invoices=invoices, accounts=Accounts(), payments=Payments(),
-                                  movements=Movements(), ledger=Ledger())
+                                  movements=Movements(), ledger=Ledger(), dunning=FakeDunning())
         self.account = BillingAccount("acc-1", ORG, "CHF", balance_minor=0)
         self.uow.accounts.add(self.account)
         if balance:  # topped up by card, as a customer would

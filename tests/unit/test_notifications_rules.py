@@ -39,6 +39,14 @@ SAMPLES = {
     "invoice-paid": {"first_name": "Anna", "invoice_id": "i-1", "number": "2026-00042", "paid_at": "2026-03-09T09:00:00Z",
                      "amount_minor": 123450, "currency": "CHF"},
     "invoices-exported": {"first_name": "Anna", "count": 12, "file_name": "invoices-2026.csv"},
+    "invoice-overdue": {"first_name": "Anna", "invoice_id": "i-1", "number": "CHF-2026-000042", "level": 1,
+                        "due_on": "2026-04-01", "suspend_on": "2026-05-01", "payment_reference": "RF18539007547034",
+                        "amount_minor": 123450, "currency": "CHF"},
+    "service-suspended": {"first_name": "Anna", "product_type": "hosting", "product_id": "sub-1", "invoice_id": "i-1",
+                          "suspended_at": "2026-05-01T02:00:00Z"},
+    "direct-debit-returned": {"first_name": "Anna", "invoice_id": "i-1", "number": "EUR-2026-000042",
+                              "reason_code": "AC04", "reason": "Account closed", "returned_on": "2026-04-03",
+                              "amount_minor": 123450, "currency": "EUR"},
 }
 
 
@@ -612,3 +620,43 @@ def test_OR_15_a_deleted_organization_leaves_nothing_to_send_mail_with():
     assert work.memberships.of_org(ORG) == [] and work.contacts.of_org(ORG) == []
     assert work.invoice_preferences.get(ORG) is None and work.smtp_servers.get(ORG) is None
     assert work.people.get(ANNA) is not None  # the accounts stay
+
+
+def test_BI_16_dunning_mails_go_to_whom_the_preferences_name_whatever_kinds_were_chosen():
+    from services.notifications.domain import invoice_preferences
+    from services.notifications.domain.events import DirectDebitReturned, InvoiceOverdue, ServiceSuspended
+
+    work, templates = uow(), Templates("https://p.test")
+    anna = _billing_org(work)
+    invoice_preferences.set_preferences(work, anna, {"kinds": ["issued"], "contacts": ["billing"], "language": "it"})
+    handlers = mailing.handlers(templates)
+    handlers["InvoiceOverdue"](InvoiceOverdue(
+        invoice_id=ANNA, org_id=ORG, number="CHF-2026-000042", level=1, total={"amount_minor": 123450, "currency": "CHF"},
+        outstanding={"amount_minor": 23450, "currency": "CHF"}, due_on="2026-04-01", reminded_at="2026-04-04T02:00:00Z",
+        suspend_on="2026-05-01", payment_reference="RF18539007547034"), work)
+    reminders = {e.recipient: e for e in work.emails.rows}
+    assert sorted(reminders) == ["anna@example.test", "buha@example.test"]
+    german, italian = reminders["anna@example.test"], reminders["buha@example.test"]
+    assert german.kind == "invoice-overdue" and "Zahlungserinnerung: Rechnung CHF-2026-000042" in german.subject
+    assert "234.50" in german.text and "RF18539007547034" in german.text and "1. Mai 2026" in german.text
+    assert "1. April 2026" in german.text and "Vielleicht" in german.text  # polite at the first level
+    assert "Promemoria" in italian.subject and "1 maggio 2026" in italian.text
+    work.emails.rows.clear()
+    handlers["InvoiceOverdue"](InvoiceOverdue(
+        invoice_id=ANNA, org_id=ORG, number="CHF-2026-000042", level=2, total={"amount_minor": 123450, "currency": "CHF"},
+        outstanding={"amount_minor": 23450, "currency": "CHF"}, due_on="2026-04-01", reminded_at="2026-04-15T02:00:00Z",
+        suspend_on=None, payment_reference=None), work)
+    second = next(e for e in work.emails.rows if e.recipient == "anna@example.test")
+    assert "2. Mahnung" in second.subject and "gesperrt" not in second.text
+    work.emails.rows.clear()
+    handlers["ServiceSuspended"](ServiceSuspended(org_id=ORG, product_type="hosting", product_id="sub-1",
+                                                  invoice_id=ANNA, reason="unpaid_invoice",
+                                                  suspended_at="2026-05-01T02:00:00Z"), work)
+    handlers["DirectDebitReturned"](DirectDebitReturned(invoice_id=ANNA, org_id=ORG, number="CHF-2026-000043",
+                                                        amount={"amount_minor": 990, "currency": "CHF"},
+                                                        reason_code="AC04", returned_on="2026-05-02"), work)
+    kinds = sorted((e.kind, e.recipient) for e in work.emails.rows)
+    assert kinds == [("direct-debit-returned", "anna@example.test"), ("direct-debit-returned", "buha@example.test"),
+                     ("service-suspended", "anna@example.test"), ("service-suspended", "buha@example.test")]
+    returned = next(e for e in work.emails.rows if e.kind == "direct-debit-returned" and e.language == "de")
+    assert "AC04" in returned.text and "CHF-2026-000043" in returned.subject

@@ -230,3 +230,25 @@ ledger_entries = Table(
     Column("currency", String(3), nullable=False),
     Index("ix_ledger_entries_account", "account", "currency"),
 )
+
+# Dunning (domain/dunning.py): each step an unpaid invoice took, once per level (a reminder, or the
+# suspension after the last one), and which invoice keeps which subscription suspended until paid.
+dunning_steps = Table(
+    "dunning_steps", metadata,
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("taken_at", UtcDateTime, nullable=False),
+    Column("suspend_on", Date, nullable=True),  # what the reminder announced
+)
+
+suspension_holds = Table(
+    "suspension_holds", metadata,
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), primary_key=True),
+    Column("subscription_id", String(36), primary_key=True),
+    Column("held_at", UtcDateTime, nullable=False),
+    Column("released_at", UtcDateTime, nullable=True),
+    Index("ix_suspension_holds_subscription", "subscription_id", "released_at"),
+)
+
+# the scheduler looks for unpaid invoices past their due date every round
+Index("ix_invoices_unpaid_due", invoices.c.status, invoices.c.due_on)

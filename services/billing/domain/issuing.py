@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, Invalid, NotFound
 
-from . import bookkeeping, invoices, payment_reference, prepaid
+from . import bookkeeping, dunning, invoices, payment_reference, prepaid
 from .events import InvoiceIssued, InvoicePaid
 from .invoices import PAID, Invoice, InvoiceRefused
 from .ledger import Entry, Posting
@@ -101,6 +101,7 @@ def cancel(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
     except InvoiceRefused as refused:
         raise Conflict(str(refused), problem="invoice-not-open") from None
     uow.invoices.save_status(cancelled)
+    dunning.settled(uow, cancelled)  # nothing is owed on it any more
     credit_note = Document(note, CREDIT_NOTE, now, document.customer, document.supplier, document.line_refs)
     uow.invoices.add(credit_note)
     _announce(uow, credit_note)

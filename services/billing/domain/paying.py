@@ -19,6 +19,7 @@ from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, DomainError, NotFound, invalid_field
 from portico_kernel.principal import Principal
 
+from . import dunning
 from . import invoices as invoice_rules
 from .accounts import account_for
 from .visibility import ensure_orders
@@ -54,6 +55,7 @@ def _paid_towards(uow, invoice, minor: int):
         uow.emit(InvoicePaid(invoice_id=paid.id, org_id=paid.org_id, number=paid.number,
                              total=_money(paid.total.minor, paid.currency), paid_at=iso_utc(uow.clock.now())),
                  org_id=paid.org_id)
+        dunning.settled(uow, paid)  # what it kept suspended resumes
     return paid
 
 

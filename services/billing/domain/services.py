@@ -26,7 +26,7 @@ from .subscriptions import (
 )
 from .visibility import ensure_manages, ensure_sees_billing
 
-STATUSES = ("trial", "active", "ended")
+STATUSES = ("trial", "active", "suspended", "ended")  # suspended: dunning.py
 UPGRADE, DOWNGRADE, FREQUENCY = "upgrade", "downgrade", "frequency"
 
 
@@ -91,7 +91,15 @@ class Change:
         return Money(sum(line.amount.minor for line in self.lines), self.currency)
 
 
+def _not_suspended(subscription: Subscription) -> None:
+    """A service suspended for an unpaid invoice (dunning.py) changes once it is paid: an upgrade
+    must not make it serve again."""
+    if subscription.status == "suspended":
+        raise Conflict("This service is suspended until its unpaid invoice is paid.", problem="subscription-suspended")
+
+
 def _plan_change(uow, subscription: Subscription, product: Product, plan_id: str) -> Change:
+    _not_suspended(subscription)
     today = uow.clock.now().date()
     try:
         target = product.plan(plan_id)
@@ -146,6 +154,7 @@ def change_plan(uow, caller: Principal, org_id: str, subscription_id: str, plan_
 
 
 def _frequency_change(uow, subscription: Subscription, product: Product, frequency_name: str) -> Change:
+    _not_suspended(subscription)
     today = uow.clock.now().date()
     frequency = FREQUENCIES.get(frequency_name)
     if frequency is None:
@@ -190,6 +199,7 @@ def book_add_on(uow, caller: Principal, org_id: str, subscription_id: str, add_o
     """BI-05, BI-02: an add-on of the subscription's plan, charged for the days left of the period;
     a free option support granted makes it free."""
     subscription, product = _managed(uow, caller, org_id, subscription_id)
+    _not_suspended(subscription)
     if subscription.status != "active":
         raise invalid_field("add_on_id", "a free trial comes without add-ons; choose a paid plan first")
     if add_on_id in subscription.add_on_ids:

@@ -16,8 +16,8 @@ from typing import Callable
 from portico_kernel.product_access import ACCOUNTING, BILLING, allows
 
 from . import people
-from .events import (EmailChangeRequested, InvoiceIssued, InvoicePaid, InvoicesExported, OrganizationDetailsChanged, ProductStateChanged,
-                     SecurityAlertRaised, SecurityWarningRequested, UserInvited)
+from .events import (DirectDebitReturned, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported, OrganizationDetailsChanged, ProductStateChanged,
+                     SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended, UserInvited)
 from .model import DEFAULT_LANGUAGE, INVOICE_ISSUED, INVOICE_PAID, LANGUAGES, InvoicePreferences
 
 
@@ -213,6 +213,37 @@ def invoice_paid(paid: InvoicePaid, uow) -> list[Mail]:
     return to_invoice_recipients(uow, paid.org_id, INVOICE_PAID, "invoice-paid", context, topic="invoice")
 
 
+def to_whom_invoices_go(uow, org_id: str, kind: str, context: dict, *, topic: str | None) -> list[Mail]:
+    """BI-16: mails about what the organization owes go to whom its preferences name, whichever
+    kinds of invoice mail it chose: a reminder or a suspension is not a mail one opts out of."""
+    preferences = uow.invoice_preferences.get(org_id) or InvoicePreferences(org_id=org_id)
+    return invoice_addressees(uow, preferences, kind, context, topic=topic)
+
+
+def invoice_overdue(overdue: InvoiceOverdue, uow) -> list[Mail]:
+    """BI-16, dunning: a reminder of an invoice unpaid past its due date, naming what is owed, how
+    to pay it and when the services are suspended."""
+    outstanding = _total(overdue.outstanding)
+    context = {"invoice_id": overdue.invoice_id, "number": overdue.number, "level": int(overdue.level),
+               "due_on": overdue.due_on, "suspend_on": overdue.suspend_on,
+               "payment_reference": overdue.payment_reference, **outstanding}
+    return to_whom_invoices_go(uow, overdue.org_id, "invoice-overdue", context, topic=f"level-{int(overdue.level)}")
+
+
+def service_suspended(suspended: ServiceSuspended, uow) -> list[Mail]:
+    """Dunning: a product is suspended because an invoice for it stays unpaid."""
+    context = {"product_type": suspended.product_type, "product_id": suspended.product_id,
+               "invoice_id": suspended.invoice_id, "suspended_at": suspended.suspended_at}
+    return to_whom_invoices_go(uow, suspended.org_id, "service-suspended", context, topic=suspended.product_type)
+
+
+def direct_debit_returned(returned: DirectDebitReturned, uow) -> list[Mail]:
+    """BI-08: the bank returned a direct debit; the invoice is open again and is to be paid otherwise."""
+    context = {"invoice_id": returned.invoice_id, "number": returned.number, "reason_code": returned.reason_code,
+               "reason": returned.reason or "", "returned_on": returned.returned_on, **_total(returned.amount)}
+    return to_whom_invoices_go(uow, returned.org_id, "direct-debit-returned", context, topic=returned.reason_code)
+
+
 def invoices_exported(exported: InvoicesExported, uow) -> list[Mail]:
     """BI-13: the set of invoices a person asked for, mailed to them as a CSV file."""
     name = re.sub(r"[^A-Za-z0-9._-]", "_", exported.file_name)[:100]
@@ -232,8 +263,12 @@ MAILS: dict[str, Callable[..., list[Mail]]] = {
     "InvoiceIssued": invoice_issued,
     "InvoicePaid": invoice_paid,
     "InvoicesExported": invoices_exported,
+    "InvoiceOverdue": invoice_overdue,
+    "ServiceSuspended": service_suspended,
+    "DirectDebitReturned": direct_debit_returned,
 }
 # Kinds queued by the service itself rather than by an event.
 OWN_KINDS = ("smtp-test",)
 KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
-         "invoice-issued", "invoice-paid", "invoices-exported", *OWN_KINDS)
+         "invoice-issued", "invoice-paid", "invoices-exported", "invoice-overdue", "service-suspended",
+         "direct-debit-returned", *OWN_KINDS)

@@ -214,3 +214,41 @@ class InvoicePaid:
     number: str
     total: dict
     paid_at: str
+
+
+# Received from billing: dunning (BI-06, BI-16), mailed to whom the invoice preferences name.
+@dataclass(frozen=True)
+class InvoiceOverdue:
+    invoice_id: str
+    org_id: str
+    number: str
+    level: int
+    total: dict
+    outstanding: dict
+    due_on: str
+    reminded_at: str
+    suspend_on: str | None = None
+    payment_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceSuspended:
+    org_id: str
+    product_type: str
+    product_id: str
+    invoice_id: str
+    reason: str
+    suspended_at: str
+    subscription_id: str | None = None
+
+
+# Received from billing: a direct debit the bank returned (BI-08); the invoice is open again.
+@dataclass(frozen=True)
+class DirectDebitReturned:
+    invoice_id: str
+    org_id: str
+    number: str
+    amount: dict
+    reason_code: str
+    returned_on: str
+    reason: str = ""
