@@ -3,6 +3,7 @@ from __future__ import annotations
 from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork
 
+from .bank_repository import BankStatements
 from .catalog_file import catalog
 from .orm import member_access
 from .payments_repository import Ledger, Payments, PrepaidMovements, Quotes
@@ -25,4 +26,5 @@ class BillingUnitOfWork(UnitOfWork):
         self.ledger = Ledger(self.session)
         self.receivables = Receivables(self.session)
         self.quotes = Quotes(self.session)
+        self.bank = BankStatements(self.session)  # imported bank statements and their entries
         return self
