@@ -267,3 +267,56 @@ def test_BI_06_only_billing_staff_import_or_assign(clock):
         bank.import_statement(world.uow, CUSTOMER, Statement("M", "camt.054", "v", "h", None, None, ()), None)
     with pytest.raises(Forbidden):
         bank.assign(world.uow, CUSTOMER, "any", ORG, None)
+
+
+# --- reading the bank's files (adapters/camt.py) -----------------------------------------------------
+
+BATCH = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>STMT-1</MsgId><CreDtTm>2026-11-26T08:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S1</Id><Acct><Id><IBAN>CH4431999123000889012</IBAN></Id></Acct>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CHF">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-26</Dt></Dt></Bal>
+<Ntry><Amt Ccy="CHF">30.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><DtTm>2026-11-25T10:00:00</DtTm></BookgDt>
+<AcctSvcrRef>E-1</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><Btch><NbOfTxs>2</NbOfTxs></Btch>
+<TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><Amt Ccy="CHF">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<RmtInf><Ustrd>first</Ustrd></RmtInf></TxDtls>
+<TxDtls><Refs><AcctSvcrRef>T-2</AcctSvcrRef></Refs><Amt Ccy="CHF">20.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<RltdPties><Dbtr><Pty><Nm>Beispiel GmbH</Nm></Pty></Dbtr></RltdPties>
+<RmtInf><Strd><CdtrRefInf><Ref>RF18 5390 0754 7034</Ref></CdtrRefInf></Strd></RmtInf></TxDtls>
+</NtryDtls></Ntry>
+<Ntry><Amt Ccy="CHF">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>PDNG</Cd></Sts><BkTxCd/></Ntry>
+</Stmt></BkToCstmrStmt></Document>"""
+
+
+def test_BI_06_a_batch_entry_gives_one_entry_per_transaction_and_pending_ones_wait():
+    from services.billing.adapters import camt
+    from tests.iso20022 import validate
+
+    validate(BATCH, "camt.053.001.08")
+    statement = camt.parse(BATCH)
+    assert (statement.kind, statement.version, statement.message_id) == ("camt.053", "camt.053.001.08", "STMT-1")
+    assert statement.not_booked == 1 and statement.account_iban == "CH4431999123000889012"
+    first, second = statement.entries
+    assert (first.key, first.amount_minor, first.remittance_text) == ("CH4431999123000889012:E-1/1", 1000, "first")
+    assert (second.key, second.amount_minor, second.debtor_name) == ("CH4431999123000889012:T-2", 2000, "Beispiel GmbH")
+    assert second.booked_on == date(2026, 11, 25) and second.bank_code == "PMNT/RCDT/ESCT"
+    assert bank.references_in(second.references, "") == ["RF18539007547034"]
+
+
+@pytest.mark.parametrize("raw, said", [
+    (BATCH.replace(b'<Amt Ccy="CHF">10.00</Amt>', b'<Amt Ccy="CHF">10.005</Amt>'), "at most two decimals"),
+    (BATCH.replace(b'<Amt Ccy="CHF">10.00</Amt>', b'<Amt Ccy="chf">10.00</Amt>'), "not a currency code"),
+    (BATCH.replace(b"<CdtDbtInd>CRDT</CdtDbtInd><Sts>", b"<CdtDbtInd>CREDIT</CdtDbtInd><Sts>"), "CRDT or DBIT"),
+    (BATCH.replace(b"camt.053.001.08", b"camt.053.001.12"), "version 001.02 to 001.08"),
+    (BATCH.replace(b"<Acct><Id><IBAN>CH4431999123000889012</IBAN></Id></Acct>", b""), "Stmt[1]/Acct/Id is missing"),
+    (b'<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>', "DTD"),
+    ("<?xml version='1.0' encoding='UTF-16'?><!DOCTYPE d [<!ENTITY x 'y'>]><d>&x;</d>".encode("utf-16"), "DTD"),
+    (b"<" * 10, "not well-formed"),
+])
+def test_BI_06_a_statement_that_is_wrong_or_hostile_is_refused_saying_what(raw, said):
+    from services.billing.adapters import camt
+
+    with pytest.raises(bank.StatementRefused) as refused:
+        camt.parse(raw)
+    assert said in str(refused.value)

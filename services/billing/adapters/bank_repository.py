@@ -27,6 +27,7 @@ _ENTRIES_OF_STATEMENT = select(bank_entries).where(bank_entries.c.statement_id =
 def _entry_values(entry: BankEntry) -> dict:
     values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
     values["entry_key"] = values.pop("key")
+    values["note"] = values["note"][:300]
     return values
 
 

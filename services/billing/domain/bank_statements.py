@@ -255,14 +255,19 @@ def import_statement(uow, caller: Principal, statement: Statement, file_name: st
                                  entry_count=len(statement.entries), not_booked_count=statement.not_booked)
     if not uow.bank.add_statement(record):  # the same file, imported at this moment by another request
         return ImportResult(uow.bank.statement_by_identity(statement.message_id, statement.content_hash), True, ())
+    found = [_invoice_of(uow, reported) for reported in statement.entries]
+    # Every invoice the file names is locked first, in one order, before any account: a payment
+    # takes an invoice's row and then its account's, so the two never wait for each other.
+    for invoice_id in sorted({f.document.invoice.id for f in found if f is not None and f.document is not None}):
+        uow.receivables.locked(invoice_id)
     brought: list[BankEntry] = []
     touched: set[str] = set()
-    for position, reported in enumerate(statement.entries, start=1):
+    for position, (reported, invoice) in enumerate(zip(statement.entries, found), start=1):
         kept = _new_entry(record.id, reported, now, position)
         if not uow.bank.claim_entry(kept):  # an earlier file brought it
             record.known_entries.append(reported.key)
             continue
-        _apply(uow, kept, reported, now)
+        _apply(uow, kept, reported, invoice, now)
         uow.bank.save_entry(kept)
         brought.append(kept)
         if kept.org_id and kept.status == MATCHED:
@@ -289,18 +294,31 @@ def _new_entry(statement_id: str, reported: StatementEntry, now: datetime, posit
         position=position)
 
 
-def _apply(uow, kept: BankEntry, reported: StatementEntry, now: datetime) -> None:
+def _ignored(reported: StatementEntry) -> tuple[str, str] | None:
+    """What an entry is when it is none of billing's business (its outcome and why), else None."""
+    if reported.amount_minor == 0:
+        return NOT_OURS, "an entry of no amount"
+    if reported.direction == CREDIT and is_collection(reported):
+        return COLLECTION, "the collection of direct debits, recorded when they were collected"
+    if reported.direction == DEBIT and not reported.return_code:
+        return NOT_OURS, "a debit that is no returned direct debit"
+    return None
+
+
+def _invoice_of(uow, reported: StatementEntry) -> Found | None:
+    if reported.amount is None or _ignored(reported):
+        return None
+    return find_invoice(reported, lambda reference: uow.invoices.by_payment_reference(reference))
+
+
+def _apply(uow, kept: BankEntry, reported: StatementEntry, found: Found | None, now: datetime) -> None:
     if reported.amount is None:
         _unmatched(kept, f"Portico keeps no account in {reported.currency}")
         return
-    if reported.direction == CREDIT and is_collection(reported):
-        kept.status, kept.outcome = IGNORED, COLLECTION
-        kept.note = "the collection of direct debits, recorded when they were collected"
+    ignored = _ignored(reported)
+    if ignored:
+        kept.status, (kept.outcome, kept.note) = IGNORED, ignored
         return
-    if reported.direction == DEBIT and not reported.return_code:
-        kept.status, kept.outcome, kept.note = IGNORED, NOT_OURS, "a debit that is no returned direct debit"
-        return
-    found = find_invoice(reported, lambda reference: uow.invoices.by_payment_reference(reference))
     kept.reference = found.reference or kept.reference
     if found.document is None:
         _unmatched(kept, found.reason)
