@@ -131,10 +131,11 @@ def test_BI_06_importing_the_same_file_again_or_its_entries_in_another_file_chan
 
     again = imported(api, clerk, intraday, status=200)
     assert again["already_imported"] is True and again["entries"] == []
+    assert again["known_entries"] == [f"CH4431999123000889012:{transfer.bank_ref}"]
     assert again["statement"]["id"] == first["statement"]["id"]
     # the day's camt.053 reports the same entry (the bank's reference): known, not applied again
     day = imported(api, clerk, statement([transfer, Tx(100, text="no reference at all")], kind="camt.053", version="08"))
-    assert day["statement"]["known_entries"] == [f"CH4431999123000889012:{transfer.bank_ref}"]
+    assert day["known_entries"] == day["statement"]["known_entries"] == [f"CH4431999123000889012:{transfer.bank_ref}"]
     assert day["statement"]["entries"]["known"] == 1 and day["statement"]["entries"]["new"] == 1
     assert outcomes(day) == ["waiting"]
 

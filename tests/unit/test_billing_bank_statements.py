@@ -96,6 +96,8 @@ def test_BI_06_an_entry_finds_its_invoice_only_in_the_invoices_currency():
     debit = StatementEntry("k", DEBIT, Money(100, "CHF"), "CHF", 100, end_to_end_id=document.payment_reference,
                            return_code="AM04")
     assert bank.find_invoice(debit, by_reference).document is document
+    # a transfer whose payer put the reference in the end-to-end id only
+    assert bank.find_invoice(credit(end_to_end_id=document.payment_reference), by_reference).document is document
 
 
 def test_BI_08_a_direct_debits_collection_credit_is_not_counted_twice():
@@ -226,7 +228,8 @@ def test_BI_06_BI_10_an_import_pays_overpays_and_leaves_the_rest_waiting_each_en
     world.assert_ledger_agrees()
 
     # the same file again: known; another file with an entry of it: that entry is not applied again
-    assert world.import_(credit("a", total, first.payment_reference)).already_imported
+    again = world.import_(credit("a", total, first.payment_reference))
+    assert again.already_imported and again.known_entries == ("a",)
     later = world.import_(credit("a", total, first.payment_reference), message_id="M-2", content_hash="h2")
     assert later.statement.known_entries == ["a"] and later.entries == ()
     assert world.account.balance_minor == 250 and len(world.events("InvoicePaid")) == 2

@@ -55,7 +55,8 @@ def import_statement(body: bytes, file_name: str | None = None):
     with bootstrap().uow() as uow:
         result = bank_statements.import_statement(uow, caller, statement, file_name)
     view = {"statement": statement_view(result.statement), "already_imported": result.already_imported,
-            "entries": [entry_view(e) for e in result.entries[:1000]]}
+            "entries": [entry_view(e) for e in result.entries[:1000]],
+            "known_entries": list(result.known_entries[:1000])}
     return view, 200 if result.already_imported else 201
 
 

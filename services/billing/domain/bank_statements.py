@@ -150,6 +150,7 @@ class ImportResult:
     statement: BankStatementImport
     already_imported: bool
     entries: tuple[BankEntry, ...]  # the entries this import brought (none when it was known)
+    known_entries: tuple[str, ...] = ()  # the file's entries an earlier import brought (all, for a known file)
 
 
 # --- matching rules ---------------------------------------------------------------------------------
@@ -224,9 +225,12 @@ class Found:
 def find_invoice(entry: StatementEntry, by_reference) -> Found:
     """The invoice an entry names by a reference (`by_reference(reference)` answers the issued
     document or None), in the entry's currency."""
-    candidates = list(references_in(entry.references, entry.remittance_text))
-    if entry.direction == DEBIT and entry.end_to_end_id:
-        candidates = list(dict.fromkeys(references_in([entry.end_to_end_id], "") + candidates))
+    candidates = references_in(entry.references, entry.remittance_text)
+    by_end_to_end = references_in([entry.end_to_end_id], "") if entry.end_to_end_id else []
+    # a direct debit is collected under the invoice's reference as its end-to-end id; a transfer's
+    # payer may have put the reference there too, if nowhere else
+    ordered = by_end_to_end + candidates if entry.direction == DEBIT else candidates + by_end_to_end
+    candidates = list(dict.fromkeys(ordered))
     if not candidates:
         return Found(None, None, "no payment reference")
     for reference in candidates:
@@ -246,15 +250,17 @@ def import_statement(uow, caller: Principal, statement: Statement, file_name: st
     """BI-06, BI-08: the bank's file, each booked entry matched and applied once."""
     ensure_billing_staff(caller)
     uow.bank.serialized()  # one import or assignment at a time; the unique constraints hold anyway
+    every_key = tuple(dict.fromkeys(reported.key for reported in statement.entries))
     known = uow.bank.statement_by_identity(statement.message_id, statement.content_hash)
     if known is not None:
-        return ImportResult(known, True, ())
+        return ImportResult(known, True, (), every_key)
     now = uow.clock.now()
     record = BankStatementImport(str(uuid.uuid4()), statement.message_id, statement.content_hash, statement.kind,
                                  statement.version, file_name, statement.account_iban, now, caller.user_id,
                                  entry_count=len(statement.entries), not_booked_count=statement.not_booked)
     if not uow.bank.add_statement(record):  # the same file, imported at this moment by another request
-        return ImportResult(uow.bank.statement_by_identity(statement.message_id, statement.content_hash), True, ())
+        return ImportResult(uow.bank.statement_by_identity(statement.message_id, statement.content_hash), True, (),
+                            every_key)
     found = [_invoice_of(uow, reported) for reported in statement.entries]
     # Every invoice the file names is locked first, in one order, before any account: a payment
     # takes an invoice's row and then its account's, so the two never wait for each other.
@@ -280,7 +286,7 @@ def import_statement(uow, caller: Principal, statement: Statement, file_name: st
     for org_id in sorted(touched):
         announce_standing(uow, org_id)
     uow.commit()
-    return ImportResult(record, False, tuple(brought))
+    return ImportResult(record, False, tuple(brought), tuple(record.known_entries))
 
 
 def _new_entry(statement_id: str, reported: StatementEntry, now: datetime, position: int) -> BankEntry:
