@@ -88,6 +88,18 @@ def test_BI_06_BI_08_a_camt_054_transfer_pays_its_invoice_by_its_QR_reference_an
     assert statement_id in [s["id"] for s in api.get("/v1/billing/bank-statements", clerk.bearer()).json()]
 
 
+@pytest.mark.parametrize("kind", ["camt.053", "camt.054"])
+@pytest.mark.parametrize("version", ["02", "04", "08"])
+def test_BI_06_every_version_banks_send_is_read_by_its_namespace(api, clerk, kind, version):
+    customer = api.customer_with_org(country="DE")
+    invoice = ordered(api, customer)
+    raw = statement([Tx(invoice["total"]["amount_minor"], currency="EUR", reference=invoice["payment_reference"])],
+                    kind=kind, version=version, currency="EUR")
+    result = imported(api, clerk, raw)
+    assert result["statement"]["version"] == f"{kind}.001.{version}" and outcomes(result) == ["paid"]
+    assert invoice_now(api, customer, invoice)["status"] == "paid"
+
+
 def test_BI_06_BI_10_a_part_then_the_rest_with_more_and_then_a_payment_of_a_paid_invoice_go_onto_the_balance(api, clerk):
     customer = api.customer_with_org(country="DE")
     invoice = ordered(api, customer)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from portico_kernel.errors import Conflict, Forbidden
+from portico_kernel.errors import Conflict, Forbidden, Invalid
 from portico_kernel.principal import Principal
 from services.billing.domain import bank_statements as bank
 from services.billing.domain.bank_statements import CREDIT, DEBIT, Statement, StatementEntry
@@ -262,6 +262,24 @@ def test_BI_08_a_returned_debit_reopens_its_invoice_and_emits_DirectDebitReturne
     # a debit that is no return is not billing's
     fee = StatementEntry("fee", DEBIT, Money(500, "CHF"), "CHF", 500)
     assert [e.outcome for e in world.import_(fee, message_id="M-3", content_hash="h3").entries] == ["not_ours"]
+
+
+def test_BI_08_a_clerk_gives_a_return_without_a_known_reference_to_its_invoice(clock):
+    document = _invoice(1)
+    world = World(clock, document)
+    total = document.invoice.total.minor
+    world.import_(credit("pay", total, document.payment_reference))
+    returned = StatementEntry("ret", DEBIT, Money(2000, "CHF"), "CHF", 2000, end_to_end_id="NOTPROVIDED",
+                              return_code="AM04")
+    [waiting] = world.import_(returned, message_id="M-2", content_hash="h2").entries
+    assert waiting.status == "unmatched" and world.invoice(document).status == PAID
+    with pytest.raises(Invalid):
+        bank.assign(world.uow, CLERK, waiting.id, ORG, None)  # a return is not the balance's
+    assigned = bank.assign(world.uow, CLERK, waiting.id, ORG, document.invoice.id)
+    assert assigned.outcome == "returned" and world.invoice(document).status == PARTIALLY_PAID
+    assert world.invoice(document).outstanding.minor == 2000
+    assert [e.reason_code for e in world.events("DirectDebitReturned")] == ["AM04"]
+    world.assert_ledger_agrees()
 
 
 def test_BI_06_only_billing_staff_import_or_assign(clock):
