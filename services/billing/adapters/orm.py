@@ -252,3 +252,58 @@ suspension_holds = Table(
 
 # the scheduler looks for unpaid invoices past their due date every round
 Index("ix_invoices_unpaid_due", invoices.c.status, invoices.c.due_on)
+
+# Bank statements (BI-06, BI-08, domain/bank_statements.py): each imported file once (its message
+# id and the hash of its bytes), each entry once whichever file reports it (the bank's reference).
+bank_statements = Table(
+    "bank_statements", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("message_id", String(35), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("version", String(20), nullable=False),
+    Column("file_name", String(200), nullable=True),
+    Column("account_iban", String(34), nullable=True),
+    Column("imported_at", UtcDateTime, nullable=False),
+    Column("imported_by", String(36), nullable=False),
+    Column("entry_count", Integer, nullable=False),
+    Column("new_count", Integer, nullable=False),
+    Column("matched_count", Integer, nullable=False),
+    Column("unmatched_count", Integer, nullable=False),
+    Column("ignored_count", Integer, nullable=False),
+    Column("not_booked_count", Integer, nullable=False),
+    Column("known_entries", JSON, nullable=False),
+    UniqueConstraint("message_id", "content_hash", name="uq_bank_statements_file"),
+    Index("ix_bank_statements_imported", "imported_at", "id"),
+)
+
+bank_entries = Table(
+    "bank_entries", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("entry_key", String(140), nullable=False),
+    Column("statement_id", String(36), ForeignKey("bank_statements.id"), nullable=False),
+    Column("direction", String(6), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("booked_on", Date, nullable=True),
+    Column("reference", String(40), nullable=True),
+    Column("remittance_text", String(500), nullable=False),
+    Column("end_to_end_id", String(35), nullable=True),
+    Column("return_code", String(4), nullable=True),
+    Column("return_reason", String(300), nullable=False),
+    Column("debtor_name", String(140), nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("note", String(300), nullable=False),
+    Column("org_id", String(36), nullable=True),
+    Column("invoice_id", String(36), nullable=True),
+    Column("to_invoice_minor", BigInteger, nullable=False),
+    Column("to_prepaid_minor", BigInteger, nullable=False),
+    Column("matched_at", UtcDateTime, nullable=True),
+    Column("matched_by", String(36), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("position", Integer, nullable=False),  # its place in the file that brought it
+    UniqueConstraint("entry_key", name="uq_bank_entries_key"),
+    Index("ix_bank_entries_statement", "statement_id", "created_at", "position", "id"),
+    Index("ix_bank_entries_status", "status", "created_at", "position", "id"),
+)

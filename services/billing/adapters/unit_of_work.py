@@ -3,6 +3,7 @@ from __future__ import annotations
 from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork
 
+from .bank_repository import BankStatements
 from .catalog_file import catalog
 from .dunning_repository import Dunning
 from .orm import member_access
@@ -27,4 +28,5 @@ class BillingUnitOfWork(UnitOfWork):
         self.receivables = Receivables(self.session)
         self.quotes = Quotes(self.session)
         self.dunning = Dunning(self.session)
+        self.bank = BankStatements(self.session)  # imported bank statements and their entries
         return self

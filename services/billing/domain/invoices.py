@@ -138,3 +138,14 @@ def _credit_note_of(invoice: Invoice, credit_note_id: str, number: str, on: date
     return Invoice(credit_note_id, number, invoice.org_id, invoice.currency,
                    tuple(replace(line, net=-line.net) for line in invoice.lines), on, on, invoice.treatment,
                    status=PAID, paid=-invoice.total, credit_note_of=invoice.number, notes=invoice.notes)
+
+
+def reopen(invoice: Invoice, amount: Money) -> Invoice:
+    """BI-08: a payment the bank took back (a returned direct debit): the invoice owes it again,
+    partly paid or open."""
+    if invoice.status not in (PAID, PARTIALLY_PAID) or invoice.credit_note_of is not None:
+        raise InvoiceRefused(f"A {invoice.status.replace('_', ' ')} invoice has no payment to take back.")
+    if amount.minor <= 0 or (invoice.paid or Money.zero(invoice.currency)) < amount:
+        raise InvoiceRefused(f"Only {invoice.paid} was paid on this invoice.")
+    paid = invoice.paid - amount
+    return replace(invoice, paid=paid, status=PARTIALLY_PAID if paid.minor else OPEN)
