@@ -4,6 +4,7 @@ from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork
 
 from .catalog_file import catalog
+from .direct_debit_repository import Collections, Mandates
 from .orm import member_access
 from .payments_repository import Ledger, Payments, PrepaidMovements, Quotes
 from .receivables import Receivables
@@ -25,4 +26,6 @@ class BillingUnitOfWork(UnitOfWork):
         self.ledger = Ledger(self.session)
         self.receivables = Receivables(self.session)
         self.quotes = Quotes(self.session)
+        self.mandates = Mandates(self.session)  # SEPA direct debit (BI-08)
+        self.collections = Collections(self.session)
         return self
