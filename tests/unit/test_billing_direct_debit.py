@@ -224,7 +224,7 @@ def _written(creditor, scheme, debits):
 
 @pytest.mark.parametrize("field, value", [
     ("iban", "DE89 3704 0044 0532 0130 01"), ("iban", "nonsense"), ("iban", "US12345678901234567890"),
-    ("signed_on", date(2026, 11, 27)), ("account_holder", "   "), ("account_holder", "x" * 71),
+    ("signed_on", date(2026, 11, 27)), ("signed_on", "yesterday"), ("account_holder", "   "), ("account_holder", "x" * 71),
     ("bic", "NOTABIC"), ("scheme", "COR1")])
 def test_bi_08_a_mandate_is_refused_naming_the_field_at_fault(field, value):
     uow = _uow()

@@ -1,8 +1,6 @@
 """SEPA direct debit (BI-08): mandates, their forms, and the exports of collections for the bank."""
 from __future__ import annotations
 
-from datetime import date
-
 from portico_kernel.clock import iso_utc
 from portico_kernel.web import page_asked, paged, principal
 
@@ -46,7 +44,7 @@ def register_mandate(org_id: str, body: dict):
     with bootstrap().uow() as uow:
         made = direct_debit.register(uow, principal(), org_id, account_holder=body["account_holder"],
                                      iban=body["iban"], bic=body.get("bic"),
-                                     signed_on=date.fromisoformat(body["signed_on"]), scheme=body["scheme"])
+                                     signed_on=body["signed_on"], scheme=body["scheme"])
         return mandate_view(made, _creditor_id(uow)), 201
 
 

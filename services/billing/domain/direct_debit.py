@@ -228,7 +228,7 @@ def _checked_bic(text: str | None, iban: IBAN) -> str | None:
 
 
 def register(uow, caller: Principal, org_id: str, *, account_holder: str, iban: str, bic: str | None,
-             signed_on: date, scheme: str) -> Mandate:
+             signed_on: date | str, scheme: str) -> Mandate:
     """BI-08: the organization's new mandate; the one active before is replaced."""
     ensure_orders(uow, caller, org_id)
     account = account_for(uow, caller, org_id)
@@ -238,6 +238,11 @@ def register(uow, caller: Principal, org_id: str, *, account_holder: str, iban: 
     checked = _checked_iban(iban)
     chosen_bic = _checked_bic(bic, checked)
     now = uow.clock.now()
+    if isinstance(signed_on, str):  # as the request says it, read once the caller may register
+        try:
+            signed_on = date.fromisoformat(signed_on)
+        except ValueError:
+            raise invalid_field("signed_on", "a date (YYYY-MM-DD)") from None
     if signed_on > now.date():
         raise invalid_field("signed_on", "a mandate is signed on or before today")
     if scheme not in SCHEMES:
