@@ -2,7 +2,7 @@
 that carried them to the bank (domain/direct_debit.py)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, exists, func, insert, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from portico_kernel.db import fetch_page, is_postgres
@@ -118,8 +118,10 @@ class Collections:
         return self._export(row, with_collections=True) if row else None
 
     def _export(self, row, *, with_collections: bool) -> Export:
-        files = self.session.execute(select(direct_debit_files).where(direct_debit_files.c.export_id == row.id)
-                                     .order_by(direct_debit_files.c.scheme)).all()
+        f = direct_debit_files.c
+        content = f.content if with_collections else literal_column("''").label("content")  # a listing: no content
+        files = self.session.execute(select(f.scheme, f.message_id, f.count, f.total_minor, content)
+                                     .where(f.export_id == row.id).order_by(f.scheme)).all()
         collections = ()
         if with_collections:
             collections = tuple(_collection(c) for c in self.session.execute(
