@@ -178,12 +178,20 @@ class Bank:
         self.statements[statement_id].unmatched_count -= 1
 
 
+class NoCollections:
+    """No invoice here was collected by a direct debit of Portico's."""
+
+    def of_invoice(self, invoice_id):
+        return None
+
+
 class World:
     def __init__(self, clock, *documents):
         self.invoices = FakeInvoices()
         self.account = BillingAccount("acc-1", ORG, "CHF", balance_minor=0)
         self.uow = FakeUnitOfWork(clock, invoices=self.invoices, receivables=Receivables(self.invoices),
-                                  accounts=Accounts(self.account), movements=Movements(), ledger=Ledger(), bank=Bank(), dunning=FakeDunning())
+                                  accounts=Accounts(self.account), movements=Movements(), ledger=Ledger(), bank=Bank(), dunning=FakeDunning(),
+                                  collections=NoCollections())
         for document in documents:
             self.invoices.add(document)
             self.uow.ledger.post(posting("invoice", clock.now(), "CHF", document.invoice.total.minor,

@@ -307,3 +307,70 @@ bank_entries = Table(
     Index("ix_bank_entries_statement", "statement_id", "created_at", "position", "id"),
     Index("ix_bank_entries_status", "status", "created_at", "position", "id"),
 )
+
+# --- SEPA direct debit (BI-08, domain/direct_debit.py) ------------------------------------------------
+from sqlalchemy import Text  # noqa: E402 - kept with the tables of this block
+from ..domain.direct_debit import Mandate  # noqa: E402
+
+# Mandates: one active per organization (the partial unique index), a new one replaces it.
+sepa_mandates = Table(
+    "sepa_mandates", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("reference", String(35), nullable=False, unique=True),
+    Column("account_holder", String(70), nullable=False),
+    Column("iban", String(34), nullable=False),
+    Column("bic", String(11), nullable=True),
+    Column("scheme", String(4), nullable=False),  # CORE, B2B
+    Column("signed_on", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # active, revoked, replaced
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(36), nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Index("ix_sepa_mandates_org", "org_id", "created_at", "id"),
+    Index("uq_sepa_mandates_active_org", "org_id", unique=True,
+          sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+)
+
+# A file of collections as handed to the bank, kept to be downloaded again.
+direct_debit_exports = Table(
+    "direct_debit_exports", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(36), nullable=True),
+    Column("count", Integer, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Index("ix_direct_debit_exports_created", "created_at", "id"),
+)
+
+direct_debit_files = Table(
+    "direct_debit_files", metadata,
+    Column("export_id", String(36), ForeignKey("direct_debit_exports.id"), primary_key=True),
+    Column("scheme", String(4), primary_key=True),  # EPC: CORE and B2B never in one message
+    Column("message_id", String(35), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("content", Text, nullable=False),
+)
+
+# Each invoice collected once, whatever exports run at once or again: unique by invoice.
+direct_debit_collections = Table(
+    "direct_debit_collections", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("export_id", String(36), ForeignKey("direct_debit_exports.id"), nullable=False),
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False, unique=True),
+    Column("org_id", String(36), nullable=False),
+    Column("mandate_id", String(36), ForeignKey("sepa_mandates.id"), nullable=False),
+    Column("scheme", String(4), nullable=False),
+    Column("sequence_type", String(4), nullable=False),  # FRST, RCUR
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("collection_date", Date, nullable=False),
+    Column("end_to_end_id", String(35), nullable=False),  # the invoice's payment reference
+    Index("ix_direct_debit_collections_mandate", "mandate_id"),
+    Index("ix_direct_debit_collections_export", "export_id"),
+    Index("ix_direct_debit_collections_end_to_end", "end_to_end_id"),
+)
+
+mapper_registry.map_imperatively(Mandate, sepa_mandates)

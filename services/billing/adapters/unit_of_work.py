@@ -6,6 +6,7 @@ from portico_kernel.uow import UnitOfWork
 from .bank_repository import BankStatements
 from .catalog_file import catalog
 from .dunning_repository import Dunning
+from .direct_debit_repository import Collections, Mandates
 from .orm import member_access
 from .payments_repository import Ledger, Payments, PrepaidMovements, Quotes
 from .receivables import Receivables
@@ -29,4 +30,6 @@ class BillingUnitOfWork(UnitOfWork):
         self.quotes = Quotes(self.session)
         self.dunning = Dunning(self.session)
         self.bank = BankStatements(self.session)  # imported bank statements and their entries
+        self.mandates = Mandates(self.session)  # SEPA direct debit (BI-08)
+        self.collections = Collections(self.session)
         return self

@@ -25,7 +25,7 @@ Ledger postings (beside the table in prepaid.py):
 | --- | --- | --- |
 | a bank transfer pays an invoice | `cash:bank` | `receivable:<org>` |
 | … what is more goes onto the prepaid balance | `cash:bank` | `prepaid:<org>` |
-| a returned direct debit: the organization owes it again | `receivable:<org>` | `cash:bank` |
+| a returned direct debit: the organization owes it again | `receivable:<org>` | `cash:direct_debit` (what its collection booked; `cash:bank` for a debit Portico did not collect) |
 """
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from portico_kernel.principal import Principal
 from . import invoices as invoice_rules
 from . import payment_reference
 from .bookkeeping import announce_standing
+from .direct_debit import DIRECT_DEBIT
 from .events import DirectDebitReturned
 from .money import Money
 from .paying import _paid_towards
@@ -390,8 +391,12 @@ def _return(uow, kept: BankEntry, invoice_id: str, now: datetime) -> None:
     org = invoice.org_id
     reopened = invoice_rules.reopen(invoice, Money(kept.amount_minor, invoice.currency))
     uow.receivables.save(reopened)
+    collected = _collection_of(uow, invoice.id)
+    if collected:  # it was not paid after all: the customer pays it by transfer now (its debit is spent)
+        uow.receivables.set_payment_method(invoice.id, "bank_transfer", now, None)
     uow.ledger.post(entry(f"direct debit returned ({kept.return_code}) {kept.key} of invoice {invoice.number}"[:200],
-                          now, invoice.currency, kept.amount_minor, debit=receivable(org), credit=BANK))
+                          now, invoice.currency, kept.amount_minor, debit=receivable(org),
+                          credit=DIRECT_DEBIT if collected else BANK))
     uow.emit(DirectDebitReturned(invoice_id=invoice.id, org_id=org, number=invoice.number,
                                  amount={"amount_minor": kept.amount_minor, "currency": invoice.currency},
                                  reason_code=kept.return_code, returned_on=(kept.booked_on or now.date()).isoformat(),
@@ -399,6 +404,12 @@ def _return(uow, kept: BankEntry, invoice_id: str, now: datetime) -> None:
     kept.status, kept.outcome, kept.org_id, kept.invoice_id = MATCHED, RETURNED, org, invoice.id
     kept.to_invoice_minor, kept.matched_at = -kept.amount_minor, now
     kept.note = f"returned ({kept.return_code}): invoice {invoice.number} is {reopened.status.replace('_', ' ')} again"
+
+
+def _collection_of(uow, invoice_id: str) -> bool:
+    """Whether the invoice was collected by one of Portico's direct debits (domain/direct_debit.py):
+    its return then takes back what that collection booked."""
+    return uow.collections.of_invoice(invoice_id) is not None
 
 
 def _said(kept: BankEntry, number: str | None) -> str:

@@ -21,7 +21,7 @@ from typing import Protocol
 # what a provider answers about a charge
 SUCCEEDED, DECLINED, FAILED, PENDING = "succeeded", "declined", "failed", "pending"
 # methods an invoice may be paid by (BI-06, BI-08: bank transfer and SEPA direct debit are the bank rails')
-METHODS = ("bank_transfer", "card", "prepaid")
+METHODS = ("bank_transfer", "card", "prepaid", "sepa_direct_debit")
 
 
 @dataclass(frozen=True)
