@@ -271,3 +271,36 @@ def test_BI_08_BI_15_another_organizations_mandate_is_not_found(api):
     assert theirs.status_code in (403, 404)
     listed = api.get(f"/v1/billing/accounts/{owner['org_id']}/sepa-mandates", owner["token"]).json()
     assert [m["status"] for m in listed] == ["active"]
+
+
+def test_BI_08_a_direct_debit_the_bank_returns_reopens_the_invoice_which_is_then_paid_by_transfer(api, clerk, tap):
+    """The whole rail: a mandate, the export that collects the invoice, and the bank's statement
+    reporting the debit returned (MD06, the debtor asked for a refund) by its EndToEndId."""
+    from tests.iso20022 import Tx, statement
+    from tests.test_billing_bank_statements import imported
+
+    customer = billing_customer(api, "DE")
+    assert mandate(api, customer).status_code == 201
+    invoice = ordered(api, customer)
+    assert api.get(method_path(customer, invoice), customer["token"]).json()["payment_method"] == "sepa_direct_debit"
+    assert export(api, clerk).status_code == 201
+    invoice_path = f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}"
+    assert api.get(invoice_path, customer["token"]).json()["status"] == "paid"
+
+    total, reference = invoice["total"]["amount_minor"], invoice["payment_reference"]
+    returned = Tx(total, currency="EUR", credit=False, end_to_end_id=reference, return_code="MD06",
+                  return_info="Refund request by the debtor", family=("PMNT", "IDDT", "UPDD"))
+    [entry] = imported(api, clerk, statement([returned], kind="camt.054", currency="EUR"))["entries"]
+    assert entry["outcome"] == "returned" and entry["invoice_id"] == invoice["id"]
+    now = api.get(invoice_path, customer["token"]).json()
+    assert now["status"] == "open" and now["outstanding"]["amount_minor"] == total
+    event = tap.wait_for(lambda b: b["type"] == "DirectDebitReturned" and b["payload"]["invoice_id"] == invoice["id"])
+    assert event["body"]["payload"]["reason_code"] == "MD06"
+    # its debit is spent: it is paid by transfer now, and no later export collects it again
+    assert api.get(method_path(customer, invoice), customer["token"]).json()["payment_method"] == "bank_transfer"
+    later = export(api, clerk)  # other tests' invoices may be due; this one is not among them
+    assert later.status_code in (201, 409), later.text
+    if later.status_code == 201:
+        assert invoice["id"] not in [c["invoice_id"] for c in later.json()["collections"]]
+    [paid] = imported(api, clerk, statement([Tx(total, currency="EUR", reference=reference)], currency="EUR"))["entries"]
+    assert paid["outcome"] == "paid" and api.get(invoice_path, customer["token"]).json()["status"] == "paid"
