@@ -276,6 +276,7 @@ class Registry:
         tld = rules.domain_rules(self.catalog, name)
         if self._load(tx, name, now) is not None:
             raise Refused(Result.OBJECT_EXISTS, f"{name} is registered")
+        rules.rehearsed_refusal(name)
         period = element.find(_q(DOMAIN, "period"))
         years = rules.create_refusal(tld, rules.period_years(
             None if period is None else period.text, None if period is None else period.get("unit")))
@@ -414,6 +415,7 @@ class Registry:
         element = command.element
         name = (_t(element, DOMAIN, "name") or "").lower()
         domain, tld = self._sponsored(tx, client, name, now)
+        rules.rehearsed_refusal(name)
         try:
             current = date.fromisoformat(_t(element, DOMAIN, "curExpDate") or "")
         except ValueError:
@@ -448,6 +450,7 @@ class Registry:
         auth_info = _auth(element, DOMAIN)
         code = Result.OK
         if operation == "request":
+            rules.rehearsed_refusal(name)
             period = element.find(_q(DOMAIN, "period"))
             years = rules.period_years(None if period is None else period.text,
                                        None if period is None else period.get("unit"))

@@ -82,6 +82,31 @@ def domain_rules(catalog: TldCatalog, name: str) -> TldRules:
         raise Refused(Result.POLICY_ERROR, f".{tld_of(name)} is not a top-level domain of this registry") from None
 
 
+# Names that make the registry refuse on purpose, so a client's handling of a refusal can be
+# rehearsed: `refuse-2104-anything.com` is answered 2104 when created, renewed or transferred.
+REHEARSED_REFUSALS = {
+    Result.BILLING_FAILURE: "the registrar's account at the registry cannot pay for this",
+    Result.NOT_RENEWABLE: "the registry does not renew this name",
+    Result.NOT_TRANSFERABLE: "the registry does not transfer this name",
+    Result.POLICY_ERROR: "the registry's policy refuses this name",
+    Result.DATA_POLICY_VIOLATION: "the registry's data policy refuses this registrant",
+    Result.COMMAND_FAILED: "the registry failed to carry out the command",
+}
+
+
+def rehearsed_refusal(name: str) -> None:
+    """Refuses as asked by a rehearsal name (`refuse-<code>-…`); other names pass."""
+    label = name.split(".", 1)[0]
+    if not label.startswith("refuse-"):
+        return
+    try:
+        code = Result(int(label.split("-")[1]))
+    except (ValueError, IndexError):
+        return
+    if code in REHEARSED_REFUSALS:
+        raise Refused(code, f"{REHEARSED_REFUSALS[code]} (a rehearsal name)")
+
+
 def superordinate(host: str, catalog: TldCatalog) -> str | None:
     """The registered name a host lies in when it lies in one of this registry's zones (then it
     needs addresses: glue), else None (an external host)."""

@@ -305,9 +305,21 @@ def test_renew_checks_the_current_expiry_and_the_tld_periods(sandbox):
         assert refused.value.code == 2306
         renewed = client.renew_domain(name, expires.date(), 3)
         assert renewed.expires_at.date() == expires.date().replace(year=expires.year + 3)
+        swiss = register(client, "ch")
         with pytest.raises(RegistryRefused) as refused:   # .ch renews one year at a time
-            client.renew_domain(register(client, "ch"), expires.date(), 2)
-        assert refused.value.code in (2304, 2306)
+            client.renew_domain(swiss, client.domain_info(swiss).expires_at.date(), 2)
+        assert refused.value.code == 2306
+
+
+def test_rehearsal_names_provoke_a_registry_refusal(sandbox):
+    """`refuse-<code>-…` names let a client rehearse what it does when the registry says no."""
+    with registrar() as client:
+        holder = contact(client)
+        for code in (2104, 2306, 2400):
+            with pytest.raises(RegistryRefused) as refused:
+                client.create_domain(DomainRegistration(name=f"refuse-{code}-{unique()}.com", years=1,
+                                                        registrant=holder, auth_info="Secret-Auth-1"))
+            assert refused.value.code == code and "rehearsal" in refused.value.reason
 
 
 def test_transfer_wrong_and_right_code_reject_approve_and_the_poll_queue(sandbox):

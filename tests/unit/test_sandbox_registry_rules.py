@@ -245,3 +245,14 @@ def test_only_the_registrars_concerned_see_a_transfer():
     rules.may_see_transfer(d, "b", None)
     rules.may_see_transfer(d, "c", d.auth_info)
     assert refused(rules.may_see_transfer, d, "c", None).code == 2201
+
+
+@pytest.mark.parametrize("name, code", [("refuse-2104-x.com", 2104), ("refuse-2400.ch", 2400),
+                                        ("refuse-2308-a-b.fr", 2308)])
+def test_rehearsal_names_are_refused_with_their_code(name, code):
+    assert refused(rules.rehearsed_refusal, name).code == code
+
+
+@pytest.mark.parametrize("name", ["refuse-1000-x.com", "refuse-x.com", "refused-2104.com", "example.com"])
+def test_other_names_are_not_rehearsals(name):
+    rules.rehearsed_refusal(name)
