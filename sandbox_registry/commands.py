@@ -646,6 +646,8 @@ class Registry:
         domain, _ = self._domain(tx, parent, now)
         if domain.sponsor != client:
             raise Refused(Result.AUTHORIZATION_ERROR, f"{parent} is sponsored by another registrar")
+        if domain.deleted_at is not None:
+            raise Refused(Result.STATUS_PROHIBITS, f"{parent} is being deleted")
         if not addresses:
             raise Refused(Result.PARAMETER_MISSING, f"a host in {parent} needs an address")
 

@@ -4,7 +4,7 @@ Per connection: the greeting first, then one frame at a time, each answered befo
 read. A frame announcing more than the limit is refused before anything of it is read (2500 and
 the connection closes, since the stream can no longer be trusted to be in step); a connection
 idle too long is closed; a client sending commands faster than the rate allows gets 2502 and is
-closed. The commands themselves run in a worker thread (`commands.Registry.answer`).
+closed, as is a connection beyond the most the registry serves at once. The commands themselves run in a worker thread (`commands.Registry.answer`).
 """
 from __future__ import annotations
 
@@ -48,13 +48,16 @@ class RateLimit:
 
 class EppServer:
     def __init__(self, registry: Registry, context: ssl.SSLContext, *, idle_seconds: float = 600,
-                 max_frame: int = 64 * 1024, commands_per_second: float = 20, burst: int = 40):
+                 max_frame: int = 64 * 1024, commands_per_second: float = 20, burst: int = 40,
+                 max_connections: int = 64):
         self.registry = registry
         self.context = context
         self.idle_seconds = idle_seconds
         self.max_frame = max_frame
         self.commands_per_second = commands_per_second
         self.burst = burst
+        self.max_connections = max_connections
+        self.connections = 0
 
     async def start(self, host: str, port: int) -> asyncio.AbstractServer:
         return await asyncio.start_server(self.serve, host, port, ssl=self.context,
@@ -66,7 +69,12 @@ class EppServer:
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = Session()
         limit = RateLimit(self.commands_per_second, self.burst)
+        self.connections += 1
         try:
+            if self.connections > self.max_connections:
+                await self._send(writer, self.registry.closing(Result.SESSION_LIMIT_CLOSING,
+                                                               "too many connections at once"))
+                return
             await self._send(writer, self.registry.greeting())
             while True:
                 try:
@@ -91,6 +99,7 @@ class EppServer:
         except Exception:   # one broken connection never stops the registry
             log.exception("an EPP connection failed")
         finally:
+            self.connections -= 1
             writer.close()
             try:
                 await asyncio.wait_for(writer.wait_closed(), 5)

@@ -536,10 +536,44 @@ def test_hostile_or_broken_xml_is_2001_and_the_session_goes_on(raw, hostile):
     assert code(peer.command('<poll op="req"/>')) in (1300, 1301)
 
 
+def sandbox_process(stack):
+    import psutil
+
+    for child in psutil.Process(stack.process.pid).children(recursive=True):
+        if "sandbox_registry" in " ".join(child.cmdline()):
+            return child
+    raise AssertionError("no sandbox registry process under the stack")
+
+
+def test_hostile_xml_reads_no_file_and_grows_no_memory(stack, raw):
+    process = sandbox_process(stack)
+    peer = raw()
+    assert code(peer.login("other")) == 1000
+    for _ in range(3):   # warm up: parsers and schemas loaded
+        peer.ask(LAUGHS)
+    before = process.memory_info().rss
+    opened_before = {f.path for f in process.open_files()}
+    for _ in range(15):   # within the rate a session may send (below)
+        assert code(peer.ask(LAUGHS)) == 2001
+        assert code(peer.ask(XXE)) == 2001
+    assert process.memory_info().rss - before < 8 * 1024 * 1024
+    assert "/etc/passwd" not in {f.path for f in process.open_files()} - opened_before
+
+
 def test_an_oversize_frame_is_refused_before_it_is_read(raw):
     peer = raw()
     assert code(peer.login("other")) == 1000
     peer.sock.sendall(struct.pack(">I", 50 * 1024 * 1024) + b"<epp")   # announces 50 MiB
     answer = peer.receive()
     assert code(valid(answer)) == 2500
+    assert peer.closed()
+
+
+def test_a_client_sending_too_fast_is_ended_with_2502(raw):
+    peer = raw()
+    for sent in range(200):
+        answer = peer.ask(f'<epp xmlns="{EPP_NS}"><hello/></epp>')
+        if answer.find("e:greeting", NS) is None:
+            break
+    assert code(valid(answer)) == 2502 and sent >= 20
     assert peer.closed()
