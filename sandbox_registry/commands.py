@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from lxml import etree

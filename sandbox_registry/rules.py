@@ -312,7 +312,6 @@ def renew(domain: Domain, rules: TldRules, current_expiry: date, years: int | No
                       f"renewed for {years} year(s) it would run until {new_expiry.date().isoformat()}, "
                       f"more than {rules.max_years_ahead} years ahead")
     domain.expires_at = new_expiry
-    domain.auto_renewed_from = None if not in_auto_renew_grace(domain, rules, now) else domain.auto_renewed_from
 
 
 def delete(domain: Domain, rules: TldRules, now: datetime) -> bool:
