@@ -9,6 +9,7 @@ simple as a test registry may be.
 from __future__ import annotations
 
 import hmac
+import logging
 import threading
 import uuid
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from services.domains.domain.tld_rules import TldCatalog
 from . import rules
 from .rules import Domain, Notice, Refused
 from .store import Store, Transaction
+
+log = logging.getLogger("sandbox_registry")
 
 SERVER_ID = "Portico sandbox registry"
 MAX_FAILED_LOGINS = 3
@@ -138,6 +141,9 @@ class Registry:
                     code, parts = handler(tx, session.client, command, now)
             except Refused as refused:
                 return Answer(self._reply(refused.code, cl_trid, reason=refused.reason))
+            except Exception:   # nothing was changed (the transaction rolled back): say so, go on
+                log.exception("%s %s failed", command.verb, command.object_ns or "")
+                return Answer(self._reply(Result.COMMAND_FAILED, cl_trid))
         return Answer(self._reply(code, cl_trid, **parts))
 
     def _login(self, session: Session, command: xml.Command, cl_trid: str | None) -> Answer:

@@ -75,9 +75,9 @@ def register(client: EppClient, tld: str = "com", years: int = 1, auth: str = "S
 # --- a peer that is not Portico's: RFC 5734 framing and the RFCs' XML by hand ---------------------
 
 class RawPeer:
-    def __init__(self, ca_file: Path):
+    def __init__(self, ca_file: Path, port: int = SANDBOX_REGISTRY_PORT):
         context = ssl.create_default_context(cafile=str(ca_file))
-        raw = socket.create_connection(("127.0.0.1", SANDBOX_REGISTRY_PORT), timeout=15)
+        raw = socket.create_connection(("127.0.0.1", port), timeout=15)
         self.sock = context.wrap_socket(raw, server_hostname="localhost")
         self.greeting = self.receive()
 
@@ -577,3 +577,83 @@ def test_a_client_sending_too_fast_is_ended_with_2502(raw):
             break
     assert code(valid(answer)) == 2502 and sent >= 20
     assert peer.closed()
+
+
+# --- sessions, on a registry started in the test with short limits --------------------------------
+
+@pytest.fixture
+def local_registry(tmp_path):
+    """A sandbox registry in this process: an idle limit of half a second, two connections at most."""
+    import asyncio
+    import threading
+
+    from portico_kernel.clock import SYSTEM
+    from sandbox_registry import certificate
+    from sandbox_registry.commands import Registry
+    from sandbox_registry.server import EppServer, tls_context
+    from sandbox_registry.store import Store, engine_for
+    from services.domains.adapters.tld_file import tld_catalog
+
+    certificate_path, key_path = certificate.ensure(tmp_path / "tls")
+    engine = engine_for(f"sqlite:///{tmp_path / 'sandbox.db'}")
+    registry = Registry(Store(engine), tld_catalog(), SYSTEM, {"other": "other-sandbox"})
+    server = EppServer(registry, tls_context(str(certificate_path), str(key_path)), idle_seconds=0.5,
+                       max_connections=2)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    listening = asyncio.run_coroutine_threadsafe(server.start("127.0.0.1", 0), loop).result(10)
+    port = listening.sockets[0].getsockname()[1]
+    peers = []
+
+    def connect() -> RawPeer:
+        peers.append(RawPeer(certificate_path, port))
+        return peers[-1]
+
+    connect.engine = engine
+    yield connect
+    for peer in peers:
+        peer.close()
+
+    async def shut_down():
+        listening.close()
+        running = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(shut_down(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    engine.dispose()
+
+
+def test_an_idle_session_is_closed(local_registry):
+    import time
+
+    peer = local_registry()
+    assert code(peer.login("other")) == 1000
+    time.sleep(1.0)
+    assert peer.closed()
+
+
+def test_connections_beyond_the_limit_get_2502(local_registry):
+    first, second = local_registry(), local_registry()
+    assert first.greeting.find("e:greeting", NS) is not None and second.greeting.find("e:greeting", NS) is not None
+    third = local_registry()
+    assert code(valid(third.greeting)) == 2502
+    assert third.closed()
+
+
+def test_a_failure_inside_the_registry_is_2400_and_the_session_goes_on(local_registry):
+    from sandbox_registry.store import domains
+
+    peer = local_registry()
+    assert code(peer.login("other")) == 1000
+    domains.drop(local_registry.engine)
+    answer = peer.command(f'<check><domain:check xmlns:domain="{NS["d"]}"><domain:name>a.com</domain:name>'
+                          '</domain:check></check>')
+    assert code(valid(answer)) == 2400
+    answer = peer.command(f'<check><contact:check xmlns:contact="{NS["c"]}"><contact:id>abc</contact:id>'
+                          '</contact:check></check>')
+    assert code(answer) == 1000
