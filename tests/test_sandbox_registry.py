@@ -239,6 +239,13 @@ def test_domains_check_create_info_update_with_hosts(sandbox):
             client.create_domain(DomainRegistration(name=name, years=1, registrant=holder, auth_info="Secret-Auth-1",
                                                     nameservers=(f"ns.{unique()}.example",)))
         assert refused.value.code == 2303
+        with pytest.raises(RegistryRefused) as refused:   # not a host name
+            client.create_domain(DomainRegistration(name="-bad-.com", years=1, registrant=holder, auth_info="Secret-Auth-1"))
+        assert refused.value.code == 2005
+        with pytest.raises(RegistryRefused) as refused:   # a contact the registry does not know
+            client.create_domain(DomainRegistration(name=name, years=1, registrant=holder, auth_info="Secret-Auth-1",
+                                                    contacts=(ContactRole("tech", unique("c")),)))
+        assert refused.value.code == 2303
         with pytest.raises(RegistryRefused) as refused:   # eleven years: .com sells 1 to 10
             client.create_domain(DomainRegistration(name=name, years=11, registrant=holder, auth_info="Secret-Auth-1"))
         assert refused.value.code == 2306
@@ -351,6 +358,13 @@ def test_transfer_wrong_and_right_code_reject_approve_and_the_poll_queue(sandbox
             gaining.acknowledge(note.message_id)
         assert note.transfer.status == "clientRejected"
         gaining.acknowledge(note.message_id)
+
+        gaining.request_transfer(name, "Ch-Auth-code-1")
+        assert gaining.cancel_transfer(name).status == "clientCancelled"
+        assert "pendingTransfer" not in losing.domain_info(name).statuses
+        with pytest.raises(RegistryRefused) as refused:
+            losing.approve_transfer(name)
+        assert refused.value.code == 2301
 
         gaining.request_transfer(name, "Ch-Auth-code-1")
         with pytest.raises(RegistryRefused) as refused:   # only the losing registrar approves
@@ -657,3 +671,11 @@ def test_a_failure_inside_the_registry_is_2400_and_the_session_goes_on(local_reg
     answer = peer.command(f'<check><contact:check xmlns:contact="{NS["c"]}"><contact:id>abc</contact:id>'
                           '</contact:check></check>')
     assert code(answer) == 1000
+
+
+def test_an_empty_poll_queue_is_1300(local_registry):
+    peer = local_registry()
+    assert code(peer.login("other")) == 1000
+    answer = valid(peer.command('<poll op="req"/>'))
+    assert code(answer) == 1300 and answer.find("e:response/e:msgQ", NS) is None
+    assert code(valid(peer.command('<poll op="ack" msgID="12345"/>'))) == 2303

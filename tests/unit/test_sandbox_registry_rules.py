@@ -256,3 +256,15 @@ def test_rehearsal_names_are_refused_with_their_code(name, code):
 @pytest.mark.parametrize("name", ["refuse-1000-x.com", "refuse-x.com", "refused-2104.com", "example.com"])
 def test_other_names_are_not_rehearsals(name):
     rules.rehearsed_refusal(name)
+
+
+def test_a_tld_that_cannot_restore_goes_straight_to_pending_delete():
+    import dataclasses
+
+    tld = dataclasses.replace(CATALOG["com"], restorable=False, redemption_period=0, pending_delete=5)
+    d = domain("com")
+    deleted = T0 + timedelta(days=10)
+    assert rules.delete(d, tld, deleted) is False
+    assert rules.deletion_phase(d, tld, deleted) == "pendingDelete"
+    assert refused(rules.request_restore, d, tld, deleted).code == 2304
+    assert rules.deletion_phase(d, tld, deleted + timedelta(days=5)) == "purged"
