@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -61,11 +62,23 @@ def has_scheduler(component: str) -> bool:
     return (config.REPO_ROOT / package_of(component).replace(".", "/") / "entrypoints" / "scheduler.py").exists()
 
 
+def sandbox_registry_enabled() -> bool:
+    """The sandbox registry (an EPP server for development and tests, `sandbox_registry/`) runs
+    unless PORTICO_SANDBOX_REGISTRY is `off`; without the setting it runs in embedded mode only."""
+    embedded = config.env("PORTICO_BROKER_URL", "filesystem://").startswith("filesystem")
+    return config.env("PORTICO_SANDBOX_REGISTRY", "on" if embedded else "off").lower() not in ("off", "false", "0", "no")
+
+
+SANDBOX_REGISTRY_COMMAND = ["-m", "sandbox_registry"]
+
+
 def processes() -> list[tuple[str, list[str]]]:
     receiving, sending = set(topology.subscriptions()), topology.producers()
     table: list[tuple[str, list[str]]] = []
     if config.env("PORTICO_SMTP_HOST") is None:  # no mail server configured: print mails instead
         table.append(("mail.sink", [sys.executable, "-m", "portico_kernel.smtp_sink"]))
+    if sandbox_registry_enabled():
+        table.append(("sandbox-registry", [sys.executable, *SANDBOX_REGISTRY_COMMAND]))
     for component in COMPONENTS:
         table.append((f"{component}.web", web_command(component)))
         if component in receiving:
@@ -170,6 +183,17 @@ def wait_until_ready(url: str, supervisor: "Supervisor", timeout: float = 120) -
     return False
 
 
+def wait_until_listening(host: str, port: int, supervisor: "Supervisor", timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not supervisor.stopping:
+        try:
+            with socket.create_connection((host, port), timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 def up() -> int:
     config.data_dir().mkdir(parents=True, exist_ok=True)
     print(f"portico: migrating databases ({'embedded' if config.env('PORTICO_BROKER_URL', 'filesystem://').startswith('filesystem') else 'real mode'})", flush=True)
@@ -187,7 +211,12 @@ def up() -> int:
         supervisor.start(name, argv, COLORS[index % len(COLORS)])
     gateway = f"http://{config.env('PORTICO_BIND_HOST', '127.0.0.1')}:{config.port_of('gateway')}"
     urls = [f"{config.url_of(c)}/readyz" for c in COMPONENTS]
-    if all(wait_until_ready(u, supervisor) for u in urls) and not supervisor.stopping:
+    ready = all(wait_until_ready(u, supervisor) for u in urls)
+    if ready and sandbox_registry_enabled():
+        host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
+        port = int(config.env("SANDBOX_REGISTRY_PORT", "7700"))
+        ready = wait_until_listening("127.0.0.1" if host == "0.0.0.0" else host, port, supervisor)
+    if ready and not supervisor.stopping:
         supervisor.say("portico", f"Portico is up: the gateway listens on {gateway} (Ctrl-C stops everything)")
     code = supervisor.watch()
     supervisor.say("portico", "stopping …")

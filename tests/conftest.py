@@ -28,6 +28,7 @@ COMPONENTS = ("gateway", "identity", "orgs", "billing", "domains", "tickets", "n
 # Several test runs may share a machine (PORTICO_TEST_PORT_BASE keeps their ports and databases apart).
 PORT_BASE = int(os.environ.get("PORTICO_TEST_PORT_BASE", "18000"))
 PORTS = {component: PORT_BASE + 80 + index for index, component in enumerate(COMPONENTS)}
+SANDBOX_REGISTRY_PORT = PORT_BASE + 77
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix=f"portico-test-{MODE}-"))
 os.environ.update({
@@ -48,7 +49,13 @@ os.environ.update({
     "PORTICO_SMTP_CA_FILE": str(Path(tempfile.gettempdir()) / f"portico-test-smtp-ca-{PORT_BASE}.pem"),
     # Where the `clock` fixture moves a component's time forward.
     "PORTICO_CLOCK_DIR": str(DATA_DIR / "clock"),
+    # The sandbox registry runs in both modes (tests/test_sandbox_registry.py).
+    "PORTICO_SANDBOX_REGISTRY": "on",
+    "SANDBOX_REGISTRY_PORT": str(SANDBOX_REGISTRY_PORT),
+    "SANDBOX_REGISTRY_CLIENTS": "portico:portico-sandbox,other:other-sandbox",
 })
+for name in ("SANDBOX_REGISTRY_DATABASE_URL", "SANDBOX_REGISTRY_TLS_DIR", "SANDBOX_REGISTRY_TRANSFER_DAYS"):
+    os.environ.pop(name, None)
 for component, port in PORTS.items():
     os.environ[f"{component.upper()}_PORT"] = str(port)
     os.environ.pop(f"{component.upper()}_URL", None)
@@ -61,6 +68,7 @@ if MODE == "real":
     os.environ["PORTICO_BROKER_URL"] = BROKER
     for component in COMPONENTS:
         os.environ[f"{component.upper()}_DATABASE_URL"] = f"{POSTGRES}/portico_test_{PORT_BASE}_{component}"
+    os.environ["SANDBOX_REGISTRY_DATABASE_URL"] = f"{POSTGRES}/portico_test_{PORT_BASE}_sandbox_registry"
 else:
     os.environ["PORTICO_BROKER_URL"] = "filesystem://"
 
@@ -77,7 +85,7 @@ def _drop_test_databases() -> None:
 
     admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        for component in COMPONENTS:
+        for component in (*COMPONENTS, "sandbox_registry"):
             conn.execute(text(f'DROP DATABASE IF EXISTS "portico_test_{PORT_BASE}_{component}" WITH (FORCE)'))
     admin.dispose()
 

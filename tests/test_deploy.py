@@ -201,7 +201,9 @@ def compose_command(service: dict) -> list[str]:
 
 COMPOSE = load_compose()
 SERVICES = COMPOSE["services"]
-PORTICO_SERVICES = sorted(name for name, service in SERVICES.items() if is_portico_service(service))
+# Optional components (a compose profile, e.g. the sandbox registry) are checked on their own below.
+PORTICO_SERVICES = sorted(name for name, service in SERVICES.items()
+                          if is_portico_service(service) and not service.get("profiles"))
 
 
 def test_compose_runs_every_process_of_the_topology():
@@ -332,6 +334,40 @@ def test_ID_03_compose_gateway_trusts_no_proxy_by_default():
     env = compose_environment(SERVICES["gateway"])
     assert env.get("FORWARDED_ALLOW_IPS") == "", "the gateway's container must say which proxies it trusts: none"
     assert option(compose_command(SERVICES["gateway"]), "--forwarded-allow-ips") == ""
+
+
+def launcher_sandbox_registry_command() -> list[str]:
+    with process_environment({"PORTICO_SANDBOX_REGISTRY": "on"}):
+        table = dict(launcher.processes())
+    assert "sandbox-registry" in table, "the launcher starts no sandbox registry"
+    return ["python", *table["sandbox-registry"][1:]]
+
+
+def test_launcher_starts_the_sandbox_registry_unless_told_not_to():
+    with process_environment({"PORTICO_SANDBOX_REGISTRY": "off"}):
+        assert "sandbox-registry" not in dict(launcher.processes())
+    with process_environment({}):   # embedded defaults: on
+        assert "sandbox-registry" in dict(launcher.processes())
+    with process_environment({"PORTICO_BROKER_URL": "amqp://u:p@rabbitmq:5672/portico"}):   # real mode: off
+        assert "sandbox-registry" not in dict(launcher.processes())
+
+
+def test_compose_sandbox_registry_is_optional_and_runs_the_launchers_command():
+    """The sandbox registry runs with `docker compose --profile sandbox up`, in its own database."""
+    optional = sorted(name for name, service in SERVICES.items() if is_portico_service(service) and service.get("profiles"))
+    assert optional == ["sandbox-registry"]
+    service = SERVICES["sandbox-registry"]
+    assert service["profiles"] == ["sandbox"]
+    command = compose_command(service)
+    assert command == launcher_sandbox_registry_command()
+    check_command_modules(command)
+    env = compose_environment(service)
+    assert all(config.known_variable(key) for key in env), sorted(env)
+    url = urlsplit(env["SANDBOX_REGISTRY_DATABASE_URL"])
+    assert (url.hostname, url.port, url.path) == ("postgres", 5432, "/portico_sandbox_registry")
+    assert "portico_sandbox_registry" in created_databases()
+    assert (service.get("depends_on") or {}).get("postgres", {}).get("condition") == "service_healthy"
+    assert [str(p) for p in service.get("ports", [])] == ["127.0.0.1:7700:7700"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -848,3 +884,65 @@ def test_ID_03_dockerfile_gunicorn_believes_no_proxy_and_opens_no_control_socket
 def test_dockerignore():
     patterns = {line.strip().removeprefix("**/").rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()}
     assert {".venv", "var", ".git", "__pycache__"} <= patterns
+
+
+# --------------------------------------------------------------------------------------------
+# deploy/k8s-sandbox: Portico plus the optional sandbox registry
+# --------------------------------------------------------------------------------------------
+
+SANDBOX_DIR = ROOT / "deploy" / "k8s-sandbox"
+SANDBOX_KUSTOMIZATION = yaml.safe_load((SANDBOX_DIR / "kustomization.yaml").read_text())
+SANDBOX_DOCS = [
+    (name, doc) for name in SANDBOX_KUSTOMIZATION["resources"] if (SANDBOX_DIR / name).is_file()
+    for doc in yaml.safe_load_all((SANDBOX_DIR / name).read_text()) if doc
+]
+
+
+def sandbox_doc(kind: str, name: str) -> dict:
+    [doc] = [d for _, d in SANDBOX_DOCS if d["kind"] == kind and d["metadata"]["name"] == name]
+    return doc
+
+
+def test_k8s_sandbox_overlay_adds_the_sandbox_registry_to_portico():
+    assert SANDBOX_KUSTOMIZATION["resources"] == ["../k8s", "sandbox-registry.yaml"]
+    assert SANDBOX_KUSTOMIZATION.get("namespace") == NAMESPACE
+    on_disk = {p.name for p in SANDBOX_DIR.iterdir() if p.suffix in (".yaml", ".yml") and p.name != "kustomization.yaml"}
+    assert on_disk == {"sandbox-registry.yaml"}
+
+
+@pytest.mark.parametrize("item", SANDBOX_DOCS, ids=doc_id)
+def test_k8s_sandbox_manifest_is_valid(item):
+    _, doc = item
+    try:
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        pytest.fail(f"{doc_id(item)}: {'.'.join(map(str, error.path))}: {error.message}")
+    assert doc["metadata"].get("namespace") == NAMESPACE
+
+
+def test_k8s_sandbox_registry_runs_the_launchers_command_reachable_from_domains_only():
+    deployment = sandbox_doc("Deployment", "sandbox-registry")
+    container = the_container(deployment)
+    assert [*container["command"], *container.get("args", [])] == launcher_sandbox_registry_command()
+    check_command_modules(container["command"])
+    secret = secret_data(sandbox_doc("Secret", "sandbox-registry-secrets"))
+    names = [item["name"] for item in container.get("env", [])]
+    assert all(config.known_variable(name) for name in [*names, *secret]), names
+    for item in container["env"]:
+        ref = item.get("valueFrom", {}).get("secretKeyRef")
+        if ref:
+            assert ref["name"] == "sandbox-registry-secrets" and ref["key"] in secret
+    assert urlsplit(secret["SANDBOX_REGISTRY_DATABASE_URL"]).path == "/portico_sandbox_registry"
+    assert run_as_non_root(deployment, container)
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    service = sandbox_doc("Service", "sandbox-registry")
+    assert selects(service["spec"]["selector"], labels)
+    assert named_port(container, service["spec"]["ports"][0]["targetPort"]) == 7700
+    policy = sandbox_doc("NetworkPolicy", "sandbox-registry-from-domains")
+    assert selector_matches(policy["spec"]["podSelector"], labels)
+    [rule] = policy["spec"]["ingress"]
+    [peer] = rule["from"]
+    assert set(peer) == {"podSelector"} and peer["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "domains"}
+    assert [p["port"] for p in rule["ports"]] == [7700]

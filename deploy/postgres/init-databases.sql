@@ -8,3 +8,5 @@ CREATE DATABASE portico_billing;
 CREATE DATABASE portico_domains;
 CREATE DATABASE portico_tickets;
 CREATE DATABASE portico_notifications;
+-- The sandbox registry (optional, docker compose --profile sandbox) keeps its state here.
+CREATE DATABASE portico_sandbox_registry;
