@@ -5,7 +5,8 @@ It answers the domain as billing's unit of work does: issuing, paying and bookke
 on it. What they write (invoices and their lines, postings, payments, prepaid movements, events) is
 kept in memory until `commit()`; what they read of it is answered from there (an invoice by its
 reference, an organization's unpaid invoices, an account's balance), so a batch's reads do not
-go to the database once per subscription. The numbers of a series are taken as a block: the series'
+go to the database once per subscription. Of the events that only state where something stands
+(`BillingStandingChanged`), the batch sends the last per organization. The numbers of a series are taken as a block: the series'
 counter row is locked at its first number and written once at the commit, so numbers stay without
 gaps. Whatever it does not keep itself goes to the wrapped unit of work as it is.
 """
@@ -14,16 +15,46 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import insert, update
+import json
+
+from sqlalchemy import JSON, insert, update
+
+from portico_kernel.db import is_postgres
 
 from portico_kernel import events as kernel_events
 from portico_kernel.uow import correlation_id
 from datetime import datetime, timezone
 
 from ..domain.invoices import OPEN, PARTIALLY_PAID
-from .orm import invoice_series
+from .orm import (
+    invoice_lines, invoice_series, invoices, ledger_entries, ledger_postings, payments, prepaid_movements,
+)
 
 UNPAID = (OPEN, PARTIALLY_PAID)
+# Events that state where something stands now: of several in one batch, the last one says it all
+# (OR-15: what an organization owes and holds).
+LATEST_ONLY = frozenset({"BillingStandingChanged"})
+
+
+def copy_rows(session, table, rows: list[dict]) -> None:
+    """Rows into a table: on PostgreSQL by COPY (one stream for thousands of rows), elsewhere as
+    one statement run for each row."""
+    if not rows:
+        return
+    if not is_postgres(session.get_bind()):
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[name]) if name in as_json and row[name] is not None else row[name]
+                            for name in columns])
+
+
+def _columns_of(table, objects: list) -> list[dict]:
+    return [{column.name: getattr(o, column.name) for column in table.columns} for o in objects]
 
 
 class _Invoices:
@@ -34,6 +65,7 @@ class _Invoices:
         self.known_absent: set[tuple[str, str]] = set()
         self.series: dict[str, int] = {}  # series -> last number given in this batch
         self.unpaid_base: dict[str, int] = {}
+        self.of_org: dict[str, list[str]] = {}  # the new invoices of each organization
 
     def __getattr__(self, name):
         return getattr(self.real, name)
@@ -47,6 +79,7 @@ class _Invoices:
 
     def add(self, document) -> None:
         self.new[document.invoice.id] = document
+        self.of_org.setdefault(document.invoice.org_id, []).append(document.invoice.id)
         if document.reference is not None:
             self.by_ref[(document.invoice.org_id, document.reference)] = document
 
@@ -81,13 +114,21 @@ class _Invoices:
         if org_id not in self.unpaid_base:
             self.prime_unpaid([org_id])
         return self.unpaid_base[org_id] + sum(
-            1 for d in self.new.values()
-            if d.invoice.org_id == org_id and d.kind == "invoice" and d.invoice.status in UNPAID)
+            1 for d in (self.new[i] for i in self.of_org.get(org_id, ()))
+            if d.kind == "invoice" and d.invoice.status in UNPAID)
 
     def write(self, session) -> None:
         for series, last in self.series.items():
             session.execute(update(invoice_series).where(invoice_series.c.series == series).values(last_sequence=last))
-        self.real.add_all(list(self.new.values()))
+        documents = list(self.new.values())
+        if not is_postgres(session.get_bind()):
+            self.real.add_all(documents)
+            return
+        copy_rows(session, invoices, [self.real._row(d) for d in documents])
+        copy_rows(session, invoice_lines, [
+            {"invoice_id": d.invoice.id, "position": index, "description": line.description[:300],
+             "net_minor": line.net.minor, "vat_rate": str(line.vat_rate), "product_id": ref[0], "subscription_id": ref[1]}
+            for d in documents for index, (line, ref) in enumerate(zip(d.invoice.lines, d.line_refs), start=1)])
 
 
 class _Receivables:
@@ -196,6 +237,7 @@ class BatchedUnitOfWork:
         self.movements = _Kept(inner.movements)
         self.ledger = _Ledger(inner.ledger)
         self._events: list[dict] = []
+        self._latest: dict[tuple[str, str | None], Any] = {}
         self.emitted: list = []
         return self
 
@@ -211,10 +253,20 @@ class BatchedUnitOfWork:
     def emit(self, record: Any, org_id: str | None = None):
         if self._inner.reading:
             raise RuntimeError("a reading unit of work changes nothing and emits nothing")
-        envelope = kernel_events.Envelope(type=kernel_events.event_type_of(record), producer=self._inner.producer,
+        kind = kernel_events.event_type_of(record)
+        if kind in LATEST_ONLY:  # sent at the commit, the last of the batch per organization
+            self._latest[(kind, org_id)] = record
+            return None
+        return self._keep(kind, record, org_id)
+
+    def _keep(self, kind: str, record: Any, org_id: str | None):
+        envelope = kernel_events.Envelope(type=kind, producer=self._inner.producer,
                                           payload=kernel_events.payload_of(record), org_id=org_id,
                                           correlation_id=correlation_id.get())
-        body = envelope.to_dict()
+        # as Envelope.to_dict() writes it, without copying the payload once more
+        body = {"type": envelope.type, "producer": envelope.producer, "payload": envelope.payload,
+                "org_id": envelope.org_id, "correlation_id": envelope.correlation_id, "version": envelope.version,
+                "id": envelope.id, "occurred_at": envelope.occurred_at}
         kernel_events.validate(body)
         self._events.append({"id": envelope.id, "routing_key": envelope.routing_key, "envelope": body,
                              "created_at": datetime.now(timezone.utc), "attempts": 0})
@@ -223,14 +275,22 @@ class BatchedUnitOfWork:
 
     def commit(self) -> None:
         session = self._inner.session
+        session.flush()  # the accounts' balances
         self.invoices.write(session)  # the invoices first: what follows refers to them
         self.receivables.write()
-        self._inner.ledger.post_all(self.ledger.postings)
-        session.add_all(self.payments.rows)
-        session.add_all(self.movements.rows)
-        session.flush()
-        if self._events:
-            session.execute(insert(self._inner._outbox), self._events)
+        postings = self.ledger.postings
+        copy_rows(session, ledger_postings, [
+            {"id": p.id, "reason": p.reason[:200], "invoice_id": invoice_id, "posted_at": p.posted_at}
+            for p, invoice_id in postings])
+        copy_rows(session, ledger_entries, [
+            {"posting_id": p.id, "position": index, "account": entry.account, "amount_minor": entry.amount.minor,
+             "currency": entry.amount.currency}
+            for p, _ in postings for index, entry in enumerate(p.entries, start=1)])
+        copy_rows(session, payments, _columns_of(payments, self.payments.rows))
+        copy_rows(session, prepaid_movements, _columns_of(prepaid_movements, self.movements.rows))
+        for (kind, org_id), record in self._latest.items():
+            self._keep(kind, record, org_id)
+        copy_rows(session, self._inner._outbox, self._events)
         self._inner.commit()
         self.__init_kept()
 
@@ -239,9 +299,11 @@ class BatchedUnitOfWork:
         self.invoices.by_ref.clear()
         self.invoices.series.clear()
         self.invoices.unpaid_base.clear()
+        self.invoices.of_org.clear()
         self.receivables.methods.clear()
         self.accounts.locked.clear()
         self.payments.rows.clear()
         self.movements.rows.clear()
         self.ledger.postings.clear()
         self._events = []
+        self._latest = {}
