@@ -12,7 +12,7 @@ gaps. Whatever it does not keep itself goes to the wrapped unit of work as it is
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import json
@@ -260,8 +260,9 @@ class BatchedUnitOfWork:
         return self._keep(kind, record, org_id)
 
     def _keep(self, kind: str, record: Any, org_id: str | None):
-        envelope = kernel_events.Envelope(type=kind, producer=self._inner.producer,
-                                          payload=kernel_events.payload_of(record), org_id=org_id,
+        # the record's fields as they are: the schema's check below lets only JSON's types through
+        payload = {f.name: getattr(record, f.name) for f in fields(record)}
+        envelope = kernel_events.Envelope(type=kind, producer=self._inner.producer, payload=payload, org_id=org_id,
                                           correlation_id=correlation_id.get())
         # as Envelope.to_dict() writes it, without copying the payload once more
         body = {"type": envelope.type, "producer": envelope.producer, "payload": envelope.payload,

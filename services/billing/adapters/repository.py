@@ -5,9 +5,10 @@ they are written and read here by their tables' columns.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from fractions import Fraction
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, tuple_, update
 
 from portico_kernel.db import fetch_page, in_period, is_postgres
 from portico_kernel.paging import EVER, Page, PageRequest, Period
@@ -104,9 +105,10 @@ class Invoices:
         pairs = sorted(set(wanted))
         for start in range(0, len(pairs), 1000):
             chunk = pairs[start:start + 1000]
+            # by the pairs themselves: each a lookup in the (organization, reference) unique index
             rows = self.session.execute(select(invoices.c.org_id, invoices.c.reference, invoices.c.id).where(
-                invoices.c.reference.in_({ref for _, ref in chunk}), invoices.c.org_id.in_({org for org, _ in chunk})))
-            found.update(((org, ref), id) for org, ref, id in rows if (org, ref) in set(chunk))
+                tuple_(invoices.c.org_id, invoices.c.reference).in_(chunk)))
+            found.update(((org, ref), id) for org, ref, id in rows)
         return found
 
     def unpaid_counts(self, org_ids) -> dict[str, int]:
@@ -205,6 +207,7 @@ def _subscription_values(s: Subscription) -> dict:
 
 
 RUNNING = ("active", "trial")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a copied row's creation time, which the update leaves alone
 
 
 _SUBSCRIPTIONS_OF_ORG = select(subscriptions).where(subscriptions.c.org_id == bindparam("org_id"))
@@ -223,12 +226,28 @@ class Subscriptions:
                              .values(**_subscription_values(subscription)))
 
     def save_all(self, changed: list[Subscription]) -> None:
-        """Many at once, in one statement (the renewal's batches)."""
+        """Many at once (the renewal's batches): on PostgreSQL copied into a scratch table and
+        written by one UPDATE; elsewhere one statement run for each."""
         if not changed:
             return
         values = [{"key": s.id, **_subscription_values(s)} for s in changed]
-        self.session.execute(update(subscriptions).where(subscriptions.c.id == bindparam("key"))
-                             .values({name: bindparam(name) for name in values[0] if name != "key"}), values)
+        if not is_postgres(self.session.get_bind()):
+            self.session.execute(update(subscriptions).where(subscriptions.c.id == bindparam("key"))
+                                 .values({name: bindparam(name) for name in values[0] if name != "key"}), values)
+            return
+        import json
+
+        names = [name for name in values[0] if name != "key"]
+        as_json = {"add_on_ids", "promo_codes"}
+        self.session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS subscriptions_saved "
+                                  "(LIKE subscriptions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
+        cursor = self.session.connection().connection.driver_connection.cursor()
+        with cursor.copy(f"COPY subscriptions_saved (id, {', '.join(names)}, created_at) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row([row["key"], *(json.dumps(row[n]) if n in as_json else row[n] for n in names),
+                                _EPOCH])
+        self.session.execute(text(f"UPDATE subscriptions SET {', '.join(f'{n} = s.{n}' for n in names)} "
+                                  "FROM subscriptions_saved s WHERE subscriptions.id = s.id"))
 
     def claim_due(self, today, horizon, after: tuple | None, limit: int) -> list[Subscription]:
         """BI-11: running subscriptions whose term ends by `horizon` with something to do (a renewal to
