@@ -355,6 +355,26 @@ def test_BI_19_a_trial_without_a_chosen_plan_ends_and_with_one_is_invoiced_from_
     assert [e.product_id for e in world.events(ProductRemoved)] == [ending.id]
 
 
+def test_BI_01_BI_05_a_change_once_the_next_term_is_invoiced_withdraws_that_invoice_and_invoices_the_term_anew():
+    world = World(today=date(2026, 5, 10), balance=10_000)
+    s = world.subscribe()
+    world.run()
+    [first] = world.invoices()
+    assert first.invoice.status == "paid"
+    with world.uow() as uow:
+        upgraded = renewals.changed_after_renewal(uow, world.get(s), replace(world.get(s), plan_id="web-m"))
+        uow.commit()
+    world.store.subscriptions.save(upgraded)
+    assert upgraded.renewal_invoice_id is None
+    world.run()
+    invoices = {d.reference: d for d in world.invoices() if d.kind == "invoice"}
+    assert invoices[f"renewal:{s.id}:2026-05-20"].invoice.status == "refunded"  # its amount back on the balance
+    again = invoices[f"renewal:{s.id}:2026-05-20:2"]
+    assert [line.net.minor for line in again.invoice.lines] == [1990] and again.invoice.status == "paid"
+    assert world.get(s).renewal_invoice_id == again.invoice.id
+    assert world.store.accounts[ORG].balance_minor == 10_000 - again.invoice.total.minor
+
+
 def test_BI_11_a_long_pause_is_caught_up_term_by_term():
     world = World(today=date(2026, 5, 10))
     s = world.subscribe()
@@ -403,21 +423,24 @@ def domain_renewal(**fields):
 
 def test_DO_07_a_domain_renewal_is_invoiced_once_per_term_and_paid_from_the_balance():
     world = World(balance=5000)
-    uow = world.uow()
-    renewals.on_domain_renewal_requested(domain_renewal(), uow)
-    uow.commit()
-    renewals.on_domain_renewal_requested(domain_renewal(), uow)
-    uow.commit()
+    with world.uow() as uow:
+        renewals.on_domain_renewal_requested(domain_renewal(), uow)
+        uow.commit()
+    with world.uow() as uow:
+        renewals.on_domain_renewal_requested(domain_renewal(), uow)
+        uow.commit()
     [document] = world.invoices()
     assert document.reference == "domain-renewal:00000000-0000-4000-8000-0000000000d1:2026-06-30"
     assert document.invoice.status == "paid"
     [paid] = world.events(InvoicePaid)
     assert paid.reference == document.reference
-    renewals.on_domain_renewal_requested(domain_renewal(expires_on="2027-06-30"), uow)
+    with world.uow() as uow:
+        renewals.on_domain_renewal_requested(domain_renewal(expires_on="2027-06-30"), uow)
     assert len(world.invoices()) == 2
 
 
 def test_DO_07_a_renewal_priced_in_another_currency_than_the_account_is_not_invoiced():
     world = World(balance=5000)
-    renewals.on_domain_renewal_requested(domain_renewal(price={"amount_minor": 1800, "currency": "EUR"}), world.uow())
+    with world.uow() as uow:
+        renewals.on_domain_renewal_requested(domain_renewal(price={"amount_minor": 1800, "currency": "EUR"}), uow)
     assert world.invoices() == []

@@ -13,7 +13,8 @@ at its end becomes the paid plan chosen for it (`next_plan_id`), invoiced from t
 (BI-19).
 
 Each term is invoiced once: the invoice's reference is `renewal:<subscription>:<term start>`, unique
-per organization, and the round claims the subscriptions it works on (their rows locked, others'
+per organization (a change of the subscription once its next term is invoiced withdraws that invoice,
+and the term is invoiced anew as `…:<term start>:2`, and so on), and the round claims the subscriptions it works on (their rows locked, others'
 skipped), a batch per transaction: a second run beside it, or after a crash, issues nothing twice.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from portico_kernel.errors import Conflict, Invalid
 from . import issuing, paying
 from .catalog import Plan, Product
 from .events import ProductRemoved
-from .invoices import OPEN, PAID
+from .invoices import CANCELLED, OPEN, PAID, REFUNDED
 from .issuing import Charge
 from .money import Money
 from .orders import seats_until
@@ -38,6 +39,7 @@ from .vouchers import Voucher
 log = logging.getLogger(__name__)
 
 INVOICE, BEGIN, END, CONVERT = "invoice", "begin", "end", "convert"
+WITHDRAWN = (CANCELLED, REFUNDED)
 BATCH = 500
 MOST_STEPS = 60  # a subscription caught up after a long pause: at most this many steps per batch
 
@@ -193,8 +195,15 @@ class Round:
         term = next_term(subscription)
         ref = reference(subscription.id, term.period.start)
         taken = self.invoiced.get((subscription.org_id, ref))
-        if taken is not None:
-            return taken
+        revision = 1
+        while taken is not None:
+            if self.uow.invoices.get(taken).invoice.status not in WITHDRAWN:
+                return taken
+            # the term's invoice was withdrawn by a change: the term is invoiced again, as it now is
+            revision += 1
+            ref = f"{reference(subscription.id, term.period.start)}:{revision}"
+            found = self.invoiced.get((subscription.org_id, ref)) or self.uow.invoices.by_reference(subscription.org_id, ref)
+            taken = found if isinstance(found, str) or found is None else found.invoice.id
         document = issuing.issue(self.uow, account, charges(subscription, product, term, self.vouchers, self.today),
                                  reference=ref)
         paying.pay_from_balance(self.uow, document, account)
@@ -211,13 +220,30 @@ class Round:
         return ended
 
     def _withdraw(self, org_id: str, invoice_id: str) -> None:
-        document = self.uow.invoices.get(invoice_id)
-        if document is None:
-            return
-        if document.invoice.status == OPEN:
-            issuing.cancel(self.uow, org_id, invoice_id)
-        elif document.invoice.status == PAID:
-            issuing.refund(self.uow, org_id, invoice_id)
+        withdraw(self.uow, org_id, invoice_id)
+
+
+def withdraw(uow, org_id: str, invoice_id: str) -> bool:
+    """The invoice of a next term that will not be as it was invoiced: cancelled while open,
+    refunded to the prepaid balance once paid. A partly paid one stays (answers False)."""
+    document = uow.invoices.get(invoice_id)
+    if document is None:
+        return True
+    if document.invoice.status == OPEN:
+        issuing.cancel(uow, org_id, invoice_id)
+    elif document.invoice.status == PAID:
+        issuing.refund(uow, org_id, invoice_id)
+    elif document.invoice.status not in WITHDRAWN:
+        return False
+    return True
+
+
+def changed_after_renewal(uow, before: Subscription, after: Subscription) -> Subscription:
+    """BI-01 … BI-03, BI-05, BI-09: a change of plan, add-ons or frequency once the next term was
+    invoiced: that invoice is withdrawn and the round invoices the term anew, as it now is."""
+    if before.renewal_invoice_id is None or not withdraw(uow, before.org_id, before.renewal_invoice_id):
+        return after
+    return replace(after, renewal_invoice_id=None)
 
 
 def renew_batch(uow, after: tuple | None = None, size: int = BATCH) -> tuple[int, int, tuple | None]:
