@@ -126,6 +126,25 @@ def test_BI_03_a_scheduled_downgrade_takes_effect_with_the_next_term(api, tap, c
     assert renewed["next_plan_id"] is None and renewed["renews_on"] > renews_on
 
 
+def test_BI_05_BI_11_an_add_on_booked_once_the_next_term_is_invoiced_is_on_that_terms_invoice_anew(api, tap, clock):
+    customer = paying_customer(api, 10_000)
+    subscription = order(api, customer, hosting("web-s")).json()["subscriptions"][0]
+    renews_on = subscription["renews_on"]
+    clock.ahead("billing", days=days_until(renews_on) - LEAD_DAYS + 1)
+    first = renewal_of(tap, subscription, renews_on)
+    tap.wait_for(lambda b: b["type"] == "InvoicePaid" and b["payload"]["invoice_id"] == first["invoice_id"])
+    path = f"/v1/billing/accounts/{customer['org_id']}"
+    booked = api.post(f"{path}/subscriptions/{subscription['id']}/add-ons", {"add_on_id": "daily-backup"},
+                      customer["token"])
+    assert booked.status_code == 201, booked.text
+    reference = f"renewal:{subscription['id']}:{renews_on}:2"
+    again = tap.wait_for(lambda b: b["type"] == "InvoiceIssued" and b["payload"].get("reference") == reference)
+    invoice = api.get(f"{path}/invoices/{again['body']['payload']['invoice_id']}", customer["token"]).json()
+    assert [line["net"]["amount_minor"] for line in invoice["lines"]] == [990, 300]
+    assert invoice["status"] == "paid"
+    assert api.get(f"{path}/invoices/{first['invoice_id']}", customer["token"]).json()["status"] == "refunded"
+
+
 def test_BI_11_a_second_scheduler_beside_the_stacks_invoices_no_term_twice(api, tap, clock):
     customers = [paying_customer(api, 20_000) for _ in range(3)]
     subscriptions = []
