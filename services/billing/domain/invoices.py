@@ -70,15 +70,15 @@ class Invoice:
             summary.append(VatLine(rate, Money(net, self.currency), Money(rounded(tax_on(net, rate)), self.currency)))
         return tuple(summary)
 
-    @property
+    @cached_property
     def net(self) -> Money:
         return Money(sum(line.net.minor for line in self.lines), self.currency)
 
-    @property
+    @cached_property
     def vat(self) -> Money:
         return Money(sum(v.vat.minor for v in self.vat_lines), self.currency)
 
-    @property
+    @cached_property
     def total(self) -> Money:
         return self.net + self.vat
 
