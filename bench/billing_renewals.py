@@ -1,14 +1,13 @@
 """What billing's renewal round (BI-11) does per second: 100 000 subscriptions on PostgreSQL.
 
-Seeds a scratch database of its own (billing's migrations, then accounts and subscriptions written
-directly, in bulk: accounts, subscriptions whose terms end within the lead time, each with its
-current term's paid invoice), then runs the
-scheduler's round as the scheduler runs it (renewals.renew_due on the batching unit of work) until
-nothing is due, twice: once to invoice the next terms and collect them from the prepaid balances,
-once with the clock past the terms' ends for the next terms to begin. Prints subscriptions per
-second, the process's CPU time and peak memory (resident set size), and checks what it did: one
-invoice per renewed term, the ledger balanced. The database is dropped at the end. Nothing is asserted about
-speed: it depends on the machine.
+Seeds a scratch database of its own (billing's migrations, then rows written directly, in bulk:
+accounts, subscriptions whose terms end within the lead time, each with its current term's paid
+invoice), then runs the scheduler's round as the scheduler runs it (renewals.renew_due on the
+batching unit of work) until nothing is due, twice: once to invoice the next terms and collect them
+from the prepaid balances, once with the clock past the terms' ends for the next terms to begin.
+Prints subscriptions per second, the process's CPU time and peak memory (resident set size), and
+checks what it did: one invoice per renewed term, the ledger balanced. The database is dropped at
+the end. Nothing is asserted about speed: it depends on the machine.
 
     python -m bench.billing_renewals
     BENCH_SUBSCRIPTIONS (default 100000)  BENCH_ORGS (default 25000)
