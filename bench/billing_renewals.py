@@ -129,7 +129,9 @@ def main() -> None:
 
     from portico_kernel import migrate
     from portico_kernel.clock import FakeClock
-    from services.billing.adapters.orm import invoices, ledger_entries, outbox, subscriptions
+    from services.billing.adapters.orm import (
+        billing_accounts, invoices, ledger_entries, outbox, payments, subscriptions,
+    )
     from services.billing.bootstrap import bootstrap
 
     admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
@@ -146,6 +148,8 @@ def main() -> None:
               f"({renewing} renew automatically)", flush=True)
         with service.engine.begin() as conn:
             conn.execute(text("ANALYZE"))
+        with service.engine.connect() as conn:
+            before = conn.execute(select(func.sum(billing_accounts.c.balance_minor))).scalar_one()
         timed_round(service, "invoicing and collecting the next terms", count)
         with service.engine.connect() as conn:
             renewals_of = invoices.c.issued_on == today
@@ -155,9 +159,12 @@ def main() -> None:
                                 .where(renewals_of, invoices.c.status == "paid")).scalar_one()
             unbalanced = conn.execute(select(func.coalesce(func.sum(ledger_entries.c.amount_minor), 0))).scalar_one()
             events = conn.execute(select(func.count()).select_from(outbox)).scalar_one()
+            held = conn.execute(select(func.sum(billing_accounts.c.balance_minor))).scalar_one()
+            taken = conn.execute(select(func.sum(payments.c.prepaid_minor))).scalar_one()
         print(f"  {issued} invoices ({distinct} distinct references, {paid} paid from the prepaid balance), "
               f"{events} events in the outbox, ledger sum {unbalanced}", flush=True)
         assert issued == distinct == renewing and unbalanced == 0
+        assert held == before - taken, (held, before, taken)  # the balances moved as the payments say
         with service.engine.begin() as conn:  # as autovacuum would have by the next day
             conn.execute(text("ANALYZE"))
         service.clock.set(service.clock.now() + timedelta(days=14))

@@ -17,7 +17,7 @@ from typing import Any
 
 import json
 
-from sqlalchemy import JSON, insert, update
+from sqlalchemy import JSON, bindparam, insert, select, text, update
 
 from portico_kernel.db import is_postgres
 
@@ -26,11 +26,13 @@ from portico_kernel.uow import correlation_id
 from datetime import datetime, timezone
 
 from ..domain.invoices import OPEN, PARTIALLY_PAID
+from ..domain.model import BillingAccount
 from .orm import (
-    invoice_lines, invoice_series, invoices, ledger_entries, ledger_postings, payments, prepaid_movements,
+    billing_accounts, invoice_lines, invoice_series, invoices, ledger_entries, ledger_postings, payments, prepaid_movements,
 )
 
 UNPAID = (OPEN, PARTIALLY_PAID)
+_ACCOUNT_FIELDS = [f.name for f in fields(BillingAccount)]
 # Events that state where something stands now: of several in one batch, the last one says it all
 # (OR-15: what an organization owes and holds).
 LATEST_ONLY = frozenset({"BillingStandingChanged"})
@@ -165,30 +167,52 @@ class _Receivables:
 
 
 class _Accounts:
-    def __init__(self, real, invoices: _Invoices):
+    """The batch's accounts, their rows locked once (in the order of their organizations) and read as
+    plain records; the balances that changed are written in one statement at the commit."""
+
+    def __init__(self, real, invoices: _Invoices, session):
         self.real = real
         self.invoices = invoices
+        self.session = session
         self.locked: dict[str, Any] = {}
+        self.read_balance: dict[str, int] = {}
 
     def __getattr__(self, name):
         return getattr(self.real, name)
 
     def locked_of_orgs(self, org_ids):
-        wanted = [org for org in org_ids if org not in self.locked]
-        self.locked.update(self.real.locked_of_orgs(wanted))
+        wanted = sorted(set(org_ids) - set(self.locked))
+        for start in range(0, len(wanted), 1000):
+            query = (select(billing_accounts).where(billing_accounts.c.org_id.in_(wanted[start:start + 1000]))
+                     .order_by(billing_accounts.c.org_id))
+            if is_postgres(self.session.get_bind()):
+                query = query.with_for_update()
+            for row in self.session.execute(query).mappings():
+                account = BillingAccount(**{name: row[name] for name in _ACCOUNT_FIELDS})
+                self.locked[account.org_id] = account
+                self.read_balance[account.org_id] = account.balance_minor
         self.invoices.prime_unpaid(org_ids)
         return {org: self.locked[org] for org in org_ids if org in self.locked}
 
     def locked_of_org(self, org_id: str):
-        if org_id not in self.locked:
-            found = self.real.locked_of_org(org_id)
-            if found is None:
-                return None
-            self.locked[org_id] = found
-        return self.locked[org_id]
+        return self.locked_of_orgs([org_id]).get(org_id)
 
     def of_org(self, org_id: str):
         return self.locked.get(org_id) or self.real.of_org(org_id)
+
+    def write(self) -> None:
+        changed = [(org, a.balance_minor) for org, a in self.locked.items() if a.balance_minor != self.read_balance[org]]
+        if not changed:
+            return
+        if is_postgres(self.session.get_bind()):
+            self.session.execute(text(
+                "UPDATE billing_accounts SET balance_minor = v.balance FROM unnest(CAST(:orgs AS text[]), "
+                "CAST(:balances AS bigint[])) AS v(org_id, balance) WHERE billing_accounts.org_id = v.org_id"),
+                {"orgs": [org for org, _ in changed], "balances": [balance for _, balance in changed]})
+        else:
+            self.session.execute(update(billing_accounts).where(billing_accounts.c.org_id == bindparam("org"))
+                                 .values(balance_minor=bindparam("balance")),
+                                 [{"org": org, "balance": balance} for org, balance in changed])
 
 
 class _Kept:
@@ -232,7 +256,7 @@ class BatchedUnitOfWork:
         inner = self._inner
         self.invoices = _Invoices(inner.invoices)
         self.receivables = _Receivables(inner.receivables, self.invoices)
-        self.accounts = _Accounts(inner.accounts, self.invoices)
+        self.accounts = _Accounts(inner.accounts, self.invoices, inner.session)
         self.payments = _Kept(inner.payments)
         self.movements = _Kept(inner.movements)
         self.ledger = _Ledger(inner.ledger)
@@ -276,7 +300,7 @@ class BatchedUnitOfWork:
 
     def commit(self) -> None:
         session = self._inner.session
-        session.flush()  # the accounts' balances
+        self.accounts.write()
         self.invoices.write(session)  # the invoices first: what follows refers to them
         self.receivables.write()
         postings = self.ledger.postings
@@ -303,6 +327,7 @@ class BatchedUnitOfWork:
         self.invoices.of_org.clear()
         self.receivables.methods.clear()
         self.accounts.locked.clear()
+        self.accounts.read_balance.clear()
         self.payments.rows.clear()
         self.movements.rows.clear()
         self.ledger.postings.clear()
