@@ -75,17 +75,36 @@ def schema_name(event_type: str, version: int) -> str:
     return f"{event_type}.v{version}.schema.json"
 
 
+@lru_cache(maxsize=None)
+def _validator(schema_file: str):
+    registry, schemas = _registry()
+    return jsonschema.Draft202012Validator(schemas[schema_file], registry=registry,
+                                           format_checker=jsonschema.FormatChecker())
+
+
+@lru_cache(maxsize=None)
+def _fast_validator(schema_file: str):
+    """The same schema compiled by jsonschema-rs (some hundred times faster), where it is installed:
+    what it accepts is accepted at once; what it refuses is asked of `jsonschema` again, whose
+    answer counts (and names the error). Event schemas refer to no other files."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return jsonschema_rs.validator_for(_registry()[1][schema_file], validate_formats=True)
+
+
 def validate(envelope: dict[str, Any]) -> None:
     """Raise SchemaViolation unless the envelope and its payload match the contract."""
-    registry, schemas = _registry()
+    _, schemas = _registry()
     name = schema_name(envelope.get("type", "?"), envelope.get("version", 1))
     if name not in schemas:
         raise SchemaViolation(f"no schema {name} in contracts/events")
     for schema_file, instance in ((ENVELOPE_SCHEMA, envelope), (name, envelope.get("payload"))):
-        validator = jsonschema.Draft202012Validator(
-            schemas[schema_file], registry=registry, format_checker=jsonschema.FormatChecker()
-        )
-        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+        fast = _fast_validator(schema_file)
+        if fast is not None and fast.is_valid(instance):
+            continue
+        errors = sorted(_validator(schema_file).iter_errors(instance), key=lambda e: list(e.path))
         if errors:
             where = "/".join(str(p) for p in errors[0].path) or "(root)"
             raise SchemaViolation(f"{schema_file}: {where}: {errors[0].message}")

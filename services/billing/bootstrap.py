@@ -8,7 +8,7 @@ from portico_kernel.service import Service
 from .adapters.card_sandbox import CardSandbox
 from .adapters.orm import metadata
 from .adapters.unit_of_work import BillingUnitOfWork
-from .domain import accounts, closure, events, tickets
+from .domain import accounts, closure, events, renewals, tickets
 
 
 @lru_cache(maxsize=1)
@@ -19,6 +19,7 @@ def bootstrap() -> Service:
         "MemberAccessChanged": on_member_access_changed,
         "FalseEmergencyReported": tickets.on_false_emergency_reported,
         "AccountClosureRequested": closure.on_account_closure_requested,
+        "DomainRenewalRequested": renewals.on_domain_renewal_requested,  # DO-07
     })
 
 

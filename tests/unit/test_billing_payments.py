@@ -41,6 +41,9 @@ class Invoices(Rows):
     def unpaid_count(self, org_id):
         return sum(1 for i in self.rows.values() if i.org_id == org_id and i.status in (OPEN, PARTIALLY_PAID))
 
+    def get(self, invoice_id):
+        return None  # the issued documents (their references) are not kept here
+
 
 class Accounts(Rows):
     def add(self, account):

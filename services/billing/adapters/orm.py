@@ -104,7 +104,13 @@ subscriptions = Table(
     Column("trial_ends_on", Date, nullable=True),
     Column("ended_on", Date, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # BI-11: the day the current term ends, and the next term's invoice once the renewal issued it
+    Column("term_ends_on", Date, nullable=True),
+    Column("renewal_invoice_id", String(36), nullable=True),
     Index("ix_subscriptions_org_created", "org_id", "created_at", "id"),
+    # the renewal's round finds what is due by the term's end, among the running subscriptions only
+    Index("ix_subscriptions_due", "term_ends_on", "id",
+          sqlite_where=text("status IN ('active', 'trial')"), postgresql_where=text("status IN ('active', 'trial')")),
 )
 
 # BI-12: voucher codes, and what support grants an organization for free.

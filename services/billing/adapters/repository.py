@@ -5,9 +5,10 @@ they are written and read here by their tables' columns.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from fractions import Fraction
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, tuple_, update
 
 from portico_kernel.db import fetch_page, in_period, is_postgres
 from portico_kernel.paging import EVER, Page, PageRequest, Period
@@ -40,6 +41,17 @@ class BillingAccounts:
         """The account, its row locked until the transaction ends: one change of the balance at a time."""
         return self.session.scalars(select(BillingAccount).where(BillingAccount.org_id == org_id)
                                     .with_for_update().execution_options(populate_existing=True)).first()
+
+    def locked_of_orgs(self, org_ids) -> dict[str, BillingAccount]:
+        """Several accounts, their rows locked in the order of their organizations (two runs that
+        lock some of the same never wait for each other crosswise)."""
+        found = {}
+        ordered = sorted(set(org_ids))
+        for start in range(0, len(ordered), 1000):
+            found.update((a.org_id, a) for a in self.session.scalars(
+                select(BillingAccount).where(BillingAccount.org_id.in_(ordered[start:start + 1000]))
+                .order_by(BillingAccount.org_id).with_for_update().execution_options(populate_existing=True)))
+        return found
 
     def balances(self) -> dict[tuple[str, str], int]:
         """Every account's prepaid balance, by (organization, currency)."""
@@ -75,19 +87,51 @@ class Invoices:
         return last + 1
 
     def add(self, document: Document) -> None:
+        self.add_all([document])
+
+    def add_all(self, documents: list[Document]) -> None:
+        """Several issued documents in two statements (the renewal's batches)."""
+        if not documents:
+            return
+        self.session.execute(insert(invoices), [self._row(d) for d in documents])
+        self.session.execute(insert(invoice_lines), [
+            {"invoice_id": d.invoice.id, "position": index, "description": line.description[:300],
+             "net_minor": line.net.minor, "vat_rate": str(line.vat_rate), "product_id": ref[0], "subscription_id": ref[1]}
+            for d in documents for index, (line, ref) in enumerate(zip(d.invoice.lines, d.line_refs), start=1)])
+
+    def invoiced_references(self, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Of the (organization, reference) pairs, those invoiced already, with their invoice's id."""
+        found: dict[tuple[str, str], str] = {}
+        pairs = sorted(set(wanted))
+        for start in range(0, len(pairs), 1000):
+            chunk = pairs[start:start + 1000]
+            # by the pairs themselves: each a lookup in the (organization, reference) unique index
+            rows = self.session.execute(select(invoices.c.org_id, invoices.c.reference, invoices.c.id).where(
+                tuple_(invoices.c.org_id, invoices.c.reference).in_(chunk)))
+            found.update(((org, ref), id) for org, ref, id in rows)
+        return found
+
+    def unpaid_counts(self, org_ids) -> dict[str, int]:
+        """OR-15: per organization, its invoices still open or partly paid."""
+        counts = {org: 0 for org in org_ids}
+        ordered = sorted(counts)
+        for start in range(0, len(ordered), 1000):
+            counts.update(self.session.execute(select(invoices.c.org_id, func.count()).where(
+                invoices.c.org_id.in_(ordered[start:start + 1000]), invoices.c.kind == "invoice",
+                invoices.c.status.in_(("open", "partially_paid"))).group_by(invoices.c.org_id)).all())
+        return counts
+
+    @staticmethod
+    def _row(document: Document) -> dict:
         invoice = document.invoice
-        self.session.execute(insert(invoices).values(
+        return dict(
             id=invoice.id, number=invoice.number, org_id=invoice.org_id, kind=document.kind, currency=invoice.currency,
             status=invoice.status, issued_on=invoice.issued_on, issued_at=document.issued_at, due_on=invoice.due_on,
             vat_rate=str(invoice.treatment.rate), reverse_charge=invoice.treatment.reverse_charge,
             notes=list(invoice.notes), net_minor=invoice.net.minor, vat_minor=invoice.vat.minor,
             total_minor=invoice.total.minor, paid_minor=(invoice.paid or Money.zero(invoice.currency)).minor,
             credit_note_of=invoice.credit_note_of, customer=document.customer, supplier=document.supplier,
-            reference=document.reference, payment_reference=document.payment_reference))
-        self.session.execute(insert(invoice_lines), [
-            {"invoice_id": invoice.id, "position": index, "description": line.description[:300],
-             "net_minor": line.net.minor, "vat_rate": str(line.vat_rate), "product_id": ref[0], "subscription_id": ref[1]}
-            for index, (line, ref) in enumerate(zip(invoice.lines, document.line_refs), start=1)])
+            reference=document.reference, payment_reference=document.payment_reference)
 
     def save_status(self, invoice: Invoice) -> None:
         self.session.execute(update(invoices).where(invoices.c.id == invoice.id).values(
@@ -148,7 +192,8 @@ def _subscription(row) -> Subscription:
         frequency=Frequency[row.frequency.upper()], started_on=row.started_on, add_on_ids=frozenset(row.add_on_ids or ()),
         next_plan_id=row.next_plan_id, promo_codes=tuple(row.promo_codes or ()), status=row.status,
         auto_renew=row.auto_renew, trial_ends_on=row.trial_ends_on, ended_on=row.ended_on,
-        next_frequency=Frequency[row.next_frequency.upper()] if row.next_frequency else None)
+        next_frequency=Frequency[row.next_frequency.upper()] if row.next_frequency else None,
+        term_ends_on=row.term_ends_on, renewal_invoice_id=row.renewal_invoice_id)
 
 
 def _subscription_values(s: Subscription) -> dict:
@@ -156,7 +201,13 @@ def _subscription_values(s: Subscription) -> dict:
             "started_on": s.started_on, "add_on_ids": sorted(s.add_on_ids), "next_plan_id": s.next_plan_id,
             "next_frequency": s.next_frequency.name.lower() if s.next_frequency else None,
             "promo_codes": list(s.promo_codes), "status": s.status, "auto_renew": s.auto_renew,
-            "trial_ends_on": s.trial_ends_on, "ended_on": s.ended_on}
+            "trial_ends_on": s.trial_ends_on, "ended_on": s.ended_on,
+            "term_ends_on": s.term_end() if s.status in RUNNING else s.term_ends_on,
+            "renewal_invoice_id": s.renewal_invoice_id}
+
+
+RUNNING = ("active", "trial")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a copied row's creation time, which the update leaves alone
 
 
 _SUBSCRIPTIONS_OF_ORG = select(subscriptions).where(subscriptions.c.org_id == bindparam("org_id"))
@@ -173,6 +224,47 @@ class Subscriptions:
     def save(self, subscription: Subscription) -> None:
         self.session.execute(update(subscriptions).where(subscriptions.c.id == subscription.id)
                              .values(**_subscription_values(subscription)))
+
+    def save_all(self, changed: list[Subscription]) -> None:
+        """Many at once (the renewal's batches): on PostgreSQL copied into a scratch table and
+        written by one UPDATE; elsewhere one statement run for each."""
+        if not changed:
+            return
+        values = [{"key": s.id, **_subscription_values(s)} for s in changed]
+        if not is_postgres(self.session.get_bind()):
+            self.session.execute(update(subscriptions).where(subscriptions.c.id == bindparam("key"))
+                                 .values({name: bindparam(name) for name in values[0] if name != "key"}), values)
+            return
+        import json
+
+        names = [name for name in values[0] if name != "key"]
+        as_json = {"add_on_ids", "promo_codes"}
+        self.session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS subscriptions_saved "
+                                  "(LIKE subscriptions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
+        cursor = self.session.connection().connection.driver_connection.cursor()
+        with cursor.copy(f"COPY subscriptions_saved (id, {', '.join(names)}, created_at) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row([row["key"], *(json.dumps(row[n]) if n in as_json else row[n] for n in names),
+                                _EPOCH])
+        self.session.execute(text(f"UPDATE subscriptions SET {', '.join(f'{n} = s.{n}' for n in names)} "
+                                  "FROM subscriptions_saved s WHERE subscriptions.id = s.id"))
+
+    def claim_due(self, today, horizon, after: tuple | None, limit: int) -> list[Subscription]:
+        """BI-11: running subscriptions whose term ends by `horizon` with something to do (a renewal to
+        invoice, or a term that ended by `today`), by the day their term ends, after `after` (their
+        day and id). On PostgreSQL their rows are locked and rows another run holds are skipped;
+        SQLite lets one writer at a time."""
+        query = (select(subscriptions)
+                 .where(subscriptions.c.status.in_(RUNNING), subscriptions.c.term_ends_on <= horizon,
+                        or_(subscriptions.c.term_ends_on <= today,
+                            and_(subscriptions.c.status == "active", subscriptions.c.auto_renew.is_(True),
+                                 subscriptions.c.renewal_invoice_id.is_(None))))
+                 .order_by(subscriptions.c.term_ends_on, subscriptions.c.id).limit(limit))
+        if after is not None:
+            query = query.where(tuple_(subscriptions.c.term_ends_on, subscriptions.c.id) > tuple_(*after))
+        if is_postgres(self.session.get_bind()):
+            query = query.with_for_update(skip_locked=True)
+        return [_subscription(row) for row in self.session.execute(query)]
 
     def end_promo_codes(self, org_id: str) -> None:
         """BI-03: the promo codes of every subscription of the organization's account end."""
@@ -274,12 +366,19 @@ class LedgerPostings:
         self.session = session
 
     def post(self, posting: Posting, invoice_id: str | None = None) -> None:
-        self.session.execute(insert(ledger_postings).values(id=posting.id, reason=posting.reason[:200],
-                                                            invoice_id=invoice_id, posted_at=posting.posted_at))
+        self.post_all([(posting, invoice_id)])
+
+    def post_all(self, postings: list[tuple[Posting, str | None]]) -> None:
+        """Several postings, each with the invoice it belongs to, in two statements."""
+        if not postings:
+            return
+        self.session.execute(insert(ledger_postings), [
+            {"id": p.id, "reason": p.reason[:200], "invoice_id": invoice_id, "posted_at": p.posted_at}
+            for p, invoice_id in postings])
         self.session.execute(insert(ledger_entries), [
-            {"posting_id": posting.id, "position": index, "account": entry.account,
+            {"posting_id": p.id, "position": index, "account": entry.account,
              "amount_minor": entry.amount.minor, "currency": entry.amount.currency}
-            for index, entry in enumerate(posting.entries, start=1)])
+            for p, _ in postings for index, entry in enumerate(p.entries, start=1)])
 
     def balance(self, account: str, currency: str) -> Money:
         total = self.session.execute(select(func.coalesce(func.sum(ledger_entries.c.amount_minor), 0)).where(

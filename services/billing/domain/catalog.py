@@ -90,6 +90,8 @@ class Catalog:
     supplier: dict
     # BI-09: the least an offer is worth (net, per currency) for its customer to change its billing frequency
     offer_frequency_change_minimum: dict[str, Money] = field(default_factory=dict)
+    # BI-11: how many days before a term ends its renewal is invoiced (and collected)
+    renewal_lead_days: int = 14
 
     def in_currency(self, currency: str) -> tuple[Product, ...]:
         return self.products[currency]
@@ -134,4 +136,5 @@ def catalog_from(data: dict) -> Catalog:
             for fee_id, raw in (data.get("fees") or {}).items()}
     minimum = (data.get("offers") or {}).get("frequency_change_minimum") or {}
     return Catalog({c: tuple(p) for c, p in products.items()}, fees, dict(data["supplier"]),
-                   {c: _money(minimum, c) for c in currencies if c in minimum})
+                   {c: _money(minimum, c) for c in currencies if c in minimum},
+                   renewal_lead_days=int((data.get("renewals") or {}).get("lead_days", 14)))

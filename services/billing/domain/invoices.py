@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+from functools import cached_property
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
@@ -60,7 +61,7 @@ class Invoice:
     credit_note_of: str | None = None  # the number of the invoice a credit note cancels
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
+    @cached_property  # asked for by net, vat, total and outstanding: worked out once per invoice
     def vat_lines(self) -> tuple[VatLine, ...]:
         rates = sorted({line.vat_rate for line in self.lines})
         summary = []
@@ -69,15 +70,15 @@ class Invoice:
             summary.append(VatLine(rate, Money(net, self.currency), Money(rounded(tax_on(net, rate)), self.currency)))
         return tuple(summary)
 
-    @property
+    @cached_property
     def net(self) -> Money:
         return Money(sum(line.net.minor for line in self.lines), self.currency)
 
-    @property
+    @cached_property
     def vat(self) -> Money:
         return Money(sum(v.vat.minor for v in self.vat_lines), self.currency)
 
-    @property
+    @cached_property
     def total(self) -> Money:
         return self.net + self.vat
 

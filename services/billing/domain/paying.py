@@ -47,16 +47,41 @@ def _money(minor: int, currency: str) -> dict:
     return {"amount_minor": minor, "currency": currency}
 
 
-def _paid_towards(uow, invoice, minor: int):
-    """The invoice takes a payment; the transition to paid announces itself, once."""
+def _paid_towards(uow, invoice, minor: int, reference: str | None = None):
+    """The invoice takes a payment; the transition to paid announces itself, once, with what the
+    invoice billed once only (DO-07: domains renews a domain when its renewal's invoice is paid)."""
     paid = invoice_rules.pay(invoice, Money(minor, invoice.currency))
     uow.receivables.save(paid)
     if paid.status == invoice_rules.PAID:
+        if reference is None:
+            document = uow.invoices.get(paid.id)
+            reference = document.reference if document is not None else None
         uow.emit(InvoicePaid(invoice_id=paid.id, org_id=paid.org_id, number=paid.number,
-                             total=_money(paid.total.minor, paid.currency), paid_at=iso_utc(uow.clock.now())),
+                             total=_money(paid.total.minor, paid.currency), paid_at=iso_utc(uow.clock.now()),
+                             reference=reference),
                  org_id=paid.org_id)
         dunning.settled(uow, paid)  # what it kept suspended resumes
     return paid
+
+
+def pay_from_balance(uow, document, account) -> Payment | None:
+    """BI-10, BI-11: an invoice the organization did not pay itself (a renewal) is paid from its
+    prepaid balance when the balance covers all of it; otherwise it stays open for its payment
+    method. `account` is locked by the caller. Answers the payment, if one was made."""
+    invoice = document.invoice
+    outstanding = invoice.outstanding.minor
+    if invoice.status != invoice_rules.OPEN or outstanding <= 0 or account.balance_minor < outstanding:
+        return None
+    now = uow.clock.now()
+    payment = Payment.start(invoice.org_id, invoice.id, invoice.currency, 0, outstanding, now, None)
+    uow.payments.add(payment)
+    uow.movements.add(move(account, INVOICE_PAYMENT, -outstanding, now, invoice_id=invoice.id, payment_id=payment.id))
+    uow.ledger.post(entry(f"payment {payment.id} of invoice {invoice.number}", now, invoice.currency, outstanding,
+                          debit=prepaid(invoice.org_id), credit=receivable(invoice.org_id)))
+    payment.decide(SUCCEEDED, now)
+    _paid_towards(uow, invoice, outstanding, document.reference)
+    announce_standing(uow, invoice.org_id)
+    return payment
 
 
 def _moving_money(uow, caller: Principal, org_id: str):

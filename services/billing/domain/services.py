@@ -14,7 +14,7 @@ from portico_kernel.errors import Conflict, NotFound, invalid_field
 from portico_kernel.paging import EVER, Page, PageRequest, Period
 from portico_kernel.principal import Principal
 
-from . import issuing
+from . import issuing, renewals
 from .catalog import FREQUENCIES, Plan, Product
 from .events import ProductRemoved
 from .issuing import Charge, Document
@@ -69,7 +69,8 @@ def set_auto_renew(uow, caller: Principal, org_id: str, subscription_id: str, on
 def end(uow, caller: Principal, org_id: str, subscription_id: str) -> Subscription:
     """The subscription ends today; the product goes (`ProductRemoved`), orgs drops its grants."""
     subscription, product = _managed(uow, caller, org_id, subscription_id)
-    ended = replace(subscription, status="ended", ended_on=uow.clock.now().date(), auto_renew=False)
+    ended = renewals.changed_after_renewal(
+        uow, subscription, replace(subscription, status="ended", ended_on=uow.clock.now().date(), auto_renew=False))
     uow.subscriptions.save(ended)
     uow.emit(ProductRemoved(org_id=org_id, product_type=product.type, product_id=subscription.id), org_id=org_id)
     uow.commit()
@@ -139,7 +140,7 @@ def change_plan(uow, caller: Principal, org_id: str, subscription_id: str, plan_
     change = _plan_change(uow, subscription, product, plan_id)
     if change.kind == DOWNGRADE:
         uow.subscriptions.end_promo_codes(org_id)
-    uow.subscriptions.save(change.subscription)
+    uow.subscriptions.save(renewals.changed_after_renewal(uow, subscription, change.subscription))
     document = None
     if change.kind == UPGRADE:
         account = account_of(uow, org_id)
@@ -186,7 +187,7 @@ def change_frequency(uow, caller: Principal, org_id: str, subscription_id: str, 
     to a shorter one from the end of the paid term."""
     subscription, product = _managed(uow, caller, org_id, subscription_id)
     change = _frequency_change(uow, subscription, product, frequency)
-    uow.subscriptions.save(change.subscription)
+    uow.subscriptions.save(renewals.changed_after_renewal(uow, subscription, change.subscription))
     document = None
     if change.lines:
         charges = [Charge(line.description, line.amount, product.id, subscription.id) for line in change.lines]
@@ -220,7 +221,8 @@ def book_add_on(uow, caller: Principal, org_id: str, subscription_id: str, add_o
         if not uow.free_options.use(option.id, subscription.id):
             raise Conflict("The free option was used meanwhile.", problem="free-option-used")
         charges.append(Charge(f"{add_on.name}: granted free by support", -due, product.id, subscription.id))
-    booked = replace(subscription, add_on_ids=subscription.add_on_ids | {add_on_id})
+    booked = renewals.changed_after_renewal(uow, subscription,
+                                            replace(subscription, add_on_ids=subscription.add_on_ids | {add_on_id}))
     uow.subscriptions.save(booked)
     document = issuing.issue(uow, account_of(uow, org_id), charges)
     uow.commit()

@@ -43,9 +43,21 @@ class Subscription:
     trial_ends_on: date | None = None
     ended_on: date | None = None
     next_frequency: Frequency | None = None  # a change to a shorter frequency waits for the paid term (BI-09)
+    # BI-11: the day the current term ends (a trial's last day past), and the invoice of the next
+    # term once the renewal issued it; none: the term a change of its start day begins
+    term_ends_on: date | None = None
+    renewal_invoice_id: str | None = None
 
     def period(self, on: date) -> Period:
         return period_containing(self.started_on, self.frequency, on)
+
+    def term_end(self) -> date:
+        """The day the current term ends (excluded): the trial's end, or the paid period's."""
+        if self.term_ends_on is not None:
+            return self.term_ends_on
+        if self.status == "trial" and self.trial_ends_on is not None:
+            return self.trial_ends_on
+        return self.period(self.started_on).end
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,7 @@ def upgrade_quote(subscription: Subscription, product: Product, plan_id: str, on
         raise ChangeRefused("That plan is not larger: a smaller plan is a downgrade, at the next term.")
     upgraded = replace(subscription, plan_id=target.id, next_plan_id=None)
     if current.is_trial:  # the first paid period starts today
-        upgraded = replace(upgraded, started_on=on)
+        upgraded = replace(upgraded, started_on=on, term_ends_on=None, renewal_invoice_id=None)
         lines = [Line(f"{product.name} {target.name}", target.price(subscription.frequency))]
         lines += [Line(product.add_on(a).name, product.add_on(a).price(target.id, subscription.frequency))
                   for a in sorted(subscription.add_on_ids)]
@@ -138,7 +150,7 @@ def frequency_change_quote(subscription: Subscription, product: Product, frequen
     plan = product.plan(subscription.plan_id)
     if plan.is_trial:
         raise ChangeRefused("A free trial is not billed.")
-    changed = replace(subscription, frequency=frequency, started_on=on)
+    changed = replace(subscription, frequency=frequency, started_on=on, term_ends_on=None, renewal_invoice_id=None)
     paid = subscription.period(on)
     lines = [Line(f"{product.name} {plan.name}, {frequency.name.lower()} from {on.isoformat()}", plan.price(frequency)),
              Line(f"Unused {paid.days_left(on)} of {paid.days} days already paid",

@@ -1,8 +1,9 @@
 """Billing's scheduler: asks the card provider again about charges it has not decided yet (a late
 success or decline), and gives up on attempts that never reached it (services/billing/domain/paying.py);
-reminds of invoices unpaid past their due date and suspends their services (domain/dunning.py).
-Several may run side by side: settling a charge locks its attempt and is done once; each dunning
-step locks its invoice and is recorded once.
+renews subscriptions at their term's end (domain/renewals.py, BI-11); reminds of invoices unpaid past
+their due date and suspends their services (domain/dunning.py).
+Several may run side by side: settling a charge locks its attempt and is done once; a renewal claims
+its subscriptions and invoices each term once; each dunning step locks its invoice and is recorded once.
 
     python -m services.billing.entrypoints.scheduler
 """
@@ -12,9 +13,10 @@ import time
 
 from portico_kernel.scheduling import run_until_stopped
 
+from ..adapters.batched_unit_of_work import BatchedUnitOfWork
 from ..adapters.catalog_file import dunning_policy
 from ..bootstrap import bootstrap, payment_provider
-from ..domain import dunning, paying
+from ..domain import dunning, paying, renewals
 
 POLL_EVERY = 1.0  # seconds between two rounds that found nothing decided
 DUNNING_EVERY = 5.0  # seconds: reminders fall due by the day, a look every few seconds is plenty
@@ -25,6 +27,11 @@ def settle_pending() -> int:
     return paying.settle_pending(bootstrap().uow, payment_provider())
 
 
+def renew_due() -> int:
+    """BI-11: the renewals due, batch by batch."""
+    return renewals.renew_due(lambda: BatchedUnitOfWork(bootstrap().uow()))
+
+
 def remind_overdue() -> int:
     if time.monotonic() < _dunning_next[0]:
         return 0
@@ -32,13 +39,16 @@ def remind_overdue() -> int:
     return dunning.overdue_round(bootstrap().uow, dunning_policy())
 
 
-def rounds() -> int:
-    return settle_pending() + remind_overdue()
+ROUNDS = (settle_pending, renew_due, remind_overdue)
+
+
+def all_rounds() -> int:
+    return sum(round_of_work() for round_of_work in ROUNDS)
 
 
 def main() -> None:
-    run_until_stopped("billing", "settling pending card charges, reminding of overdue invoices", rounds,
-                      idle=POLL_EVERY)
+    run_until_stopped("billing", "settling pending card charges, renewing subscriptions, reminding of overdue invoices",
+                      all_rounds, idle=POLL_EVERY)
 
 
 if __name__ == "__main__":
