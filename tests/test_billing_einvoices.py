@@ -88,6 +88,24 @@ def test_BI_06_a_german_business_customers_eur_invoice_is_factur_x_matching_the_
     assert one("//ram:PayeePartyCreditorFinancialAccount/ram:IBANID") == "DE89370400440532013000"
     assert one("//ram:DueDateDateTime/*") == invoice["due_on"].replace("-", "")
     assert "Rechnung" in text_of(pdf)  # German, from the organization's country
+    assert_archival(pdf)
+
+
+def assert_archival(pdf: bytes) -> None:
+    """What PDF/A-3b, the form Factur-X prescribes, asks that a reader can see: it says so in its
+    metadata, declares its output intent, and carries every font it uses."""
+    reader = PdfReader(io.BytesIO(pdf))
+    catalog = reader.trailer["/Root"]
+    metadata = catalog["/Metadata"].get_object().get_data().decode("utf-8")
+    assert re.search(r"pdfaid:part(>|=\")3", metadata) and re.search(r"pdfaid:conformance(>|=\")B", metadata)
+    assert "fx:ConformanceLevel" in metadata or "EN 16931" in metadata  # the Factur-X extension schema
+    [intent] = catalog["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in intent.get_object()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            assert "/FontFile2" in descendant["/FontDescriptor"].get_object(), font["/BaseFont"]  # embedded
 
 
 def test_BI_06_a_credit_note_to_a_business_is_factur_x_type_381(api, clerk):
@@ -106,6 +124,7 @@ def test_BI_06_a_credit_note_to_a_business_is_factur_x_type_381(api, clerk):
     grand = root.xpath("//ram:GrandTotalAmount/text()", namespaces=RAM)
     assert [Decimal(g) for g in grand] == [-decimal(note["total"])] and Decimal(grand[0]) > 0
     assert root.xpath("//ram:InvoiceReferencedDocument/ram:IssuerAssignedID/text()", namespaces=RAM) == [invoice["number"]]
+    assert_archival(pdf.content)
 
 
 def test_BI_13_a_french_customers_invoice_is_in_french_and_no_e_invoice_for_a_private_person(api):

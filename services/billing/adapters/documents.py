@@ -4,21 +4,28 @@ formatted by Babel; a CSV of a set of invoices (BI-13). What a document says is 
 an EUR invoice or credit note to a business is a Factur-X e-invoice (e_invoice.py) (BI-06).
 
 The PDF uses the standard Helvetica font (Latin-1: every letter of German, French and Italian);
-a character outside it prints as "?" rather than failing the document.
+a character outside it prints as "?" rather than failing the document. An e-invoice is a PDF/A-3
+document, as Factur-X requires: it carries its fonts (DejaVu Sans, `data/fonts/`, in Helvetica's
+place) and declares the sRGB colours it is printed in.
 """
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from fpdf import FPDF
+from fpdf.enums import OutputIntentSubType
+from fpdf.output import PDFICCProfile
+from PIL import ImageCms
 
 from ..domain.documents import CREDIT_NOTE, INVOICE, PRO_FORMA, QUOTE, Document, Party
 from ..domain.money import CURRENCIES, Money
@@ -114,6 +121,7 @@ def rate(value: Fraction, language: str) -> str:
 
 class _Pdf(FPDF):
     footer_text = ""
+    typeface = "helvetica"  # a core font; an e-invoice embeds its own (_archival)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,7 +131,7 @@ class _Pdf(FPDF):
         if self.page in self.pages_without_footer:
             return
         self.set_y(-15)
-        self.set_font("helvetica", size=7)
+        self.set_font(self.typeface, size=7)
         self.cell(0, 8, _latin(self.footer_text), align="C")
 
 
@@ -139,19 +147,38 @@ def pdf_of(doc: Document) -> bytes:
         return content
 
 
+FONTS = Path(__file__).resolve().parents[1] / "data" / "fonts"
+
+
+@functools.lru_cache(maxsize=1)
+def _srgb() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _archival(pdf: FPDF) -> None:
+    """PDF/A-3 (Factur-X): embedded fonts in Helvetica's place, and the sRGB output intent."""
+    pdf.add_font("dejavu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("dejavu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.typeface = "dejavu"
+    pdf.add_output_intent(OutputIntentSubType.PDFA, "sRGB", "sRGB IEC61966-2.1", "http://www.color.org",
+                          PDFICCProfile(contents=_srgb(), n=3, alternate="DeviceRGB"), "sRGB IEC61966-2.1")
+
+
 def _pdf_of(doc: Document) -> bytes:
     words = LABELS[doc.language]
-    pdf = _Pdf(format="A4")
+    pdf = _Pdf(format="A4", enforce_compliance="PDF/A-3B" if doc.is_e_invoice else None)
+    if doc.is_e_invoice:
+        _archival(pdf)
     pdf.footer_text = (f"{doc.seller.name} - {', '.join(address_of(doc.seller, doc.language))} - "
                        f"{words['seller_vat']} {doc.seller.vat_id or ''}")
     pdf.set_title(_latin(words[doc.kind] + (f" {doc.number}" if doc.number else "")))
     pdf.set_author(_latin(doc.seller.name))
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
-    pdf.set_font("helvetica", size=9)
+    pdf.set_font(pdf.typeface, size=9)
 
     def text(value: str, size: float = 9, style: str = "", height: float = 4.5):
-        pdf.set_font("helvetica", style=style, size=size)
+        pdf.set_font(pdf.typeface, style=style, size=size)
         pdf.multi_cell(0, height, _latin(value), new_x="LMARGIN", new_y="NEXT")
 
     # seller (art. 226 (5); MWSTG art. 26 (2a)) and buyer (art. 226 (4, 5); (2b))
@@ -191,7 +218,7 @@ def _pdf_of(doc: Document) -> bytes:
         text(f"{label}: {value}")
     pdf.ln(4)
     # the services, quantity, unit price without VAT, rate (art. 226 (6, 8, 9); MWSTG art. 26 (2d-f))
-    pdf.set_font("helvetica", size=8.5)
+    pdf.set_font(pdf.typeface, size=8.5)
     with pdf.table(col_widths=(70, 12, 34, 18, 34), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
                    first_row_as_headings=True, line_height=5) as table:
         table.row([_latin(words[k]) for k in ("description", "quantity", "unit", "rate", "net")])
