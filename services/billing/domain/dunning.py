@@ -167,6 +167,8 @@ def _type_of(uow, currency: str, subscription) -> str:
 def settled(uow, invoice) -> None:
     """The invoice is paid (or cancelled): what it alone kept suspended resumes. Called under the
     invoice's row lock, where the invoice changes state."""
+    if uow.clock.now().date() <= invoice.due_on:  # not overdue yet: never reminded of, it holds nothing
+        return
     held = uow.dunning.held_by(invoice.id)
     if not held:
         return
