@@ -62,3 +62,11 @@ def test_ID_01_a_weak_or_unreadable_password_is_refused(password, problem, reaso
 
 def test_ID_01_a_long_uncommon_password_is_taken():
     check_password_rules("correct horse battery staple")
+
+
+def test_ID_04_identity_wants_the_optional_alerts_as_chosen_and_the_others_always():
+    from services.identity.domain.security import AlertSettings
+
+    quiet = AlertSettings(user_id="u-1", new_sign_in_location=False, wrong_password=False)
+    assert not quiet.wants("wrong-password") and not quiet.wants("new-sign-in-location")
+    assert quiet.wants("password-changed") and quiet.wants("two-factor-changed")

@@ -212,6 +212,16 @@ def test_ID_03_an_alert_is_queued_in_the_persons_language_and_sent_once():
     assert len(mailer.sent) == 1 and mailer.sent[0].server is None and email.status == SENT and email.attempts == 1
 
 
+def test_ID_04_an_alert_switched_off_when_raised_is_not_mailed_whatever_order_the_events_came_in():
+    """Identity says in the alert whether its owner wanted it when it was raised: notifications
+    follows that even before the owner's changed choice (AlertChoicesChanged) reached it."""
+    work, templates = uow(), Templates("https://portal.example.test")
+    mailing.handlers(templates)["SecurityAlertRaised"](alert(mail=False), work)
+    assert work.emails.rows == []
+    mailing.handlers(templates)["SecurityAlertRaised"](alert(mail=True), work)
+    assert len(work.emails.rows) == 1
+
+
 def test_ID_03_a_temporary_failure_is_retried_and_a_permanent_one_fails():
     work = uow()
     mailing.handlers(Templates("https://p.test"))["SecurityAlertRaised"](alert(), work)

@@ -48,6 +48,7 @@ class SecurityAlertRaised:
     details: dict
     first_name: str | None = None
     time_zone: str | None = None
+    mail: bool = True  # ID-04: the owner's choice for this alert when it was raised
 
 
 @dataclass(frozen=True)

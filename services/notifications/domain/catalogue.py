@@ -130,7 +130,8 @@ def security_alert(alert: SecurityAlertRaised, uow) -> list[Mail]:
     one of the optional alerts and the owner switched it off (ID-04)."""
     people.heard_of(uow, alert.user_id, email=alert.email, language=alert.language,
                     first_name=alert.first_name, time_zone=alert.time_zone)
-    if not people.wants_alert(uow, alert.user_id, alert.alert):
+    wanted = alert.mail if alert.mail is not None else people.wants_alert(uow, alert.user_id, alert.alert)
+    if not wanted:
         return []
     context = {"alert": alert.alert, "occurred_at": alert.occurred_at, "details": dict(alert.details),
                "first_name": alert.first_name or ""}

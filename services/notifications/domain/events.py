@@ -24,6 +24,7 @@ class SecurityAlertRaised:
     details: dict = field(default_factory=dict)
     first_name: str | None = None
     time_zone: str | None = None
+    mail: bool | None = None  # ID-04: the owner's choice as identity knew it (absent in older events)
 
 
 @dataclass(frozen=True)
