@@ -14,6 +14,7 @@ from portico_kernel.clock import FakeClock
 from portico_kernel.errors import Conflict, Forbidden, Invalid
 from portico_kernel.principal import Principal
 from services.billing.domain import direct_debit as dd
+from services.billing.domain import direct_debit_method as debit_method
 from services.billing.domain.events import InvoicePaid
 from services.billing.domain.invoices import OPEN, PAID, issue, number
 from services.billing.domain.issuing import Document
@@ -169,7 +170,7 @@ class Collections:
     def due(self, currency, limit):
         collected = {c.invoice_id for c in self.rows}
         return [i for i in self.receivables.invoices if i not in collected
-                and self.receivables.methods.get(i) == dd.SEPA_DIRECT_DEBIT][:limit]
+                and self.receivables.methods.get(i) == debit_method.SEPA_DIRECT_DEBIT][:limit]
 
     def of_invoice(self, invoice_id):
         return next((c for c in self.rows if c.invoice_id == invoice_id), None)
@@ -250,15 +251,15 @@ def test_bi_06_bi_08_direct_debit_needs_euros_and_an_active_mandate_and_becomes_
     uow = _uow()
     invoice = _invoice(uow, 1)
     with pytest.raises(Conflict) as refused:
-        dd.ensure_collectable(uow, invoice)
+        debit_method.ensure_collectable(uow, invoice)
     assert refused.value.problem == "no-active-mandate"
     _register(uow)
-    dd.ensure_collectable(uow, invoice)
+    debit_method.ensure_collectable(uow, invoice)
     with pytest.raises(Conflict) as refused:
-        dd.ensure_collectable(uow, replace(invoice, currency="CHF"))
+        debit_method.ensure_collectable(uow, replace(invoice, currency="CHF"))
     assert refused.value.problem == "direct-debit-not-possible"
-    dd.collect_by_default(uow, uow.invoices.get(invoice.id))
-    assert uow.receivables.methods[invoice.id] == dd.SEPA_DIRECT_DEBIT
+    debit_method.collect_by_default(uow, uow.invoices.get(invoice.id))
+    assert uow.receivables.methods[invoice.id] == debit_method.SEPA_DIRECT_DEBIT
 
 
 def test_bi_08_an_export_collects_each_invoice_once_FRST_then_RCUR_pays_it_and_balances_the_ledger():
@@ -266,7 +267,7 @@ def test_bi_08_an_export_collects_each_invoice_once_FRST_then_RCUR_pays_it_and_b
     mandate = _register(uow)
     first, second = _invoice(uow, 1), _invoice(uow, 2, minor=990)
     for invoice in (first, second):
-        uow.receivables.methods[invoice.id] = dd.SEPA_DIRECT_DEBIT
+        uow.receivables.methods[invoice.id] = debit_method.SEPA_DIRECT_DEBIT
     with pytest.raises(Forbidden):
         dd.export(uow, OWNER, _written)
     made = dd.export(uow, CLERK, _written)
@@ -283,6 +284,6 @@ def test_bi_08_an_export_collects_each_invoice_once_FRST_then_RCUR_pays_it_and_b
         dd.export(uow, CLERK, _written)
     assert nothing.value.problem == "nothing-to-collect"
     third = _invoice(uow, 3)
-    uow.receivables.methods[third.id] = dd.SEPA_DIRECT_DEBIT
+    uow.receivables.methods[third.id] = debit_method.SEPA_DIRECT_DEBIT
     again = dd.export(uow, CLERK, _written)
     assert [(c.invoice_id, c.sequence_type) for c in again.collections] == [(third.id, dd.RCUR)]

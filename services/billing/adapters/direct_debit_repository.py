@@ -9,7 +9,8 @@ from portico_kernel.db import fetch_page, is_postgres
 from portico_kernel.errors import Conflict
 from portico_kernel.paging import PageRequest
 
-from ..domain.direct_debit import ACTIVE, SEPA_DIRECT_DEBIT, Collection, Export, File, Mandate
+from ..domain.direct_debit import ACTIVE, Collection, Export, File, Mandate
+from ..domain.direct_debit_method import SEPA_DIRECT_DEBIT
 from ..domain.invoices import OPEN, PARTIALLY_PAID
 from .orm import (
     direct_debit_collections, direct_debit_exports, direct_debit_files, invoice_payment_methods, invoices,

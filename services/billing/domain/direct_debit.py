@@ -42,15 +42,14 @@ from portico_kernel.principal import Principal
 from . import invoices as invoice_rules
 from .accounts import account_for
 from .bookkeeping import announce_standing
+from .direct_debit_method import CURRENCY
 from .prepaid import entry, receivable
 from .visibility import ensure_billing_staff, ensure_orders
 
-SEPA_DIRECT_DEBIT = "sepa_direct_debit"
 CORE, B2B = "CORE", "B2B"
 SCHEMES = (CORE, B2B)
 FRST, RCUR = "FRST", "RCUR"
 ACTIVE, REVOKED, REPLACED = "active", "revoked", "replaced"
-CURRENCY = "EUR"  # SEPA collects euros only
 DIRECT_DEBIT = "cash:direct_debit"  # the ledger's account of collected direct debits
 PRE_NOTIFICATION_DAYS = 5  # unless the catalog's supplier says otherwise
 MAX_PER_EXPORT = 5000
@@ -301,28 +300,6 @@ def form_of(uow, caller: Principal, org_id: str, mandate_id: str) -> tuple[Manda
 
 
 # --- the method ---------------------------------------------------------------------------------------
-
-def ensure_collectable(uow, invoice) -> None:
-    """BI-06, BI-08: an invoice is paid by direct debit only in euros and with an active mandate."""
-    if invoice.currency != CURRENCY:
-        raise Conflict(f"SEPA direct debit collects euros; this invoice is in {invoice.currency}: pay it by "
-                       "transfer, card or from the prepaid balance.", problem="direct-debit-not-possible")
-    if uow.mandates.active_of(invoice.org_id) is None:
-        raise Conflict("Direct debit needs an active SEPA mandate of the organization: register one first.",
-                       problem="no-active-mandate")
-
-
-def collect_by_default(uow, document) -> None:
-    """An organization with an active mandate has its new EUR invoices collected by direct debit.
-    (Billing's unit of work always has mandates; a unit of work without them issues as before.)"""
-    mandates = getattr(uow, "mandates", None)
-    invoice = document.invoice
-    if (mandates is None or invoice.currency != CURRENCY or invoice.credit_note_of is not None
-            or invoice.status != invoice_rules.OPEN):
-        return
-    if mandates.active_of(invoice.org_id) is not None:
-        uow.receivables.set_payment_method(invoice.id, SEPA_DIRECT_DEBIT, uow.clock.now(), None)
-
 
 # --- exports --------------------------------------------------------------------------------------------
 

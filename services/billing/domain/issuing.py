@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, Invalid, NotFound
 
-from . import bookkeeping, direct_debit, dunning, invoices, payment_reference, prepaid
+from . import bookkeeping, direct_debit_method, dunning, invoices, payment_reference, prepaid
 from .events import InvoiceIssued, InvoicePaid
 from .invoices import PAID, Invoice, InvoiceRefused
 from .ledger import Entry, Posting
@@ -83,7 +83,7 @@ def issue(uow, account: BillingAccount, charges: list[Charge], *, reference: str
                         tuple((c.product_id, c.subscription_id) for c in charges), reference,
                         _payment_reference(supplier, invoice))
     uow.invoices.add(document)
-    direct_debit.collect_by_default(uow, document)  # BI-08: with an active mandate, collected by direct debit
+    direct_debit_method.collect_by_default(uow, document)  # BI-08: with an active mandate, collected by direct debit
     _announce(uow, document)
     return document
 

@@ -19,7 +19,7 @@ from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, DomainError, NotFound, invalid_field
 from portico_kernel.principal import Principal
 
-from . import direct_debit, dunning
+from . import direct_debit_method, dunning
 from . import invoices as invoice_rules
 from .accounts import account_for
 from .visibility import ensure_orders
@@ -308,8 +308,8 @@ def change_method(uow, caller: Principal, org_id: str, invoice_id: str, method: 
     if method not in METHODS:
         raise invalid_field("method", f"one of {', '.join(METHODS)}")
     invoice = _payable(uow, caller, org_id, invoice_id)
-    if method == direct_debit.SEPA_DIRECT_DEBIT:
-        direct_debit.ensure_collectable(uow, invoice)
+    if method == direct_debit_method.SEPA_DIRECT_DEBIT:
+        direct_debit_method.ensure_collectable(uow, invoice)
     uow.receivables.set_payment_method(invoice.id, method, uow.clock.now(), caller.user_id)
     uow.commit()
     return invoice.id, method
