@@ -208,3 +208,53 @@ class AppPasswords(Repository):
         query = select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.secret_hash == secret_hash,
                                           AppPassword.revoked_at.is_(None))
         return self.session.scalars(query).first()
+
+
+# Delegated access (ID-13)
+from ..domain.oauth import (AuthorizationCode, OAuthClient, OAuthConsent, OAuthGrant, OAuthRefreshToken,  # noqa: E402
+                            TokenFamily)
+
+
+class OAuthClients(Repository):
+    model = OAuthClient
+
+    def of_org(self, org_id: str | None, page: PageRequest) -> Page[OAuthClient]:
+        where = OAuthClient.org_id.is_(None) if org_id is None else OAuthClient.org_id == org_id
+        return fetch_page(self.session, select(OAuthClient).where(where), (OAuthClient.created_at, OAuthClient.id), page)
+
+
+class OAuthGrants(Repository):
+    model = OAuthGrant
+
+    def live(self, user_id: str, org_id: str | None, client_id: str) -> OAuthGrant | None:
+        org = OAuthGrant.org_id.is_(None) if org_id is None else OAuthGrant.org_id == org_id
+        return self.session.scalars(select(OAuthGrant).where(
+            OAuthGrant.user_id == user_id, org, OAuthGrant.client_id == client_id,
+            OAuthGrant.revoked_at.is_(None))).first()
+
+    def of_user(self, user_id: str, page: PageRequest) -> Page[OAuthGrant]:
+        query = select(OAuthGrant).where(OAuthGrant.user_id == user_id, OAuthGrant.revoked_at.is_(None))
+        return fetch_page(self.session, query, (OAuthGrant.created_at, OAuthGrant.id), page)
+
+    def of_org(self, org_id: str, page: PageRequest) -> Page[OAuthGrant]:
+        query = select(OAuthGrant).where(OAuthGrant.org_id == org_id, OAuthGrant.revoked_at.is_(None))
+        return fetch_page(self.session, query, (OAuthGrant.created_at, OAuthGrant.id), page)
+
+
+class OAuthConsents(Repository):
+    model = OAuthConsent
+
+
+class AuthorizationCodes(Repository):
+    model = AuthorizationCode
+
+
+class TokenFamilies(Repository):
+    model = TokenFamily
+
+    def of_grant(self, grant_id: str) -> list[TokenFamily]:
+        return list(self.session.scalars(select(TokenFamily).where(TokenFamily.grant_id == grant_id)))
+
+
+class OAuthRefreshTokens(Repository):
+    model = OAuthRefreshToken
