@@ -322,6 +322,8 @@ class Server(AuthorizationServer):
 
     def _token(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
         token = {"token_type": "Bearer", "access_token": "", "expires_in": self.access_token_ttl}
+        if grant_type == "client_credentials":  # no scope asked: what the client was registered for
+            scope = client.get_allowed_scope(scope)
         if scope:
             token["scope"] = scope
         if include_refresh_token and grant_type != "client_credentials":
