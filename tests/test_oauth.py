@@ -188,6 +188,7 @@ def test_ID_13_an_unregistered_or_prefix_matching_redirect_uri_gets_no_redirect(
         url, _ = oauth.create_authorization_url(api.url("/oauth/authorize"), code_verifier=secrets.token_urlsafe(48))
         page = requests.get(url, timeout=30, allow_redirects=False)
         assert page.status_code == 400 and "Location" not in page.headers, (uri, page.status_code)
+        assert oauth_error(page) == "invalid_request"
 
 
 def test_ID_13_a_public_client_must_use_pkce_s256(api, owner):
@@ -350,3 +351,98 @@ def test_ID_13_an_oauth_error_reaches_the_client_library_as_an_error(api, owner,
     with pytest.raises(OAuthError):
         oauth.fetch_token(api.url("/oauth/token"), grant_type="authorization_code", code="nope",
                           code_verifier=secrets.token_urlsafe(48))
+
+
+# --- 3. the consent page signs in with the second factor, as the organization requires ----------
+
+from tests.test_org_two_factor import add_member, platform_admin  # noqa: E402,F401
+from tests.test_two_factor import enable_totp  # noqa: E402
+
+
+def _sign_in_page(url: str, person: dict) -> tuple[requests.Session, requests.Response]:
+    browser = requests.Session()
+    assert browser.get(url, timeout=30).status_code == 200
+    return browser, browser.post(url, data={"step": "sign-in", "email": person["email"], "password": PASSWORD},
+                                 timeout=30, allow_redirects=False)
+
+
+def test_ID_13_the_consent_page_asks_for_the_second_factor_and_the_token_says_so(api):
+    person = api.customer_with_org()
+    totp, _ = enable_totp(api, person["token"])
+    app = register(api, person)
+    oauth = session(app)
+    verifier = secrets.token_urlsafe(48)
+    url, _ = oauth.create_authorization_url(api.url("/oauth/authorize"), code_verifier=verifier)
+    browser, asked = _sign_in_page(url, person)
+    challenge = re.search(r'name="challenge" value="([^"]+)"', asked.text)
+    assert asked.status_code == 200 and challenge and 'name="consent"' not in asked.text
+    wrong = browser.post(url, data={"step": "second-factor", "challenge": challenge.group(1), "method": "totp",
+                                    "code": "000000"}, timeout=30, allow_redirects=False)
+    assert 'name="consent"' not in wrong.text
+    browser, asked = _sign_in_page(url, person)
+    challenge = re.search(r'name="challenge" value="([^"]+)"', asked.text).group(1)
+    second = browser.post(url, data={"step": "second-factor", "challenge": challenge, "method": "totp",
+                                     "code": totp.now()}, timeout=30, allow_redirects=False)
+    token = re.search(r'name="consent" value="([^"]+)"', second.text)
+    assert token, second.text
+    assert person["org_id"] in second.text and "orgs:read" in second.text  # the organization and the scopes
+    allowed = browser.post(url, data={"step": "consent", "consent": token.group(1), "decision": "allow"},
+                           timeout=30, allow_redirects=False)
+    tokens = oauth.fetch_token(api.url("/oauth/token"), authorization_response=allowed.headers["Location"],
+                               code_verifier=verifier)
+    assert "mfa" in claims_of(tokens["access_token"])["amr"]
+    # a consent is good once
+    again = browser.post(url, data={"step": "consent", "consent": token.group(1), "decision": "allow"},
+                         timeout=30, allow_redirects=False)
+    assert "Location" not in again.headers and 'name="consent"' not in again.text and "expired" in again.text
+
+
+def test_ID_13_a_member_without_2fa_of_an_organization_that_requires_it_is_turned_away(api, platform_admin):
+    from tests.test_org_two_factor import require_two_factor, switched_to, with_own_two_factor
+
+    manager, colleague = with_own_two_factor(api, api.customer_with_org()), api.customer_with_org()
+    org_id = manager["org_id"]
+    app = register(api, manager)
+    add_member(api, platform_admin, org_id, colleague, "administrator")
+    member_token = switched_to(api, colleague, org_id)  # the colleague's next sign-in acts for it (OR-01)
+    require_two_factor(api, manager["token"], org_id, member_token)
+    url, _ = session(app).create_authorization_url(api.url("/oauth/authorize"), code_verifier=secrets.token_urlsafe(48))
+    _, answer = _sign_in_page(url, colleague)
+    assert "requires two-factor" in answer.text and 'name="consent"' not in answer.text
+
+
+def test_ID_13_platform_staff_register_the_providers_own_applications(api, owner, platform_admin):
+    response = api.post("/v1/oauth/clients", {"name": "Provider dashboard", "redirect_uris": [REDIRECT],
+                                              "public": True, "scopes": ["orgs:read", "openid"]}, platform_admin)
+    assert response.status_code == 201, response.text
+    provider_app = response.json()
+    assert provider_app["org_id"] is None and "client_secret" not in provider_app
+    oauth, token = tokens_for(api, owner, provider_app)
+    assert claims_of(token["access_token"])["org"] == owner["org_id"]
+    assert oauth.get(api.url(f"/v1/orgs/{owner['org_id']}")).status_code == 200
+
+
+def test_ID_13_a_collaborator_cannot_register_an_application_for_the_organization(api, owner, platform_admin):
+    from tests.test_org_two_factor import switched_to
+
+    colleague = api.customer_with_org()
+    add_member(api, platform_admin, owner["org_id"], colleague, "collaborator")
+    token = switched_to(api, colleague, owner["org_id"])
+    refused = api.post("/v1/oauth/clients", {"name": "x", "redirect_uris": [REDIRECT], "public": True,
+                                             "scopes": ["orgs:read"]}, token)
+    assert refused.status_code == 403, refused.text
+    assert api.get("/v1/oauth/organization-grants", token).status_code == 403
+
+
+def test_ID_13_two_refreshes_with_one_token_at_once_issue_at_most_one_and_revoke_the_family(api, owner, client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    oauth, token = tokens_for(api, owner, client)
+    form = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: raw_token(api, form, client), range(4)))
+    issued = [a for a in answers if a.status_code == 200]
+    assert len(issued) <= 1 and all(oauth_error(a) == "invalid_grant" for a in answers if a.status_code != 200)
+    for answer in issued:  # the reuse revoked what the winner got
+        eventually(lambda: api.get(f"/v1/orgs/{owner['org_id']}", answer.json()["access_token"]).status_code == 401,
+                   timeout=5, what="the family revoked")

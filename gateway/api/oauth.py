@@ -40,6 +40,11 @@ def issuer() -> str:
 
 # --- discovery (RFC 8414, OpenID Connect Discovery 1.0) ---
 
+def authorization_server_metadata():
+    """RFC 8414's location; the same document as OpenID Connect's."""
+    return metadata()
+
+
 def metadata():
     base = issuer()
     document = {
@@ -249,7 +254,7 @@ def _sign_in_form(check: dict, said: str = "") -> tuple:
 <p><label for="email">Email address</label><br><input id="email" name="email" type="email" required autocomplete="username"></p>
 <p><label for="password">Password</label><br><input id="password" name="password" type="password" required autocomplete="current-password"></p>
 <p><button type="submit">Sign in</button></p>
-</form>""", 400 if said else 200)
+</form>""")
 
 
 def _second_factor_form(check: dict, due: dict, said: str = "") -> tuple:
@@ -280,9 +285,10 @@ may do there yourself. You can revoke this access at any time in your account.</
 
 
 def _error_page(check: dict):
-    return _page("This request cannot be completed",
-                 f"<p>{escape(check.get('error_description') or check.get('error') or 'The request is not valid.')}</p>"
-                 "<p>Go back to the application and try again.</p>", 400)
+    """A request that cannot go back to the application (unknown client, unregistered redirect URI):
+    answered here, never redirected."""
+    return _oauth_refusal(400, {"error": check.get("error") or "invalid_request",
+                                "error_description": check.get("error_description") or "The request is not valid."})
 
 
 def _redirect(location: str):
@@ -320,7 +326,7 @@ async def authorize(body: dict, **_):
             "POST", "/internal/oauth/decisions",
             {"consent": body.get("consent") or "-", "approve": body.get("decision") == "allow"})
         if status != 200:
-            return _sign_in_form(check, (answer or {}).get("detail") or "Please sign in again.")
+            return _sign_in_form(check, "This page has expired: sign in again.")
         return _redirect(answer["redirect"]) if answer.get("redirect") else _error_page(answer)
     device = {"user_agent": context.request.headers.get("user-agent", "")[:1000], "ip_address": _client_address() or ""}
     if step == "second-factor":

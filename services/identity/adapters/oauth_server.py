@@ -202,7 +202,11 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         return Code(found)
 
     def delete_authorization_code(self, authorization_code):
-        authorization_code.code.used_at = self.server.uow.clock.now()
+        """Spent in one statement: a second request with the same code at the same moment loses."""
+        uow, code = self.server.uow, authorization_code.code
+        if not uow.oauth_codes.claim(code.code_hash, uow.clock.now()):
+            _revoke_family(uow, self.request, uow.oauth_families.get(code.family_id), "code reused")
+            raise InvalidGrantError("Invalid 'code' in request.")
 
     def authenticate_user(self, authorization_code):
         return self.server.uow.users.get(authorization_code.code.user_id)
@@ -230,7 +234,11 @@ class RefreshGrant(grants.RefreshTokenGrant):
         return self.server.uow.users.get(refresh_token.family.user_id)
 
     def revoke_old_credential(self, refresh_token):
-        refresh_token.token.spent_at = self.server.uow.clock.now()
+        """Spent in one statement: of two refreshes with the same token at once, the second is a reuse."""
+        uow = self.server.uow
+        if not uow.oauth_refresh_tokens.claim(refresh_token.token.token_hash, uow.clock.now()):
+            _revoke_family(uow, self.request, refresh_token.family, "refresh token reused")
+            raise InvalidGrantError()
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

@@ -245,8 +245,20 @@ class OAuthConsents(Repository):
     model = OAuthConsent
 
 
+def _claimed(session, model, key_column, key: str, spent_column, now) -> bool:
+    """Marks a one-time credential spent unless it already is, in one statement: of two requests
+    presenting it at the same moment, one claims it (the other waits for its row lock on PostgreSQL)."""
+    result = session.execute(update(model).where(key_column == key, spent_column.is_(None)).values({spent_column.key: now})
+                             .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 class AuthorizationCodes(Repository):
     model = AuthorizationCode
+
+    def claim(self, code_hash: str, now) -> bool:
+        return _claimed(self.session, AuthorizationCode, AuthorizationCode.code_hash, code_hash,
+                        AuthorizationCode.used_at, now)
 
 
 class TokenFamilies(Repository):
@@ -258,3 +270,7 @@ class TokenFamilies(Repository):
 
 class OAuthRefreshTokens(Repository):
     model = OAuthRefreshToken
+
+    def claim(self, token_hash: str, now) -> bool:
+        return _claimed(self.session, OAuthRefreshToken, OAuthRefreshToken.token_hash, token_hash,
+                        OAuthRefreshToken.spent_at, now)
