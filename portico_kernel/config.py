@@ -25,6 +25,7 @@ VARIABLES = {
     "PORTICO_JWKS_URL": "where services fetch the gateway's public keys (default {GATEWAY_URL}/.well-known/jwks.json)",
     "PORTICO_TOKEN_ISSUER": "iss of access tokens (default portico)",
     "PORTICO_TOKEN_AUDIENCE": "aud of access tokens (default portico)",
+    "PORTICO_OAUTH_ISSUER": "the OAuth 2.0 / OpenID Connect issuer: the gateway's public URL, in discovery and in ID tokens (default {GATEWAY_URL})",
     "PORTICO_ACCESS_TOKEN_TTL": "access token lifetime in seconds (default 300); gateway and services refuse tokens meant to live longer, so give every component the same value",
     "PORTICO_LOG_LEVEL": "DEBUG, INFO, WARNING (default INFO)",
     "PORTICO_VALIDATE_RESPONSES": "true: check every response against the contract (the tests do)",

@@ -6,6 +6,11 @@ scope to read. Each operation of a service's contract names the scope it needs
 internal token can do no more than its key. The gateway checks the same scope before it forwards
 a call: reading methods need `<service>:read`, the others `<service>:write`; a test keeps every
 contract's declarations equal to that rule. Persons are not bound by scopes: their roles decide.
+
+A token an application holds (OAuth, ID-13: it carries `client_id`) is bound by its scopes as well,
+whoever it acts for: a person's delegated token may do what the person's role allows *and* its
+scopes grant, never more. Operations without a declared scope (identity's own management of
+passwords, second factors, sessions and grants among them) are closed to it.
 """
 from __future__ import annotations
 
@@ -18,6 +23,11 @@ from .errors import Forbidden
 
 EXTENSION = "x-api-key-scope"
 SCOPES = tuple(f"{service}:{access}" for service in SERVICES for access in ("read", "write"))
+# What an application may be granted (ID-13): every service's scopes but identity's own (nobody's
+# password, second factors, sessions or grants are managed by an application), and OpenID Connect's.
+DELEGABLE_SERVICE_SCOPES = tuple(scope for scope in SCOPES if not scope.startswith("identity:"))
+OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
+DELEGABLE_SCOPES = DELEGABLE_SERVICE_SCOPES + OIDC_SCOPES
 READING_METHODS = ("GET", "HEAD", "OPTIONS")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 API_KEY = "api_key"
@@ -25,8 +35,8 @@ API_KEY = "api_key"
 
 class InsufficientScope(Forbidden):
     def __init__(self, needed: str | None):
-        detail = (f"This API key lacks the scope {needed}." if needed
-                  else "API keys cannot call this operation.")
+        detail = (f"This token lacks the scope {needed}." if needed
+                  else "API keys and applications cannot call this operation.")
         super().__init__(detail, problem="insufficient-scope", **({"required_scope": needed} if needed else {}))
 
 
@@ -53,10 +63,15 @@ def of_contract(component: str) -> dict[str, str]:
             for _, _, operation in operations(contracts_dir() / f"{component}.yaml") if EXTENSION in operation}
 
 
+def bound_by_scopes(claims: dict) -> bool:
+    """API keys' tokens, and every token an application holds (`client_id`, ID-13)."""
+    return claims.get("kind") == API_KEY or bool(claims.get("client_id"))
+
+
 def ensure_granted(claims: dict, needed: str | None) -> None:
-    """Refuses a token of kind `api_key` whose scopes do not grant `needed`; an operation that
-    declares no scope is closed to API keys."""
-    if claims.get("kind") != API_KEY:
+    """Refuses a token bound by scopes (an API key's, an application's) whose scopes do not grant
+    `needed`; an operation that declares no scope is closed to them."""
+    if not bound_by_scopes(claims):
         return
     if needed is None or not grants(tuple((claims.get("scope") or "").split()), needed):
         raise InsufficientScope(needed)

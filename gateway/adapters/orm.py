@@ -70,3 +70,13 @@ blocked_members = Table(
 
 mapper_registry.map_imperatively(SigningKey, signing_keys)
 mapper_registry.map_imperatively(ApiKey, api_keys)
+
+
+# Delegated access (ID-13): grants and token families identity revoked; their tokens are refused
+# until `until` (when the last of them has expired).
+oauth_revocations = Table(
+    "oauth_revocations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("revoked_at", UtcDateTime, nullable=False),
+    Column("until", UtcDateTime, nullable=False, index=True),
+)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import Page, PageRequest
 
 from ..domain.api_keys import ApiKey
+from .keystore import now
 from . import orm
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Snapshot:
     people_with_two_factor: frozenset[str] = frozenset()
     customers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # reseller org -> customer orgs
     blocked_members: frozenset[tuple[str, str]] = frozenset()  # (org, user), OR-13
+    revoked_grants: frozenset[str] = frozenset()  # grants and token families of applications, ID-13
 
     def manages(self, reseller_org_id: str, customer_org_id: str) -> bool:
         return customer_org_id in self.customers_of.get(reseller_org_id, frozenset())
@@ -56,7 +58,19 @@ class SecurityStore:
                 customers.setdefault(reseller, set()).add(customer)
             blocked = frozenset(session.execute(select(orm.blocked_members.c.org_id, orm.blocked_members.c.user_id)
                                                 .where(orm.blocked_members.c.blocked.is_(True))).tuples())
-        return Snapshot(keys, policies, people, {r: frozenset(c) for r, c in customers.items()}, blocked)
+            revoked = frozenset(session.scalars(select(orm.oauth_revocations.c.id)
+                                                .where(orm.oauth_revocations.c.until > now())))
+        return Snapshot(keys, policies, people, {r: frozenset(c) for r, c in customers.items()}, blocked, revoked)
+
+    def add_revocations(self, ids: list[str], at: datetime, until: datetime) -> None:
+        """ID-13: identity revoked these grants or token families; refuse their tokens until `until`."""
+        table = orm.oauth_revocations
+        with self.session_factory() as session, session.begin():
+            session.execute(delete(table).where(table.c.until <= at))
+            known = set(session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+            for revoked_id in dict.fromkeys(ids):
+                if revoked_id not in known:
+                    session.execute(insert(table).values(id=revoked_id, revoked_at=at, until=until))
 
     def keys_of(self, org_id: str, page: PageRequest) -> Page[ApiKey]:
         with self.session_factory() as session:
@@ -90,6 +104,15 @@ class LiveSecurity:
 
     async def refresh(self) -> None:
         self.current = await asyncio.to_thread(self.store.snapshot)
+
+    async def revoke(self, ids: list[str], ttl_seconds: float) -> None:
+        """ID-13: at once in this worker, within REFRESH_SECONDS in the others."""
+        if not ids:
+            return
+        moment = now()
+        await asyncio.to_thread(self.store.add_revocations, ids, moment, moment + timedelta(seconds=2 * ttl_seconds + 60))
+        current = self.current
+        self.current = replace(current, revoked_grants=current.revoked_grants | frozenset(ids))
 
     async def _run(self) -> None:
         while True:

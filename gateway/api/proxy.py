@@ -17,6 +17,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from portico_kernel.auth import InvalidToken
+from portico_kernel.scopes import API_KEY, grants, required_scope
 from portico_kernel.errors import DomainError
 from portico_kernel.problems import STATUS, request_id as current_request_id
 from portico_kernel.request_body import max_body_bytes, too_large_detail
@@ -143,9 +144,13 @@ class GatewayApp:
             claims = self.gateway.verifier.verify_known(token)
         except InvalidToken as exc:
             raise Refused(401, str(exc), "invalid-token") from exc
+        known = self.gateway.security.current
+        if claims.get("client_id"):
+            self._delegated(routed, scope, claims, known)
+            if claims.get("kind") == API_KEY:  # an application's own token (client credentials)
+                return token
         if claims.get("kind") not in tokens.FROM_OUTSIDE:
             raise Refused(401, "This token is not accepted here: sign in, or use an API key.", "invalid-token")
-        known = self.gateway.security.current
         if (claims.get("org"), claims.get("sub")) in known.blocked_members:
             raise Refused(403, "You are blocked in this organization; its administrators can unblock you. "
                                "You can still switch to another of your organizations.", "member-blocked")
@@ -154,6 +159,18 @@ class GatewayApp:
             raise Refused(403, "Your organization requires two-factor authentication: set it up under "
                                "/v1/me/two-factor, then sign in again.", "two-factor-required")
         return token
+
+    @staticmethod
+    def _delegated(routed: Route, scope, claims: dict, known) -> None:
+        """ID-13: an application's token is refused at once when its grant or family is revoked,
+        and reaches only what its scopes grant (the service checks the scope again)."""
+        if claims.get("kind") not in (*tokens.FROM_OUTSIDE, API_KEY):
+            raise Refused(401, "This token is not accepted here.", "invalid-token")
+        if tokens.revoked(claims, known.revoked_grants):
+            raise Refused(401, "The access granted to this application was revoked.", "invalid-token")
+        needed = required_scope(routed.service, scope["method"])
+        if not grants(tuple((claims.get("scope") or "").split()), needed):
+            raise Refused(403, f"This token lacks the scope {needed}.", "insufficient-scope", required_scope=needed)
 
     def _with_api_key(self, service: str, scope, headers: dict, presented: str) -> str:
         """GW-03: a partner's API key, checked against the worker's in-memory copy of the keys."""

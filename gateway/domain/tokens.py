@@ -6,6 +6,9 @@ import uuid
 from datetime import datetime, timedelta
 
 CLAIMS_FROM_IDENTITY = ("sub", "kind", "org", "roles", "amr", "sid", "auth_time")
+# An application's token (ID-13) also names the client, the grant and the token family, so the
+# gateway can refuse it at once when any of them is revoked.
+DELEGATION_CLAIMS = ("scope", "client_id", "gid", "fid")
 # Tokens a caller may bring through the door: people's. The gateway's internal tokens (kinds
 # api_key and service) are for the services only and never come back in from outside.
 FROM_OUTSIDE = frozenset({"customer", "staff"})
@@ -14,9 +17,20 @@ FROM_OUTSIDE = frozenset({"customer", "staff"})
 def claims_of_token(claims: dict, *, issuer: str, audience: str, now: datetime, ttl: timedelta) -> dict:
     """The claims of a token for `claims` (identity's, plus an API key's `scope`), living `ttl` from `now`."""
     payload = {name: claims[name] for name in CLAIMS_FROM_IDENTITY if name in claims}
-    payload.update({k: v for k, v in claims.items() if k == "scope"})
+    payload.update({k: v for k, v in claims.items() if k in DELEGATION_CLAIMS and v is not None})
     payload.update({
         "iss": issuer, "aud": audience, "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()), "jti": str(uuid.uuid4()),
     })
     return payload
+
+
+def revoked(claims: dict, revoked_ids: frozenset[str]) -> bool:
+    """An application's token whose grant or family was revoked (ID-13)."""
+    return bool(revoked_ids) and (claims.get("gid") in revoked_ids or claims.get("fid") in revoked_ids)
+
+
+def id_token_claims(claims: dict, *, issuer: str, now: datetime, ttl: timedelta) -> dict:
+    """An OpenID Connect ID token: identity's claims (sub, aud = the client, nonce, …) with ours."""
+    return {**claims, "iss": issuer, "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp()),
+            "jti": str(uuid.uuid4())}

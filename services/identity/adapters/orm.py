@@ -200,3 +200,96 @@ mapper_registry.map_imperatively(SecondFactor, second_factors)
 mapper_registry.map_imperatively(RecoveryCode, recovery_codes)
 mapper_registry.map_imperatively(SignInChallenge, sign_in_challenges)
 mapper_registry.map_imperatively(AppPassword, app_passwords)
+
+# Delegated access (ID-13): applications, the grants people give them, codes and refresh tokens.
+from ..domain.oauth import (AuthorizationCode, OAuthClient, OAuthConsent, OAuthGrant, OAuthRefreshToken,  # noqa: E402
+                            TokenFamily)
+
+oauth_clients = Table(
+    "oauth_clients", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), index=True),
+    Column("name", String(200), nullable=False),
+    Column("redirect_uris", JSON, nullable=False),
+    Column("public", Boolean, nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("subject_type", String(20), nullable=False),
+    Column("pairwise_salt", String(64), nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("secret_hash", String(64)),
+    Column("secret_rotated_at", UtcDateTime),
+)
+
+oauth_grants = Table(
+    "oauth_grants", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False, index=True),
+    Column("org_id", String(36), index=True),
+    Column("client_id", String(36), ForeignKey("oauth_clients.id"), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+)
+
+oauth_consents = Table(
+    "oauth_consents", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(36), nullable=False),
+    Column("org_id", String(36)),
+    Column("amr", JSON, nullable=False),
+    Column("auth_time", Integer, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+)
+
+oauth_codes = Table(
+    "oauth_codes", metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("client_id", String(36), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("org_id", String(36)),
+    Column("grant_id", String(36), nullable=False),
+    Column("family_id", String(36), nullable=False),
+    Column("redirect_uri", String(2000), nullable=False),
+    Column("scope", String(1000), nullable=False),
+    Column("amr", JSON, nullable=False),
+    Column("auth_time", Integer, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("nonce", String(500)),
+    Column("code_challenge", String(128)),
+    Column("code_challenge_method", String(10)),
+    Column("used_at", UtcDateTime),
+)
+
+oauth_token_families = Table(
+    "oauth_token_families", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("client_id", String(36), nullable=False),
+    Column("grant_id", String(36), index=True),
+    Column("user_id", String(36)),
+    Column("org_id", String(36)),
+    Column("scope", String(1000), nullable=False),
+    Column("amr", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("revoked_reason", String(40)),
+)
+
+oauth_refresh_tokens = Table(
+    "oauth_refresh_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("family_id", String(36), ForeignKey("oauth_token_families.id"), nullable=False, index=True),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("spent_at", UtcDateTime),
+)
+
+mapper_registry.map_imperatively(OAuthClient, oauth_clients)
+mapper_registry.map_imperatively(OAuthGrant, oauth_grants)
+mapper_registry.map_imperatively(OAuthConsent, oauth_consents)
+mapper_registry.map_imperatively(AuthorizationCode, oauth_codes)
+mapper_registry.map_imperatively(TokenFamily, oauth_token_families)
+mapper_registry.map_imperatively(OAuthRefreshToken, oauth_refresh_tokens)

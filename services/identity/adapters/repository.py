@@ -208,3 +208,69 @@ class AppPasswords(Repository):
         query = select(AppPassword).where(AppPassword.user_id == user_id, AppPassword.secret_hash == secret_hash,
                                           AppPassword.revoked_at.is_(None))
         return self.session.scalars(query).first()
+
+
+# Delegated access (ID-13)
+from ..domain.oauth import (AuthorizationCode, OAuthClient, OAuthConsent, OAuthGrant, OAuthRefreshToken,  # noqa: E402
+                            TokenFamily)
+
+
+class OAuthClients(Repository):
+    model = OAuthClient
+
+    def of_org(self, org_id: str | None, page: PageRequest) -> Page[OAuthClient]:
+        where = OAuthClient.org_id.is_(None) if org_id is None else OAuthClient.org_id == org_id
+        return fetch_page(self.session, select(OAuthClient).where(where), (OAuthClient.created_at, OAuthClient.id), page)
+
+
+class OAuthGrants(Repository):
+    model = OAuthGrant
+
+    def live(self, user_id: str, org_id: str | None, client_id: str) -> OAuthGrant | None:
+        org = OAuthGrant.org_id.is_(None) if org_id is None else OAuthGrant.org_id == org_id
+        return self.session.scalars(select(OAuthGrant).where(
+            OAuthGrant.user_id == user_id, org, OAuthGrant.client_id == client_id,
+            OAuthGrant.revoked_at.is_(None))).first()
+
+    def of_user(self, user_id: str, page: PageRequest) -> Page[OAuthGrant]:
+        query = select(OAuthGrant).where(OAuthGrant.user_id == user_id, OAuthGrant.revoked_at.is_(None))
+        return fetch_page(self.session, query, (OAuthGrant.created_at, OAuthGrant.id), page)
+
+    def of_org(self, org_id: str, page: PageRequest) -> Page[OAuthGrant]:
+        query = select(OAuthGrant).where(OAuthGrant.org_id == org_id, OAuthGrant.revoked_at.is_(None))
+        return fetch_page(self.session, query, (OAuthGrant.created_at, OAuthGrant.id), page)
+
+
+class OAuthConsents(Repository):
+    model = OAuthConsent
+
+
+def _claimed(session, model, key_column, key: str, spent_column, now) -> bool:
+    """Marks a one-time credential spent unless it already is, in one statement: of two requests
+    presenting it at the same moment, one claims it (the other waits for its row lock on PostgreSQL)."""
+    result = session.execute(update(model).where(key_column == key, spent_column.is_(None)).values({spent_column.key: now})
+                             .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+class AuthorizationCodes(Repository):
+    model = AuthorizationCode
+
+    def claim(self, code_hash: str, now) -> bool:
+        return _claimed(self.session, AuthorizationCode, AuthorizationCode.code_hash, code_hash,
+                        AuthorizationCode.used_at, now)
+
+
+class TokenFamilies(Repository):
+    model = TokenFamily
+
+    def of_grant(self, grant_id: str) -> list[TokenFamily]:
+        return list(self.session.scalars(select(TokenFamily).where(TokenFamily.grant_id == grant_id)))
+
+
+class OAuthRefreshTokens(Repository):
+    model = OAuthRefreshToken
+
+    def claim(self, token_hash: str, now) -> bool:
+        return _claimed(self.session, OAuthRefreshToken, OAuthRefreshToken.token_hash, token_hash,
+                        OAuthRefreshToken.spent_at, now)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from portico_kernel.uow import UnitOfWork
 
+from .repository import (AuthorizationCodes, OAuthClients, OAuthConsents, OAuthGrants, OAuthRefreshTokens,
+                         TokenFamilies)
 from .repository import Memberships, RefreshTokens, SignInSessions, Users
 from .repository import AccountClosures, AccountSettingsRepository, EmailChanges, PersonalData
 from .repository import (Activity, AlertSettingsRepository, AppPasswords, FailedSignIns, KnownLocations, RecoveryCodes,
@@ -27,4 +29,10 @@ class IdentityUnitOfWork(UnitOfWork):
         self.recovery_codes = RecoveryCodes(self.session)
         self.challenges = SignInChallenges(self.session)
         self.app_passwords = AppPasswords(self.session)
+        self.oauth_clients = OAuthClients(self.session)
+        self.oauth_grants = OAuthGrants(self.session)
+        self.oauth_consents = OAuthConsents(self.session)
+        self.oauth_codes = AuthorizationCodes(self.session)
+        self.oauth_families = TokenFamilies(self.session)
+        self.oauth_refresh_tokens = OAuthRefreshTokens(self.session)
         return self
