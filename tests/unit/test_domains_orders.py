@@ -217,7 +217,8 @@ def test_DO_02_missing_tld_requirements_are_listed_each(catalog):
     assert orders.registrant_problems(catalog.for_tld("fr"), holder("CH", birth_date="1980-01-01"), {}) == []
     # an uploaded document of the type asked for counts
     with_document = {**holder("FR"), "documents": ["doc-1"]}
-    assert orders.registrant_problems(catalog.for_tld("fr"), with_document, {"doc-1": "birth_date"}) == []
+    assert orders.registrant_problems(catalog.for_tld("fr"), with_document, {"doc-1": "birth_certificate"}) == []
+    assert orders.registrant_problems(catalog.for_tld("fr"), with_document, {"doc-1": "tax_certificate"}) != []
     unknown = orders.registrant_problems(catalog.for_tld("ch"), {**holder(), "documents": ["nope"]}, {})
     assert unknown == [{"name": "registrant.documents", "reason": "no such document: nope"}]
 
