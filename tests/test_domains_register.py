@@ -268,3 +268,15 @@ def test_DO_02_DO_03_only_managers_order_and_staff_do_not(api):
     problem(api.post("/v1/domains/orders", {"domain": unique_name(), "registrant": registrant()}), 401)
     problem(api.post("/v1/domains/orders", {"domain": unique_name(), "registrant": registrant(), "extra": 1},
                      customer["token"]), 400)
+
+
+def test_DO_02_the_same_name_ordered_twice_at_once_is_ordered_once(api, tap):
+    from concurrent.futures import ThreadPoolExecutor
+
+    customer = manager(api)
+    name = unique_name()
+    body = {"domain": name, "registrant": registrant()}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: api.post("/v1/domains/orders", body, customer["token"]), range(4)))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
+    assert len(api.get("/v1/domains/orders", customer["token"]).json()) == 1
