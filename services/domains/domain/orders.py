@@ -341,12 +341,16 @@ def fail(uow, order: DomainOrder, reason: str) -> None:
     uow.emit(DomainOrderFailed(org_id=order.org_id, order_id=order.id, reason=order.reason), org_id=order.org_id)
 
 
-def complete(uow, order: DomainOrder, expires_at: datetime | None) -> Domain:
+def complete(uow, order: DomainOrder, expires_at: datetime | None) -> Domain | None:
     now = uow.clock.now()
     expires_at = expires_at or (now + timedelta(days=365 * max(order.years, 1)))
     released = uow.domains.by_name(order.domain)
-    if released is not None:
+    if released is not None and released.status == "released":
         uow.domains.remove(released)  # a released name registered anew is a new domain
+    elif released is not None:  # cannot happen while one order per name is open; never two rows of a name
+        log.error("domain order %s: %s is held in Portico already", order.id, order.domain)
+        fail(uow, order, "the domain is held in Portico already")
+        return None
     domain = Domain(id=str(uuid.uuid4()), org_id=order.org_id, name=order.domain, expires_at=expires_at,
                     status="active", auto_renew=True, created_at=now)
     uow.domains.add(domain)
