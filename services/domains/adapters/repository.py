@@ -1,13 +1,17 @@
 """The domains service's repositories: its queries, over the tables of adapters/orm.py."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
 
-from portico_kernel.db import fetch_page
+from sqlalchemy import and_, or_, select, tuple_, update
+
+from portico_kernel.db import fetch_page, is_postgres
 from portico_kernel.paging import Page, PageRequest
 
 from ..domain.model import Domain
-from . import orm  # noqa: F401 - maps Domain to its table
+from ..domain.renewals import Renewal
+from . import orm
+from .orm import domain_notices, domain_renewals
 
 
 class Domains:
@@ -20,3 +24,110 @@ class Domains:
         if status is not None:
             query = query.where(Domain.status == status)
         return fetch_page(self.session, query, (Domain.created_at, Domain.id), page, descending=True)
+
+    def get(self, domain_id: str, *, for_update: bool = False) -> Domain | None:
+        query = select(Domain).where(Domain.id == domain_id)
+        if for_update and is_postgres(self.session.get_bind()):
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def of_org_by_id(self, org_id: str, domain_id: str, *, for_update: bool = False) -> Domain | None:
+        """The organization's domain; another organization's is None (a 404, never a 403)."""
+        domain = self.get(domain_id, for_update=for_update)
+        return domain if domain is not None and domain.org_id == org_id else None
+
+    def claim_due(self, today: date, after: tuple | None, limit: int) -> list[Domain]:
+        """DO-04 … DO-07: up to `limit` domains with something due by `today`, by their due day and id,
+        after `after` (a due day and an id): a range over the index on (due_on, id), never every row.
+        On PostgreSQL their rows are locked and rows another scheduler holds are skipped; SQLite lets
+        one writer at a time."""
+        query = (select(Domain).where(orm.domains.c.due_on <= today)
+                 .order_by(orm.domains.c.due_on, orm.domains.c.id).limit(limit))
+        if after is not None:
+            day, last_id = after
+            query = query.where(or_(orm.domains.c.due_on > day,
+                                    and_(orm.domains.c.due_on == day, orm.domains.c.id > last_id)))
+        if is_postgres(self.session.get_bind()):
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.scalars(query.execution_options(populate_existing=True)))
+
+    def save_all(self, domains: list[Domain]) -> None:
+        """The claimed domains are the session's own: their changes are written at the commit."""
+
+
+class Notices:
+    """DO-04: the reminders sent, once per domain, term (expiry) and notice."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def sent_for(self, terms: list[tuple[str, date]]) -> dict[tuple[str, date], set[str]]:
+        found: dict[tuple[str, date], set[str]] = {}
+        for start in range(0, len(terms), 500):
+            chunk = terms[start:start + 500]
+            rows = self.session.execute(
+                select(domain_notices.c.domain_id, domain_notices.c.expires_on, domain_notices.c.notice)
+                .where(tuple_(domain_notices.c.domain_id, domain_notices.c.expires_on).in_(chunk)))
+            for domain_id, expires_on, notice in rows:
+                found.setdefault((domain_id, expires_on), set()).add(notice)
+        return found
+
+    def record(self, domain_id: str, expires_on: date, notice: str, at) -> bool:
+        """True when this notice is recorded now; False when it was sent before (the unique key)."""
+        values = {"domain_id": domain_id, "expires_on": expires_on, "notice": notice, "sent_at": at}
+        return _insert_once(self.session, domain_notices, values, ["domain_id", "expires_on", "notice"])
+
+
+class Renewals:
+    """DO-06, DO-07: each term's renewal, once per domain and expiry."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, renewal: Renewal) -> bool:
+        """True when the renewal is recorded now; False when the term's renewal was asked for before."""
+        return _insert_once(self.session, domain_renewals, _renewal_row(renewal), ["domain_id", "expires_on"])
+
+    def get(self, domain_id: str, expires_on: date, *, for_update: bool = False) -> Renewal | None:
+        query = select(domain_renewals).where(domain_renewals.c.domain_id == domain_id,
+                                              domain_renewals.c.expires_on == expires_on)
+        if for_update and is_postgres(self.session.get_bind()):
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return Renewal(**row._mapping) if row else None
+
+    def for_terms(self, terms: list[tuple[str, date]]) -> dict[tuple[str, date], Renewal]:
+        found = {}
+        for start in range(0, len(terms), 500):
+            chunk = terms[start:start + 500]
+            for row in self.session.execute(select(domain_renewals).where(
+                    tuple_(domain_renewals.c.domain_id, domain_renewals.c.expires_on).in_(chunk))):
+                renewal = Renewal(**row._mapping)
+                found[(renewal.domain_id, renewal.expires_on)] = renewal
+        return found
+
+    def save(self, renewal: Renewal) -> None:
+        row = _renewal_row(renewal)
+        self.session.execute(update(domain_renewals).where(domain_renewals.c.domain_id == renewal.domain_id,
+                                                           domain_renewals.c.expires_on == renewal.expires_on)
+                             .values({k: v for k, v in row.items() if k not in ("domain_id", "expires_on")}))
+
+
+def _renewal_row(renewal: Renewal) -> dict:
+    return {"domain_id": renewal.domain_id, "expires_on": renewal.expires_on, "org_id": renewal.org_id,
+            "years": renewal.years, "amount_minor": renewal.amount_minor, "currency": renewal.currency,
+            "reason": renewal.reason, "status": renewal.status, "requested_at": renewal.requested_at,
+            "paid_at": renewal.paid_at, "renewed_at": renewal.renewed_at, "renewed_until": renewal.renewed_until,
+            "on_warranty": renewal.on_warranty}
+
+
+def _insert_once(session, table, values: dict, keys: list[str]) -> bool:
+    if is_postgres(session.get_bind()):
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    result = session.execute(upsert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+    return result.rowcount == 1
+
+
+
