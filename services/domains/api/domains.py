@@ -9,7 +9,7 @@ from ..bootstrap import bootstrap
 
 def _view(d) -> dict:
     return {"id": d.id, "name": d.name, "status": d.status, "auto_renew": d.auto_renew,
-            "expires_at": iso_utc(d.expires_at)}
+            "expires_at": iso_utc(d.expires_at), "renewal_warranty": d.renewal_warranty}
 
 
 def list_domains(status=None, limit=None, cursor=None):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from portico_kernel.clock import iso_utc
+from portico_kernel.errors import Conflict, Forbidden, NotFound, invalid_field
+from portico_kernel.roles import MANAGING_ROLES
 
 from . import lifecycle
 from .events import DomainRenewalRequested, DomainStateChanged, InvoicePaid
@@ -173,3 +175,56 @@ def on_invoice_paid(paid: InvoicePaid, uow) -> None:
         uow.renewals.save(renewal)
         return
     renewed(uow, domain, renewal, new_expiry, now)
+
+
+# --- what the organization asks for (the API) --------------------------------------------------------------
+
+def _managed_domain(uow, caller, org_id: str, domain_id: str) -> Domain:
+    """The organization's domain, for those who run the organization (its legal representatives and
+    administrators, or an API key of it): another organization's domain is not found (404)."""
+    domain = uow.domains.get(domain_id, for_update=True)
+    if domain is None or domain.org_id != org_id:
+        raise NotFound("No such domain.")
+    if not (caller.is_api_key or caller.has_role(*MANAGING_ROLES)):
+        raise Forbidden("Only the organization's legal representatives and administrators renew its domains.",
+                        problem="no-product-access")
+    return domain
+
+
+def set_renewal_warranty(uow, caller, org_id: str, domain_id: str, on: bool) -> Domain:
+    """DO-06: the renewal warranty on or off; where the TLD does not offer it, 409. The scheduler looks
+    at the domain again today (the warranty's day may have come)."""
+    domain = _managed_domain(uow, caller, org_id, domain_id)
+    rules = uow.catalog.for_domain(domain.name)
+    if on and not rules.offers_renewal_warranty:
+        raise Conflict(f"The renewal warranty is not offered for .{rules.tld} domains.", problem="not-offered")
+    if domain.status not in ("active", "expired"):
+        raise Conflict(f"The domain is {domain.status.replace('_', ' ')}: past renewing, a warranty keeps nothing.")
+    domain.renewal_warranty = on
+    domain.due_on = lifecycle.utc_day(uow.clock.now())
+    uow.commit()
+    return domain
+
+
+def renew_on_request(uow, caller, org_id: str, domain_id: str, years: int | None) -> tuple[Renewal, bool]:
+    """DO-07, DO-05: the customer renews before expiry or in the auto-renew grace, at the normal
+    price. Answers the term's renewal and whether it was asked for now (False: asked before)."""
+    domain = _managed_domain(uow, caller, org_id, domain_id)
+    asked = uow.renewals.get(domain.id, domain.expires_on)
+    if asked is not None:
+        return asked, False
+    currency = uow.billing_currencies({org_id}).get(org_id)
+    if currency is None:
+        raise Conflict("The organization has no billing account yet: a renewal cannot be invoiced.",
+                       problem="no-billing-account")
+    rules = uow.catalog.for_domain(domain.name)
+    now = uow.clock.now()
+    try:
+        renewal = new_renewal(rules, domain, lifecycle.utc_day(now), now, currency, CUSTOMER, years)
+    except RenewalRefused as refused:
+        if years is not None and years not in rules.periods:
+            raise invalid_field("years", str(refused)) from None
+        raise Conflict(str(refused), problem="not-renewable") from None
+    renewal = request(uow, renewal, domain)
+    uow.commit()
+    return renewal, True
