@@ -97,12 +97,10 @@ class FakeNotices:
                 found.setdefault((domain_id, expires_on), set()).add(notice)
         return found
 
-    def record(self, domain_id, expires_on, notice, at):
-        key = (domain_id, expires_on, notice)
-        if key in self.store.notices:
-            return False
-        self.store.notices[key] = at
-        return True
+    def record_all(self, notices, at):
+        fresh = {key for key in notices if key not in self.store.notices}
+        self.store.notices.update({key: at for key in fresh})
+        return fresh
 
 
 class FakeRenewals:
@@ -115,6 +113,9 @@ class FakeRenewals:
             return False
         self.store.renewals[key] = replace(renewal)
         return True
+
+    def add_all(self, renewals):
+        return {(r.domain_id, r.expires_on) for r in renewals if self.add(r)}
 
     def get(self, domain_id, expires_on, for_update=False):
         found = self.store.renewals.get((domain_id, expires_on))
@@ -137,6 +138,11 @@ class FakeUow:
     def __enter__(self):
         self.emitted = []
         return self
+
+    @property
+    def session(self):
+        import contextlib
+        return type("S", (), {"no_autoflush": contextlib.nullcontext()})()
 
     def __exit__(self, *exc):
         pass

@@ -74,8 +74,19 @@ class Notices:
 
     def record(self, domain_id: str, expires_on: date, notice: str, at) -> bool:
         """True when this notice is recorded now; False when it was sent before (the unique key)."""
-        values = {"domain_id": domain_id, "expires_on": expires_on, "notice": notice, "sent_at": at}
-        return _insert_once(self.session, domain_notices, values, ["domain_id", "expires_on", "notice"])
+        return bool(self.record_all([(domain_id, expires_on, notice)], at))
+
+    def record_all(self, notices: list[tuple[str, date, str]], at) -> set[tuple[str, date, str]]:
+        """Of these (domain, expiry, notice), those recorded now, in one statement; those sent before
+        (the unique key) are not."""
+        if not notices:
+            return set()
+        upsert = _upsert_of(self.session)
+        inserted = (upsert(domain_notices).values([{"domain_id": d, "expires_on": e, "notice": n, "sent_at": at}
+                                                   for d, e, n in notices])
+                    .on_conflict_do_nothing(index_elements=["domain_id", "expires_on", "notice"])
+                    .returning(domain_notices.c.domain_id, domain_notices.c.expires_on, domain_notices.c.notice))
+        return {tuple(row) for row in self.session.execute(inserted)}
 
 
 class Renewals:
@@ -87,6 +98,16 @@ class Renewals:
     def add(self, renewal: Renewal) -> bool:
         """True when the renewal is recorded now; False when the term's renewal was asked for before."""
         return _insert_once(self.session, domain_renewals, _renewal_row(renewal), ["domain_id", "expires_on"])
+
+    def add_all(self, renewals: list[Renewal]) -> set[tuple[str, date]]:
+        """Of these renewals, the (domain, expiry) of those recorded now, in one statement."""
+        if not renewals:
+            return set()
+        upsert = _upsert_of(self.session)
+        inserted = (upsert(domain_renewals).values([_renewal_row(r) for r in renewals])
+                    .on_conflict_do_nothing(index_elements=["domain_id", "expires_on"])
+                    .returning(domain_renewals.c.domain_id, domain_renewals.c.expires_on))
+        return {tuple(row) for row in self.session.execute(inserted)}
 
     def get(self, domain_id: str, expires_on: date, *, for_update: bool = False) -> Renewal | None:
         query = select(domain_renewals).where(domain_renewals.c.domain_id == domain_id,
@@ -121,13 +142,18 @@ def _renewal_row(renewal: Renewal) -> dict:
             "on_warranty": renewal.on_warranty}
 
 
-def _insert_once(session, table, values: dict, keys: list[str]) -> bool:
+def _upsert_of(session):
     if is_postgres(session.get_bind()):
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    result = session.execute(upsert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
-    return result.rowcount == 1
+    return upsert
+
+
+def _insert_once(session, table, values: dict, keys: list[str]) -> bool:
+    upsert = _upsert_of(session)
+    inserted = upsert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    return session.execute(inserted.returning(table.c[keys[0]])).first() is not None
 
 
 

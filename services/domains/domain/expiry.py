@@ -73,8 +73,7 @@ def plan(rules: TldRules, domain: Domain, today: date, lead_days: int, sent: set
     renew_on_warranty = (domain.renewal_warranty and asked and target in RENEWABLE_STATUSES
                          and today >= warranty_renewal_day(rules, expires_on))
     if renew_on_warranty:
-        return Plan(notice=None if notice and notice.kind.value == "after_expiry" else notice, request=request,
-                    renew_on_warranty=True)
+        return Plan(request=request, renew_on_warranty=True)   # renewed: the old expiry's reminders are moot
     changes = statuses_between(rules, domain.status, target)
     deleting = domain.status in RENEWABLE_STATUSES and target not in RENEWABLE_STATUSES
     if target == "released":
@@ -114,6 +113,8 @@ class Round:
         self.sent = uow.notices.sent_for(terms)
         self.renewals = uow.renewals.for_terms(terms)
         self.currencies = uow.billing_currencies({d.org_id for d in claimed})
+        self.notices: list[tuple[Domain, TldRules, Reminder]] = []  # recorded and sent at the batch's end
+        self.asked: list[tuple[Renewal, Domain]] = []  # renewals asked for, written at the batch's end
 
     def run(self, domain: Domain) -> bool:
         """Does what is due for the domain; False when it must wait (the registry could not be reached)."""
@@ -135,25 +136,28 @@ class Round:
 
     def _apply(self, domain: Domain, rules: TldRules, decided: Plan, renewal: Renewal | None) -> bool:
         uow = self.uow
+        fresh = False
         if decided.request is not None:
             try:
-                asked = renewals.new_renewal(rules, domain, self.today, self.now, self.currencies[domain.org_id],
-                                             decided.request)
+                renewal = renewals.new_renewal(rules, domain, self.today, self.now, self.currencies[domain.org_id],
+                                               decided.request)
             except (RenewalRefused, LookupError) as refused:
                 log.warning("domain %s: no renewal asked for (%s)", domain.name, refused)
             else:
-                renewal = renewals.request(uow, asked, domain)
+                fresh = True
         if decided.renew_on_warranty and renewal is not None and renewal.status == REQUESTED:
             new_expiry = renewals.renew_at_registry(uow.registry_for(domain.tld), rules, domain.name,
                                                     domain.expires_on, renewal.years)
-            if decided.notice is not None:
-                self._notify(domain, rules, decided.notice)
-            renewals.renewed(uow, domain, renewal, new_expiry, self.now, on_warranty=True)
+            if fresh:
+                self.asked.append((renewal, domain))
+            renewals.renewed(uow, domain, renewal, new_expiry, self.now, on_warranty=True, save=not fresh)
             return True
+        if fresh:
+            self.asked.append((renewal, domain))
         if decided.delete_at_registry:
             delete_at_registry(uow.registry_for(domain.tld), domain.name)
         if decided.notice is not None:
-            self._notify(domain, rules, decided.notice)
+            self.notices.append((domain, rules, decided.notice))
         for status in decided.statuses:
             domain.status = status
             uow.emit(DomainStateChanged(org_id=domain.org_id, domain_id=domain.id, domain=domain.name, status=status,
@@ -165,8 +169,20 @@ class Round:
         domain.due_on = lifecycle.next_check(rules, domain.expires_on, self.today, self.lead_days)
         return True
 
-    def _notify(self, domain: Domain, rules: TldRules, notice: Reminder) -> None:
-        if self.uow.notices.record(domain.id, domain.expires_on, notice_name(notice), self.now):
+    def ask_renewals(self) -> None:
+        """DO-07, DO-06: the batch's renewals, written in one statement; billing is asked for those
+        written now (a term's renewal asked for before, the unique key, is not asked again)."""
+        by_term = {(r.domain_id, r.expires_on): (r, d) for r, d in self.asked}
+        for key in self.uow.renewals.add_all([r for r, _ in by_term.values()]):
+            renewal, domain = by_term[key]
+            self.uow.emit(renewals.requested(renewal, domain), org_id=domain.org_id)
+
+    def send_notices(self) -> None:
+        """DO-04: the batch's reminders, recorded in one statement; only those recorded now (never sent
+        before, the unique key) are sent."""
+        keys = {(d.id, d.expires_on, notice_name(n)): (d, r, n) for d, r, n in self.notices}
+        for key in self.uow.notices.record_all(list(keys), self.now):
+            domain, rules, notice = keys[key]
             self.uow.emit(expiring(domain, rules, notice), org_id=domain.org_id)
 
 
@@ -178,7 +194,10 @@ def scan_batch(uow, today: date, after: tuple | None, size: int = BATCH) -> tupl
         return 0, 0, after
     last = (claimed[-1].due_on, claimed[-1].id)
     work = Round(uow, claimed, today)
-    done = sum(1 for domain in claimed if work.run(domain))
+    with uow.session.no_autoflush:  # the domains' changes are written once, at the commit
+        done = sum(1 for domain in claimed if work.run(domain))
+    work.ask_renewals()
+    work.send_notices()
     uow.domains.save_all(claimed)
     uow.commit()
     return len(claimed), done, last

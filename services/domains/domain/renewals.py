@@ -101,11 +101,15 @@ def request(uow, renewal: Renewal, domain: Domain) -> Renewal:
     before (by another scheduler, or the customer) is answered instead."""
     if not uow.renewals.add(renewal):
         return uow.renewals.get(renewal.domain_id, renewal.expires_on)
-    uow.emit(DomainRenewalRequested(org_id=domain.org_id, domain_id=domain.id, domain=domain.name,
-                                    years=renewal.years, price={"amount_minor": renewal.amount_minor,
-                                                                "currency": renewal.currency},
-                                    expires_on=renewal.expires_on.isoformat()), org_id=domain.org_id)
+    uow.emit(requested(renewal, domain), org_id=domain.org_id)
     return renewal
+
+
+def requested(renewal: Renewal, domain: Domain) -> DomainRenewalRequested:
+    return DomainRenewalRequested(org_id=renewal.org_id, domain_id=renewal.domain_id, domain=domain.name,
+                                  years=renewal.years, price={"amount_minor": renewal.amount_minor,
+                                                              "currency": renewal.currency},
+                                  expires_on=renewal.expires_on.isoformat())
 
 
 def renew_at_registry(registry: Registry, rules: TldRules, name: str, expires_on: date, years: int) -> date:
@@ -126,7 +130,8 @@ def renew_at_registry(registry: Registry, rules: TldRules, name: str, expires_on
     return expiry_after_renewal(current_on, years)
 
 
-def renewed(uow, domain: Domain, renewal: Renewal, new_expiry: date, now: datetime, *, on_warranty: bool = False) -> None:
+def renewed(uow, domain: Domain, renewal: Renewal, new_expiry: date, now: datetime, *, on_warranty: bool = False,
+            save: bool = True) -> None:
     """The domain runs until `new_expiry`: active again (from the auto-renew grace), looked at again
     when its next term nears, and announced (DomainStateChanged)."""
     at = domain.expires_at if domain.expires_at.tzinfo else domain.expires_at.replace(tzinfo=timezone.utc)
@@ -137,7 +142,8 @@ def renewed(uow, domain: Domain, renewal: Renewal, new_expiry: date, now: dateti
     domain.due_on = lifecycle.next_check(rules, domain.expires_on, lifecycle.utc_day(now), uow.catalog.renewal_lead_days)
     renewal.status, renewal.renewed_at, renewal.renewed_until = RENEWED, now, new_expiry
     renewal.on_warranty = renewal.on_warranty or on_warranty
-    uow.renewals.save(renewal)
+    if save:  # (a renewal asked for in this same batch is written as it now is, with the batch)
+        uow.renewals.save(renewal)
     uow.emit(DomainStateChanged(org_id=domain.org_id, domain_id=domain.id, domain=domain.name, status="active",
                                 expires_on=domain.expires_on.isoformat(), at=iso_utc(now)), org_id=domain.org_id)
 
