@@ -7,7 +7,8 @@ from sqlalchemy import insert
 from portico_kernel import events
 from portico_kernel.uow import UnitOfWork, correlation_id
 
-from .repository import Domains, Notices, Renewals
+from .registries import registries
+from .repository import Documents, DomainOrders, Domains, Notices, OrgCurrencies, Renewals
 from .tld_file import tld_catalog
 
 
@@ -21,6 +22,9 @@ class DomainsUnitOfWork(UnitOfWork):
         self.notices = Notices(self.session)
         self.renewals = Renewals(self.session)
         self._outgoing: list[dict] = []
+        self.orders = DomainOrders(self.session)
+        self.currencies = OrgCurrencies(self.session)
+        self.documents = Documents(self.session)
         return self
 
     def emit(self, record, org_id: str | None = None) -> events.Envelope:
@@ -60,9 +64,8 @@ class DomainsUnitOfWork(UnitOfWork):
 
     def registry_for(self, tld: str):
         """The registry serving `tld` (adapters/registries.py: settings, one EPP session per registry)."""
-        from .registries import registries
         return registries().registry_for(tld)
 
     def billing_currencies(self, org_ids) -> dict[str, str]:
         """The currency of each organization's billing account, as billing announced it."""
-        return {}
+        return self.currencies.of_orgs(org_ids)

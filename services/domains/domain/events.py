@@ -45,6 +45,26 @@ class DomainRenewalRequested:
 
 
 # DO-01 … DO-05: a domain changed state (registered, renewed, expired, redemption, pending delete, released).
+# DO-02, DO-03: an order for billing to invoice (reference `domain-order:<order_id>`).
+@dataclass(frozen=True)
+class DomainOrderPlaced:
+    org_id: str
+    order_id: str
+    kind: str  # registration, transfer or restore
+    domain: str
+    years: int
+    price: dict  # {amount_minor, currency}
+
+
+# DO-02, DO-03: the order failed; billing cancels or refunds its invoice.
+@dataclass(frozen=True)
+class DomainOrderFailed:
+    org_id: str
+    order_id: str
+    reason: str
+
+
+# DO-01 … DO-05: every change of a domain's state.
 @dataclass(frozen=True)
 class DomainStateChanged:
     org_id: str
@@ -55,6 +75,14 @@ class DomainStateChanged:
     at: str
 
 
+# A domain of the organization exists (orgs' product access applies to it, OR-06).
+@dataclass(frozen=True)
+class ProductProvisioned:
+    org_id: str
+    product_type: str
+    product_id: str
+
+
 # DO-05: a released domain is no longer the organization's product (orgs drops its grants).
 @dataclass(frozen=True)
 class ProductRemoved:
@@ -63,12 +91,20 @@ class ProductRemoved:
     product_id: str
 
 
-# Received from billing: an invoice is paid in full; `reference` names what it bills.
+# Received from billing: an invoice is paid in full; `domain-order:<order_id>` and
+# `domain-renewal:<domain_id>:<expires_on>` are ours.
 @dataclass(frozen=True)
 class InvoicePaid:
     invoice_id: str
     org_id: str
-    number: str
-    total: dict
-    paid_at: str
+    number: str = ""
+    total: dict | None = None
+    paid_at: str | None = None
     reference: str | None = None
+
+
+# Received from billing: the currency the organization is invoiced in, which orders are priced in.
+@dataclass(frozen=True)
+class BillingAccountOpened:
+    org_id: str
+    currency: str

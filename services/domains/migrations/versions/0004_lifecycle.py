@@ -1,7 +1,7 @@
 """lifecycle: the renewal warranty, each domain's next due day, the notices sent and the renewals asked
 
 Revision ID: domains_0004_lifecycle
-Revises: 0002
+Revises: domains_0003_orders
 Create Date: 2026-11-26
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'domains_0004_lifecycle'
-down_revision = '0002'
+down_revision = 'domains_0003_orders'
 branch_labels = None
 depends_on = None
 
