@@ -29,3 +29,15 @@ def renew_domain(domain_id: str, body: dict | None = None):
         renewal, asked_now = renewals.renew_on_request(uow, caller, active_org(caller), domain_id,
                                                        (body or {}).get("years"))
         return _renewal(renewal), 202 if asked_now else 200
+
+
+def restore_domain(domain_id: str):
+    from .orders import _view as order_view
+    from ..domain import restores
+
+    caller = principal()
+    with bootstrap().uow() as uow:
+        order = restores.order_restore(uow, caller, active_org(caller), domain_id)
+        view = order_view(order)
+        uow.commit()
+    return view, 201

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from portico_kernel.clock import iso_utc
-from portico_kernel.errors import Conflict, Forbidden, NotFound, invalid_field
-from portico_kernel.roles import MANAGING_ROLES
+from portico_kernel.errors import Conflict, NotFound, invalid_field
 
 from . import lifecycle
+from .domains import ensure_manages
 from .events import DomainRenewalRequested, DomainStateChanged, InvoicePaid
 from .lifecycle import RENEWABLE, RenewalRefused, expiry_after_renewal, phase_on
 from .model import Domain
@@ -191,9 +191,7 @@ def _managed_domain(uow, caller, org_id: str, domain_id: str) -> Domain:
     domain = uow.domains.get(domain_id, for_update=True)
     if domain is None or domain.org_id != org_id:
         raise NotFound("No such domain.")
-    if not (caller.is_api_key or caller.has_role(*MANAGING_ROLES)):
-        raise Forbidden("Only the organization's legal representatives and administrators renew its domains.",
-                        problem="no-product-access")
+    ensure_manages(caller)
     return domain
 
 
@@ -203,7 +201,7 @@ def set_renewal_warranty(uow, caller, org_id: str, domain_id: str, on: bool) -> 
     domain = _managed_domain(uow, caller, org_id, domain_id)
     rules = uow.catalog.for_domain(domain.name)
     if on and not rules.offers_renewal_warranty:
-        raise Conflict(f"The renewal warranty is not offered for .{rules.tld} domains.", problem="not-offered")
+        raise Conflict(f"The renewal warranty is not offered for .{rules.tld} domains.")
     if domain.status not in ("active", "expired"):
         raise Conflict(f"The domain is {domain.status.replace('_', ' ')}: past renewing, a warranty keeps nothing.")
     domain.renewal_warranty = on
@@ -221,8 +219,8 @@ def renew_on_request(uow, caller, org_id: str, domain_id: str, years: int | None
         return asked, False
     currency = uow.billing_currencies({org_id}).get(org_id)
     if currency is None:
-        raise Conflict("The organization has no billing account yet: a renewal cannot be invoiced.",
-                       problem="no-billing-account")
+        raise Conflict("The organization's billing account is not open yet; try again in a moment.",
+                       problem="billing-account-pending")
     rules = uow.catalog.for_domain(domain.name)
     now = uow.clock.now()
     try:
@@ -230,7 +228,7 @@ def renew_on_request(uow, caller, org_id: str, domain_id: str, years: int | None
     except RenewalRefused as refused:
         if years is not None and years not in rules.periods:
             raise invalid_field("years", str(refused)) from None
-        raise Conflict(str(refused), problem="not-renewable") from None
+        raise Conflict(str(refused)) from None
     renewal = request(uow, renewal, domain)
     uow.commit()
     return renewal, True
