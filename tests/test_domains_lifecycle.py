@@ -176,6 +176,8 @@ def test_DO_05_in_the_grace_the_customer_renews_at_the_normal_price(api, tap, cl
     renewed = with_status(api, customer, domain, "active")
     expires = expiry_of(domain)
     assert expiry_of(renewed) == expires.replace(year=expires.year + 1)
+    tap.wait_for(lambda b: b["type"] == "DomainStateChanged" and b["payload"]["domain_id"] == domain["id"]
+                 and b["payload"]["expires_on"] == expiry_of(renewed).isoformat())
     assert [p["status"] for p in of_domain(tap, "DomainStateChanged", domain)][-2:] == ["expired", "active"]
 
 
@@ -201,6 +203,8 @@ def test_DO_05_a_domain_in_redemption_is_restored_through_an_order_with_the_rest
     assert expiry_of(restored) > expiry_of(domain)
     info = at_registry(domain["name"])
     assert "pendingDelete" not in info.statuses and info.expires_at.date() == expiry_of(restored)
+    tap.wait_for(lambda b: b["type"] == "DomainStateChanged" and b["payload"]["domain_id"] == domain["id"]
+                 and b["payload"]["expires_on"] == expiry_of(restored).isoformat())
     assert [p["status"] for p in of_domain(tap, "DomainStateChanged", domain)][-2:] == ["redemption", "active"]
 
 
@@ -212,6 +216,8 @@ def test_DO_05_a_domain_not_restored_is_released_and_no_longer_a_product(api, ta
     move_to(clock, domain, 36, moved)   # .ch: 35 days of redemption, no pending delete
     with_status(api, customer, domain, "released")
     tap.wait_for(lambda b: b["type"] == "ProductRemoved" and b["payload"]["product_id"] == domain["id"])
+    tap.wait_for(lambda b: b["type"] == "DomainStateChanged" and b["payload"]["domain_id"] == domain["id"]
+                 and b["payload"]["status"] == "released")
     assert [p["status"] for p in of_domain(tap, "DomainStateChanged", domain)][-2:] == ["redemption", "released"]
     late = api.post(f"/v1/domains/{domain['id']}/restore", None, customer["token"])
     assert "redemption period" in problem(late, 409)["detail"]
