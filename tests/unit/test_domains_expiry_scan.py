@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from portico_kernel.clock import FakeClock
+from portico_kernel.errors import Conflict, NotFound
 from services.domains.adapters.tld_file import tld_catalog
 from services.domains.domain import expiry, renewals
 from services.domains.domain.events import InvoicePaid
@@ -134,6 +135,7 @@ class FakeUow:
         self.domains, self.notices, self.renewals = FakeDomains(store), FakeNotices(store), FakeRenewals(store)
         self.catalog = CATALOG
         self.received = None
+        self.emitted = []
 
     def __enter__(self):
         self.emitted = []
@@ -426,3 +428,94 @@ def test_do_04_the_next_look_is_the_first_reminder_then_every_day_of_the_window(
 def test_a_new_domain_is_due_on_the_day_it_was_created():
     domain = Domain(id="x", org_id=ORG, name="new.ch", expires_at=at("2027-01-01"), created_at=at("2026-01-05"))
     assert domain.due_on == D("2026-01-05")
+
+
+# --- DO-05 restore ---------------------------------------------------------------------------------------------
+
+class FakeOrders:
+    def __init__(self):
+        self.rows = {}
+
+    def add(self, order):
+        self.rows[order.id] = order
+
+    def open_for(self, name):
+        return next((o for o in self.rows.values() if o.open_name == name), None)
+
+
+class FakeCurrencies:
+    def of(self, org_id):
+        return "CHF" if org_id == ORG else None
+
+
+class RestoringRegistry(FakeRegistry):
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+
+    def domain_info(self, name, auth_info=None):
+        info = super().domain_info(name)
+        if name in self.deleted:
+            grace = ("pendingRestore",) if "request" in self.steps else ("redemptionPeriod",)
+            return replace(info, statuses=("pendingDelete",), grace_statuses=grace)
+        return info
+
+    def request_restore(self, name):
+        self.steps.append("request")
+        return Outcome(1000, "ok")
+
+    def report_restore(self, name, report):
+        assert len(report.statements) == 2 and report.reason
+        self.steps.append("report")
+        self.deleted.remove(name)
+        return Outcome(1000, "ok")
+
+
+@dataclass
+class Caller:
+    is_api_key: bool = False
+    is_staff: bool = False
+
+    def has_role(self, *roles):
+        return True
+
+
+def restoring(store, clock):
+    uow = FakeUow(store, clock)
+    uow.orders, uow.currencies = FakeOrders(), FakeCurrencies()
+    return uow
+
+
+def test_do_05_a_domain_in_redemption_is_restored_once_paid_with_the_restore_fee_and_a_renewal(store, clock):
+    from services.domains.domain import restores
+
+    store.registry = RestoringRegistry()
+    domain = add_domain(store, "back.de", "2026-03-31")
+    scan_on(store, clock, "2026-04-05")
+    assert domain.status == "redemption" and store.registry.deleted == ["back.de"]
+    uow = restoring(store, clock)
+    with pytest.raises(NotFound):
+        restores.order_restore(uow, Caller(), str(uuid.uuid4()), domain.id)   # another organization's
+    order = restores.order_restore(uow, Caller(), ORG, domain.id)
+    de = CATALOG["de"]
+    assert order.kind == "restore" and order.price_minor == de.restore_fee["CHF"] + de.price_per_year["CHF"]
+    assert restores.order_restore(uow, Caller(), ORG, domain.id) is order   # asked twice: the open order
+    restores.carry_out_restore(uow, order, store.registry, de)
+    assert store.registry.steps == ["request", "report"]
+    assert domain.status == "active" and domain.expires_on == D("2027-03-31") and order.status == "completed"
+    assert states(store, domain)[-1] == "active"
+
+
+def test_do_05_a_restore_is_refused_outside_the_redemption_period_and_where_the_tld_cannot_restore(store, clock):
+    from services.domains.domain import restores
+
+    domain = add_domain(store, "early.ch", "2026-03-31")
+    uow = restoring(store, clock)
+    with pytest.raises(Conflict):
+        restores.order_restore(uow, Caller(), ORG, domain.id)   # still active
+    scan_on(store, clock, "2026-04-02")
+    assert domain.status == "redemption"
+    unrestorable = replace(CATALOG["ch"], restorable=False, redemption_period=0, pending_delete=35)
+    uow.catalog = replace(CATALOG, rules={**CATALOG.rules, "ch": unrestorable})
+    with pytest.raises(Conflict, match="cannot be restored"):
+        restores.order_restore(uow, Caller(), ORG, domain.id)
