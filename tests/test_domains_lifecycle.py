@@ -236,6 +236,7 @@ def test_DO_06_the_renewal_warranty_renews_a_domain_whose_renewal_is_not_paid(ap
                            and b["payload"]["expires_on"] == expires.replace(year=expires.year + 1).isoformat(),
                            timeout=90)
     assert changed["body"]["payload"]["status"] == "active"
+    tap.wait_for(lambda b: b["type"] == "DomainRenewalRequested" and b["payload"]["domain_id"] == domain["id"])
     asked = of_domain(tap, "DomainRenewalRequested", domain)
     assert len(asked) == 1 and asked[0]["price"] == {"amount_minor": 1800 + 400, "currency": "CHF"}   # with the warranty's fee
     reference = f"domain-renewal:{domain['id']}:{expires.isoformat()}"
