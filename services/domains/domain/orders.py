@@ -34,6 +34,7 @@ import idna
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, Invalid, NotFound, invalid_field
 
+from .documents import proves
 from .events import DomainOrderFailed, DomainOrderPlaced, DomainStateChanged, ProductProvisioned
 from .model import Domain
 from .registry import (
@@ -191,7 +192,7 @@ def registrant_problems(rules: TldRules, registrant: Mapping[str, Any] | None, d
     given = dict(registrant.get("data") or {})
     given_types = {documents[d] for d in registrant.get("documents") or () if d in documents}
     for datum in rules.required_for(kind, country):
-        if str(given.get(datum.field) or "").strip() or datum.field in given_types:
+        if str(given.get(datum.field) or "").strip() or any(proves(t, datum.field) for t in given_types):
             continue
         problems.append({"name": f"registrant.data.{datum.field}",
                          "reason": f"required by .{rules.tld}" + (f": {datum.note}" if datum.note else "")})
