@@ -47,6 +47,9 @@ SAMPLES = {
     "direct-debit-returned": {"first_name": "Anna", "invoice_id": "i-1", "number": "EUR-2026-000042",
                               "reason_code": "AC04", "reason": "Account closed", "returned_on": "2026-04-03",
                               "amount_minor": 123450, "currency": "EUR"},
+    "domain-expiring": {"first_name": "Anna", "domain": "example.ch", "domain_id": "d-1", "expires_on": "2026-03-31",
+                        "notice": "before_30", "after_expiry": False, "auto_renew": True, "renewal_warranty": True,
+                        "renew_by": "2026-03-30", "restore_by": "2026-05-04"},
 }
 
 
@@ -670,3 +673,26 @@ def test_BI_16_dunning_mails_go_to_whom_the_preferences_name_whatever_kinds_were
                      ("service-suspended", "anna@example.test"), ("service-suspended", "buha@example.test")]
     returned = next(e for e in work.emails.rows if e.kind == "direct-debit-returned" and e.language == "de")
     assert "AC04" in returned.text and "CHF-2026-000043" in returned.subject
+
+
+def test_DO_04_a_domain_reminder_goes_to_the_owners_each_in_their_language():
+    from services.notifications.domain.events import DomainExpiring
+
+    work, templates = uow(), Templates("https://p.test")
+    _billing_org(work)
+    handlers = mailing.handlers(templates)
+    handlers["DomainExpiring"](DomainExpiring(org_id=ORG, domain_id="d-1", domain="example.ch", expires_on="2026-03-31",
+                                              notice="before_30", auto_renew=False, renewal_warranty=False,
+                                              renew_by="2026-03-30", restore_by="2026-05-04"), work)
+    mails = {e.recipient: e for e in work.emails.rows}
+    assert sorted(mails) == ["anna@example.test", "bob@example.test"]   # the legal representative and the administrator
+    german, french = mails["anna@example.test"], mails["bob@example.test"]
+    assert german.subject == "Ihre Domain example.ch läuft am 31. März 2026 ab" and german.topic == "before_30"
+    assert "ausgeschaltet" in german.text and "4. Mai 2026" in german.text
+    assert "expire le 31 mars 2026" in french.subject
+    work.emails.rows.clear()
+    handlers["DomainExpiring"](DomainExpiring(org_id=ORG, domain_id="d-1", domain="example.ch", expires_on="2026-03-31",
+                                              notice="after_expiry", auto_renew=True, renewal_warranty=True,
+                                              renew_by="2026-03-30", restore_by=None), work)
+    after = next(e for e in work.emails.rows if e.recipient == "anna@example.test")
+    assert "abgelaufen" in after.subject and "Verlängerungsgarantie" in after.text

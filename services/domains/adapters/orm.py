@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table, false
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
@@ -23,6 +23,41 @@ domains = Table(
     Column("auto_renew", Boolean, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # DO-04 … DO-07: the renewal warranty, and the next day the scheduler looks at the domain
+    Column("renewal_warranty", Boolean, nullable=False, server_default=false()),
+    Column("due_on", Date, nullable=True),
+    # the daily expiry scan: a range over this index, batch by batch (never every row)
+    Index("ix_domains_due_on", "due_on", "id"),
+    Index("ix_domains_status_expires_at", "status", "expires_at"),
+)
+
+# DO-04: each notice is sent once per domain and term (its expiry); the unique key is what makes a second
+# scheduler, or one restarted after a crash, send nothing twice.
+domain_notices = Table(
+    "domain_notices", metadata,
+    Column("domain_id", String(36), primary_key=True),
+    Column("expires_on", Date, primary_key=True),
+    Column("notice", String(20), primary_key=True),
+    Column("sent_at", UtcDateTime, nullable=False),
+)
+
+# DO-06, DO-07: a domain's renewal for the term that ends on `expires_on`, asked of billing once
+# (invoice reference domain-renewal:<domain_id>:<expires_on>) and done at the registry once.
+domain_renewals = Table(
+    "domain_renewals", metadata,
+    Column("domain_id", String(36), primary_key=True),
+    Column("expires_on", Date, primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("years", Integer, nullable=False),
+    Column("amount_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reason", String(20), nullable=False),  # auto_renew, warranty, customer
+    Column("status", String(20), nullable=False),  # requested, paid, renewed
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("paid_at", UtcDateTime, nullable=True),
+    Column("renewed_at", UtcDateTime, nullable=True),
+    Column("renewed_until", Date, nullable=True),
+    Column("on_warranty", Boolean, nullable=False, server_default=false()),  # renewed before it was paid (DO-06)
 )
 
 # DO-02, DO-03: registrations and transfers in, from the order to the registry's answer.

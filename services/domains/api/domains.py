@@ -13,7 +13,8 @@ from ..domain import domains as rules
 
 def _view(d) -> dict:
     return {"id": d.id, "name": d.name, "status": d.status, "auto_renew": d.auto_renew,
-            "expires_at": iso_utc(d.expires_at), "created_at": iso_utc(d.created_at)}
+            "expires_at": iso_utc(d.expires_at), "created_at": iso_utc(d.created_at),
+            "renewal_warranty": d.renewal_warranty}
 
 
 def _moment(name: str, text: str | None) -> datetime | None:

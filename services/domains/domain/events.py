@@ -18,6 +18,33 @@ class AccountClosureRequested:
     closure_id: str
 
 
+# DO-04: the owners hear that a domain expires (about 30 and 7 days before, once within 5 days after);
+# notifications mails them. `notice` is before_<days> or after_expiry.
+@dataclass(frozen=True)
+class DomainExpiring:
+    org_id: str
+    domain_id: str
+    domain: str
+    expires_on: str
+    notice: str
+    auto_renew: bool
+    renewal_warranty: bool
+    renew_by: str
+    restore_by: str | None = None
+
+
+# DO-07, DO-06: a domain's next term is to be invoiced (billing: reference domain-renewal:<domain_id>:<expires_on>).
+@dataclass(frozen=True)
+class DomainRenewalRequested:
+    org_id: str
+    domain_id: str
+    domain: str
+    years: int
+    price: dict
+    expires_on: str
+
+
+# DO-01 … DO-05: a domain changed state (registered, renewed, expired, redemption, pending delete, released).
 # DO-02, DO-03: an order for billing to invoice (reference `domain-order:<order_id>`).
 @dataclass(frozen=True)
 class DomainOrderPlaced:
@@ -56,11 +83,23 @@ class ProductProvisioned:
     product_id: str
 
 
-# Received from billing: an invoice is paid in full; `domain-order:<order_id>` is ours.
+# DO-05: a released domain is no longer the organization's product (orgs drops its grants).
+@dataclass(frozen=True)
+class ProductRemoved:
+    org_id: str
+    product_type: str
+    product_id: str
+
+
+# Received from billing: an invoice is paid in full; `domain-order:<order_id>` and
+# `domain-renewal:<domain_id>:<expires_on>` are ours.
 @dataclass(frozen=True)
 class InvoicePaid:
     invoice_id: str
     org_id: str
+    number: str = ""
+    total: dict | None = None
+    paid_at: str | None = None
     reference: str | None = None
 
 

@@ -338,3 +338,66 @@ def renewal_warranty(rules: TldRules, expires_on: date, on: date, currency: str,
         return None
     return WarrantyRenewal(renew_on=max(day, on), years=years, quote=quote,
                            new_expiry=expiry_after_renewal(expires_on, years))
+
+
+# --- The scheduler's calendar (DO-04 … DO-07) ------------------------------------------------------------
+
+# A domain's status (the `domains.status` column, the API and DomainStateChanged) for each phase.
+STATUS_OF_PHASE = {Phase.ACTIVE: "active", Phase.AUTO_RENEW_GRACE: "expired", Phase.REDEMPTION_PERIOD: "redemption",
+                   Phase.PENDING_DELETE: "pending_delete", Phase.RELEASED: "released"}
+STATUS_ORDER = ("active", "expired", "redemption", "pending_delete", "released")
+
+
+def status_on(rules: TldRules, expires_on: date, on: date) -> str:
+    return STATUS_OF_PHASE[phase_on(rules, expires_on, on)]
+
+
+def statuses_between(rules: TldRules, current: str, target: str) -> tuple[str, ...]:
+    """The statuses a domain of the TLD passes through from `current` to `target`, in order, `current`
+    excluded and phases of 0 days skipped (a scheduler down for days still announces each change);
+    nothing when `target` is not later."""
+    start, end = STATUS_ORDER.index(current), STATUS_ORDER.index(target)
+    lengths = {"expired": rules.auto_renew_grace, "redemption": rules.redemption_period,
+               "pending_delete": rules.pending_delete}
+    return tuple(s for s in STATUS_ORDER[start + 1:end + 1] if s == target or lengths.get(s, 1) > 0)
+
+
+def renewal_window_opens(expires_on: date, lead_days: int) -> date:
+    """DO-07: from this day on a domain with automatic renewal is invoiced for its next term."""
+    return expires_on - timedelta(days=max(lead_days, 1))
+
+
+def next_check(rules: TldRules, expires_on: date, today: date, lead_days: int) -> date | None:
+    """The next day the scheduler must look at a domain that expires on `expires_on` (its `due_on`),
+    having looked today: the next reminder's day or the day its renewal window opens, whichever comes
+    first; from then on every day (a renewal turned on, a payment missing, the next phase), until the
+    domain is released (None: nothing more will ever be due).
+
+    So the daily scan reads only the domains with something due, through an index on that day."""
+    released_on = timeline(rules, expires_on).released_on
+    if today >= released_on:
+        return None
+    tomorrow = today + DAY
+    window = min(renewal_window_opens(expires_on, lead_days), warranty_renewal_day(rules, expires_on))
+    if tomorrow >= window:
+        return tomorrow
+    upcoming = [r.on for r in reminders(rules, expires_on) if r.on > today] + [window]
+    return max(tomorrow, min(upcoming))
+
+
+def notice_name(reminder: Reminder) -> str:
+    """How a reminder is named in DomainExpiring and the table of notices sent: before_30, before_7,
+    after_expiry (ERRP's one notice after expiry)."""
+    return f"before_{reminder.days}" if reminder.kind is ReminderKind.BEFORE_EXPIRY else "after_expiry"
+
+
+def last_renewable_day(rules: TldRules, expires_on: date) -> date:
+    """The last day a renewal at the normal price is possible: the end of the auto-renew grace, or the
+    day before expiry where the registry grants none."""
+    line = timeline(rules, expires_on)
+    return line.auto_renew_grace.last_day if line.auto_renew_grace else expires_on - DAY
+
+
+def last_restorable_day(rules: TldRules, expires_on: date) -> date | None:
+    line = timeline(rules, expires_on)
+    return line.redemption_period.last_day if line.redemption_period else None

@@ -433,6 +433,9 @@ def carry_out(uow, order: DomainOrder, registry_for: Callable[[str], Registry], 
         registry = registry_for(order.tld)
         if order.kind == REGISTRATION:
             _register(uow, order, registry, rules)
+        elif order.kind == "restore":  # DO-05 (domain/restores.py, which builds on these orders)
+            from .restores import carry_out_restore
+            carry_out_restore(uow, order, registry, rules)
         else:
             _transfer(uow, order, registry, rules)
     except LookupError as unsold:

@@ -124,12 +124,22 @@ class TldRules:
     required_data: tuple[RequiredDatum, ...]
     reminders: Reminders = field(default_factory=Reminders)
     sources: Mapping[str, str] = field(default_factory=dict)  # value group -> the published rule's URL
+    # DO-06: what the renewal warranty costs per year on top of the renewal; empty: not offered for the TLD
+    renewal_warranty_fee: Mapping[str, int] = field(default_factory=dict)
 
     def renewal_price(self, currency: str, years: int = 1) -> Money:
         return Money(self._priced(self.price_per_year, currency), currency).times(years)
 
     def restore_price(self, currency: str) -> Money:
         return Money(self._priced(self.restore_fee, currency), currency)
+
+    @property
+    def offers_renewal_warranty(self) -> bool:
+        return bool(self.renewal_warranty_fee)
+
+    def renewal_warranty_price(self, currency: str, years: int = 1) -> Money:
+        """DO-06: the warranty's fee for `years` years, charged with each renewal while it is on."""
+        return Money(self._priced(self.renewal_warranty_fee, currency), currency).times(years)
 
     def _priced(self, prices: Mapping[str, int], currency: str) -> int:
         if currency not in prices:
@@ -147,9 +157,14 @@ class TldRules:
         return tuple(d.field for d in self.required_for(kind, country) if not str(given.get(d.field) or "").strip())
 
 
+DEFAULT_RENEWAL_LEAD_DAYS = 14
+
+
 @dataclass(frozen=True)
 class TldCatalog:
     rules: Mapping[str, TldRules]
+    # DO-07: days before expiry a domain with automatic renewal is invoiced (tlds.yaml defaults.renewal_lead_days)
+    renewal_lead_days: int = DEFAULT_RENEWAL_LEAD_DAYS
 
     def __getitem__(self, tld: str) -> TldRules:
         return self.for_tld(tld)
@@ -277,6 +292,10 @@ def _tld_rules(tld: str, data: Any, default_reminders: Reminders | None) -> TldR
 
     prices = top.group("prices", sourced=False)
     price_per_year, restore_fee = prices.prices("per_year"), prices.prices("restore_fee")
+    warranty_fee = prices.prices("renewal_warranty") if prices.has("renewal_warranty") else MappingProxyType({})
+    for currency in warranty_fee:
+        if currency not in price_per_year:
+            raise prices.fail(f"renewal_warranty.{currency}", "the TLD is not sold in this currency")
 
     periods = top.group("periods")
     sources["periods"] = periods.source()
@@ -361,7 +380,8 @@ def _tld_rules(tld: str, data: Any, default_reminders: Reminders | None) -> TldR
         auth_code=AuthCodeRule(min_length=min_len, max_length=max_len, alphabet=alphabet,
                                must_contain=tuple(must_contain), valid_days=valid_days),
         eligible_countries=registrant.countries("eligible_countries"),
-        required_data=tuple(required), reminders=reminders, sources=MappingProxyType(sources))
+        required_data=tuple(required), reminders=reminders, sources=MappingProxyType(sources),
+        renewal_warranty_fee=warranty_fee)
 
 
 def tld_catalog_from(data: Any) -> TldCatalog:
@@ -372,8 +392,15 @@ def tld_catalog_from(data: Any) -> TldCatalog:
         defaults = top.group("defaults", sourced=False)
         if defaults.has("reminders"):
             default_reminders = _reminders(defaults.group("reminders"))
+    lead_days = DEFAULT_RENEWAL_LEAD_DAYS
+    if top.has("defaults"):
+        defaults = top.group("defaults", sourced=False)
+        if defaults.has("renewal_lead_days"):
+            lead_days = defaults.days("renewal_lead_days")
+            if not 1 <= lead_days <= 60:
+                raise defaults.fail("renewal_lead_days", f"must be 1 to 60 days (got {lead_days})")
     tlds = top.data.get("tlds")
     if not isinstance(tlds, Mapping) or not tlds:
         raise InvalidTldRules("tlds.yaml.tlds: must list at least one TLD")
     return TldCatalog(rules=MappingProxyType({
-        str(tld): _tld_rules(tld, raw, default_reminders) for tld, raw in tlds.items()}))
+        str(tld): _tld_rules(tld, raw, default_reminders) for tld, raw in tlds.items()}), renewal_lead_days=lead_days)

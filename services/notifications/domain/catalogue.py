@@ -2,7 +2,7 @@
 and .html) and one entry in MAILS, from the event's record to the mails it asks for. Nothing else
 changes: queueing, rendering, delivery, retries and the history are the same for every email.
 
-Emails that still wait for their events (domain reminders DO-04, ticket replies TI-01 …) are
+Emails that still wait for their events (ticket replies TI-01 …) are
 added here once those events exist: a mapping such as `invoice_issued` below, plus
 templates/<language>/<kind>.txt and .html, the record in events.py and the `receive` operation in
 the AsyncAPI document.
@@ -16,7 +16,7 @@ from typing import Callable
 from portico_kernel.product_access import ACCOUNTING, BILLING, allows
 
 from . import people
-from .events import (DirectDebitReturned, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported, OrganizationDetailsChanged, ProductStateChanged,
+from .events import (DirectDebitReturned, DomainExpiring, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported, OrganizationDetailsChanged, ProductStateChanged,
                      SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended, UserInvited)
 from .model import DEFAULT_LANGUAGE, INVOICE_ISSUED, INVOICE_PAID, LANGUAGES, InvoicePreferences
 
@@ -253,6 +253,17 @@ def invoices_exported(exported: InvoicesExported, uow) -> list[Mail]:
     return [replace(mail, attachment=(name, exported.csv)) for mail in mails]
 
 
+def domain_expiring(expiring: DomainExpiring, uow) -> list[Mail]:
+    """DO-04: the organization's owners (legal representatives and administrators) hear that a domain
+    expires: about a month and a week before, and once after expiry if it was not renewed; whether it
+    renews by itself, until when it can be renewed and until when restored."""
+    context = {"domain": expiring.domain, "expires_on": expiring.expires_on, "notice": expiring.notice,
+               "after_expiry": expiring.notice == "after_expiry", "auto_renew": bool(expiring.auto_renew),
+               "renewal_warranty": bool(expiring.renewal_warranty), "renew_by": expiring.renew_by,
+               "restore_by": expiring.restore_by, "domain_id": expiring.domain_id}
+    return to_administrators(uow, expiring.org_id, "domain-expiring", context, topic=expiring.notice)
+
+
 # Event type -> the mails it asks for. Every kind here has a template in every language.
 MAILS: dict[str, Callable[..., list[Mail]]] = {
     "SecurityAlertRaised": security_alert,
@@ -267,9 +278,10 @@ MAILS: dict[str, Callable[..., list[Mail]]] = {
     "InvoiceOverdue": invoice_overdue,
     "ServiceSuspended": service_suspended,
     "DirectDebitReturned": direct_debit_returned,
+    "DomainExpiring": domain_expiring,
 }
 # Kinds queued by the service itself rather than by an event.
 OWN_KINDS = ("smtp-test",)
 KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
          "invoice-issued", "invoice-paid", "invoices-exported", "invoice-overdue", "service-suspended",
-         "direct-debit-returned", *OWN_KINDS)
+         "direct-debit-returned", "domain-expiring", *OWN_KINDS)

@@ -253,3 +253,17 @@ class DirectDebitReturned:
     reason_code: str
     returned_on: str
     reason: str = ""
+
+
+# Received from domains: a domain expires (DO-04), mailed to the organization's owners.
+@dataclass(frozen=True)
+class DomainExpiring:
+    org_id: str
+    domain_id: str
+    domain: str
+    expires_on: str
+    notice: str
+    auto_renew: bool
+    renewal_warranty: bool
+    renew_by: str
+    restore_by: str | None = None
