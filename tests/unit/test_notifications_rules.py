@@ -75,6 +75,19 @@ def test_a_missing_translation_falls_back_to_english(tmp_path):
     assert templates.render("email-change", "xx", SAMPLES["email-change"], None)[0] == "Confirm your new sign-in email address"
 
 
+GREETINGS = ("Hello", "Guten Tag", "Hallo", "Bonjour", "Buongiorno", "Ciao")
+
+
+def test_a_subject_ends_where_its_line_ends_in_every_email_and_language():
+    """A subject line ending in a template tag once swallowed the line after it ("… is still openHello
+    Anna,"): the subject is the first line alone, the greeting stays in the body."""
+    templates = Templates("https://portal.example.test")
+    for kind in catalogue.KINDS:
+        for language in LANGUAGES:
+            subject, text, _ = templates.render(kind, language, SAMPLES[kind], None)
+            assert not any(greeting in subject for greeting in GREETINGS), (kind, language, subject)
+
+
 def test_html_is_escaped_and_the_subject_is_one_line():
     templates = Templates("https://portal.example.test")
     hostile = {**SAMPLES["security-alert"], "first_name": "Eve\r\nBcc: victim@example.test",
