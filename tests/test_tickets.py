@@ -28,7 +28,7 @@ def test_TI_01_customer_opens_lists_and_replies_staff_of_the_department_answer(a
     customer = api.customer_with_org()
     ticket = open_ticket(api, customer, subject="Mail bounces", department="technical", body="Every mail to x@y.",
                          priority="high")
-    assert ticket["number"].startswith("T-") and ticket["state"] == "open" and ticket["department"] == "technical"
+    assert ticket["number"].startswith("T-") and ticket["status"] == "open" and ticket["department"] == "technical"
     assert ticket["reply_to"].startswith("reply+") and ticket["messages"][0]["body"] == "Every mail to x@y."
     listed = api.get("/v1/tickets", customer["token"]).json()
     assert [t["id"] for t in listed] == [ticket["id"]]
@@ -41,14 +41,14 @@ def test_TI_01_customer_opens_lists_and_replies_staff_of_the_department_answer(a
     note = api.post(f"/v1/tickets/{ticket['id']}/messages", {"body": "Customer's MX is wrong", "visibility": "internal"}, agent)
     assert note.status_code == 201
 
-    assert api.get(f"/v1/tickets/{ticket['id']}", customer["token"]).json()["state"] == "waiting"
+    assert api.get(f"/v1/tickets/{ticket['id']}", customer["token"]).json()["status"] == "waiting"
     thread = api.get(f"/v1/tickets/{ticket['id']}/messages", customer["token"]).json()
     assert [m["body"] for m in thread] == ["Every mail to x@y.", "We are on it."]  # never the internal note
     staff_thread = api.get(f"/v1/tickets/{ticket['id']}/messages", agent).json()
     assert [m["visibility"] for m in staff_thread] == ["public", "public", "internal"]
 
     replied = api.post(f"/v1/tickets/{ticket['id']}/messages", {"body": "Thanks!"}, customer["token"])
-    assert replied.status_code == 201 and api.get(f"/v1/tickets/{ticket['id']}", agent).json()["state"] == "open"
+    assert replied.status_code == 201 and api.get(f"/v1/tickets/{ticket['id']}", agent).json()["status"] == "open"
 
     event = tap.wait_for(lambda b: b["type"] == "TicketReplied" and b["payload"]["ticket_id"] == ticket["id"])["body"]
     assert event["payload"]["body"] == "We are on it." and event["payload"]["user_id"] == customer["user_id"]

@@ -253,3 +253,17 @@ class DirectDebitReturned:
     reason_code: str
     returned_on: str
     reason: str = ""
+
+
+# Received from tickets: support answered a ticket publicly (TI-01).
+@dataclass(frozen=True)
+class TicketReplied:
+    ticket_id: str
+    org_id: str
+    number: str
+    subject: str
+    department: str
+    user_id: str
+    reply_to: str
+    body: str
+    attachments: int
