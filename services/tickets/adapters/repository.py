@@ -31,6 +31,9 @@ class Tickets:
     def get_for_update(self, ticket_id: str) -> Ticket | None:
         return self.session.scalars(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).first()
 
+    def by_reply_token(self, token: str) -> Ticket | None:
+        return self.session.scalars(select(Ticket).where(Ticket.reply_token == token)).first()
+
     def get_for_update_by_token(self, token: str) -> Ticket | None:
         return self.session.scalars(select(Ticket).where(Ticket.reply_token == token).with_for_update()).first()
 

@@ -67,9 +67,21 @@ def deliver(token: str, envelope_sender: str, content: bytes) -> str:
         return f"accepted into {ticket.number}"
 
 
+def ticket_exists(token: str) -> bool:
+    with bootstrap().uow(reading=True) as uow:
+        return uow.tickets.by_reply_token(token) is not None
+
+
 class InboundHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if token_of(address, reply_domain()) is None or envelope.rcpt_tos:
+        token = token_of(address, reply_domain())
+        try:
+            known = token is not None and not envelope.rcpt_tos and await asyncio.get_running_loop().run_in_executor(
+                None, ticket_exists, token)
+        except Exception as error:
+            log.warning("inbound mail: recipient not checked now (%s)", type(error).__name__)
+            return "451 4.3.0 Try again later"
+        if not known:
             log.info("inbound mail: a recipient refused (not one ticket's reply address)")
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
@@ -89,6 +101,7 @@ class InboundHandler:
 
 def main() -> None:
     configure_logging()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's own log names senders and recipients
     controller = Controller(InboundHandler(), hostname=inbound_host(), port=inbound_port(),
                             data_size_limit=MAX_MESSAGE_BYTES)
     controller.start()
