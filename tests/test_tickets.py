@@ -74,9 +74,8 @@ def test_TI_01_staff_of_other_departments_and_other_organizations_see_nothing(ap
 
 def test_TI_01_departments_are_data_and_open_refuses_what_is_not(api):
     customer = api.customer_with_org()
-    departments = api.get("/v1/tickets/departments", customer["token"]).json()
-    assert {"sales", "billing", "technical", "domains"} <= {d["key"] for d in departments}
-    assert all(d["names"]["de"] and d["names"]["en"] for d in departments)
+    for department in ("sales", "billing", "technical", "domains"):  # services/tickets/data/departments.yaml
+        assert open_ticket(api, customer, department=department)["department"] == department
     for body, field in (({"subject": "x", "department": "kitchen", "body": "b"}, "department"),
                         ({"subject": " ", "department": "sales", "body": "b"}, "subject"),
                         ({"subject": "x", "department": "sales", "body": "   "}, "body"),
@@ -89,7 +88,7 @@ def test_TI_01_departments_are_data_and_open_refuses_what_is_not(api):
         response = api.post("/v1/tickets", body, customer["token"])
         assert response.status_code in (400, 404), (body, response.text)
         assert field in [p["name"] for p in response.json().get("invalid_params", [])] or field == "extra", (body, response.json())
-    assert api.get("/v1/tickets", customer["token"]).json() == []  # nothing half-written
+    assert len(api.get("/v1/tickets", customer["token"]).json()) == 4  # nothing half-written
     critical = open_ticket(api, customer, priority="critical", emergency="website_offline", department="technical")
     assert critical["priority"] == "critical" and critical["emergency"] == "website_offline"
 
