@@ -267,3 +267,21 @@ def test_ID_11_a_closed_account_is_anonymized_on_its_tickets_and_confirmed(api, 
     thread = api.get(f"/v1/tickets/{ticket['id']}/messages", owner["token"]).json()
     assert thread[0]["author"]["user_id"] != colleague["user_id"] and thread[0]["author"]["name"] is None
     assert thread[0]["body"] == "Written by me"  # the organization keeps its history
+
+
+def test_ID_11_OR_15_a_deleted_organizations_tickets_are_kept_90_days_then_deleted(api, tap, clock):
+    from tests.helpers import PASSWORD
+
+    owner = api.customer_with_org()
+    ticket = open_ticket(api, owner, department="technical",
+                         attachments=[attachment("screen.png", PNG, "image/png")])
+    agent = staff_token(api, "technical")
+    fresh = api.post("/v1/auth/password-check", {"password": PASSWORD}, owner["token"]).json()["access_token"]
+    eventually(lambda: api.delete(f"/v1/orgs/{owner['org_id']}", fresh).status_code == 204, what="the organization deleted")
+    tap.wait_for(lambda b: b["type"] == "OrganizationDeleted" and b["org_id"] == owner["org_id"])
+    clock.ahead("tickets", days=89)
+    assert api.get(f"/v1/tickets/{ticket['id']}", agent).status_code == 200  # kept within the retention period
+    clock.ahead("tickets", days=2)
+    eventually(lambda: api.get(f"/v1/tickets/{ticket['id']}", agent).status_code == 404, timeout=60,
+               what="the ticket deleted after the retention period")
+    assert api.get(ticket["messages"][0]["attachments"][0]["url"], agent).status_code == 404
