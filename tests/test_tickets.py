@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.bus_tap import Tap
-from tests.helpers import eventually, problem
+from tests.helpers import claims_of, eventually, problem
 from tests.tickets_helpers import attachment, open_ticket, staff_token
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -165,7 +165,7 @@ def test_TI_01_close_reopen_and_staff_assign_and_move_tickets(api):
     agent, clerk = staff_token(api, "sales"), staff_token(api, "billing")
     assert problem(patch(api, path, {"department": "billing"}, customer["token"]), 403)
     assert "assignee" not in api.get(path, customer["token"]).json()
-    me = __import__("tests.helpers", fromlist=["claims_of"]).claims_of(agent)["sub"]
+    me = claims_of(agent)["sub"]
     assigned = patch(api, path, {"assignee": me}, agent)
     assert assigned.status_code == 200 and assigned.json()["assignee"] == me
     assert [t["id"] for t in api.get(f"/v1/tickets?assignee={me}", agent).json()] == [ticket["id"]]
