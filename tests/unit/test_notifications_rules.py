@@ -50,6 +50,8 @@ SAMPLES = {
     "domain-expiring": {"first_name": "Anna", "domain": "example.ch", "domain_id": "d-1", "expires_on": "2026-03-31",
                         "notice": "before_30", "after_expiry": False, "auto_renew": True, "renewal_warranty": True,
                         "renew_by": "2026-03-30", "restore_by": "2026-05-04"},
+    "ticket-replied": {"first_name": "Anna", "ticket_id": "t-1", "number": "T-000042", "subject": "Website down",
+                       "body": "We restarted the server.", "attachments": 1},
 }
 
 

@@ -2,10 +2,8 @@
 and .html) and one entry in MAILS, from the event's record to the mails it asks for. Nothing else
 changes: queueing, rendering, delivery, retries and the history are the same for every email.
 
-Emails that still wait for their events (ticket replies TI-01 …) are
-added here once those events exist: a mapping such as `invoice_issued` below, plus
-templates/<language>/<kind>.txt and .html, the record in events.py and the `receive` operation in
-the AsyncAPI document.
+A new email is a mapping such as `invoice_issued` below, plus templates/<language>/<kind>.txt and
+.html, the record in events.py and the `receive` operation in the AsyncAPI document.
 """
 from __future__ import annotations
 
@@ -16,8 +14,9 @@ from typing import Callable
 from portico_kernel.product_access import ACCOUNTING, BILLING, allows
 
 from . import people
-from .events import (DirectDebitReturned, DomainExpiring, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported, OrganizationDetailsChanged, ProductStateChanged,
-                     SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended, UserInvited)
+from .events import (DirectDebitReturned, DomainExpiring, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported,
+                     OrganizationDetailsChanged, ProductStateChanged, SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended,
+                     TicketReplied, UserInvited)
 from .model import DEFAULT_LANGUAGE, INVOICE_ISSUED, INVOICE_PAID, LANGUAGES, InvoicePreferences
 
 
@@ -36,6 +35,7 @@ class Mail:
     secrets: dict = field(default_factory=dict)  # shown in the mail sent, masked in the history
     security: bool = False  # a security mail always goes through the provider's server (ID-15)
     attachment: tuple[str, str] | None = None  # (file name, text) sent with it, e.g. a CSV
+    reply_to: str | None = None  # Reply-To: where the recipient's answer goes (a ticket's address, TI-01)
 
 
 def to_person(uow, user_id: str, kind: str, context: dict, *, org_id: str | None = None,
@@ -262,6 +262,14 @@ def domain_expiring(expiring: DomainExpiring, uow) -> list[Mail]:
                "renewal_warranty": bool(expiring.renewal_warranty), "renew_by": expiring.renew_by,
                "restore_by": expiring.restore_by, "domain_id": expiring.domain_id}
     return to_administrators(uow, expiring.org_id, "domain-expiring", context, topic=expiring.notice)
+def ticket_replied(replied: TicketReplied, uow) -> list[Mail]:
+    """TI-01: support's answer to a ticket goes to the person who opened it, in their language; their
+    email answer goes to the ticket's own address (Reply-To) and lands in the ticket's thread."""
+    context = {"ticket_id": replied.ticket_id, "number": replied.number, "subject": replied.subject,
+               "body": replied.body, "attachments": replied.attachments}
+    return [replace(mail, reply_to=replied.reply_to)
+            for mail in to_person(uow, replied.user_id, "ticket-replied", context, org_id=replied.org_id,
+                                  topic=replied.department)]
 
 
 # Event type -> the mails it asks for. Every kind here has a template in every language.
@@ -279,9 +287,10 @@ MAILS: dict[str, Callable[..., list[Mail]]] = {
     "ServiceSuspended": service_suspended,
     "DirectDebitReturned": direct_debit_returned,
     "DomainExpiring": domain_expiring,
+    "TicketReplied": ticket_replied,
 }
 # Kinds queued by the service itself rather than by an event.
 OWN_KINDS = ("smtp-test",)
 KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
          "invoice-issued", "invoice-paid", "invoices-exported", "invoice-overdue", "service-suspended",
-         "direct-debit-returned", "domain-expiring", *OWN_KINDS)
+         "direct-debit-returned", "domain-expiring", "ticket-replied", *OWN_KINDS)

@@ -267,3 +267,15 @@ class DomainExpiring:
     renewal_warranty: bool
     renew_by: str
     restore_by: str | None = None
+# Received from tickets: support answered a ticket publicly (TI-01).
+@dataclass(frozen=True)
+class TicketReplied:
+    ticket_id: str
+    org_id: str
+    number: str
+    subject: str
+    department: str
+    user_id: str
+    reply_to: str
+    body: str
+    attachments: int

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork
 
-from .repository import Tickets
+from .departments_file import departments
+from .orm import member_access
+from .repository import Attachments, DeletedOrganizations, Messages, People, Products, Tickets
 
 
 class TicketsUnitOfWork(UnitOfWork):
     def __enter__(self):
         super().__enter__()
         self.tickets = Tickets(self.session)
+        self.messages = Messages(self.session)
+        self.attachments = Attachments(self.session)
+        self.products = Products(self.session)
+        self.people = People(self.session)
+        self.deleted_organizations = DeletedOrganizations(self.session)
+        self.member_access = MemberAccess(self.session, member_access)
+        self.departments = departments()
         return self
