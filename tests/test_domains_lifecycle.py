@@ -208,6 +208,26 @@ def test_DO_05_a_domain_in_redemption_is_restored_through_an_order_with_the_rest
     assert [p["status"] for p in of_domain(tap, "DomainStateChanged", domain)][-2:] == ["redemption", "active"]
 
 
+def test_DO_05_DO_07_a_renewal_not_paid_before_redemption_is_withdrawn_and_its_invoice_cancelled(api, tap, clock):
+    customer = api.customer_with_org(country="CH")
+    domain = registered_domain(api, customer)   # auto-renew on, and too little on the balance to pay it
+    moved = [0]
+    move_to(clock, domain, -14, moved)
+    expires = expiry_of(domain)
+    reference = f"domain-renewal:{domain['id']}:{expires.isoformat()}"
+    issued = tap.wait_for(lambda b: b["type"] == "InvoiceIssued" and b["payload"].get("reference") == reference,
+                          timeout=90)
+    invoice_id = issued["body"]["payload"]["invoice_id"]
+    invoice_url = f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice_id}"
+    assert api.get(invoice_url, customer["token"]).json()["status"] == "open"
+    move_to(clock, domain, 2, moved)   # .ch: redemption from the expiry day; only a restore brings it back
+    with_status(api, customer, domain, "redemption")
+    withdrawn = tap.wait_for(lambda b: b["type"] == "DomainRenewalWithdrawn" and b["payload"]["domain_id"] == domain["id"])
+    assert withdrawn["body"]["payload"]["expires_on"] == expires.isoformat()
+    eventually(lambda: api.get(invoice_url, customer["token"]).json()["status"] == "cancelled",
+               what="the unpaid renewal's invoice cancelled")
+
+
 def test_DO_05_a_domain_not_restored_is_released_and_no_longer_a_product(api, tap, clock):
     customer = api.customer_with_org(country="CH")
     domain = registered_domain(api, customer)

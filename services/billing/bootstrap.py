@@ -22,6 +22,7 @@ def bootstrap() -> Service:
         "DomainRenewalRequested": renewals.on_domain_renewal_requested,  # DO-07
         "DomainOrderPlaced": domain_orders.on_domain_order_placed,  # DO-02, DO-03
         "DomainOrderFailed": domain_orders.on_domain_order_failed,
+        "DomainRenewalWithdrawn": domain_orders.on_domain_renewal_withdrawn,  # DO-05, DO-07
     })
 
 

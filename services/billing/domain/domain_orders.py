@@ -13,7 +13,7 @@ import logging
 
 from portico_kernel.errors import DomainError
 
-from . import issuing, paying
+from . import issuing, paying, renewals
 from .invoices import OPEN, PAID, PARTIALLY_PAID
 from .issuing import Charge
 from .money import Money
@@ -57,15 +57,25 @@ def on_domain_order_placed(event, uow) -> None:
 def on_domain_order_failed(event, uow) -> None:
     """The order failed at the registry: nothing is owed for it, and what was paid goes back to the
     prepaid balance."""
-    document = uow.invoices.by_reference(event.org_id, reference(event.order_id))
+    withdraw(uow, event.org_id, reference(event.order_id))
+
+
+def on_domain_renewal_withdrawn(event, uow) -> None:
+    """DO-05, DO-07: a renewal domains will not carry out is owed no more, like a failed order."""
+    withdraw(uow, event.org_id, renewals.domain_reference(event.domain_id, event.expires_on))
+
+
+def withdraw(uow, org_id: str, ref: str) -> None:
+    """The invoice with the reference `ref`: cancelled when unpaid, refunded to the prepaid balance when paid."""
+    document = uow.invoices.by_reference(org_id, ref)
     if document is None:
-        log.warning("domain order %s failed before it was invoiced", event.order_id)
+        log.warning("%s withdrawn before it was invoiced", ref)
         return
     status = document.invoice.status
     try:
         if status in (OPEN, PARTIALLY_PAID):
-            issuing.cancel(uow, event.org_id, document.invoice.id)
+            issuing.cancel(uow, org_id, document.invoice.id)
         elif status == PAID:
-            issuing.refund(uow, event.org_id, document.invoice.id)
+            issuing.refund(uow, org_id, document.invoice.id)
     except DomainError as refused:  # cancelled or refunded meanwhile: nothing left to do
-        log.warning("domain order %s: invoice %s not withdrawn (%s)", event.order_id, document.invoice.number, refused)
+        log.warning("%s: invoice %s not withdrawn (%s)", ref, document.invoice.number, refused)

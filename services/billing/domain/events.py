@@ -200,6 +200,16 @@ class DomainOrderPlaced:
     price: dict
 
 
+# DO-05, DO-07, received from domains: a domain's renewal will not be carried out; its invoice is withdrawn.
+@dataclass(frozen=True)
+class DomainRenewalWithdrawn:
+    org_id: str
+    domain_id: str
+    domain: str
+    expires_on: str
+    reason: str
+
+
 # DO-02, DO-03, received from domains: the registry refused the order; its invoice is withdrawn.
 @dataclass(frozen=True)
 class DomainOrderFailed:

@@ -44,7 +44,16 @@ class DomainRenewalRequested:
     expires_on: str
 
 
-# DO-01 … DO-05: a domain changed state (registered, renewed, expired, redemption, pending delete, released).
+# DO-05, DO-07: a renewal asked for will not be carried out; billing withdraws its invoice.
+@dataclass(frozen=True)
+class DomainRenewalWithdrawn:
+    org_id: str
+    domain_id: str
+    domain: str
+    expires_on: str
+    reason: str
+
+
 # DO-02, DO-03: an order for billing to invoice (reference `domain-order:<order_id>`).
 @dataclass(frozen=True)
 class DomainOrderPlaced:

@@ -160,6 +160,9 @@ class Round:
             self.notices.append((domain, rules, decided.notice))
         for status in decided.statuses:
             domain.status = status
+            if status == "redemption" and renewal is not None and renewal.status == REQUESTED:
+                # not paid in time: only a restore brings the domain back, the renewal's invoice is withdrawn
+                renewals.withdraw(uow, domain, renewal, "not paid before the domain went into redemption")
             uow.emit(DomainStateChanged(org_id=domain.org_id, domain_id=domain.id, domain=domain.name, status=status,
                                         expires_on=domain.expires_on.isoformat(), at=iso_utc(self.now)),
                      org_id=domain.org_id)

@@ -24,7 +24,7 @@ from portico_kernel.errors import Conflict, NotFound, invalid_field
 
 from . import lifecycle
 from .domains import ensure_manages
-from .events import DomainRenewalRequested, DomainStateChanged, InvoicePaid
+from .events import DomainRenewalRequested, DomainRenewalWithdrawn, DomainStateChanged, InvoicePaid
 from .lifecycle import RENEWABLE, RenewalRefused, expiry_after_renewal, phase_on
 from .model import Domain
 from .registry import Registry, RegistryRefused
@@ -170,17 +170,24 @@ def on_invoice_paid(paid: InvoicePaid, uow) -> None:
     rules = uow.catalog.for_domain(domain.name)
     if phase_on(rules, expires_on, lifecycle.utc_day(now)) not in RENEWABLE:
         log.warning("renewal %s paid once the domain %s was past renewing (%s)", paid.reference, domain.name, domain.status)
-        renewal.status = REFUSED
-        uow.renewals.save(renewal)
+        withdraw(uow, domain, renewal, "paid after the domain's last day of renewal; it can be restored instead")
         return
     try:
         new_expiry = renew_at_registry(uow.registry_for(domain.tld), rules, domain.name, expires_on, renewal.years)
     except RegistryRefused as refused:
         log.warning("the registry refused the renewal of %s: %s", domain.name, refused)
-        renewal.status = REFUSED
-        uow.renewals.save(renewal)
+        withdraw(uow, domain, renewal, f"the registry refused the renewal ({refused.code})")
         return
     renewed(uow, domain, renewal, new_expiry, now)
+
+
+def withdraw(uow, domain: Domain, renewal: Renewal, reason: str) -> None:
+    """DO-05, DO-07: a renewal that will not be carried out is owed no more: billing withdraws its
+    invoice (cancelled when open, refunded when paid)."""
+    renewal.status = REFUSED
+    uow.renewals.save(renewal)
+    uow.emit(DomainRenewalWithdrawn(org_id=domain.org_id, domain_id=domain.id, domain=domain.name,
+                                    expires_on=renewal.expires_on.isoformat(), reason=reason), org_id=domain.org_id)
 
 
 # --- what the organization asks for (the API) --------------------------------------------------------------
