@@ -20,3 +20,6 @@ class Domains:
         if status is not None:
             query = query.where(Domain.status == status)
         return fetch_page(self.session, query, (Domain.created_at, Domain.id), page, descending=True)
+
+    def get(self, domain_id: str) -> Domain | None:
+        return self.session.get(Domain, domain_id)
