@@ -47,6 +47,12 @@ SAMPLES = {
     "direct-debit-returned": {"first_name": "Anna", "invoice_id": "i-1", "number": "EUR-2026-000042",
                               "reason_code": "AC04", "reason": "Account closed", "returned_on": "2026-04-03",
                               "amount_minor": 123450, "currency": "EUR"},
+    "domain-auth-code": {"first_name": "Nora", "domain": "example.ch", "domain_id": "d-1", "registrant_name": "Nora New",
+                         "valid_until": "2026-03-16T09:00:00Z", "auth_code": "Ab3$Xy9!Qw7#Er5%Ty2^"},
+    "domain-owner-change": {"first_name": "Nora", "domain": "example.ch", "domain_id": "d-1", "registrant_name": "Nora New",
+                            "expires_at": "2026-03-09T09:00:00Z", "token": "secret-token-123"},
+    "domain-owner-changed": {"first_name": "Nora", "domain": "example.ch", "domain_id": "d-1", "registrant_name": "Nora New",
+                             "changed_at": "2026-03-02T09:00:00Z", "transfer_locked_until": "2026-05-01T09:00:00Z"},
 }
 
 
@@ -670,3 +676,54 @@ def test_BI_16_dunning_mails_go_to_whom_the_preferences_name_whatever_kinds_were
                      ("service-suspended", "anna@example.test"), ("service-suspended", "buha@example.test")]
     returned = next(e for e in work.emails.rows if e.kind == "direct-debit-returned" and e.language == "de")
     assert "AC04" in returned.text and "CHF-2026-000043" in returned.subject
+
+
+# --- domains (DO-01) -----------------------------------------------------------------------------------
+
+def test_DO_01_the_auth_code_goes_to_the_registrant_masked_in_the_history():
+    from services.notifications.domain.events import DomainAuthCodeIssued
+
+    work, templates = uow(), Templates("https://portal.example.test")
+    issued = DomainAuthCodeIssued(org_id=ORG, domain_id="d-1", domain="example.ch", registrant_name="Nora New",
+                                  registrant_email="nora@example.test", language="fr", auth_code="Ab3$Xy9!Qw7#Er5%Ty2^",
+                                  valid_until="2026-03-16T09:00:00Z")
+    mailing.handlers(templates)["DomainAuthCodeIssued"](issued, work)
+    [email] = work.emails.rows
+    assert (email.recipient, email.language, email.kind) == ("nora@example.test", "fr", "domain-auth-code")
+    assert "Ab3$Xy9!Qw7#Er5%Ty2^" not in email.text + email.html + email.subject + repr(issued)
+    assert mailing.MASK in email.text and email.secrets == {"auth_code": "Ab3$Xy9!Qw7#Er5%Ty2^"}
+    assert "example.ch" in email.subject
+
+
+def test_DO_01_without_a_registrant_address_the_auth_code_goes_to_the_administrators():
+    from services.notifications.domain.events import DomainAuthCodeIssued
+
+    work, templates = uow(), Templates("https://portal.example.test")
+    BOB = "33333333-3333-3333-3333-333333333333"
+    _organization(work, (ANNA, "anna@example.test", "de", "legal_representative"),
+                  (BOB, "bob@example.test", "fr", "collaborator"))
+    issued = DomainAuthCodeIssued(org_id=ORG, domain_id="d-1", domain="example.ch", registrant_name="Muster AG",
+                                  registrant_email=None, language=None, auth_code="Ab3$Xy9!Qw7#Er5%Ty2^", valid_until=None)
+    mailing.handlers(templates)["DomainAuthCodeIssued"](issued, work)
+    assert [(e.recipient, e.language) for e in work.emails.rows] == [("anna@example.test", "de")]
+    assert work.emails.rows[0].secrets == {"auth_code": "Ab3$Xy9!Qw7#Er5%Ty2^"}
+
+
+def test_DO_01_the_owner_change_link_goes_to_the_new_registrant_only():
+    from services.notifications.domain.events import DomainOwnerChanged, DomainOwnerChangeRequested
+
+    work, templates = uow(), Templates("https://portal.example.test")
+    _organization(work, (ANNA, "anna@example.test", "de", "legal_representative"))
+    handle = mailing.handlers(templates)
+    handle["DomainOwnerChangeRequested"](DomainOwnerChangeRequested(
+        org_id=ORG, domain_id="d-1", domain="example.ch", change_id="c-1", registrant_name="Nora New",
+        registrant_email="nora@example.test", language="it", token="the-owner-change-secret-1234",
+        expires_at="2026-03-09T09:00:00Z"), work)
+    [email] = work.emails.rows
+    assert (email.recipient, email.language) == ("nora@example.test", "it")
+    assert "the-owner-change-secret-1234" not in email.text + email.html and email.secrets == {"token": "the-owner-change-secret-1234"}
+    handle["DomainOwnerChanged"](DomainOwnerChanged(
+        org_id=ORG, domain_id="d-1", domain="example.ch", change_id="c-1", registrant_name="Nora New",
+        registrant_email="nora@example.test", language="it", changed_at="2026-03-02T09:00:00Z",
+        transfer_locked_until="2026-05-01T09:00:00Z"), work)
+    assert {e.recipient for e in work.emails.rows[1:]} == {"nora@example.test", "anna@example.test"}
