@@ -6,6 +6,7 @@ SQLite files and a broker-less transport under PORTICO_DATA_DIR.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,13 @@ VARIABLES = {
     "SANDBOX_REGISTRY_PORT": "port of the sandbox registry's EPP server over TLS (default 7700)",
     "SANDBOX_REGISTRY_DATABASE_URL": "the sandbox registry's own database (default sqlite:///{PORTICO_DATA_DIR}/sandbox-registry.db)",
     "SANDBOX_REGISTRY_CLIENTS": "registrars that may log in to the sandbox registry, `id:password` pairs separated by commas (default portico:portico-sandbox,other:other-sandbox)",
+    "DOMAINS_REGISTRY_URL": "the EPP registry serving every TLD without a registry of its own below, epps://host:port (`portico up` sets it to the sandbox registry it starts; unset: no registry, domain orders wait)",
+    "DOMAINS_REGISTRY_LOGIN": "our registrar's client id at that registry",
+    "DOMAINS_REGISTRY_PASSWORD": "its password",
+    "DOMAINS_REGISTRY_CA_FILE": "PEM file of the CA (or a sandbox's own certificate) the registry's TLS certificate is checked against (default: the system's)",
+    "DOMAINS_REGISTRY_CERT_FILE": "client certificate presented to the registry, where it asks for one (optional)",
+    "DOMAINS_REGISTRY_KEY_FILE": "its private key (optional)",
+    "DOMAINS_REGISTRY_{REGISTRY}_URL": "the same six settings per registry, {REGISTRY} being a TLD's `registry` in services/domains/data/tlds.yaml upper-cased, other characters as _ (SWITCH, VERISIGN, REGISTRO_IT …): _URL, _LOGIN, _PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE",
     "SANDBOX_REGISTRY_TLS_DIR": "where the sandbox registry keeps the self-signed certificate.pem and key.pem it makes on first start (default {PORTICO_DATA_DIR}/sandbox-registry)",
     "SANDBOX_REGISTRY_TRANSFER_DAYS": "days after which the sandbox registry approves a transfer the losing registrar did not answer (default 5)",
     "{SERVICE}_DATABASE_URL": "the component's own database (default sqlite:///{PORTICO_DATA_DIR}/{service}.db)",
@@ -63,9 +71,12 @@ VARIABLES = {
 }
 
 
+_REGISTRY_VARIABLE = re.compile(r"^DOMAINS_REGISTRY_[A-Z0-9_]+_(URL|LOGIN|PASSWORD|CA_FILE|CERT_FILE|KEY_FILE)$")
+
+
 def known_variable(name: str) -> bool:
     components = ("GATEWAY", *(s.upper() for s in SERVICES))
-    if name in VARIABLES:
+    if name in VARIABLES or _REGISTRY_VARIABLE.match(name):
         return True
     return any(name == pattern.replace("{SERVICE}", c) for pattern in VARIABLES for c in components)
 

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 from . import config, migrate, topology
 
@@ -70,6 +71,22 @@ def sandbox_registry_enabled() -> bool:
 
 
 SANDBOX_REGISTRY_COMMAND = ["-m", "sandbox_registry"]
+
+
+def sandbox_registry_settings() -> dict[str, str]:
+    """Where domains finds the sandbox registry `portico up` starts, as its default registry
+    (DOMAINS_REGISTRY_*, services/domains/adapters/registries.py): the sandbox's first registrar
+    login, its self-signed certificate as the CA. Nothing when a registry is configured already."""
+    if not sandbox_registry_enabled() or config.env("DOMAINS_REGISTRY_URL"):
+        return {}
+    host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
+    port = config.env("SANDBOX_REGISTRY_PORT", "7700")
+    first = config.env("SANDBOX_REGISTRY_CLIENTS", "portico:portico-sandbox,other:other-sandbox").split(",")[0]
+    login, _, password = first.strip().partition(":")
+    tls_dir = Path(config.env("SANDBOX_REGISTRY_TLS_DIR", str(config.data_dir() / "sandbox-registry")))
+    return {"DOMAINS_REGISTRY_URL": f"epps://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}",
+            "DOMAINS_REGISTRY_LOGIN": login, "DOMAINS_REGISTRY_PASSWORD": password,
+            "DOMAINS_REGISTRY_CA_FILE": str(tls_dir.resolve() / "certificate.pem")}
 
 
 def processes() -> list[tuple[str, list[str]]]:
@@ -198,6 +215,7 @@ def up() -> int:
     config.data_dir().mkdir(parents=True, exist_ok=True)
     print(f"portico: migrating databases ({'embedded' if config.env('PORTICO_BROKER_URL', 'filesystem://').startswith('filesystem') else 'real mode'})", flush=True)
     migrate.main([])
+    os.environ.update(sandbox_registry_settings())  # the children (domains) use the sandbox as their registry
     supervisor = Supervisor()
     stop_requested = threading.Event()
 

@@ -8,7 +8,7 @@ from portico_kernel.service import Service
 from .adapters.card_sandbox import CardSandbox
 from .adapters.orm import metadata
 from .adapters.unit_of_work import BillingUnitOfWork
-from .domain import accounts, closure, events, renewals, tickets
+from .domain import accounts, closure, domain_orders, events, renewals, tickets
 
 
 @lru_cache(maxsize=1)
@@ -20,6 +20,8 @@ def bootstrap() -> Service:
         "FalseEmergencyReported": tickets.on_false_emergency_reported,
         "AccountClosureRequested": closure.on_account_closure_requested,
         "DomainRenewalRequested": renewals.on_domain_renewal_requested,  # DO-07
+        "DomainOrderPlaced": domain_orders.on_domain_order_placed,  # DO-02, DO-03
+        "DomainOrderFailed": domain_orders.on_domain_order_failed,
     })
 
 

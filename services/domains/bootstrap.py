@@ -7,16 +7,19 @@ from portico_kernel.service import Service
 
 from .adapters import hashing
 from .adapters.orm import metadata
-from .adapters.registries import registry_for
+from .adapters.registries import registries
 from .adapters.tld_file import tld_catalog
 from .adapters.unit_of_work import DomainsUnitOfWork
-from .domain import closure, events, manage
+from .domain import closure, events, manage, orders
+from .domain.registry import Registry
 
 
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
     return Service("domains", metadata, uow_class=DomainsUnitOfWork, events=events, handlers={
         "AccountClosureRequested": closure.on_account_closure_requested,
+        "InvoicePaid": orders.on_invoice_paid,  # DO-02, DO-03: a paid order goes to the registry
+        "BillingAccountOpened": orders.on_billing_account_opened,
         # DO-01: who may manage a domain, and the organization's contacts and address for registry contacts
         "MemberAccessChanged": on_member_access_changed,
         "ContactAdded": manage.on_contact_added,
@@ -24,6 +27,17 @@ def bootstrap() -> Service:
         "OrganizationCreated": manage.on_organization_created,
         "OrganizationDetailsChanged": manage.on_organization_details_changed,
     })
+
+
+def registry_for(tld: str) -> Registry:
+    """The registry that serves the TLD, as settings say (adapters/registries.py); LookupError for a
+    TLD we do not sell, RegistryUnavailable when no registry is configured for it."""
+    return registries().registry_for(tld)
+
+
+def catalog():
+    """The TLD rules (data/tlds.yaml)."""
+    return tld_catalog()
 
 
 @lru_cache(maxsize=1)

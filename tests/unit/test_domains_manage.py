@@ -21,7 +21,7 @@ from services.domains.domain.events import (ContactAdded, ContactRemoved, Domain
                                             DomainOwnerChangeRequested, OrganizationCreated,
                                             OrganizationDetailsChanged)
 from services.domains.domain.model import Domain
-from services.domains.domain.registry import HostAddress, HostInfo, Outcome, RegistryRefused, RegistryUnavailable
+from services.domains.domain.registry import ContactRole, DomainInfo, HostAddress, HostInfo, Outcome, RegistryRefused, RegistryUnavailable
 from services.domains.domain.tld_rules import AuthCodeRule
 from tests.unit.fakes import FakeUnitOfWork
 
@@ -196,6 +196,7 @@ class FakeSettings:
     def nameservers(self, domain_id): return self.servers.get(domain_id, ())
     def set_nameservers(self, domain_id, servers): self.servers[domain_id] = servers
     def contacts(self, domain_id): return dict(self.domain_contacts.get(domain_id, {}))
+    def registrant_of_order(self, domain_id): return None
     def set_contact(self, c): self.domain_contacts.setdefault(c.domain_id, {})[c.role] = c
     def remove_contact(self, domain_id, role): self.domain_contacts.get(domain_id, {}).pop(role, None)
     def org_contact(self, contact_id): return self.org_contacts.get(contact_id)
@@ -243,6 +244,7 @@ class FakeRegistry:
     calls: list = field(default_factory=list)
     hosts: dict = field(default_factory=dict)
     refuse: dict = field(default_factory=dict)
+    contacts: list = field(default_factory=lambda: [ContactRole("admin", "pt-registrant"), ContactRole("tech", "pt-registrant")])
 
     def _call(self, name, *args):
         if name in self.refuse:
@@ -261,7 +263,13 @@ class FakeRegistry:
 
     def update_host(self, name, change): return self._call("update_host", name, change)
     def delete_host(self, name): return self._call("delete_host", name)
-    def update_domain(self, name, change): return self._call("update_domain", name, change)
+    def update_domain(self, name, change):
+        answer = self._call("update_domain", name, change)
+        self.contacts = [c for c in self.contacts if c not in change.remove_contacts] + list(change.add_contacts)
+        return answer
+
+    def domain_info(self, name):
+        return DomainInfo(name=name, registry_id="D1", statuses=(), sponsor="portico", contacts=tuple(self.contacts))
     def create_contact(self, contact): return self._call("create_contact", contact)
 
 
@@ -344,6 +352,8 @@ def test_do01_contacts_are_chosen_from_the_organizations_contacts_only():
     assert (contact.postal.city, contact.postal.country_code, contact.email) == ("Zürich", "CH", "tess@acme.test")
     update = [c for c in registry.calls if c[0] == "update_domain"][0][2]
     assert {(r.role, r.contact_id) for r in update.add_contacts} == {("admin", contact.contact_id), ("tech", contact.contact_id)}
+    # the registration's admin and tech (the registrant's contact) make way
+    assert set(update.remove_contacts) == {ContactRole("admin", "pt-registrant"), ContactRole("tech", "pt-registrant")}
     assert view["admin"]["contact_id"] == "c-1" and view["billing"] is None
     for foreign in ("c-x", "c-unknown"):
         with pytest.raises(Invalid) as refused:

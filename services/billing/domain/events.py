@@ -187,3 +187,22 @@ class DomainRenewalRequested:
     years: int
     price: dict
     expires_on: str
+
+
+# DO-02, DO-03, received from domains: a domain's registration, transfer or restore to invoice and collect.
+@dataclass(frozen=True)
+class DomainOrderPlaced:
+    org_id: str
+    order_id: str
+    kind: str
+    domain: str
+    years: int
+    price: dict
+
+
+# DO-02, DO-03, received from domains: the registry refused the order; its invoice is withdrawn.
+@dataclass(frozen=True)
+class DomainOrderFailed:
+    org_id: str
+    order_id: str
+    reason: str

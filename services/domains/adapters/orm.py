@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, MetaData, String, Table
 from sqlalchemy.orm import registry
 
 from portico_kernel.access_model import access_table
 from portico_kernel.db import UtcDateTime, messaging_tables
 
+from ..domain.documents import Document
 from ..domain.model import Domain
+from ..domain.orders import DomainOrder
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -23,7 +25,28 @@ domains = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
-mapper_registry.map_imperatively(Domain, domains)
+# DO-02, DO-03: registrations and transfers in, from the order to the registry's answer.
+domain_orders = Table(
+    "domain_orders", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("domain", String(253), nullable=False),
+    Column("years", Integer, nullable=False),
+    Column("price_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("registrant", JSON, nullable=True),
+    Column("auth_code", String(255), nullable=True),
+    Column("reason", String(500), nullable=True),
+    Column("domain_id", String(36), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=True, index=True),
+    # the name while the order is open (NULL once done): one open order per name
+    Column("open_name", String(253), nullable=True, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
 
 # --- managing a domain (DO-01): name servers, contacts, auth codes, changes of owner ----------------
 
@@ -105,3 +128,28 @@ transfer_locks = Table(
     Column("locked_until", UtcDateTime, nullable=False),
     Column("reason", String(20), nullable=False),
 )
+
+# The currency each organization is invoiced in (billing's BillingAccountOpened): orders are priced in it.
+org_currencies = Table(
+    "org_currencies", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("currency", String(3), nullable=False),
+)
+
+# Documents a TLD asks of a registrant (DO-02), kept here.
+registrant_documents = Table(
+    "registrant_documents", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("type", String(40), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+mapper_registry.map_imperatively(Domain, domains)
+mapper_registry.map_imperatively(DomainOrder, domain_orders)
+mapper_registry.map_imperatively(Document, registrant_documents)

@@ -1,11 +1,14 @@
 """What domains stores about managing a domain (DO-01), over the tables of adapters/orm.py."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import delete, insert, select, update
 
 from ..domain.manage import (AuthCodeRecord, DomainContact, OrgAddress, OrgContact, OwnerChange, Registrant,
                              TransferLock)
 from ..domain.nameservers import NameServer
+from ..domain.orders import contact_id_of
 from ..domain.registry import HostAddress
 from . import orm
 
@@ -42,6 +45,18 @@ class DomainSettings:
         t = orm.domain_contacts
         rows = self._run(select(t).where(t.c.domain_id == domain_id)).all()
         return {r.role: DomainContact(r.domain_id, r.role, r.handle, r.name, r.email, r.contact_id) for r in rows}
+
+    def registrant_of_order(self, domain_id: str) -> DomainContact | None:
+        """The registrant the order that brought the domain gave the registry (DO-02, DO-03)."""
+        t = orm.domain_orders
+        row = self._run(select(t.c.id, t.c.registrant).where(t.c.domain_id == domain_id, t.c.kind == "registration",
+                                                             t.c.registrant.is_not(None))
+                        .order_by(t.c.created_at.desc())).first()
+        if row is None or not isinstance(row.registrant, dict):
+            return None
+        handle = contact_id_of(SimpleNamespace(id=row.id))
+        return DomainContact(domain_id, "registrant", handle, str(row.registrant.get("name") or ""),
+                             str(row.registrant.get("email") or ""))
 
     def set_contact(self, contact: DomainContact) -> None:
         self._upsert(orm.domain_contacts, {"domain_id": contact.domain_id, "role": contact.role},

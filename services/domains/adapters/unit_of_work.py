@@ -4,7 +4,7 @@ from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork
 
 from .orm import member_access
-from .repository import Domains
+from .repository import Documents, DomainOrders, Domains, OrgCurrencies
 from .settings_repository import DomainSettings
 
 
@@ -14,4 +14,7 @@ class DomainsUnitOfWork(UnitOfWork):
         self.domains = Domains(self.session)
         self.settings = DomainSettings(self.session)  # name servers, contacts, auth codes, owner changes (DO-01)
         self.member_access = MemberAccess(self.session, member_access)
+        self.orders = DomainOrders(self.session)
+        self.currencies = OrgCurrencies(self.session)
+        self.documents = Documents(self.session)
         return self

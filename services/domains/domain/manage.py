@@ -131,6 +131,7 @@ class Settings(Protocol):
     def nameservers(self, domain_id: str) -> tuple[ns.NameServer, ...]: ...
     def set_nameservers(self, domain_id: str, servers: tuple[ns.NameServer, ...]) -> None: ...
     def contacts(self, domain_id: str) -> dict[str, DomainContact]: ...
+    def registrant_of_order(self, domain_id: str) -> DomainContact | None: ...
     def set_contact(self, contact: DomainContact) -> None: ...
     def remove_contact(self, domain_id: str, role: str) -> None: ...
     def org_contact(self, contact_id: str) -> OrgContact | None: ...
@@ -283,9 +284,20 @@ def _contact_view(contact: DomainContact | None) -> dict | None:
     return {"contact_id": contact.contact_id, "handle": contact.handle, "name": contact.name, "email": contact.email}
 
 
+def _contacts(uow, domain_id: str) -> dict[str, DomainContact]:
+    """The domain's contacts as stored; the registrant, until a change of owner, is the one its order
+    gave the registry."""
+    have = uow.settings.contacts(domain_id)
+    if "registrant" not in have:
+        registrant = uow.settings.registrant_of_order(domain_id)
+        if registrant is not None:
+            have["registrant"] = registrant
+    return have
+
+
 def contacts_of(uow, caller: Principal, domain_id: str) -> dict:
     domain = seen_domain(uow, caller, domain_id)
-    have = uow.settings.contacts(domain.id)
+    have = _contacts(uow, domain.id)
     return {"domain": domain.name, **{role: _contact_view(have.get(role)) for role in ("registrant", *ROLES)}}
 
 
@@ -349,22 +361,23 @@ def set_contacts(uow, tools: Tools, caller: Principal, domain_id: str, body: Any
         if role not in body:
             continue
         chosen[role] = None if body[role] is None else registrant_from_contact(uow, domain.org_id, body[role], role)
+    registry = tools.registry_for(domain.name)
+    at_registry = _at_registry(lambda: registry.domain_info(domain.name), f"read the contacts of {domain.name}").contacts
     add, remove, stored = [], [], []
     for role, person in chosen.items():
         old = have.get(role)
+        held = [c for c in at_registry if c.role == role]
         if person is None:
-            if old is not None:
-                remove.append(ContactRole(role, old.handle))
+            remove += held
             continue
-        if old is not None and old.contact_id == person.contact_id:
+        if old is not None and old.contact_id == person.contact_id and [c.contact_id for c in held] == [old.handle]:
             continue
         handle = ensure_registry_contact(uow, tools, domain, person)
-        add.append(ContactRole(role, handle))
-        if old is not None:
-            remove.append(ContactRole(role, old.handle))
+        if handle not in [c.contact_id for c in held]:
+            add.append(ContactRole(role, handle))
+        remove += [c for c in held if c.contact_id != handle]
         stored.append(DomainContact(domain.id, role, handle, person.name, person.email, person.contact_id))
     if add or remove:
-        registry = tools.registry_for(domain.name)
         _at_registry(lambda: registry.update_domain(domain.name, DomainChange(add_contacts=tuple(add),
                                                                                remove_contacts=tuple(remove))),
                      f"change the contacts of {domain.name}")
@@ -404,7 +417,7 @@ def issue_auth_code(uow, tools: Tools, caller: Principal, domain_id: str) -> dic
     _at_registry(lambda: registry.update_domain(domain.name, DomainChange(auth_info=code, remove_statuses=remove_statuses)),
                  f"set a new auth code for {domain.name}")
     uow.settings.set_auth_code(AuthCodeRecord(domain.id, tools.hash_secret(code), now, until, caller.user_id))
-    registrant = uow.settings.contacts(domain.id).get("registrant")
+    registrant = _contacts(uow, domain.id).get("registrant")
     address = uow.settings.org_address(domain.org_id)
     recipient_name = registrant.name if registrant else (address.name if address else "")
     recipient_email = registrant.email if registrant else None

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from portico_kernel.clock import utcnow
 
-STATUSES = ("active", "expired", "redemption", "released")
+STATUSES = ("active", "expired", "redemption", "pending_delete", "released")
 
 
 @dataclass(eq=False)

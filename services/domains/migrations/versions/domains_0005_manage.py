@@ -2,7 +2,7 @@
 the read models of organizations' contacts and addresses, and members' product access
 
 Revision ID: domains_0005_manage
-Revises: 0002 (domains_0003_orders once the orders' migration is in)
+Revises: domains_0003_orders
 Create Date: 2026-11-26
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from portico_kernel import access_model
 
 revision = 'domains_0005_manage'
-down_revision = '0002'  # becomes 'domains_0003_orders' once the orders' migration is in
+down_revision = 'domains_0003_orders'
 branch_labels = None
 depends_on = None
 
