@@ -170,7 +170,7 @@ def test_DO_01_the_auth_code_is_shown_once_mailed_and_works_at_the_registry(api,
     assert timedelta(days=13, hours=23) < valid_until - datetime.now(timezone.utc) <= timedelta(days=14, minutes=5)
     state = _call(api, "GET", f"/v1/domains/{domain['id']}/transfer", customer["token"])
     assert state.json()["auth_code"]["valid"] is True and code not in state.text
-    event = tap.wait_for(lambda m: m["type"] == "DomainAuthCodeIssued" and m["payload"]["domain_id"] == domain["id"])
+    event = tap.wait_for(lambda m: m["type"] == "DomainAuthCodeIssued" and m["payload"]["domain_id"] == domain["id"])["body"]
     assert event["payload"]["auth_code"] == code
     mail = smtp.wait_for(event["payload"]["registrant_email"] or customer["email"], domain["name"], timeout=60)
     assert code in mail["body"]

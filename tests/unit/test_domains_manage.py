@@ -133,7 +133,7 @@ def test_do01_the_plan_creates_new_in_zone_hosts_readdresses_changed_ones_and_de
     assert [h.host for h in step.create_hosts] == ["ns3.example.ch"]
     assert step.readdress_hosts == ((wanted[0], (v4("192.0.2.9"),), (v4("192.0.2.1"),)),)
     assert step.add == ("ns3.example.ch",) and step.remove == ("ns2.example.ch",)
-    assert step.delete_hosts == ("ns2.example.ch",)
+    assert step.delete_hosts == ("ns2.example.ch",) and step.external_hosts == ()
     assert not ns.plan(wanted, wanted, "example.ch").changes_domain
 
 
@@ -301,8 +301,10 @@ def test_do01_name_servers_go_to_the_registry_hosts_first_then_the_domain():
     uow, tools, registry = world()
     view = manage.set_nameservers(uow, tools, OWNER, "d-1", [
         {"host": "ns1.example.com", "addresses": ["192.0.2.1"]}, {"host": "ns2.dns.net"}])
-    assert [c[0] for c in registry.calls] == ["create_host", "update_domain"]
-    change = registry.calls[1][2]
+    assert [c[:2] for c in registry.calls] == [("create_host", "ns2.dns.net"), ("create_host", "ns1.example.com"),
+                                              ("update_domain", "example.com")]
+    assert registry.calls[0][2] == ()  # a host outside the zone: no glue
+    change = registry.calls[2][2]
     assert change.add_nameservers == ("ns1.example.com", "ns2.dns.net") and change.remove_nameservers == ()
     assert view["nameservers"][0] == {"host": "ns1.example.com", "addresses": ["192.0.2.1"]}
     assert uow.commits == 1

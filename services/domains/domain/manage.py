@@ -243,6 +243,8 @@ def set_nameservers(uow, tools: Tools, caller: Principal, domain_id: str, raw: A
     current = uow.settings.nameservers(domain.id)
     step = ns.plan(current, wanted, domain.name)
     registry = tools.registry_for(domain.name)
+    for host in step.external_hosts:
+        _at_registry(lambda: _external_host(registry, host), f"name the server {host}")
     for host in step.create_hosts:
         _at_registry(lambda: _create_or_readdress(registry, host), f"create the name server {host.host}")
     for host, add, remove in step.readdress_hosts:
@@ -260,6 +262,16 @@ def set_nameservers(uow, tools: Tools, caller: Principal, domain_id: str, raw: A
     uow.settings.set_nameservers(domain.id, wanted)
     uow.commit()
     return {"domain": domain.name, "nameservers": [s.view() for s in wanted]}
+
+
+def _external_host(registry: Registry, host: str) -> None:
+    """A host object without addresses for a server outside the zone; if it exists (anyone's) or
+    the registry will not make it (another registrar's zone), the domain's update says whether the
+    name can be used."""
+    try:
+        registry.create_host(host, ())
+    except RegistryRefused:
+        pass
 
 
 def _create_or_readdress(registry: Registry, host: ns.NameServer):

@@ -166,6 +166,9 @@ class NameServerPlan:
     add: tuple[str, ...]
     remove: tuple[str, ...]
     delete_hosts: tuple[str, ...]  # in-zone hosts no longer used (deleted after the domain lets go of them)
+    # hosts outside the zone the domain does not name yet: registries of the host-object model (RFC 5731
+    # hostObj) want them as host objects too, without addresses; one that exists is used as it is
+    external_hosts: tuple[str, ...] = ()
 
     @property
     def changes_domain(self) -> bool:
@@ -198,4 +201,5 @@ def plan(current: Iterable[NameServer], wanted: Iterable[NameServer], domain: st
         create_hosts=tuple(create), readdress_hosts=tuple(readdress),
         add=tuple(ns.host for ns in wanted if ns.host not in now),
         remove=tuple(ns.host for ns in current if ns.host not in then),
-        delete_hosts=tuple(h for h in sorted(now - then) if in_zone(h, domain)))
+        delete_hosts=tuple(h for h in sorted(now - then) if in_zone(h, domain)),
+        external_hosts=tuple(ns.host for ns in wanted if ns.host not in now and not in_zone(ns.host, domain)))
