@@ -214,3 +214,24 @@ def test_DO_01_a_change_of_owner_is_confirmed_by_the_new_registrant_and_locks_tr
     clock.ahead("domains", days=61)
     clock.ahead("sandbox-registry", days=61)
     assert _call(api, "POST", f"/v1/domains/{domain['id']}/auth-code", customer["token"]).status_code == 201
+
+
+def test_DO_01_only_members_with_the_manage_right_on_the_domain_change_it(api, stack, tap):
+    from tests.test_organizations import member_of
+
+    customer = api.customer_with_org(country="CH")
+    domain = _registered(api, customer)
+    colleague = member_of(api, tap, customer, "collaborator")
+    path = f"/v1/domains/{domain['id']}/nameservers"
+    body = {"nameservers": [{"host": "ns1.dns-provider.net"}, {"host": "ns2.dns-provider.net"}]}
+    refused = _call(api, "PUT", path, colleague["token"], body)
+    assert refused.status_code == 403, refused.text
+    assert _call(api, "POST", f"/v1/domains/{domain['id']}/auth-code", colleague["token"]).status_code == 403
+    grant = eventually(lambda: (r := api.post(f"/v1/orgs/{customer['org_id']}/grants", {
+        "holder": {"kind": "member", "id": colleague["user_id"]}, "scope": "product", "product_type": "domain",
+        "product_id": domain["id"], "rights": ["use", "manage"]}, customer["token"])).status_code == 201 and r,
+        what="orgs knowing the domain as a product")
+    assert grant.status_code == 201
+    eventually(lambda: _call(api, "PUT", path, colleague["token"], body).status_code == 200, timeout=15,
+               what="domains hearing of the grant")
+    assert _call(api, "GET", path, colleague["token"]).json()["nameservers"][0]["host"] == "ns1.dns-provider.net"
