@@ -217,7 +217,8 @@ def test_DO_02_missing_tld_requirements_are_listed_each(catalog):
     assert orders.registrant_problems(catalog.for_tld("fr"), holder("CH", birth_date="1980-01-01"), {}) == []
     # an uploaded document of the type asked for counts
     with_document = {**holder("FR"), "documents": ["doc-1"]}
-    assert orders.registrant_problems(catalog.for_tld("fr"), with_document, {"doc-1": "birth_date"}) == []
+    assert orders.registrant_problems(catalog.for_tld("fr"), with_document, {"doc-1": "birth_certificate"}) == []
+    assert orders.registrant_problems(catalog.for_tld("fr"), with_document, {"doc-1": "tax_certificate"}) != []
     unknown = orders.registrant_problems(catalog.for_tld("ch"), {**holder(), "documents": ["nope"]}, {})
     assert unknown == [{"name": "registrant.documents", "reason": "no such document: nope"}]
 
@@ -385,3 +386,15 @@ def test_a_tld_gets_its_registrys_client_one_per_registry(catalog):
         registries.registry_for("example")
     with pytest.raises(RegistryUnavailable):
         Registries(catalog, env_of({})).registry_for("ch")
+
+
+def test_DO_02_a_released_name_registered_anew_is_a_new_domain(uow, catalog, registry):
+    from services.domains.domain.model import Domain
+
+    old = Domain(id="old", org_id=OTHER, name="example.ch", expires_at=datetime(2020, 1, 1, tzinfo=UTC), status="released")
+    uow.domains.add(old)
+    order = orders.place(uow, ORG, catalog, {"domain": "example.ch", "registrant": holder()})
+    paid(uow, order)
+    run(uow, registry, catalog)
+    assert order.status == orders.COMPLETED and "old" not in uow.domains.rows
+    assert uow.domains.rows[order.domain_id].org_id == ORG

@@ -5,6 +5,7 @@ from sqlalchemy.orm import registry
 
 from portico_kernel.access_model import access_table
 from portico_kernel.db import UtcDateTime, messaging_tables
+from portico_kernel.secrets import EncryptedString
 
 from ..domain.documents import Document
 from ..domain.model import Domain
@@ -37,7 +38,7 @@ domain_orders = Table(
     Column("currency", String(3), nullable=False),
     Column("status", String(20), nullable=False),
     Column("registrant", JSON, nullable=True),
-    Column("auth_code", String(255), nullable=True),
+    Column("auth_code", EncryptedString(500), nullable=True),  # the losing registrar's code, encrypted, until used
     Column("reason", String(500), nullable=True),
     Column("domain_id", String(36), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),

@@ -19,6 +19,11 @@ from portico_kernel.errors import invalid_field
 
 TYPES = ("passport", "id_card", "birth_certificate", "company_register_extract", "tax_certificate",
          "power_of_attorney", "other")
+# which documents prove which registrant data a TLD asks for (tlds.yaml `required` fields)
+PROVES = {"birth_date": ("birth_certificate", "passport", "id_card"), "nationality": ("passport", "id_card"),
+          "id_number": ("passport", "id_card"), "passport": ("passport",),
+          "company_identifier": ("company_register_extract",), "vat_number": ("company_register_extract", "tax_certificate"),
+          "tax_code": ("tax_certificate",), "entity_type": ("company_register_extract",)}
 MAX_BYTES = 512 * 1024  # a scan, not a book; the base64 form stays below the 1 MiB body limit
 SIGNATURES = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
 _FILENAME = re.compile(r"^[^/\\\x00-\x1f\x7f]{1,200}$")
@@ -35,6 +40,11 @@ class Document:
     sha256: str
     created_at: datetime
     content: bytes = field(repr=False, default=b"")
+
+
+def proves(document_type: str, datum: str) -> bool:
+    """Whether a document of this type gives the registrant datum a TLD asks for."""
+    return document_type == datum or document_type in PROVES.get(datum, ())
 
 
 def accept(org_id: str, body: dict, now: datetime) -> Document:

@@ -34,6 +34,7 @@ import idna
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, Invalid, NotFound, invalid_field
 
+from .documents import proves
 from .events import DomainOrderFailed, DomainOrderPlaced, DomainStateChanged, ProductProvisioned
 from .model import Domain
 from .registry import (
@@ -191,7 +192,7 @@ def registrant_problems(rules: TldRules, registrant: Mapping[str, Any] | None, d
     given = dict(registrant.get("data") or {})
     given_types = {documents[d] for d in registrant.get("documents") or () if d in documents}
     for datum in rules.required_for(kind, country):
-        if str(given.get(datum.field) or "").strip() or datum.field in given_types:
+        if str(given.get(datum.field) or "").strip() or any(proves(t, datum.field) for t in given_types):
             continue
         problems.append({"name": f"registrant.data.{datum.field}",
                          "reason": f"required by .{rules.tld}" + (f": {datum.note}" if datum.note else "")})
@@ -340,12 +341,16 @@ def fail(uow, order: DomainOrder, reason: str) -> None:
     uow.emit(DomainOrderFailed(org_id=order.org_id, order_id=order.id, reason=order.reason), org_id=order.org_id)
 
 
-def complete(uow, order: DomainOrder, expires_at: datetime | None) -> Domain:
+def complete(uow, order: DomainOrder, expires_at: datetime | None) -> Domain | None:
     now = uow.clock.now()
     expires_at = expires_at or (now + timedelta(days=365 * max(order.years, 1)))
     released = uow.domains.by_name(order.domain)
-    if released is not None:
+    if released is not None and released.status == "released":
         uow.domains.remove(released)  # a released name registered anew is a new domain
+    elif released is not None:  # cannot happen while one order per name is open; never two rows of a name
+        log.error("domain order %s: %s is held in Portico already", order.id, order.domain)
+        fail(uow, order, "the domain is held in Portico already")
+        return None
     domain = Domain(id=str(uuid.uuid4()), org_id=order.org_id, name=order.domain, expires_at=expires_at,
                     status="active", auto_renew=True, created_at=now)
     uow.domains.add(domain)

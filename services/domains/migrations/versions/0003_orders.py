@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('registrant', sa.JSON(), nullable=True),
-    sa.Column('auth_code', sa.String(length=255), nullable=True),
+    sa.Column('auth_code', sa.String(length=500), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('domain_id', sa.String(length=36), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
