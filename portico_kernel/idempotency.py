@@ -5,7 +5,8 @@ first answer back instead of acting twice (a lost answer, a retried payment). Pe
 is remembered with the verified token's subject, so a key never answers another caller. The same
 key with another body is refused 422 (`idempotency-key-reused`); while the first request still
 runs, 409 (`idempotency-key-in-use`). Answers of 5xx and 429 are not kept (the client should try
-again). Keys are kept 24 hours, in a table of each component's own database, and removed in one
+again), nor answers marked `Cache-Control: no-store`: a secret shown once (a domain's transfer auth
+code) is never written to the table; a retry with the key acts anew. Keys are kept 24 hours, in a table of each component's own database, and removed in one
 indexed delete at most every few minutes. A first request that never finished (its worker died
 mid-way) holds its key for RUNNING_AT_MOST only; then the next request with the key runs.
 
@@ -137,12 +138,14 @@ class Idempotency:
         if first is not None:
             await self._replay(send, first, fingerprint)
             return
-        answer = {"status": 500, "headers": [], "body": []}
+        answer = {"status": 500, "headers": [], "body": [], "no_store": False}
         held: list[dict] = []
 
         async def keep(message):
             if message["type"] == "http.response.start":
                 answer["status"] = message["status"]
+                answer["no_store"] = any(k.lower() == b"cache-control" and b"no-store" in v.lower()
+                                         for k, v in message.get("headers", []))
                 answer["headers"] = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in message.get("headers", [])
                                      if k.lower() in REPLAYED_HEADERS]
             elif message["type"] == "http.response.body":
@@ -156,7 +159,7 @@ class Idempotency:
             raise
         # The answer is kept before the client has it: a retry sent the moment the first answer
         # arrives finds it, not a request "still running".
-        if answer["status"] >= 500 or answer["status"] == 429:
+        if answer["status"] >= 500 or answer["status"] == 429 or answer["no_store"]:
             await anyio.to_thread.run_sync(self.store.forget, caller, key)
         else:
             await anyio.to_thread.run_sync(self.store.finish, caller, key, answer["status"], answer["headers"],

@@ -52,6 +52,12 @@ SAMPLES = {
                         "renew_by": "2026-03-30", "restore_by": "2026-05-04"},
     "ticket-replied": {"first_name": "Anna", "ticket_id": "t-1", "number": "T-000042", "subject": "Website down",
                        "body": "We restarted the server.", "attachments": 1},
+    "domain-auth-code": {"first_name": "Nora", "domain": "example.ch", "domain_id": "d-1", "registrant_name": "Nora New",
+                         "valid_until": "2026-03-16T09:00:00Z", "auth_code": "Ab3$Xy9!Qw7#Er5%Ty2^"},
+    "domain-owner-change": {"first_name": "Nora", "domain": "example.ch", "domain_id": "d-1", "registrant_name": "Nora New",
+                            "expires_at": "2026-03-09T09:00:00Z", "token": "secret-token-123"},
+    "domain-owner-changed": {"first_name": "Nora", "domain": "example.ch", "domain_id": "d-1", "registrant_name": "Nora New",
+                             "changed_at": "2026-03-02T09:00:00Z", "transfer_locked_until": "2026-05-01T09:00:00Z"},
 }
 
 
@@ -711,3 +717,52 @@ def test_DO_04_a_domain_reminder_goes_to_the_owners_each_in_their_language():
                                               renew_by="2026-03-30", restore_by=None), work)
     after = next(e for e in work.emails.rows if e.recipient == "anna@example.test")
     assert "abgelaufen" in after.subject and "Verlängerungsgarantie" in after.text
+# --- domains (DO-01) -----------------------------------------------------------------------------------
+
+def test_DO_01_the_auth_code_goes_to_the_registrant_masked_in_the_history():
+    from services.notifications.domain.events import DomainAuthCodeIssued
+
+    work, templates = uow(), Templates("https://portal.example.test")
+    issued = DomainAuthCodeIssued(org_id=ORG, domain_id="d-1", domain="example.ch", registrant_name="Nora New",
+                                  registrant_email="nora@example.test", language="fr", auth_code="Ab3$Xy9!Qw7#Er5%Ty2^",
+                                  valid_until="2026-03-16T09:00:00Z")
+    mailing.handlers(templates)["DomainAuthCodeIssued"](issued, work)
+    [email] = work.emails.rows
+    assert (email.recipient, email.language, email.kind) == ("nora@example.test", "fr", "domain-auth-code")
+    assert "Ab3$Xy9!Qw7#Er5%Ty2^" not in email.text + email.html + email.subject + repr(issued)
+    assert mailing.MASK in email.text and email.secrets == {"auth_code": "Ab3$Xy9!Qw7#Er5%Ty2^"}
+    assert "example.ch" in email.subject
+
+
+def test_DO_01_without_a_registrant_address_the_auth_code_goes_to_the_administrators():
+    from services.notifications.domain.events import DomainAuthCodeIssued
+
+    work, templates = uow(), Templates("https://portal.example.test")
+    BOB = "33333333-3333-3333-3333-333333333333"
+    _organization(work, (ANNA, "anna@example.test", "de", "legal_representative"),
+                  (BOB, "bob@example.test", "fr", "collaborator"))
+    issued = DomainAuthCodeIssued(org_id=ORG, domain_id="d-1", domain="example.ch", registrant_name="Muster AG",
+                                  registrant_email=None, language=None, auth_code="Ab3$Xy9!Qw7#Er5%Ty2^", valid_until=None)
+    mailing.handlers(templates)["DomainAuthCodeIssued"](issued, work)
+    assert [(e.recipient, e.language) for e in work.emails.rows] == [("anna@example.test", "de")]
+    assert work.emails.rows[0].secrets == {"auth_code": "Ab3$Xy9!Qw7#Er5%Ty2^"}
+
+
+def test_DO_01_the_owner_change_link_goes_to_the_new_registrant_only():
+    from services.notifications.domain.events import DomainOwnerChanged, DomainOwnerChangeRequested
+
+    work, templates = uow(), Templates("https://portal.example.test")
+    _organization(work, (ANNA, "anna@example.test", "de", "legal_representative"))
+    handle = mailing.handlers(templates)
+    handle["DomainOwnerChangeRequested"](DomainOwnerChangeRequested(
+        org_id=ORG, domain_id="d-1", domain="example.ch", change_id="c-1", registrant_name="Nora New",
+        registrant_email="nora@example.test", language="it", token="the-owner-change-secret-1234",
+        expires_at="2026-03-09T09:00:00Z"), work)
+    [email] = work.emails.rows
+    assert (email.recipient, email.language) == ("nora@example.test", "it")
+    assert "the-owner-change-secret-1234" not in email.text + email.html and email.secrets == {"token": "the-owner-change-secret-1234"}
+    handle["DomainOwnerChanged"](DomainOwnerChanged(
+        org_id=ORG, domain_id="d-1", domain="example.ch", change_id="c-1", registrant_name="Nora New",
+        registrant_email="nora@example.test", language="it", changed_at="2026-03-02T09:00:00Z",
+        transfer_locked_until="2026-05-01T09:00:00Z"), work)
+    assert {e.recipient for e in work.emails.rows[1:]} == {"nora@example.test", "anna@example.test"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table, false
 from sqlalchemy.orm import registry
 
+from portico_kernel.access_model import access_table
 from portico_kernel.db import UtcDateTime, messaging_tables
 from portico_kernel.secrets import EncryptedString
 
@@ -81,6 +82,87 @@ domain_orders = Table(
     Column("open_name", String(253), nullable=True, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# --- managing a domain (DO-01): name servers, contacts, auth codes, changes of owner ----------------
+
+member_access = access_table(metadata)  # who may manage which domain (orgs' MemberAccessChanged)
+
+domain_nameservers = Table(
+    "domain_nameservers", metadata,
+    Column("domain_id", String(36), primary_key=True),
+    Column("host", String(253), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("addresses", JSON, nullable=False),  # glue, only for hosts inside the domain's zone
+)
+
+domain_contacts = Table(
+    "domain_contacts", metadata,
+    Column("domain_id", String(36), primary_key=True),
+    Column("role", String(20), primary_key=True),  # registrant, admin, tech, billing
+    Column("handle", String(16), nullable=False),  # the contact's id at the registry
+    Column("contact_id", String(36)),  # the organization's contact, when chosen from them
+    Column("name", String(255), nullable=False),
+    Column("email", String(320), nullable=False),
+)
+
+org_contacts = Table(  # read model of orgs' ContactAdded/ContactRemoved
+    "org_contacts", metadata,
+    Column("contact_id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("purpose", String(40), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("email", String(320), nullable=False),
+)
+
+org_addresses = Table(  # read model of orgs' OrganizationCreated/OrganizationDetailsChanged
+    "org_addresses", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("country", String(2)),
+    Column("street", String(200)),
+    Column("house_number", String(200)),
+    Column("postcode", String(200)),
+    Column("town", String(200)),
+    Column("language", String(5)),
+)
+
+registry_contacts = Table(  # an organization's contact made a contact object at a registry, once
+    "registry_contacts", metadata,
+    Column("registry", String(60), primary_key=True),
+    Column("contact_id", String(36), primary_key=True),
+    Column("handle", String(16), nullable=False),
+    Column("org_id", String(36), nullable=False),
+)
+
+auth_codes = Table(
+    "domain_auth_codes", metadata,
+    Column("domain_id", String(36), primary_key=True),
+    Column("code_hash", String(200), nullable=False),  # argon2id; the code itself is never stored
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("valid_until", UtcDateTime),
+    Column("issued_by", String(36)),
+)
+
+owner_changes = Table(
+    "domain_owner_changes", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("domain_id", String(36), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("registrant", JSON, nullable=False),
+    Column("requested_by", String(36)),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("confirmed_at", UtcDateTime),
+)
+
+transfer_locks = Table(
+    "domain_transfer_locks", metadata,
+    Column("domain_id", String(36), primary_key=True),
+    Column("locked_until", UtcDateTime, nullable=False),
+    Column("reason", String(20), nullable=False),
 )
 
 # The currency each organization is invoiced in (billing's BillingAccountOpened): orders are priced in it.

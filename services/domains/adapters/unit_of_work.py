@@ -5,10 +5,13 @@ from datetime import datetime, timezone
 from sqlalchemy import insert
 
 from portico_kernel import events
+from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork, correlation_id
 
+from .orm import member_access
 from .registries import registries
 from .repository import Documents, DomainOrders, Domains, Notices, OrgCurrencies, Renewals
+from .settings_repository import DomainSettings
 from .tld_file import tld_catalog
 
 
@@ -22,6 +25,8 @@ class DomainsUnitOfWork(UnitOfWork):
         self.notices = Notices(self.session)
         self.renewals = Renewals(self.session)
         self._outgoing: list[dict] = []
+        self.settings = DomainSettings(self.session)  # name servers, contacts, auth codes, owner changes (DO-01)
+        self.member_access = MemberAccess(self.session, member_access)
         self.orders = DomainOrders(self.session)
         self.currencies = OrgCurrencies(self.session)
         self.documents = Documents(self.session)

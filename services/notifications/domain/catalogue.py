@@ -14,7 +14,7 @@ from typing import Callable
 from portico_kernel.product_access import ACCOUNTING, BILLING, allows
 
 from . import people
-from .events import (DirectDebitReturned, DomainExpiring, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported,
+from .events import (DirectDebitReturned, DomainAuthCodeIssued, DomainExpiring, DomainOwnerChanged, DomainOwnerChangeRequested, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported,
                      OrganizationDetailsChanged, ProductStateChanged, SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended,
                      TicketReplied, UserInvited)
 from .model import DEFAULT_LANGUAGE, INVOICE_ISSUED, INVOICE_PAID, LANGUAGES, InvoicePreferences
@@ -272,6 +272,46 @@ def ticket_replied(replied: TicketReplied, uow) -> list[Mail]:
                                   topic=replied.department)]
 
 
+def _to_registrant_or_administrators(uow, email: str | None, language: str | None, org_id: str, kind: str,
+                                     context: dict, *, topic: str, secrets: dict | None = None) -> list[Mail]:
+    """DO-01: a mail for a domain's registrant; when domains knows no registrant address, the
+    organization's legal representatives and administrators get it."""
+    if email:
+        return to_address(uow, email, language, kind, {"first_name": context.get("registrant_name", ""), **context},
+                          org_id=org_id, topic=topic, secrets=secrets)
+    return [replace(mail, secrets=dict(secrets or {})) for mail in to_administrators(uow, org_id, kind, context, topic=topic)]
+
+
+def domain_auth_code(issued: DomainAuthCodeIssued, uow) -> list[Mail]:
+    """DO-01: the transfer auth code goes to the registrant; the history shows it masked."""
+    context = {"domain": issued.domain, "domain_id": issued.domain_id, "registrant_name": issued.registrant_name,
+               "valid_until": issued.valid_until}
+    return _to_registrant_or_administrators(uow, issued.registrant_email, issued.language, issued.org_id,
+                                            "domain-auth-code", context, topic=issued.domain,
+                                            secrets={"auth_code": issued.auth_code})
+
+
+def domain_owner_change(requested: DomainOwnerChangeRequested, uow) -> list[Mail]:
+    """DO-01: the new registrant confirms the change of owner by the link, which only they get."""
+    context = {"domain": requested.domain, "domain_id": requested.domain_id,
+               "registrant_name": requested.registrant_name, "expires_at": requested.expires_at}
+    return to_address(uow, requested.registrant_email, requested.language, "domain-owner-change",
+                      {"first_name": requested.registrant_name, **context}, org_id=requested.org_id,
+                      topic=requested.domain, secrets={"token": requested.token})
+
+
+def domain_owner_changed(changed: DomainOwnerChanged, uow) -> list[Mail]:
+    """DO-01: the new registrant and the organization's administrators hear that the registry holds
+    the domain for the new registrant, and until when it cannot move to another registrar."""
+    context = {"domain": changed.domain, "domain_id": changed.domain_id, "registrant_name": changed.registrant_name,
+               "changed_at": changed.changed_at, "transfer_locked_until": changed.transfer_locked_until}
+    mails = to_address(uow, changed.registrant_email, changed.language, "domain-owner-changed",
+                       {"first_name": changed.registrant_name, **context}, org_id=changed.org_id, topic=changed.domain)
+    mails += [m for m in to_administrators(uow, changed.org_id, "domain-owner-changed", context, topic=changed.domain)
+              if m.recipient.lower() != changed.registrant_email.lower()]
+    return mails
+
+
 # Event type -> the mails it asks for. Every kind here has a template in every language.
 MAILS: dict[str, Callable[..., list[Mail]]] = {
     "SecurityAlertRaised": security_alert,
@@ -288,9 +328,13 @@ MAILS: dict[str, Callable[..., list[Mail]]] = {
     "DirectDebitReturned": direct_debit_returned,
     "DomainExpiring": domain_expiring,
     "TicketReplied": ticket_replied,
+    "DomainAuthCodeIssued": domain_auth_code,
+    "DomainOwnerChangeRequested": domain_owner_change,
+    "DomainOwnerChanged": domain_owner_changed,
 }
 # Kinds queued by the service itself rather than by an event.
 OWN_KINDS = ("smtp-test",)
 KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
          "invoice-issued", "invoice-paid", "invoices-exported", "invoice-overdue", "service-suspended",
-         "direct-debit-returned", "domain-expiring", "ticket-replied", *OWN_KINDS)
+         "direct-debit-returned", "domain-expiring", "ticket-replied",
+         "domain-auth-code", "domain-owner-change", "domain-owner-changed", *OWN_KINDS)

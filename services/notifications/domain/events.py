@@ -279,3 +279,48 @@ class TicketReplied:
     reply_to: str
     body: str
     attachments: int
+
+
+# Received from domains: managing a domain (DO-01).
+@dataclass(frozen=True)
+class DomainAuthCodeIssued:
+    org_id: str
+    domain_id: str
+    domain: str
+    registrant_name: str
+    registrant_email: str | None
+    language: str | None
+    auth_code: str
+    valid_until: str | None
+
+    def __repr__(self) -> str:  # the code is never in a log line
+        return f"DomainAuthCodeIssued(domain={self.domain!r}, auth_code=<hidden>)"
+
+
+@dataclass(frozen=True)
+class DomainOwnerChangeRequested:
+    org_id: str
+    domain_id: str
+    domain: str
+    change_id: str
+    registrant_name: str
+    registrant_email: str
+    language: str | None
+    token: str
+    expires_at: str
+
+    def __repr__(self) -> str:
+        return f"DomainOwnerChangeRequested(domain={self.domain!r}, token=<hidden>)"
+
+
+@dataclass(frozen=True)
+class DomainOwnerChanged:
+    org_id: str
+    domain_id: str
+    domain: str
+    change_id: str
+    registrant_name: str
+    registrant_email: str
+    language: str | None
+    changed_at: str
+    transfer_locked_until: str | None
