@@ -1,13 +1,15 @@
 """The tickets service's repositories: its queries, over the tables of adapters/orm.py."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import Page, PageRequest
 
 from ..domain.model import Ticket
-from . import orm  # noqa: F401 - maps Ticket to its table
+from ..domain.support_codes import SupportCode, SupportCodeLookup
+from . import orm
+from .sealing import open_sealed, seal
 
 
 class Tickets:
@@ -23,3 +25,64 @@ class Tickets:
 
     def opened_by(self, user_id: str) -> list[Ticket]:
         return list(self.session.scalars(select(Ticket).where(Ticket.opened_by == user_id)))
+
+
+class SupportCodes:
+    """TI-05: the code is sealed with the envelope keys at rest, bound to its organization's row."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def _of(self, row) -> SupportCode:
+        code = open_sealed(row.code_sealed, "support_codes", row.org_id, "code").reveal()
+        return SupportCode(org_id=row.org_id, code=code, digest=row.digest, created_at=row.created_at,
+                           created_by=row.created_by)
+
+    def get(self, org_id: str, *, for_update: bool = False) -> SupportCode | None:
+        query = select(orm.support_codes).where(orm.support_codes.c.org_id == org_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return None if row is None else self._of(row)
+
+    def by_digests(self, digests) -> SupportCode | None:
+        digests = list(digests)
+        if not digests:
+            return None
+        row = self.session.execute(select(orm.support_codes).where(orm.support_codes.c.digest.in_(digests))).first()
+        return None if row is None else self._of(row)
+
+    def add(self, code: SupportCode) -> None:
+        self.session.execute(insert(orm.support_codes).values(self._values(code)))
+
+    def save(self, code: SupportCode) -> None:
+        self.session.execute(update(orm.support_codes).where(orm.support_codes.c.org_id == code.org_id)
+                             .values(self._values(code)))
+
+    @staticmethod
+    def _values(code: SupportCode) -> dict:
+        return {"org_id": code.org_id, "code_sealed": seal(code.code, "support_codes", code.org_id, "code"),
+                "digest": code.digest, "created_at": code.created_at, "created_by": code.created_by}
+
+
+class SupportCodeLookups:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, lookup: SupportCodeLookup) -> None:
+        self.session.add(lookup)
+
+    def wrong_since(self, staff_id: str, since) -> list:
+        return list(self.session.scalars(
+            select(SupportCodeLookup.looked_up_at).where(SupportCodeLookup.staff_id == staff_id,
+                                                         SupportCodeLookup.result == "wrong",
+                                                         SupportCodeLookup.looked_up_at > since)))
+
+    def find(self, page: PageRequest, *, staff_id: str | None = None, org_id: str | None = None) -> Page[SupportCodeLookup]:
+        query = select(SupportCodeLookup)
+        if staff_id is not None:
+            query = query.where(SupportCodeLookup.staff_id == staff_id)
+        if org_id is not None:
+            query = query.where(SupportCodeLookup.org_id == org_id)
+        return fetch_page(self.session, query, (SupportCodeLookup.looked_up_at, SupportCodeLookup.id), page,
+                          descending=True)

@@ -1,0 +1,45 @@
+"""service: support codes and their lookups (TI-05)
+
+Revision ID: tickets_0004_service
+Revises: 0002
+Create Date: 2026-11-26
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'tickets_0004_service'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('support_codes',
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('code_sealed', sa.Text(), nullable=False),
+    sa.Column('digest', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=36), nullable=True),
+    sa.PrimaryKeyConstraint('org_id'),
+    sa.UniqueConstraint('digest')
+    )
+    op.create_table('support_code_lookups',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('staff_id', sa.String(length=36), nullable=False),
+    sa.Column('looked_up_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('result', sa.String(length=10), nullable=False),
+    sa.Column('org_id', sa.String(length=36), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('support_code_lookups', schema=None) as batch_op:
+        batch_op.create_index('ix_support_code_lookups_staff', ['staff_id', 'looked_up_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_support_code_lookups_org_id'), ['org_id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('support_code_lookups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_support_code_lookups_org_id'))
+        batch_op.drop_index('ix_support_code_lookups_staff')
+    op.drop_table('support_code_lookups')
+    op.drop_table('support_codes')
