@@ -1,0 +1,97 @@
+"""TI-03, BI-17: priority "critical" is for emergencies only, and a false emergency is billed.
+
+A critical ticket names one of three kinds of emergency: a server is down (server_outage), a
+system-relevant service is down (system_service_down), a website or shop is offline
+(website_offline). It is escalated at once (`EmergencyReported`, which the notifications service
+mails to the on-call address), inside or outside office hours. Support staff of the ticket's
+department then confirm it (`EmergencyConfirmed`) or reject it; a rejected emergency emits
+`FalseEmergencyReported` once per ticket, with the reason, and billing charges the catalog's fee on
+the organization's next invoice.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from portico_kernel.clock import iso_utc
+from portico_kernel.errors import Conflict, Forbidden, invalid_field
+from portico_kernel.principal import Principal
+
+from .events import EmergencyConfirmed, EmergencyReported, FalseEmergencyReported
+
+EMERGENCY_KINDS = ("server_outage", "system_service_down", "website_offline")
+CRITICAL = "critical"
+
+# What support decided about an emergency.
+REPORTED, CONFIRMED, REJECTED = "reported", "confirmed", "rejected"
+DECISIONS = {"confirm": CONFIRMED, "reject": REJECTED}
+REASON_MAX = 500
+
+
+class EmergencyTicket(Protocol):
+    id: str
+    org_id: str
+    number: str
+    department: str
+    subject: str
+    priority: str
+    emergency_kind: str | None
+    emergency_state: str | None
+    emergency_decided_by: str | None
+    emergency_decided_at: datetime | None
+    emergency_reason: str | None
+
+
+def checked_kind(priority: str, emergency_kind: str | None) -> str | None:
+    """The emergency kind a ticket of this priority carries: required for critical, refused otherwise
+    (TI-03); the answer names the field."""
+    if priority == CRITICAL:
+        if emergency_kind is None:
+            raise invalid_field("emergency_kind", "a critical ticket is an emergency: give one of " + ", ".join(EMERGENCY_KINDS))
+        if emergency_kind not in EMERGENCY_KINDS:
+            raise invalid_field("emergency_kind", "one of " + ", ".join(EMERGENCY_KINDS))
+        return emergency_kind
+    if emergency_kind is not None:
+        raise invalid_field("emergency_kind", "only a critical ticket names an emergency kind")
+    return None
+
+
+def report(uow, ticket: EmergencyTicket, now: datetime) -> None:
+    """A ticket became critical (opened so, or raised to it): escalated at once, whatever the hour."""
+    if ticket.priority != CRITICAL or ticket.emergency_state is not None:
+        return
+    ticket.emergency_state = REPORTED
+    uow.emit(EmergencyReported(org_id=ticket.org_id, ticket_id=ticket.id, ticket_number=ticket.number,
+                               department=ticket.department, emergency_kind=ticket.emergency_kind,
+                               subject=ticket.subject, reported_at=iso_utc(now)), org_id=ticket.org_id)
+
+
+def checked_reason(decision: str, reason: str | None) -> str | None:
+    if decision not in DECISIONS:
+        raise invalid_field("decision", "confirm or reject")
+    reason = " ".join((reason or "").split()) or None
+    if decision == "reject" and reason is None:
+        raise invalid_field("reason", "say why it is no emergency: the customer sees it on the invoice")
+    if reason is not None and len(reason) > REASON_MAX:
+        raise invalid_field("reason", f"at most {REASON_MAX} characters")
+    return reason
+
+
+def decide(uow, ticket: EmergencyTicket, caller: Principal, decision: str, reason: str | None, now: datetime,
+           *, may_handle) -> None:
+    """Support of the ticket's department confirms or rejects the emergency, once."""
+    if not may_handle(caller, ticket):
+        raise Forbidden("Only support staff of the ticket's department decide about its emergency.")
+    reason = checked_reason(decision, reason)
+    if ticket.emergency_state is None:
+        raise Conflict("The ticket reports no emergency.")
+    if ticket.emergency_state != REPORTED:
+        raise Conflict(f"The emergency is {ticket.emergency_state} already.")
+    ticket.emergency_state = DECISIONS[decision]
+    ticket.emergency_decided_by, ticket.emergency_decided_at, ticket.emergency_reason = caller.user_id, now, reason
+    if decision == "confirm":
+        uow.emit(EmergencyConfirmed(org_id=ticket.org_id, ticket_id=ticket.id, ticket_number=ticket.number,
+                                    confirmed_by=caller.user_id, confirmed_at=iso_utc(now)), org_id=ticket.org_id)
+    else:
+        uow.emit(FalseEmergencyReported(org_id=ticket.org_id, ticket_id=ticket.id, reported_at=iso_utc(now),
+                                        reason=reason, ticket_number=ticket.number), org_id=ticket.org_id)
