@@ -253,3 +253,15 @@ class DirectDebitReturned:
     reason_code: str
     returned_on: str
     reason: str = ""
+
+
+# Received from tickets: a critical ticket reports an emergency (TI-03); the on-call address is mailed.
+@dataclass(frozen=True)
+class EmergencyReported:
+    org_id: str
+    ticket_id: str
+    ticket_number: str
+    department: str
+    emergency_kind: str
+    subject: str
+    reported_at: str
