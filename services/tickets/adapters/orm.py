@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Index, MetaData, String, Table, Text
 from sqlalchemy.orm import registry
 
 from portico_kernel.db import UtcDateTime, messaging_tables
 
 from ..domain.model import Ticket
+from ..domain.sla_tracking import TicketServiceLevel
 from ..domain.support_codes import SupportCodeLookup
 
 metadata = MetaData()
@@ -48,3 +49,38 @@ support_code_lookups = Table(
     Index("ix_support_code_lookups_staff", "staff_id", "looked_up_at"),
 )
 mapper_registry.map_imperatively(SupportCodeLookup, support_code_lookups)
+
+# TI-04, BI-18: each ticket's service level clocks; the scheduler looks at those whose next_check_at has come.
+ticket_service_levels = Table(
+    "ticket_service_levels", metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("ticket_number", String(40), nullable=False),
+    Column("priority", String(10), nullable=False),
+    Column("plan", String(10), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("pauses", JSON, nullable=False),
+    Column("first_responded_at", UtcDateTime, nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("first_response_due", UtcDateTime, nullable=True),
+    Column("resolution_due", UtcDateTime, nullable=True),
+    Column("next_check_at", UtcDateTime, nullable=True, index=True),
+    Column("done", JSON, nullable=False),
+)
+mapper_registry.map_imperatively(TicketServiceLevel, ticket_service_levels)
+
+# TI-04: every warning and breach emitted, once: the key claims it however many schedulers run.
+service_level_alerts = Table(
+    "service_level_alerts", metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("stage", String(40), primary_key=True),
+    Column("emitted_at", UtcDateTime, nullable=False),
+)
+
+# BI-18: organizations that have the premium support product (from billing's events).
+premium_orgs = Table(
+    "premium_orgs", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("premium", Boolean, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import Page, PageRequest
 
 from ..domain.model import Ticket
+from ..domain.sla_tracking import TicketServiceLevel
 from ..domain.support_codes import SupportCode, SupportCodeLookup
 from . import orm
 from .sealing import open_sealed, seal
@@ -86,3 +88,56 @@ class SupportCodeLookups:
             query = query.where(SupportCodeLookup.org_id == org_id)
         return fetch_page(self.session, query, (SupportCodeLookup.looked_up_at, SupportCodeLookup.id), page,
                           descending=True)
+
+
+class ServiceLevels:
+    """TI-04: the tickets' service level clocks and the warnings and breaches emitted."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, record: TicketServiceLevel) -> None:
+        self.session.add(record)
+
+    def get(self, ticket_id: str, *, for_update: bool = False) -> TicketServiceLevel | None:
+        query = select(TicketServiceLevel).where(TicketServiceLevel.ticket_id == ticket_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def due(self, now, batch: int) -> list[TicketServiceLevel]:
+        """The clocks whose next moment has come, locked; another scheduler skips them (PostgreSQL)."""
+        query = (select(TicketServiceLevel).where(TicketServiceLevel.next_check_at <= now)
+                 .order_by(TicketServiceLevel.next_check_at).limit(batch).with_for_update(skip_locked=True))
+        return list(self.session.scalars(query))
+
+    def claim(self, ticket_id: str, stage: str, now) -> bool:
+        """True once per (ticket, stage): the unique key refuses a second claim."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(orm.service_level_alerts).values(ticket_id=ticket_id, stage=stage, emitted_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def emitted(self, ticket_id: str) -> list[str]:
+        return list(self.session.scalars(select(orm.service_level_alerts.c.stage)
+                                         .where(orm.service_level_alerts.c.ticket_id == ticket_id)))
+
+
+class PremiumOrgs:
+    """BI-18: which organizations have premium support, as billing said."""
+
+    def __init__(self, session, clock_now):
+        self.session = session
+        self._now = clock_now
+
+    def has(self, org_id: str) -> bool:
+        return bool(self.session.scalar(select(orm.premium_orgs.c.premium).where(orm.premium_orgs.c.org_id == org_id)))
+
+    def set(self, org_id: str, premium: bool) -> None:
+        table = orm.premium_orgs
+        changed = self.session.execute(update(table).where(table.c.org_id == org_id)
+                                       .values(premium=premium, changed_at=self._now())).rowcount
+        if not changed:
+            self.session.execute(insert(table).values(org_id=org_id, premium=premium, changed_at=self._now()))

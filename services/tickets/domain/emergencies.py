@@ -15,7 +15,6 @@ from typing import Protocol
 
 from portico_kernel.clock import iso_utc
 from portico_kernel.errors import Conflict, Forbidden, invalid_field
-from portico_kernel.principal import Principal
 
 from .events import EmergencyConfirmed, EmergencyReported, FalseEmergencyReported
 
@@ -77,7 +76,7 @@ def checked_reason(decision: str, reason: str | None) -> str | None:
     return reason
 
 
-def decide(uow, ticket: EmergencyTicket, caller: Principal, decision: str, reason: str | None, now: datetime,
+def decide(uow, ticket: EmergencyTicket, caller, decision: str, reason: str | None, now: datetime,
            *, may_handle) -> None:
     """Support of the ticket's department confirms or rejects the emergency, once."""
     if not may_handle(caller, ticket):

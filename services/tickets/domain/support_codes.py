@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, Sequence
 
-from portico_kernel.access import active_org
 from portico_kernel.errors import Forbidden, TooManyRequests
-from portico_kernel.principal import Principal
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 GROUPS, GROUP_LENGTH = 3, 4
@@ -86,15 +84,18 @@ def normalized(typed: str) -> str | None:
     return "-".join(raw[i:i + GROUP_LENGTH] for i in range(0, LENGTH, GROUP_LENGTH))
 
 
-def is_support(caller: Principal) -> bool:
+def is_support(caller) -> bool:
     return caller.is_staff and any(role in SUPPORT_ROLES or role.startswith("platform:support-agent:")
                                    for role in caller.roles)
 
 
-def _member_org(caller: Principal) -> str:
+def _member_org(caller) -> str:
     if caller.is_staff or caller.is_service or caller.is_api_key:
         raise Forbidden("Only the organization's members see and replace its support code.")
-    return active_org(caller)
+    if caller.org_id is None:  # as portico_kernel.access.active_org, which the pure domain does not import
+        raise Forbidden("This token acts for no organization; sign in again once your organization exists.",
+                        problem="no-organization")
+    return caller.org_id
 
 
 def _issue(uow, keys: CodeKeys, org_id: str, now: datetime, by: str | None) -> SupportCode:
@@ -104,7 +105,7 @@ def _issue(uow, keys: CodeKeys, org_id: str, now: datetime, by: str | None) -> S
     return found
 
 
-def code_of(uow, keys: CodeKeys, caller: Principal, now: datetime) -> SupportCode:
+def code_of(uow, keys: CodeKeys, caller, now: datetime) -> SupportCode:
     """The organization's code; the first look makes it."""
     org_id = _member_org(caller)
     found = uow.support_codes.get(org_id)
@@ -113,7 +114,7 @@ def code_of(uow, keys: CodeKeys, caller: Principal, now: datetime) -> SupportCod
     return found
 
 
-def regenerate(uow, keys: CodeKeys, caller: Principal, now: datetime) -> SupportCode:
+def regenerate(uow, keys: CodeKeys, caller, now: datetime) -> SupportCode:
     """A new code; the old one no longer finds the organization."""
     org_id = _member_org(caller)
     found = uow.support_codes.get(org_id, for_update=True)
@@ -135,7 +136,7 @@ def wait_needed(wrong_at: Sequence[datetime], now: datetime) -> int:
     return max(1, int((frees_at - now).total_seconds() + 0.999))
 
 
-def look_up(uow, keys: CodeKeys, caller: Principal, typed: str, now: datetime) -> LookupOutcome:
+def look_up(uow, keys: CodeKeys, caller, typed: str, now: datetime) -> LookupOutcome:
     """Records the lookup and answers what came of it; the caller commits before answering."""
     if not is_support(caller):
         raise Forbidden("Only the provider's administrators and support agents look organizations up by support code.")
@@ -161,7 +162,7 @@ def refused(outcome: LookupOutcome) -> TooManyRequests:
                            retry_after=outcome.retry_after)
 
 
-def lookups_of(uow, caller: Principal, page, *, staff_id: str | None = None, org_id: str | None = None):
+def lookups_of(uow, caller, page, *, staff_id: str | None = None, org_id: str | None = None):
     """The record of lookups, for the provider's administrators and support agents."""
     if not is_support(caller):
         raise Forbidden("Only the provider's administrators and support agents see the support code lookups.")

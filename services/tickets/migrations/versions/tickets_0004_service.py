@@ -1,4 +1,4 @@
-"""service: support codes and their lookups (TI-05)
+"""service: support codes and their lookups (TI-05), service level clocks (TI-04, BI-18)
 
 Revision ID: tickets_0004_service
 Revises: 0002
@@ -35,9 +35,46 @@ def upgrade() -> None:
     with op.batch_alter_table('support_code_lookups', schema=None) as batch_op:
         batch_op.create_index('ix_support_code_lookups_staff', ['staff_id', 'looked_up_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_support_code_lookups_org_id'), ['org_id'], unique=False)
+    op.create_table('ticket_service_levels',
+    sa.Column('ticket_id', sa.String(length=36), nullable=False),
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('ticket_number', sa.String(length=40), nullable=False),
+    sa.Column('priority', sa.String(length=10), nullable=False),
+    sa.Column('plan', sa.String(length=10), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('pauses', sa.JSON(), nullable=False),
+    sa.Column('first_responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_response_due', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolution_due', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('next_check_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('done', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('ticket_id')
+    )
+    with op.batch_alter_table('ticket_service_levels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_service_levels_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ticket_service_levels_next_check_at'), ['next_check_at'], unique=False)
+    op.create_table('service_level_alerts',
+    sa.Column('ticket_id', sa.String(length=36), nullable=False),
+    sa.Column('stage', sa.String(length=40), nullable=False),
+    sa.Column('emitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('ticket_id', 'stage')
+    )
+    op.create_table('premium_orgs',
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('premium', sa.Boolean(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('org_id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('premium_orgs')
+    op.drop_table('service_level_alerts')
+    with op.batch_alter_table('ticket_service_levels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_service_levels_next_check_at'))
+        batch_op.drop_index(batch_op.f('ix_ticket_service_levels_org_id'))
+    op.drop_table('ticket_service_levels')
     with op.batch_alter_table('support_code_lookups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_support_code_lookups_org_id'))
         batch_op.drop_index('ix_support_code_lookups_staff')
