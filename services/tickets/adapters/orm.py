@@ -1,32 +1,106 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Index, MetaData, String, Table, Text
-from sqlalchemy.orm import registry
+from sqlalchemy import JSON, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy.orm import deferred, registry
 
+from portico_kernel.access_model import access_table
 from portico_kernel.db import UtcDateTime, messaging_tables
 
-from ..domain.model import Ticket
+from ..domain.model import Attachment, Message, Ticket
 from ..domain.sla_tracking import TicketServiceLevel
 from ..domain.support_codes import SupportCodeLookup
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 outbox, inbox = messaging_tables(metadata)
+member_access = access_table(metadata)  # OR-06..OR-08: who may see the tickets about a product
 
 tickets = Table(
     "tickets", metadata,
     Column("id", String(36), primary_key=True),
-    Column("org_id", String(36), nullable=False, index=True),
+    Column("org_id", String(36), nullable=False),
+    Column("number", String(20), nullable=False, unique=True),
     Column("subject", String(200), nullable=False),
-    Column("department", String(60), nullable=False),
-    Column("opened_by", String(36), nullable=False),
+    Column("department", String(40), nullable=False),
+    Column("opened_by", String(36), nullable=False, index=True),
+    Column("reply_token", String(64), nullable=False, unique=True),
     Column("priority", String(10), nullable=False),
-    Column("status", String(10), nullable=False),
-    Column("opened_at", UtcDateTime, nullable=False),
+    Column("emergency", String(40), nullable=True),
+    Column("product_type", String(40), nullable=True),
+    Column("product_id", String(100), nullable=True),
+    Column("state", String(10), nullable=False),
+    Column("assignee", String(36), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Index("ix_tickets_org_created", "org_id", "created_at", "id"),
+    Index("ix_tickets_department_created", "department", "created_at", "id"),
+)
+
+ticket_messages = Table(
+    "ticket_messages", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("ticket_id", String(36), nullable=False, index=True),
+    Column("org_id", String(36), nullable=False),
+    Column("author_kind", String(10), nullable=False),
+    Column("author_id", String(36), nullable=True, index=True),
+    Column("author_name", String(200), nullable=True),
+    Column("author_email", String(320), nullable=True),
+    Column("visibility", String(10), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+ticket_attachments = Table(
+    "ticket_attachments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("message_id", String(36), nullable=False, index=True),
+    Column("ticket_id", String(36), nullable=False, index=True),
+    Column("org_id", String(36), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=True),  # None once the ticket's retention has run out
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The ticket numbers handed out so far (T-000123): one counter row per series.
+ticket_counters = Table(
+    "ticket_counters", metadata,
+    Column("series", String(20), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+# Read models of other services' events.
+products = Table(  # the organizations' products (ProductProvisioned / ProductRemoved)
+    "products", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("product_type", String(40), primary_key=True),
+    Column("product_id", String(100), primary_key=True),
+)
+people = Table(  # who a person is (identity's UserRegistered, LoginEmailChanged, PersonRenamed)
+    "people", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("email_key", String(320), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+)
+memberships = Table(  # who belongs to which organization (orgs' MemberJoined, MemberLeft, MemberRemoved)
+    "memberships", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("user_id", String(36), primary_key=True, index=True),
+)
+# Organizations deleted (OR-15): their tickets are kept until `purge_after`, then deleted.
+deleted_organizations = Table(
+    "deleted_organizations", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("deleted_at", UtcDateTime, nullable=False),
+    Column("purge_after", UtcDateTime, nullable=False, index=True),
 )
 
 mapper_registry.map_imperatively(Ticket, tickets)
-
+mapper_registry.map_imperatively(Message, ticket_messages)
+mapper_registry.map_imperatively(Attachment, ticket_attachments, properties={
+    "content": deferred(ticket_attachments.c.content)})
 
 # TI-05: an organization's support code, sealed (shown to its members) and as keyed digest (looked up).
 support_codes = Table(
@@ -75,12 +149,4 @@ service_level_alerts = Table(
     Column("ticket_id", String(36), primary_key=True),
     Column("stage", String(40), primary_key=True),
     Column("emitted_at", UtcDateTime, nullable=False),
-)
-
-# BI-18: organizations that have the premium support product (from billing's events).
-premium_orgs = Table(
-    "premium_orgs", metadata,
-    Column("org_id", String(36), primary_key=True),
-    Column("premium", Boolean, nullable=False),
-    Column("changed_at", UtcDateTime, nullable=False),
 )

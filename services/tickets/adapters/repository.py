@@ -1,32 +1,230 @@
 """The tickets service's repositories: its queries, over the tables of adapters/orm.py."""
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from datetime import datetime
+
+from sqlalchemy import delete, false, insert, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from portico_kernel.db import fetch_page
+from portico_kernel.db import fetch_page, in_period
 from portico_kernel.paging import Page, PageRequest
 
-from ..domain.model import Ticket
+from ..domain.filters import TicketFilter
+from ..domain.model import Attachment, Message, Ticket
 from ..domain.sla_tracking import TicketServiceLevel
 from ..domain.support_codes import SupportCode, SupportCodeLookup
 from . import orm
 from .sealing import open_sealed, seal
 
 
+def _insert(session, table):
+    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 class Tickets:
     def __init__(self, session):
         self.session = session
 
-    def of_org(self, org_id: str, page: PageRequest, *, status: str | None = None) -> Page[Ticket]:
-        """Newest first; with `status`, only the tickets in that state."""
-        query = select(Ticket).where(Ticket.org_id == org_id)
-        if status is not None:
-            query = query.where(Ticket.status == status)
-        return fetch_page(self.session, query, (Ticket.opened_at, Ticket.id), page, descending=True)
+    def add(self, ticket: Ticket) -> None:
+        self.session.add(ticket)
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        return self.session.get(Ticket, ticket_id)
+
+    def get_for_update(self, ticket_id: str) -> Ticket | None:
+        return self.session.scalars(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).first()
+
+    def by_reply_token(self, token: str) -> Ticket | None:
+        return self.session.scalars(select(Ticket).where(Ticket.reply_token == token)).first()
+
+    def next_number(self) -> int:
+        """The next ticket number of the provider's one series; the row lock orders parallel openings."""
+        counters = orm.ticket_counters
+        self.session.execute(_insert(self.session, counters).values(series="T", value=0)
+                             .on_conflict_do_nothing(index_elements=["series"]))
+        return self.session.execute(update(counters).where(counters.c.series == "T")
+                                    .values(value=counters.c.value + 1).returning(counters.c.value)).scalar_one()
+
+    def find(self, wanted: TicketFilter, page: PageRequest) -> Page[Ticket]:
+        """Newest first, narrowed by `wanted` (organization, departments, products, state, …)."""
+        query = select(Ticket)
+        if wanted.org_id is not None:
+            query = query.where(Ticket.org_id == wanted.org_id)
+        if wanted.departments is not None:
+            query = query.where(Ticket.department.in_(wanted.departments) if wanted.departments else false())
+        for name in ("state", "department", "priority", "assignee"):
+            value = getattr(wanted, name)
+            if value is not None:
+                query = query.where(getattr(Ticket, name) == value)
+        if wanted.product_id is not None:
+            query = query.where(Ticket.product_id == wanted.product_id)
+        if wanted.products is not None:  # a member who reaches only some products
+            reach = [Ticket.product_id.is_not(None) if wanted.products.everything else false()]
+            if wanted.products.general:
+                reach.append(Ticket.product_id.is_(None))
+            if wanted.products.opener is not None:
+                reach.append(Ticket.opened_by == wanted.products.opener)
+            if wanted.products.types:
+                reach.append(Ticket.product_type.in_(wanted.products.types))
+            if wanted.products.items:
+                reach.append(tuple_(Ticket.product_type, Ticket.product_id).in_(list(wanted.products.items)))
+            query = query.where(or_(*reach))
+        query = in_period(query, Ticket.created_at, wanted.period)
+        return fetch_page(self.session, query, (Ticket.created_at, Ticket.id), page, descending=True)
 
     def opened_by(self, user_id: str) -> list[Ticket]:
         return list(self.session.scalars(select(Ticket).where(Ticket.opened_by == user_id)))
+
+    def of_org(self, org_id: str) -> list[Ticket]:
+        return list(self.session.scalars(select(Ticket).where(Ticket.org_id == org_id)))
+
+    def delete_of_org(self, org_id: str) -> int:
+        """Deletes the organization's tickets with their messages and files; answers how many."""
+        self.session.execute(delete(orm.ticket_attachments).where(orm.ticket_attachments.c.org_id == org_id))
+        self.session.execute(delete(orm.ticket_messages).where(orm.ticket_messages.c.org_id == org_id))
+        return self.session.execute(delete(orm.tickets).where(orm.tickets.c.org_id == org_id)).rowcount
+
+
+class Messages:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, message: Message) -> None:
+        self.session.add(message)
+
+    def of_ticket(self, ticket_id: str, *, public_only: bool) -> list[Message]:
+        query = select(Message).where(Message.ticket_id == ticket_id)
+        if public_only:
+            query = query.where(Message.visibility == "public")
+        return list(self.session.scalars(query.order_by(Message.created_at, Message.id)))
+
+    def page_of(self, ticket_id: str, page: PageRequest, *, public_only: bool) -> Page[Message]:
+        query = select(Message).where(Message.ticket_id == ticket_id)
+        if public_only:
+            query = query.where(Message.visibility == "public")
+        return fetch_page(self.session, query, (Message.created_at, Message.id), page)
+
+    def visibility_of(self, message_id: str) -> str | None:
+        return self.session.execute(select(Message.visibility).where(Message.id == message_id)).scalar()
+
+    def written_by(self, user_id: str) -> list[Message]:
+        return list(self.session.scalars(select(Message).where(Message.author_id == user_id)))
+
+    def written_from(self, email_key: str) -> list[Message]:
+        return list(self.session.scalars(select(Message).where(Message.author_email == email_key)))
+
+
+class Attachments:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, attachment: Attachment) -> None:
+        self.session.add(attachment)
+
+    def of_messages(self, message_ids: list[str]) -> list[Attachment]:
+        if not message_ids:
+            return []
+        return list(self.session.scalars(select(Attachment).where(Attachment.message_id.in_(message_ids))
+                                          .order_by(Attachment.created_at, Attachment.id)))
+
+    def get(self, attachment_id: str) -> Attachment | None:
+        return self.session.get(Attachment, attachment_id)
+
+
+class Products:
+    """The organizations' products, as the services that provision them announce them."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, org_id: str, product_type: str, product_id: str) -> None:
+        self.session.execute(_insert(self.session, orm.products).values(
+            org_id=org_id, product_type=product_type, product_id=product_id).on_conflict_do_nothing())
+
+    def remove(self, org_id: str, product_type: str, product_id: str) -> None:
+        t = orm.products
+        self.session.execute(delete(t).where(t.c.org_id == org_id, t.c.product_type == product_type,
+                                             t.c.product_id == product_id))
+
+    def has_type(self, org_id: str, product_type: str) -> bool:
+        """BI-18: whether the organization has a product of this type (premium support)."""
+        t = orm.products
+        return self.session.execute(select(t.c.product_id).where(
+            t.c.org_id == org_id, t.c.product_type == product_type).limit(1)).first() is not None
+
+    def type_of(self, org_id: str, product_id: str) -> str | None:
+        t = orm.products
+        return self.session.execute(select(t.c.product_type).where(
+            t.c.org_id == org_id, t.c.product_id == product_id)).scalars().first()
+
+
+class People:
+    """Who people are and where they belong (identity's and orgs' events): the names on messages,
+    and whose email is accepted into a ticket's thread."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def put(self, user_id: str, email_key: str | None = None, name: str | None = None) -> None:
+        t = orm.people
+        values = {k: v for k, v in {"email_key": email_key, "name": name}.items() if v is not None}
+        if not values:
+            return
+        found = self.session.execute(select(t.c.user_id).where(t.c.user_id == user_id)).first()
+        if found:
+            self.session.execute(update(t).where(t.c.user_id == user_id).values(**values))
+        else:
+            self.session.execute(_insert(self.session, t).values(
+                user_id=user_id, email_key=values.get("email_key", ""), name=values.get("name", ""))
+                .on_conflict_do_nothing())
+
+    def forget(self, user_id: str) -> str | None:
+        """Forgets the person; answers the email they had."""
+        t = orm.people
+        email = self.session.execute(select(t.c.email_key).where(t.c.user_id == user_id)).scalar()
+        self.session.execute(delete(t).where(t.c.user_id == user_id))
+        self.session.execute(delete(orm.memberships).where(orm.memberships.c.user_id == user_id))
+        return email
+
+    def name_of(self, user_id: str) -> str | None:
+        t = orm.people
+        return self.session.execute(select(t.c.name).where(t.c.user_id == user_id)).scalar() or None
+
+    def member_by_email(self, org_id: str, email_key: str) -> str | None:
+        """The user id of the organization's member with this email, if there is one."""
+        p, m = orm.people, orm.memberships
+        return self.session.execute(select(p.c.user_id).join(m, m.c.user_id == p.c.user_id).where(
+            p.c.email_key == email_key, m.c.org_id == org_id)).scalars().first()
+
+    def join(self, org_id: str, user_id: str) -> None:
+        self.session.execute(_insert(self.session, orm.memberships).values(org_id=org_id, user_id=user_id)
+                             .on_conflict_do_nothing())
+
+    def leave(self, org_id: str, user_id: str) -> None:
+        m = orm.memberships
+        self.session.execute(delete(m).where(m.c.org_id == org_id, m.c.user_id == user_id))
+
+
+class DeletedOrganizations:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, org_id: str, deleted_at: datetime, purge_after: datetime) -> None:
+        self.session.execute(_insert(self.session, orm.deleted_organizations).values(
+            org_id=org_id, deleted_at=deleted_at, purge_after=purge_after).on_conflict_do_nothing())
+
+    def due(self, now: datetime, limit: int = 20) -> list[str]:
+        """Organizations whose tickets are due for deletion, claimed (skipped by parallel schedulers)."""
+        t = orm.deleted_organizations
+        query = select(t.c.org_id).where(t.c.purge_after <= now).order_by(t.c.purge_after).limit(limit)
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.execute(query).scalars())
+
+    def done(self, org_id: str) -> None:
+        t = orm.deleted_organizations
+        self.session.execute(delete(t).where(t.c.org_id == org_id))
 
 
 class SupportCodes:
@@ -123,21 +321,3 @@ class ServiceLevels:
     def emitted(self, ticket_id: str) -> list[str]:
         return list(self.session.scalars(select(orm.service_level_alerts.c.stage)
                                          .where(orm.service_level_alerts.c.ticket_id == ticket_id)))
-
-
-class PremiumOrgs:
-    """BI-18: which organizations have premium support, as billing said."""
-
-    def __init__(self, session, clock_now):
-        self.session = session
-        self._now = clock_now
-
-    def has(self, org_id: str) -> bool:
-        return bool(self.session.scalar(select(orm.premium_orgs.c.premium).where(orm.premium_orgs.c.org_id == org_id)))
-
-    def set(self, org_id: str, premium: bool) -> None:
-        table = orm.premium_orgs
-        changed = self.session.execute(update(table).where(table.c.org_id == org_id)
-                                       .values(premium=premium, changed_at=self._now())).rowcount
-        if not changed:
-            self.session.execute(insert(table).values(org_id=org_id, premium=premium, changed_at=self._now()))

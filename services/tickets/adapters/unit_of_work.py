@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from portico_kernel.access_model import MemberAccess
 from portico_kernel.uow import UnitOfWork
 
-from .repository import PremiumOrgs, ServiceLevels, SupportCodeLookups, SupportCodes, Tickets
+from .departments_file import departments
+from .orm import member_access
+from .repository import (Attachments, DeletedOrganizations, Messages, People, Products, ServiceLevels,
+                         SupportCodeLookups, SupportCodes, Tickets)
 
 
 class TicketsUnitOfWork(UnitOfWork):
@@ -12,5 +16,11 @@ class TicketsUnitOfWork(UnitOfWork):
         self.support_codes = SupportCodes(self.session)
         self.support_code_lookups = SupportCodeLookups(self.session)
         self.service_levels = ServiceLevels(self.session)
-        self.premium_orgs = PremiumOrgs(self.session, lambda: self.clock.now())
+        self.messages = Messages(self.session)
+        self.attachments = Attachments(self.session)
+        self.products = Products(self.session)
+        self.people = People(self.session)
+        self.deleted_organizations = DeletedOrganizations(self.session)
+        self.member_access = MemberAccess(self.session, member_access)
+        self.departments = departments()
         return self

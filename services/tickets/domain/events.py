@@ -11,6 +11,22 @@ class PersonalDataErased:
     service: str
 
 
+# TI-01: staff answered a ticket publicly; notifications emails the answer to the person who opened
+# it, in their language, with the ticket's reply address (internal notes are never sent).
+@dataclass(frozen=True)
+class TicketReplied:
+    ticket_id: str
+    org_id: str
+    number: str
+    subject: str
+    department: str
+    user_id: str
+    message_id: str
+    body: str
+    reply_to: str
+    attachments: int
+
+
 # Received from identity: a person closes their account (ID-11).
 @dataclass(frozen=True)
 class AccountClosureRequested:
@@ -75,16 +91,63 @@ class ServiceLevelBreached:
     breached_at: str
 
 
-# Received from billing: a product is provisioned or removed (BI-18: premium support gives its own targets).
+# Received from identity: who a person is (the names on messages; whose email lands in a thread).
+@dataclass(frozen=True)
+class UserRegistered:
+    user_id: str
+    email: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class LoginEmailChanged:
+    user_id: str
+    new_email: str
+
+
+@dataclass(frozen=True)
+class PersonRenamed:
+    user_id: str
+    first_name: str
+    last_name: str
+
+
+# Received from orgs: who belongs to an organization, and what they reach (OR-06..OR-08).
+@dataclass(frozen=True)
+class MemberJoined:
+    org_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    org_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MemberRemoved:
+    org_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MemberAccessChanged:
+    org_id: str
+    user_id: str
+    grants: list
+
+
+@dataclass(frozen=True)
+class OrganizationDeleted:
+    org_id: str
+
+
+# Received from billing and domains: an organization's product exists, or no longer does (premium
+# support, BI-18, gives the tickets opened while it exists their own targets).
 @dataclass(frozen=True)
 class ProductProvisioned:
-    org_id: str
-    product_type: str
-    product_id: str
-
-
-@dataclass(frozen=True)
-class SeatsProvisioned:
     org_id: str
     product_type: str
     product_id: str

@@ -182,17 +182,7 @@ def check_due(uow, rules: Rules, now: datetime, *, batch: int = 100) -> int:
     return count
 
 
-def premium_changed(uow, org_id: str, product_type: str, has_it: bool) -> None:
-    """BI-18: billing provisioned or removed a product; premium support gives the tickets opened while
-    the organization has it the premium targets."""
-    if product_type == PREMIUM_SUPPORT:
-        uow.premium_orgs.set(org_id, has_it)
-
-
-def on_product_provisioned(provisioned, uow) -> None:
-    premium_changed(uow, provisioned.org_id, provisioned.product_type, True)
-
-
-def on_product_removed(removed, uow) -> None:
-    premium_changed(uow, removed.org_id, removed.product_type, False)
-
+def has_premium_support(uow, org_id: str) -> bool:
+    """BI-18: the organization has the premium support product (billing's ProductProvisioned, kept
+    by read_models until ProductRemoved)."""
+    return uow.products.has_type(org_id, PREMIUM_SUPPORT)

@@ -1,7 +1,7 @@
 """service: support codes and their lookups (TI-05), service level clocks (TI-04, BI-18)
 
 Revision ID: tickets_0004_service
-Revises: 0002
+Revises: tickets_0003_threads
 Create Date: 2026-11-26
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'tickets_0004_service'
-down_revision = '0002'
+down_revision = 'tickets_0003_threads'
 branch_labels = None
 depends_on = None
 
