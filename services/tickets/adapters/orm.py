@@ -7,6 +7,8 @@ from portico_kernel.access_model import access_table
 from portico_kernel.db import UtcDateTime, messaging_tables
 
 from ..domain.model import Attachment, Message, Ticket
+from ..domain.emergencies import Emergency
+from ..domain.sensitive_data import Reading
 from ..domain.sla_tracking import TicketServiceLevel
 from ..domain.support_codes import SupportCodeLookup
 
@@ -150,3 +152,41 @@ service_level_alerts = Table(
     Column("stage", String(40), primary_key=True),
     Column("emitted_at", UtcDateTime, nullable=False),
 )
+
+# TI-03, BI-17: a critical ticket's emergency and what support decided about it.
+ticket_emergencies = Table(
+    "ticket_emergencies", metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("reported_at", UtcDateTime, nullable=False),
+    Column("decided_by", String(36), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("reason", String(500), nullable=True),
+)
+mapper_registry.map_imperatively(Emergency, ticket_emergencies)
+
+# TI-02: a ticket's credentials, sealed (envelope encryption, bound to the ticket's row); NULL once erased.
+ticket_sensitive_data = Table(
+    "ticket_sensitive_data", metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("written_by", String(36), nullable=False),
+    Column("written_at", UtcDateTime, nullable=False),
+    Column("sealed", Text, nullable=True),
+    Column("erased_at", UtcDateTime, nullable=True),
+)
+
+# TI-02: every reading of a ticket's sensitive data.
+sensitive_data_readings = Table(
+    "sensitive_data_readings", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("ticket_id", String(36), nullable=False),
+    Column("org_id", String(36), nullable=False, index=True),
+    Column("reader_id", String(36), nullable=False),
+    Column("reader_kind", String(10), nullable=False),
+    Column("read_at", UtcDateTime, nullable=False),
+    Index("ix_sensitive_data_readings_ticket", "ticket_id", "read_at"),
+)
+mapper_registry.map_imperatively(Reading, sensitive_data_readings)

@@ -12,6 +12,8 @@ from portico_kernel.paging import Page, PageRequest
 
 from ..domain.filters import TicketFilter
 from ..domain.model import Attachment, Message, Ticket
+from ..domain.emergencies import Emergency
+from ..domain.sensitive_data import Hidden, Reading, SensitiveData
 from ..domain.sla_tracking import TicketServiceLevel
 from ..domain.support_codes import SupportCode, SupportCodeLookup
 from . import orm
@@ -321,3 +323,60 @@ class ServiceLevels:
     def emitted(self, ticket_id: str) -> list[str]:
         return list(self.session.scalars(select(orm.service_level_alerts.c.stage)
                                          .where(orm.service_level_alerts.c.ticket_id == ticket_id)))
+
+
+class Emergencies:
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, ticket_id: str) -> Emergency | None:
+        return self.session.get(Emergency, ticket_id)
+
+    def add(self, emergency: Emergency) -> None:
+        self.session.add(emergency)
+
+
+class SensitiveDataStore:
+    """TI-02: the value is sealed at rest with the envelope keys, bound to its ticket's row; it is
+    opened only when read and travels as `Hidden`."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, ticket_id: str) -> SensitiveData | None:
+        t = orm.ticket_sensitive_data
+        row = self.session.execute(select(t).where(t.c.ticket_id == ticket_id)).first()
+        if row is None:
+            return None
+        value = None
+        if row.sealed is not None:
+            value = Hidden(open_sealed(row.sealed, "ticket_sensitive_data", row.ticket_id, "value").reveal())
+        return SensitiveData(ticket_id=row.ticket_id, org_id=row.org_id, written_by=row.written_by,
+                             written_at=row.written_at, value=value, erased_at=row.erased_at)
+
+    def carries(self, ticket_ids) -> set[str]:
+        """Which of these tickets carry sensitive data now."""
+        t = orm.ticket_sensitive_data
+        ids = list(ticket_ids)
+        if not ids:
+            return set()
+        return set(self.session.scalars(select(t.c.ticket_id).where(t.c.ticket_id.in_(ids), t.c.sealed.is_not(None))))
+
+    def _values(self, data: SensitiveData) -> dict:
+        sealed = None if data.value is None else seal(data.value.reveal(), "ticket_sensitive_data", data.ticket_id, "value")
+        return {"ticket_id": data.ticket_id, "org_id": data.org_id, "written_by": data.written_by,
+                "written_at": data.written_at, "sealed": sealed, "erased_at": data.erased_at}
+
+    def add(self, data: SensitiveData) -> None:
+        self.session.execute(insert(orm.ticket_sensitive_data).values(self._values(data)))
+
+    def save(self, data: SensitiveData) -> None:
+        t = orm.ticket_sensitive_data
+        self.session.execute(update(t).where(t.c.ticket_id == data.ticket_id).values(self._values(data)))
+
+    def add_reading(self, reading: Reading) -> None:
+        self.session.add(reading)
+
+    def readings(self, ticket_id: str, page: PageRequest) -> Page[Reading]:
+        query = select(Reading).where(Reading.ticket_id == ticket_id)
+        return fetch_page(self.session, query, (Reading.read_at, Reading.id), page, descending=True)

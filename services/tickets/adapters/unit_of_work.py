@@ -5,8 +5,8 @@ from portico_kernel.uow import UnitOfWork
 
 from .departments_file import departments
 from .orm import member_access
-from .repository import (Attachments, DeletedOrganizations, Messages, People, Products, ServiceLevels,
-                         SupportCodeLookups, SupportCodes, Tickets)
+from .repository import (Attachments, DeletedOrganizations, Emergencies, Messages, People, Products,
+                         SensitiveDataStore, ServiceLevels, SupportCodeLookups, SupportCodes, Tickets)
 
 
 class TicketsUnitOfWork(UnitOfWork):
@@ -16,6 +16,8 @@ class TicketsUnitOfWork(UnitOfWork):
         self.support_codes = SupportCodes(self.session)
         self.support_code_lookups = SupportCodeLookups(self.session)
         self.service_levels = ServiceLevels(self.session)
+        self.emergencies = Emergencies(self.session)
+        self.sensitive_data = SensitiveDataStore(self.session)
         self.messages = Messages(self.session)
         self.attachments = Attachments(self.session)
         self.products = Products(self.session)

@@ -1,4 +1,5 @@
-"""service: support codes and their lookups (TI-05), service level clocks (TI-04, BI-18)
+"""service: support codes and their lookups (TI-05), service level clocks (TI-04, BI-18), emergencies
+(TI-03, BI-17), sealed sensitive data and its readings (TI-02)
 
 Revision ID: tickets_0004_service
 Revises: tickets_0003_threads
@@ -60,16 +61,55 @@ def upgrade() -> None:
     sa.Column('emitted_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('ticket_id', 'stage')
     )
-    op.create_table('premium_orgs',
+    op.create_table('ticket_emergencies',
+    sa.Column('ticket_id', sa.String(length=36), nullable=False),
     sa.Column('org_id', sa.String(length=36), nullable=False),
-    sa.Column('premium', sa.Boolean(), nullable=False),
-    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('org_id')
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('reported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.String(length=36), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.PrimaryKeyConstraint('ticket_id')
     )
+    with op.batch_alter_table('ticket_emergencies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_emergencies_org_id'), ['org_id'], unique=False)
+    op.create_table('ticket_sensitive_data',
+    sa.Column('ticket_id', sa.String(length=36), nullable=False),
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('written_by', sa.String(length=36), nullable=False),
+    sa.Column('written_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sealed', sa.Text(), nullable=True),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('ticket_id')
+    )
+    with op.batch_alter_table('ticket_sensitive_data', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_sensitive_data_org_id'), ['org_id'], unique=False)
+    op.create_table('sensitive_data_readings',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('ticket_id', sa.String(length=36), nullable=False),
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('reader_id', sa.String(length=36), nullable=False),
+    sa.Column('reader_kind', sa.String(length=10), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sensitive_data_readings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sensitive_data_readings_org_id'), ['org_id'], unique=False)
+        batch_op.create_index('ix_sensitive_data_readings_ticket', ['ticket_id', 'read_at'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_table('premium_orgs')
+    with op.batch_alter_table('sensitive_data_readings', schema=None) as batch_op:
+        batch_op.drop_index('ix_sensitive_data_readings_ticket')
+        batch_op.drop_index(batch_op.f('ix_sensitive_data_readings_org_id'))
+    op.drop_table('sensitive_data_readings')
+    with op.batch_alter_table('ticket_sensitive_data', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_sensitive_data_org_id'))
+    op.drop_table('ticket_sensitive_data')
+    with op.batch_alter_table('ticket_emergencies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_emergencies_org_id'))
+    op.drop_table('ticket_emergencies')
     op.drop_table('service_level_alerts')
     with op.batch_alter_table('ticket_service_levels', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_service_levels_next_check_at'))
