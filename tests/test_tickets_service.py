@@ -258,6 +258,28 @@ def test_TI_04_warning_then_breach_are_emitted_once_each_as_the_tickets_clock_mo
     assert len(events_of(tap, ticket["id"], "ServiceLevelBreached")) == 1
 
 
+def test_TI_04_several_schedulers_emit_each_warning_and_breach_once(api, tap, clock):
+    """The tickets scheduler may run with several replicas: each warning and breach is claimed once."""
+    extra = [subprocess.Popen([sys.executable, "-m", "services.tickets.entrypoints.scheduler"], env=dict(os.environ),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    try:
+        customer = api.customer_with_org()
+        opened = [critical(api, customer) for _ in range(3)]
+        time.sleep(2)
+        clock.ahead("tickets", minutes=70)
+        for ticket in opened:
+            eventually(lambda: events_of(tap, ticket["id"], "ServiceLevelBreached"), timeout=40, what="the breach")
+        time.sleep(3)  # a second copy, if any scheduler emitted one, would be here by now
+        counts = [(len(events_of(tap, t["id"], "ServiceLevelWarning")), len(events_of(tap, t["id"], "ServiceLevelBreached")))
+                  for t in opened]
+        assert counts == [(1, 1)] * 3
+    finally:
+        for process in extra:
+            process.terminate()
+        for process in extra:
+            process.wait(timeout=30)
+
+
 def test_TI_04_waiting_for_the_customer_pauses_the_clock_and_an_answer_meets_the_first_response(api, tap, clock):
     customer = api.customer_with_org()
     ticket = critical(api, customer)

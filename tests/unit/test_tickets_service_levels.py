@@ -192,7 +192,7 @@ def test_TI_03_critical_needs_one_of_the_three_emergency_kinds_naming_the_field(
     for kind in (None, "printer_jam"):
         with pytest.raises(Invalid) as refused:
             emergencies.checked_kind("critical", kind)
-        assert refused.value.extra["invalid_params"][0]["name"] == "emergency_kind"
+        assert refused.value.extra["invalid_params"][0]["name"] == "emergency"
     with pytest.raises(Invalid):
         emergencies.checked_kind("normal", "server_outage")
     assert emergencies.checked_kind("high", None) is None
@@ -201,14 +201,23 @@ def test_TI_03_critical_needs_one_of_the_three_emergency_kinds_naming_the_field(
 def emergency_ticket(priority="critical"):
     return SimpleNamespace(id="t1", org_id="00000000-0000-0000-0000-00000000000a", number="T-000001",
                            department="technical", subject="Shop down", priority=priority,
-                           emergency_kind="website_offline" if priority == "critical" else None,
-                           emergency_state=None, emergency_decided_by=None, emergency_decided_at=None,
-                           emergency_reason=None)
+                           emergency="website_offline" if priority == "critical" else None)
+
+
+class FakeEmergencies:
+    def __init__(self):
+        self.rows = {}
+
+    def get(self, ticket_id):
+        return self.rows.get(ticket_id)
+
+    def add(self, emergency):
+        self.rows[emergency.ticket_id] = emergency
 
 
 class EmitOnly:
     def __init__(self):
-        self.emitted = []
+        self.emitted, self.emergencies = [], FakeEmergencies()
 
     def emit(self, record, org_id=None):
         self.emitted.append(record)
@@ -221,7 +230,7 @@ def test_TI_03_a_critical_ticket_is_escalated_at_once_even_at_night_and_once():
     uow, ticket = EmitOnly(), emergency_ticket()
     emergencies.report(uow, ticket, zh(2026, 11, 29, 3))  # Sunday 03:00
     emergencies.report(uow, ticket, zh(2026, 11, 29, 3, 5))
-    assert [type(e) for e in uow.emitted] == [EmergencyReported] and ticket.emergency_state == "reported"
+    assert [type(e) for e in uow.emitted] == [EmergencyReported] and uow.emergencies.get("t1").state == "reported"
     quiet = EmitOnly()
     emergencies.report(quiet, emergency_ticket("high"), zh(2026, 11, 29, 3))
     assert quiet.emitted == []
@@ -229,28 +238,27 @@ def test_TI_03_a_critical_ticket_is_escalated_at_once_even_at_night_and_once():
 
 def test_BI_17_a_rejected_emergency_emits_one_false_emergency_with_the_reason():
     uow, ticket = EmitOnly(), emergency_ticket()
-    emergencies.report(uow, ticket, zh(2026, 11, 23, 9))
+    found = emergencies.report(uow, ticket, zh(2026, 11, 23, 9))
     with pytest.raises(Invalid):
-        emergencies.decide(uow, ticket, STAFF, "reject", "  ", zh(2026, 11, 23, 10), may_handle=lambda *_: True)
-    emergencies.decide(uow, ticket, STAFF, "reject", "Only a  typo on a page", zh(2026, 11, 23, 10),
-                       may_handle=lambda *_: True)
+        emergencies.decide(uow, ticket, found, STAFF, "reject", "  ", zh(2026, 11, 23, 10))
+    emergencies.decide(uow, ticket, found, STAFF, "reject", "Only a  typo on a page", zh(2026, 11, 23, 10))
     [_, false] = uow.emitted
     assert isinstance(false, FalseEmergencyReported) and false.reason == "Only a typo on a page"
     with pytest.raises(Conflict):  # once per ticket
-        emergencies.decide(uow, ticket, STAFF, "confirm", None, zh(2026, 11, 23, 11), may_handle=lambda *_: True)
+        emergencies.decide(uow, ticket, found, STAFF, "confirm", None, zh(2026, 11, 23, 11))
     assert len(uow.emitted) == 2
 
 
-def test_TI_03_staff_confirm_an_emergency_and_only_their_department_decides():
+def test_TI_03_staff_confirm_an_emergency_and_customers_do_not_decide():
     uow, ticket = EmitOnly(), emergency_ticket()
-    emergencies.report(uow, ticket, zh(2026, 11, 23, 9))
+    found = emergencies.report(uow, ticket, zh(2026, 11, 23, 9))
+    member = Principal(user_id="u1", kind="customer", org_id=ticket.org_id, roles=("administrator",))
     with pytest.raises(Forbidden):
-        emergencies.decide(uow, ticket, STAFF, "confirm", None, zh(2026, 11, 23, 10), may_handle=lambda *_: False)
-    emergencies.decide(uow, ticket, STAFF, "confirm", None, zh(2026, 11, 23, 10), may_handle=lambda *_: True)
-    assert isinstance(uow.emitted[-1], EmergencyConfirmed) and ticket.emergency_state == "confirmed"
+        emergencies.decide(uow, ticket, found, member, "confirm", None, zh(2026, 11, 23, 10))
+    emergencies.decide(uow, ticket, found, STAFF, "confirm", None, zh(2026, 11, 23, 10))
+    assert isinstance(uow.emitted[-1], EmergencyConfirmed) and found.state == "confirmed"
     with pytest.raises(Conflict):
-        emergencies.decide(uow, emergency_ticket("high"), STAFF, "reject", "x", zh(2026, 11, 23, 10),
-                           may_handle=lambda *_: True)
+        emergencies.decide(uow, emergency_ticket("high"), None, STAFF, "reject", "x", zh(2026, 11, 23, 10))
 
 
 def test_BI_17_the_invoice_line_shows_the_reason_and_stays_within_its_length():
@@ -290,3 +298,70 @@ def test_TI_05_the_wait_after_wrong_codes_ends_when_the_oldest_leaves_the_window
     assert support_codes.wait_needed(wrong[:4], now) == 0
     assert support_codes.wait_needed(wrong, now) == 60
     assert support_codes.wait_needed(wrong, now + timedelta(minutes=1)) == 0
+
+
+# --- TI-02: sensitive data ------------------------------------------------------------------------------
+
+from services.tickets.domain import sensitive_data, ticket_course  # noqa: E402
+
+
+class FakeStore:
+    def __init__(self):
+        self.rows, self.readings = {}, []
+
+    def get(self, ticket_id):
+        return self.rows.get(ticket_id)
+
+    def add(self, data):
+        self.rows[data.ticket_id] = data
+
+    save = add
+
+    def add_reading(self, reading):
+        self.readings.append(reading)
+
+
+def customer(user_id="u1"):
+    return Principal(user_id=user_id, kind="customer", org_id="o1", roles=("administrator",))
+
+
+def a_ticket(state="open"):
+    return SimpleNamespace(id="t1", org_id="o1", opened_by="u1", state=state)
+
+
+def test_TI_02_the_value_never_shows_itself_in_a_repr_a_log_line_or_a_traceback():
+    hidden = sensitive_data.Hidden("hunter2")
+    assert "hunter2" not in repr(hidden) and "hunter2" not in str(hidden) and "hunter2" not in f"{hidden!r} {hidden}"
+    data = sensitive_data.SensitiveData("t1", "o1", "u1", zh(2026, 11, 23, 9), hidden)
+    assert "hunter2" not in repr(data)
+    with pytest.raises(TypeError):
+        import pickle
+        pickle.dumps(hidden)
+
+
+def test_TI_02_only_the_writer_and_the_departments_staff_read_and_each_reading_is_recorded():
+    uow = SimpleNamespace(sensitive_data=FakeStore())
+    ticket, now = a_ticket(), zh(2026, 11, 23, 9)
+    sensitive_data.write(uow, ticket, customer(), "hunter2", now)
+    with pytest.raises(Forbidden):
+        sensitive_data.write(uow, ticket, customer("u2"), "mine", now)  # a colleague does not write it
+    with pytest.raises(Forbidden):
+        sensitive_data.read(uow, ticket, customer("u2"), now, staff_of_department=False)
+    with pytest.raises(Forbidden):
+        sensitive_data.read(uow, ticket, STAFF, now, staff_of_department=False)
+    assert sensitive_data.read(uow, ticket, STAFF, now, staff_of_department=True).value.reveal() == "hunter2"
+    assert sensitive_data.read(uow, ticket, customer(), now, staff_of_department=False).value.reveal() == "hunter2"
+    assert [r.reader_kind for r in uow.sensitive_data.readings] == ["staff", "customer"]
+    with pytest.raises(Invalid):
+        sensitive_data.write(uow, ticket, customer(), "x" * 4001, now)
+
+
+def test_TI_02_closing_the_ticket_erases_the_credentials():
+    uow = SimpleNamespace(sensitive_data=FakeStore(), service_levels=SimpleNamespace(get=lambda *a, **k: None))
+    ticket = a_ticket()
+    sensitive_data.write(uow, ticket, customer(), "hunter2", zh(2026, 11, 23, 9))
+    ticket.state, ticket.closed_at, ticket.updated_at = "closed", zh(2026, 11, 23, 10), zh(2026, 11, 23, 10)
+    ticket_course.closed(uow, ticket, RULES)
+    assert uow.sensitive_data.get("t1").value is None
+    with pytest.raises(Conflict):
+        sensitive_data.write(uow, ticket, customer(), "again", zh(2026, 11, 23, 11))

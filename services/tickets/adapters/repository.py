@@ -320,6 +320,12 @@ class ServiceLevels:
             return False
         return True
 
+    def delete_of_org(self, org_id: str) -> None:
+        ids = select(orm.ticket_service_levels.c.ticket_id).where(orm.ticket_service_levels.c.org_id == org_id)
+        self.session.execute(delete(orm.service_level_alerts).where(orm.service_level_alerts.c.ticket_id.in_(ids)))
+        self.session.execute(delete(orm.ticket_service_levels).where(orm.ticket_service_levels.c.org_id == org_id))
+        self.session.execute(delete(orm.ticket_emergencies).where(orm.ticket_emergencies.c.org_id == org_id))
+
     def emitted(self, ticket_id: str) -> list[str]:
         return list(self.session.scalars(select(orm.service_level_alerts.c.stage)
                                          .where(orm.service_level_alerts.c.ticket_id == ticket_id)))
@@ -373,6 +379,15 @@ class SensitiveDataStore:
     def save(self, data: SensitiveData) -> None:
         t = orm.ticket_sensitive_data
         self.session.execute(update(t).where(t.c.ticket_id == data.ticket_id).values(self._values(data)))
+
+    def erase_of_org(self, org_id: str, at) -> None:
+        t = orm.ticket_sensitive_data
+        self.session.execute(update(t).where(t.c.org_id == org_id, t.c.sealed.is_not(None))
+                             .values(sealed=None, erased_at=at))
+
+    def delete_of_org(self, org_id: str) -> None:
+        self.session.execute(delete(orm.sensitive_data_readings).where(orm.sensitive_data_readings.c.org_id == org_id))
+        self.session.execute(delete(orm.ticket_sensitive_data).where(orm.ticket_sensitive_data.c.org_id == org_id))
 
     def add_reading(self, reading: Reading) -> None:
         self.session.add(reading)
