@@ -52,6 +52,8 @@ VARIABLES = {
     "PORTICO_WEBAUTHN_RP_ID": "WebAuthn relying party id, the site's domain (default localhost)",
     "PORTICO_WEBAUTHN_ORIGIN": "origin security keys are used from (default http://localhost:8080)",
     "FORWARDED_ALLOW_IPS": "proxies (addresses or networks) in front of the gateway whose X-Forwarded-For names the caller; read by the gateway's web command only (default none: the caller is the gateway's peer)",
+    "TICKETS_MAIL_PORT": "port of the tickets service's inbound SMTP server, which takes customers' email answers to tickets (default 8026; TI-01)",
+    "TICKETS_REPLY_DOMAIN": "mail domain of tickets' reply addresses reply+<token>@<domain>; the provider's mail exchanger relays it to the inbound SMTP server (default support.portico.local)",
     "PORTICO_SANDBOX_REGISTRY": "`on` or `off`: whether `portico up` starts the sandbox registry, an EPP server for development and tests (default on in embedded mode, off otherwise)",
     "SANDBOX_REGISTRY_PORT": "port of the sandbox registry's EPP server over TLS (default 7700)",
     "SANDBOX_REGISTRY_DATABASE_URL": "the sandbox registry's own database (default sqlite:///{PORTICO_DATA_DIR}/sandbox-registry.db)",

@@ -62,6 +62,12 @@ def has_scheduler(component: str) -> bool:
     return (config.REPO_ROOT / package_of(component).replace(".", "/") / "entrypoints" / "scheduler.py").exists()
 
 
+def has_inbound_mail(component: str) -> bool:
+    """A component whose package has `entrypoints/inbound_mail.py` (tickets: customers' email answers,
+    TI-01) runs that SMTP server as a process of its own."""
+    return (config.REPO_ROOT / package_of(component).replace(".", "/") / "entrypoints" / "inbound_mail.py").exists()
+
+
 def sandbox_registry_enabled() -> bool:
     """The sandbox registry (an EPP server for development and tests, `sandbox_registry/`) runs
     unless PORTICO_SANDBOX_REGISTRY is `off`; without the setting it runs in embedded mode only."""
@@ -87,6 +93,8 @@ def processes() -> list[tuple[str, list[str]]]:
             table.append((f"{component}.relay", [sys.executable, "-m", f"{package_of(component)}.entrypoints.relay"]))
         if has_scheduler(component):
             table.append((f"{component}.scheduler", [sys.executable, "-m", f"{package_of(component)}.entrypoints.scheduler"]))
+        if has_inbound_mail(component):
+            table.append((f"{component}.inbound-mail", [sys.executable, "-m", f"{package_of(component)}.entrypoints.inbound_mail"]))
     return table
 
 
@@ -215,6 +223,10 @@ def up() -> int:
     if ready and sandbox_registry_enabled():
         host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
         port = int(config.env("SANDBOX_REGISTRY_PORT", "7700"))
+        ready = wait_until_listening("127.0.0.1" if host == "0.0.0.0" else host, port, supervisor)
+    if ready and any(has_inbound_mail(c) for c in COMPONENTS):
+        host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
+        port = int(config.env("TICKETS_MAIL_PORT", "8026"))
         ready = wait_until_listening("127.0.0.1" if host == "0.0.0.0" else host, port, supervisor)
     if ready and not supervisor.stopping:
         supervisor.say("portico", f"Portico is up: the gateway listens on {gateway} (Ctrl-C stops everything)")

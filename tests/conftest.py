@@ -42,6 +42,9 @@ os.environ.update({
     # The notifications service's mails go to the `smtp` fixture's server (so `portico up` starts no mail sink).
     "PORTICO_SMTP_HOST": "127.0.0.1",
     "PORTICO_SMTP_PORT": str(PORT_BASE + 25),
+    # The tickets service's inbound SMTP server (customers' email answers, TI-01).
+    "TICKETS_MAIL_PORT": str(PORT_BASE + 26),
+    "TICKETS_REPLY_DOMAIN": "support.example.test",
     # Organizations' own mail servers in the tests listen on loopback and present certificates made
     # by the tests (ID-15).
     "PORTICO_SMTP_ALLOW_PRIVATE_HOSTS": "true",

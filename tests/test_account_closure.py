@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, select
 
 from portico_kernel import config
-from portico_kernel.events import utcnow
 from tests.bus_tap import Tap
 from tests.helpers import PASSWORD, bearer, eventually, problem, unique_email
 from tests.test_principals import STAFF_PASSWORD, create_staff
+from tests.tickets_helpers import open_ticket
 
 SERVICES = {"orgs", "billing", "domains", "tickets", "notifications"}
 
@@ -18,20 +18,6 @@ SERVICES = {"orgs", "billing", "domains", "tickets", "notifications"}
 def completed(api, token: str) -> dict | None:
     closure = api.get("/v1/me/closure", token).json()
     return closure if closure["status"] == "completed" else None
-
-
-def open_ticket_directly(org_id: str, user_id: str) -> str:
-    """Tickets cannot be opened over the API yet: this one is written into the tickets database."""
-    from services.tickets.adapters.orm import tickets
-
-    ticket_id = str(uuid.uuid4())
-    engine = create_engine(config.load("tickets").database_url)
-    with engine.begin() as conn:
-        conn.execute(insert(tickets).values(id=ticket_id, org_id=org_id, subject="Website down", department="hosting",
-                                            opened_by=user_id, priority="normal", status="open",
-                                            opened_at=utcnow()))
-    engine.dispose()
-    return ticket_id
 
 
 def orgs_rows(org_id: str, user_id: str) -> tuple[str, list, list]:
@@ -47,14 +33,11 @@ def orgs_rows(org_id: str, user_id: str) -> tuple[str, list, list]:
     return name, memberships, entries
 
 
-def ticket_opener(ticket_id: str) -> str:
-    from services.tickets.adapters.orm import tickets
+def ticket_opener(api, ticket_id: str) -> str:
+    """Who opened the ticket, as the support staff of its department see it."""
+    from tests.tickets_helpers import staff_token
 
-    engine = create_engine(config.load("tickets").database_url)
-    with engine.connect() as conn:
-        opener = conn.execute(select(tickets.c.opened_by).where(tickets.c.id == ticket_id)).scalar_one()
-    engine.dispose()
-    return opener
+    return api.get(f"/v1/tickets/{ticket_id}", staff_token(api, "technical")).json()["opened_by"]
 
 
 def test_ID_11_closing_needs_the_password(api):
@@ -70,7 +53,7 @@ def test_ID_11_closing_needs_the_password(api):
 def test_ID_11_closing_the_account_forgets_the_person_in_every_service(api):
     person = api.customer_with_org()
     token, org_id = person["token"], person["org_id"]
-    ticket_id = open_ticket_directly(org_id, person["user_id"])
+    ticket_id = open_ticket(api, person, subject="Website down")["id"]
     tap = Tap(f"closure-{uuid.uuid4().hex[:6]}")
     try:
         response = api.post("/v1/me/closure", {"password": PASSWORD}, token)
@@ -101,7 +84,7 @@ def test_ID_11_closing_the_account_forgets_the_person_in_every_service(api):
     assert api.get("/v1/orgs", token).json() == []
     assert orgs_rows(org_id, person["user_id"]) == ("Closed account", [], [])
     # Tickets: the organization keeps its ticket, without who opened it.
-    assert ticket_opener(ticket_id) != person["user_id"]
+    assert ticket_opener(api, ticket_id) != person["user_id"]
     # The address is free again.
     api.signup(email=person["email"])
 

@@ -34,7 +34,7 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 POSTGRES_INIT = ROOT / "deploy" / "postgres" / "init-databases.sql"
 
 COMPONENTS = launcher.COMPONENTS
-ROLES = ("web", "migrate", "consumer", "relay", "scheduler")
+ROLES = ("web", "migrate", "consumer", "relay", "scheduler", "inbound-mail")
 WEB_PORT = 8000
 GATEWAY_HOST_PORT = 8080
 NAMESPACE = "portico"
@@ -59,6 +59,8 @@ def expected_processes() -> set[tuple[str, str]]:
             processes.add((component, "relay"))
         if launcher.has_scheduler(component):
             processes.add((component, "scheduler"))
+        if launcher.has_inbound_mail(component):
+            processes.add((component, "inbound-mail"))
     return processes
 
 
@@ -120,8 +122,8 @@ def launcher_worker_class(component: str) -> str:
 
 
 def role_of(name: str) -> tuple[str, str]:
-    """Compose services and Kubernetes workloads are named <component>[-migrate|-consumer|-relay|-scheduler]."""
-    for role in ("migrate", "consumer", "relay", "scheduler"):
+    """Compose services and Kubernetes workloads are named <component>[-migrate|-consumer|-relay|-scheduler|-inbound-mail]."""
+    for role in ("migrate", "consumer", "relay", "scheduler", "inbound-mail"):
         if name.endswith(f"-{role}"):
             return name[: -len(role) - 1], role
     return name, "web"

@@ -29,6 +29,7 @@ emails = Table(
     Column("secrets", JSON),
     Column("attachment_name", String(100)),
     Column("attachment", Text),
+    Column("reply_to", String(320)),
     Column("security", Boolean, nullable=False),
     Column("via", String(20), nullable=False),
     Column("event_id", String(36)),

@@ -42,6 +42,8 @@ class SmtpMailer:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = sender, mail.recipient, mail.subject
         message["Message-ID"] = make_msgid(domain="portico.local")
+        if mail.reply_to:
+            message["Reply-To"] = mail.reply_to
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
         if mail.attachment is not None:

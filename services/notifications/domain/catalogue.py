@@ -2,7 +2,7 @@
 and .html) and one entry in MAILS, from the event's record to the mails it asks for. Nothing else
 changes: queueing, rendering, delivery, retries and the history are the same for every email.
 
-Emails that still wait for their events (domain reminders DO-04, ticket replies TI-01 …) are
+Emails that still wait for their events (domain reminders DO-04 …) are
 added here once those events exist: a mapping such as `invoice_issued` below, plus
 templates/<language>/<kind>.txt and .html, the record in events.py and the `receive` operation in
 the AsyncAPI document.
@@ -17,7 +17,7 @@ from portico_kernel.product_access import ACCOUNTING, BILLING, allows
 
 from . import people
 from .events import (DirectDebitReturned, EmergencyReported, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported, OrganizationDetailsChanged, ProductStateChanged,
-                     SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended, UserInvited)
+                     SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended, TicketReplied, UserInvited)
 from .model import DEFAULT_LANGUAGE, INVOICE_ISSUED, INVOICE_PAID, LANGUAGES, InvoicePreferences
 
 
@@ -36,6 +36,7 @@ class Mail:
     secrets: dict = field(default_factory=dict)  # shown in the mail sent, masked in the history
     security: bool = False  # a security mail always goes through the provider's server (ID-15)
     attachment: tuple[str, str] | None = None  # (file name, text) sent with it, e.g. a CSV
+    reply_to: str | None = None  # Reply-To: where the recipient's answer goes (a ticket's address, TI-01)
 
 
 def to_person(uow, user_id: str, kind: str, context: dict, *, org_id: str | None = None,
@@ -253,6 +254,16 @@ def invoices_exported(exported: InvoicesExported, uow) -> list[Mail]:
     return [replace(mail, attachment=(name, exported.csv)) for mail in mails]
 
 
+def ticket_replied(replied: TicketReplied, uow) -> list[Mail]:
+    """TI-01: support's answer to a ticket goes to the person who opened it, in their language; their
+    email answer goes to the ticket's own address (Reply-To) and lands in the ticket's thread."""
+    context = {"ticket_id": replied.ticket_id, "number": replied.number, "subject": replied.subject,
+               "body": replied.body, "attachments": replied.attachments}
+    return [replace(mail, reply_to=replied.reply_to)
+            for mail in to_person(uow, replied.user_id, "ticket-replied", context, org_id=replied.org_id,
+                                  topic=replied.department)]
+
+
 def emergency_reported(reported: EmergencyReported, uow, *, on_call: str | None) -> list[Mail]:
     """TI-03: a critical ticket is escalated at once, day and night: the provider's on-call address
     (PORTICO_ONCALL_EMAIL) hears of the emergency, in the provider's language."""
@@ -281,9 +292,10 @@ MAILS: dict[str, Callable[..., list[Mail]]] = {
     "InvoiceOverdue": invoice_overdue,
     "ServiceSuspended": service_suspended,
     "DirectDebitReturned": direct_debit_returned,
+    "TicketReplied": ticket_replied,
 }
 # Kinds queued by the service itself rather than by an event.
 OWN_KINDS = ("smtp-test",)
 KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
          "invoice-issued", "invoice-paid", "invoices-exported", "invoice-overdue", "service-suspended",
-         "direct-debit-returned", "emergency-reported", *OWN_KINDS)
+         "direct-debit-returned", "ticket-replied", "emergency-reported", *OWN_KINDS)

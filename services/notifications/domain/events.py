@@ -255,6 +255,20 @@ class DirectDebitReturned:
     reason: str = ""
 
 
+# Received from tickets: support answered a ticket publicly (TI-01).
+@dataclass(frozen=True)
+class TicketReplied:
+    ticket_id: str
+    org_id: str
+    number: str
+    subject: str
+    department: str
+    user_id: str
+    reply_to: str
+    body: str
+    attachments: int
+
+
 # Received from tickets: a critical ticket reports an emergency (TI-03); the on-call address is mailed.
 @dataclass(frozen=True)
 class EmergencyReported:

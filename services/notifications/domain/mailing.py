@@ -55,6 +55,7 @@ class Outgoing:
     server: SmtpServer | None = None
     password: str | None = None
     attachment: tuple[str, str] | None = None  # (file name, text)
+    reply_to: str | None = None
 
 
 def queue(uow, mail: Mail, renderer: Renderer, *, event_id: str | None = None) -> Email:
@@ -70,7 +71,7 @@ def queue(uow, mail: Mail, renderer: Renderer, *, event_id: str | None = None) -
                   text=text, html=html, context={**mail.context, "time_zone": mail.time_zone}, user_id=mail.user_id,
                   org_id=mail.org_id, topic=mail.topic, secrets=dict(mail.secrets) or None, security=mail.security,
                   event_id=event_id, attachment_name=mail.attachment[0] if mail.attachment else None,
-                  attachment=mail.attachment[1] if mail.attachment else None)
+                  attachment=mail.attachment[1] if mail.attachment else None, reply_to=mail.reply_to)
     if failure is not None:
         email.status, email.last_error, email.next_attempt_at, email.secrets = FAILED, failure, None, None
         email.attachment = None
@@ -119,7 +120,7 @@ def outgoing(uow, email_id: str, renderer: Renderer, decrypt: Callable[[str], st
     password = decrypt(server.password_encrypted) if server is not None and server.password_encrypted else None
     uow.commit()
     attachment = (email.attachment_name, email.attachment) if email.attachment is not None else None
-    return Outgoing(email.recipient, subject, text, html, server, password, attachment)
+    return Outgoing(email.recipient, subject, text, html, server, password, attachment, email.reply_to)
 
 
 def send_due(new_uow, mailer, renderer: Renderer, decrypt: Callable[[str], str]) -> int:

@@ -37,6 +37,7 @@ class Email:
     secrets: dict | None = None  # only until it is sent (e.g. a link's secret); never in the history
     attachment_name: str | None = None  # a file sent with it (e.g. invoices as CSV, BI-13): its name stays
     attachment: str | None = None  # its content, only until it is sent
+    reply_to: str | None = None  # where an answer goes (a ticket's own address, TI-01)
     security: bool = False  # security mails always go through the provider's server
     via: str = PROVIDER
     event_id: str | None = None

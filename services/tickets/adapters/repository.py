@@ -40,6 +40,9 @@ class Tickets:
     def by_reply_token(self, token: str) -> Ticket | None:
         return self.session.scalars(select(Ticket).where(Ticket.reply_token == token)).first()
 
+    def get_for_update_by_token(self, token: str) -> Ticket | None:
+        return self.session.scalars(select(Ticket).where(Ticket.reply_token == token).with_for_update()).first()
+
     def next_number(self) -> int:
         """The next ticket number of the provider's one series; the row lock orders parallel openings."""
         counters = orm.ticket_counters

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from portico_kernel.clock import iso_utc
+from portico_kernel.paging import page_of
 from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..adapters.mail_settings import reply_domain
@@ -13,7 +14,7 @@ from ..domain.filters import TicketFilter
 def ticket_view(t, caller) -> dict:
     view = {"id": t.id, "org_id": t.org_id, "number": t.number, "subject": t.subject, "department": t.department,
             "priority": t.priority, "emergency": t.emergency, "product_id": t.product_id,
-            "product_type": t.product_type, "state": t.state, "opened_by": t.opened_by,
+            "product_type": t.product_type, "status": t.state, "opened_by": t.opened_by,
             "created_at": iso_utc(t.created_at), "updated_at": iso_utc(t.updated_at),
             "closed_at": iso_utc(t.closed_at) if t.closed_at else None,
             "reply_to": tickets.reply_address(t, reply_domain())}
@@ -37,10 +38,10 @@ def _files(body: dict) -> list:
     return [tickets.NewFile(f["filename"], f["content_type"], f["content"]) for f in body.get("attachments") or ()]
 
 
-def list_tickets(state=None, department=None, priority=None, org_id=None, assignee=None, product_id=None,
+def list_tickets(status=None, department=None, priority=None, org_id=None, assignee=None, product_id=None,
                  since=None, until=None, limit=None, cursor=None):
     caller = principal()
-    wanted = TicketFilter(org_id=org_id, state=state, department=department, priority=priority, assignee=assignee,
+    wanted = TicketFilter(org_id=org_id, state=status, department=department, priority=priority, assignee=assignee,
                           product_id=product_id, period=period_asked(since, until))
     with bootstrap().uow(reading=True) as uow:
         return paged(tickets.tickets_for(uow, caller, wanted, page_asked(limit, cursor)),
@@ -123,6 +124,10 @@ def get_attachment(ticket_id: str, attachment_id: str):
                           "Content-Disposition": f'attachment; filename="{safe}"'}
 
 
-def list_departments():
+def list_departments(limit=None, cursor=None):
     with bootstrap().uow(reading=True) as uow:
-        return [{"key": d.key, "names": dict(d.names)} for d in uow.departments.by_key.values()], 200
+        every = sorted(uow.departments.by_key.values(), key=lambda d: d.key)
+    asked = page_asked(limit, cursor)
+    rows = [d for d in every if asked.after is None or (d.key,) > tuple(asked.after)][:asked.limit + 1]
+    return paged(page_of(rows, asked, lambda d: (d.key,)),
+                 lambda d: {"key": d.key, "names": dict(d.names)})

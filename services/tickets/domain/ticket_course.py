@@ -59,3 +59,14 @@ def reopened(uow, ticket, rules: sla_tracking.Rules) -> None:
         sla_tracking.reopened(rules, record, ticket.updated_at)
         if ticket.state == WAITING:
             sla_tracking.pause(rules, record, ticket.updated_at)
+
+
+def answered_by_email(uow, ticket, rules: sla_tracking.Rules) -> None:
+    """The customer's email answer landed in the thread: support's turn again (a closed ticket
+    reopens)."""
+    record = _levels(uow, ticket)
+    if record is None:
+        return
+    now = ticket.updated_at
+    sla_tracking.reopened(rules, record, now)
+    sla_tracking.resume(rules, record, now)

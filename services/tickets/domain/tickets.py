@@ -97,7 +97,7 @@ def _reach(uow, caller: Principal, org_id: str) -> ProductReach | None:
 def visible_ticket(uow, caller: Principal, ticket_id: str, *, for_update: bool = False) -> Ticket:
     ticket = uow.tickets.get_for_update(ticket_id) if for_update else uow.tickets.get(ticket_id)
     if ticket is None or not may_see(uow, caller, ticket):
-        raise NotFound("No such ticket.", problem="unknown-ticket")
+        raise NotFound("No such ticket.")
     return ticket
 
 
@@ -200,7 +200,7 @@ def reply(uow, caller: Principal, ticket_id: str, *, body: str, visibility: str 
     if visibility == INTERNAL and not caller.is_staff:
         raise Forbidden("Only support staff write internal notes.")
     if ticket.state == CLOSED:
-        raise Conflict("The ticket is closed; reopen it to write again.", problem="ticket-closed")
+        raise Conflict("The ticket is closed; reopen it to write again.")
     if caller.is_staff:
         message, added = _add_message(uow, ticket, author_kind=STAFF, author_id=caller.user_id, author_name=None,
                                       author_email=None, visibility=visibility, body=body, new_files=new_files)
@@ -224,21 +224,32 @@ def _mail_answer(uow, ticket: Ticket, message: Message, attachments: int, reply_
              org_id=ticket.org_id)
 
 
-def reply_by_email(uow, token: str, sender_email_key: str, body: str) -> Ticket | None:
+def reply_by_email(uow, token: str, sender_email_key: str, body: str, new_files=()) -> tuple[Ticket | None, str]:
     """A customer's email answer (to reply+<token>@…): lands in the ticket's thread when the sender
-    is a member of the ticket's organization; None (nothing written) otherwise."""
-    ticket = uow.tickets.by_reply_token(token)
+    is a member of the ticket's organization. Answers the ticket (None: nothing written) and why."""
+    ticket = uow.tickets.get_for_update_by_token(token)
     if ticket is None:
-        return None
+        return None, "no ticket has this reply address"
     user_id = uow.people.member_by_email(ticket.org_id, sender_email_key)
-    if user_id is None or not body.strip():
-        return None
-    if ticket.state == CLOSED:  # an answer by email reopens the conversation
-        ticket.closed_at = None
-    _add_message(uow, ticket, author_kind=EMAIL, author_id=user_id, author_name=uow.people.name_of(user_id),
-                 author_email=sender_email_key, visibility=PUBLIC, body=body[:20000])
-    ticket.state = OPEN
-    return ticket
+    if user_id is None:
+        return None, "the sender is no member of the ticket's organization"
+    if not body.strip():
+        return None, "the mail holds no new text"
+    accepted = []
+    for index, given in enumerate(new_files[:files.MAX_FILES]):
+        try:
+            content_type = files.checked(index, given.filename, given.content_type, given.content)
+        except Exception:  # an attachment we do not take: the text still lands
+            continue
+        accepted.append((given, content_type))
+    message, _ = _add_message(uow, ticket, author_kind=EMAIL, author_id=user_id, author_name=uow.people.name_of(user_id),
+                              author_email=sender_email_key, visibility=PUBLIC, body=body)
+    for given, content_type in accepted:
+        uow.attachments.add(Attachment(id=new_id(), message_id=message.id, ticket_id=ticket.id, org_id=ticket.org_id,
+                                       filename=given.filename, content_type=content_type, size=len(given.content),
+                                       content=given.content, created_at=message.created_at))
+    ticket.state, ticket.closed_at = OPEN, None  # an answer by email reopens a closed ticket
+    return ticket, "accepted"
 
 
 # --- the ticket's course -------------------------------------------------------------------------
