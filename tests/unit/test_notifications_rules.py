@@ -47,6 +47,8 @@ SAMPLES = {
     "direct-debit-returned": {"first_name": "Anna", "invoice_id": "i-1", "number": "EUR-2026-000042",
                               "reason_code": "AC04", "reason": "Account closed", "returned_on": "2026-04-03",
                               "amount_minor": 123450, "currency": "EUR"},
+    "ticket-replied": {"first_name": "Anna", "ticket_id": "t-1", "number": "T-000042", "subject": "Website down",
+                       "body": "We restarted the server.", "attachments": 1},
     "emergency-reported": {"first_name": "", "ticket_id": "t-1", "ticket_number": "T-000042", "department": "technical",
                            "emergency_kind": "website_offline", "subject": "Shop offline",
                            "reported_at": "2026-11-29T02:00:00Z"},

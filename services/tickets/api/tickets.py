@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from portico_kernel.clock import iso_utc
-from portico_kernel.paging import page_of
 from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..adapters.mail_settings import reply_domain
@@ -122,12 +121,3 @@ def get_attachment(ticket_id: str, attachment_id: str):
     safe = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
     return content, 200, {"Content-Type": content_type, "X-Content-Type-Options": "nosniff",
                           "Content-Disposition": f'attachment; filename="{safe}"'}
-
-
-def list_departments(limit=None, cursor=None):
-    with bootstrap().uow(reading=True) as uow:
-        every = sorted(uow.departments.by_key.values(), key=lambda d: d.key)
-    asked = page_asked(limit, cursor)
-    rows = [d for d in every if asked.after is None or (d.key,) > tuple(asked.after)][:asked.limit + 1]
-    return paged(page_of(rows, asked, lambda d: (d.key,)),
-                 lambda d: {"key": d.key, "names": dict(d.names)})

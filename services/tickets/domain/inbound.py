@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_QUOTE_HEADER = re.compile(r"^\s*(On|Am|Le|Il)\b.{0,200}(wrote|schrieb|a écrit|ha scritto)\s*:\s*$", re.IGNORECASE)
+_QUOTE_HEADER = re.compile(r"^\s*(On|Am|Le|Il)\b.{0,200}\b(wrote|schrieb|a écrit|ha scritto)\b.{0,100}:\s*$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*(-----\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Messaggio originale)\s*-----|_{10,})\s*$",
                         re.IGNORECASE)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
