@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.bus_tap import Tap
-from tests.helpers import eventually, problem
+from tests.helpers import claims_of, eventually, problem
 from tests.tickets_helpers import attachment, open_ticket, staff_token
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -165,7 +165,7 @@ def test_TI_01_close_reopen_and_staff_assign_and_move_tickets(api):
     agent, clerk = staff_token(api, "sales"), staff_token(api, "billing")
     assert problem(patch(api, path, {"department": "billing"}, customer["token"]), 403)
     assert "assignee" not in api.get(path, customer["token"]).json()
-    me = __import__("tests.helpers", fromlist=["claims_of"]).claims_of(agent)["sub"]
+    me = claims_of(agent)["sub"]
     assigned = patch(api, path, {"assignee": me}, agent)
     assert assigned.status_code == 200 and assigned.json()["assignee"] == me
     assert [t["id"] for t in api.get(f"/v1/tickets?assignee={me}", agent).json()] == [ticket["id"]]
@@ -285,3 +285,19 @@ def test_ID_11_OR_15_a_deleted_organizations_tickets_are_kept_90_days_then_delet
     eventually(lambda: api.get(f"/v1/tickets/{ticket['id']}", agent).status_code == 404, timeout=60,
                what="the ticket deleted after the retention period")
     assert api.get(ticket["messages"][0]["attachments"][0]["url"], agent).status_code == 404
+
+
+def test_TI_01_tickets_opened_at_the_same_moment_get_numbers_of_their_own(api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    customer = api.customer_with_org()
+    with ThreadPoolExecutor(6) as pool:
+        made = list(pool.map(lambda i: open_ticket(api, customer, subject=f"parallel {i}"), range(6)))
+    numbers = [t["number"] for t in made]
+    assert len(set(numbers)) == 6 and all(n.startswith("T-") for n in numbers)
+    headers = {"Idempotency-Key": f"open-{uuid.uuid4().hex}", "Authorization": f"Bearer {customer['token']}"}
+    body = {"subject": "once", "department": "sales", "body": "only once"}
+    first = api.http.post(api.url("/v1/tickets"), json=body, headers=headers, timeout=30)
+    again = api.http.post(api.url("/v1/tickets"), json=body, headers=headers, timeout=30)
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert [t["subject"] for t in api.get("/v1/tickets?limit=100", customer["token"]).json()].count("once") == 1

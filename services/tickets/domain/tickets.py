@@ -16,7 +16,7 @@ import base64
 import binascii
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from portico_kernel.errors import Conflict, Forbidden, NotFound, invalid_field
 from portico_kernel.principal import Principal
@@ -121,7 +121,6 @@ def tickets_for(uow, caller: Principal, wanted: TicketFilter, page):
 
 
 def _with(wanted: TicketFilter, **changes) -> TicketFilter:
-    from dataclasses import replace
     return replace(wanted, **changes)
 
 
@@ -273,7 +272,7 @@ def change(uow, caller: Principal, ticket_id: str, changes: dict) -> Ticket:
     """Staff assign the ticket (`assignee`: a staff member's user id, or None) and move it to
     another department."""
     if not caller.is_staff:
-        ticket = visible_ticket(uow, caller, ticket_id)
+        visible_ticket(uow, caller, ticket_id)  # another organization's: 404 rather than 403
         raise Forbidden("Only support staff assign tickets or change their department.")
     ticket = visible_ticket(uow, caller, ticket_id, for_update=True)
     if "department" in changes:
