@@ -41,6 +41,7 @@ VARIABLES = {
     "PORTICO_SMTP_HOST": "the provider's SMTP server, through which the notifications service sends every email (default 127.0.0.1; `portico up` runs a local sink when unset)",
     "PORTICO_SMTP_PORT": "its port (default 8025)",
     "PORTICO_SMTP_SENDER": "From: of the provider's emails (default Portico <no-reply@portico.local>)",
+    "PORTICO_ONCALL_EMAIL": "where the notifications service mails emergencies (critical tickets, TI-03) at once, day and night (default oncall@portico.local)",
     "PORTICO_SMTP_STARTTLS": "true: STARTTLS before sending (default false)",
     "PORTICO_SMTP_USER": "SMTP user, when the server wants one (optional)",
     "PORTICO_SMTP_PASSWORD": "SMTP password (optional)",

@@ -7,6 +7,7 @@ service's database or the bus directly sees the same ones as the running stack.
 """
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import signal
@@ -49,6 +50,8 @@ os.environ.update({
     "PORTICO_SMTP_ALLOW_PRIVATE_HOSTS": "true",
     # Encrypts organizations' SMTP passwords; real mode needs it set (ID-15).
     "PORTICO_SECRET_KEYS": Fernet.generate_key().decode(),
+    # Seals tickets' sensitive data and support codes (TI-02, TI-05); real mode needs it set.
+    "PORTICO_ENVELOPE_KEYS": "test-1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "PORTICO_SMTP_CA_FILE": str(Path(tempfile.gettempdir()) / f"portico-test-smtp-ca-{PORT_BASE}.pem"),
     # Where the `clock` fixture moves a component's time forward.
     "PORTICO_CLOCK_DIR": str(DATA_DIR / "clock"),

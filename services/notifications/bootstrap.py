@@ -21,7 +21,7 @@ from .domain import events, mailing, people
 @lru_cache(maxsize=1)
 def bootstrap() -> Service:
     return Service("notifications", metadata, uow_class=NotificationsUnitOfWork, events=events, handlers={
-        **mailing.handlers(templates()),
+        **mailing.handlers(templates(), on_call=env("PORTICO_ONCALL_EMAIL", "oncall@portico.local")),
         "UserRegistered": people.on_user_registered,
         "LoginEmailChanged": people.on_login_email_changed,
         "PersonRenamed": people.on_person_renamed,

@@ -5,9 +5,10 @@ from functools import lru_cache
 from portico_kernel.access_model import on_member_access_changed
 from portico_kernel.service import Service
 
+from .adapters.office_hours_file import office_hours, service_levels
 from .adapters.orm import metadata
 from .adapters.unit_of_work import TicketsUnitOfWork
-from .domain import closure, events, read_models
+from .domain import closure, events, read_models, sla_tracking
 
 
 @lru_cache(maxsize=1)
@@ -25,3 +26,9 @@ def bootstrap() -> Service:
         "MemberLeft": read_models.on_member_left,
         "MemberRemoved": read_models.on_member_left,
     })
+
+
+@lru_cache(maxsize=1)
+def sla_rules() -> sla_tracking.Rules:
+    """The office hours and service level targets of services/tickets/data/office_hours.yaml (TI-04)."""
+    return sla_tracking.Rules(office_hours(), service_levels())

@@ -58,6 +58,9 @@ SAMPLES = {
                             "expires_at": "2026-03-09T09:00:00Z", "token": "secret-token-123"},
     "domain-owner-changed": {"first_name": "Nora", "domain": "example.ch", "domain_id": "d-1", "registrant_name": "Nora New",
                              "changed_at": "2026-03-02T09:00:00Z", "transfer_locked_until": "2026-05-01T09:00:00Z"},
+    "emergency-reported": {"first_name": "", "ticket_id": "t-1", "ticket_number": "T-000042", "department": "technical",
+                           "emergency_kind": "website_offline", "subject": "Shop offline",
+                           "reported_at": "2026-11-29T02:00:00Z"},
 }
 
 

@@ -122,6 +122,8 @@ class FalseEmergencyReported:
     org_id: str
     ticket_id: str
     reported_at: str
+    reason: str | None = None  # why support found it no emergency, shown on the invoice line
+    ticket_number: str | None = None
 
 
 # Received from identity: a person closes their account (ID-11).

@@ -14,8 +14,10 @@ from typing import Callable
 from portico_kernel.product_access import ACCOUNTING, BILLING, allows
 
 from . import people
-from .events import (DirectDebitReturned, DomainAuthCodeIssued, DomainExpiring, DomainOwnerChanged, DomainOwnerChangeRequested, EmailChangeRequested, InvoiceIssued, InvoiceOverdue, InvoicePaid, InvoicesExported,
-                     OrganizationDetailsChanged, ProductStateChanged, SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended,
+from .events import (DirectDebitReturned, DomainAuthCodeIssued, DomainExpiring, DomainOwnerChangeRequested,
+                     DomainOwnerChanged, EmailChangeRequested, EmergencyReported, InvoiceIssued,
+                     InvoiceOverdue, InvoicePaid, InvoicesExported, OrganizationDetailsChanged,
+                     ProductStateChanged, SecurityAlertRaised, SecurityWarningRequested, ServiceSuspended,
                      TicketReplied, UserInvited)
 from .model import DEFAULT_LANGUAGE, INVOICE_ISSUED, INVOICE_PAID, LANGUAGES, InvoicePreferences
 
@@ -312,6 +314,20 @@ def domain_owner_changed(changed: DomainOwnerChanged, uow) -> list[Mail]:
     return mails
 
 
+def emergency_reported(reported: EmergencyReported, uow, *, on_call: str | None) -> list[Mail]:
+    """TI-03: a critical ticket is escalated at once, day and night: the provider's on-call address
+    (PORTICO_ONCALL_EMAIL) hears of the emergency, in the provider's language."""
+    if not on_call:
+        return []
+    context = {"ticket_id": reported.ticket_id, "ticket_number": reported.ticket_number,
+               "department": reported.department, "emergency_kind": reported.emergency_kind,
+               "subject": reported.subject, "reported_at": reported.reported_at, "first_name": ""}
+    return [Mail("emergency-reported", on_call, DEFAULT_LANGUAGE, context, org_id=None, topic=reported.emergency_kind)]
+
+
+# Event types whose mails go to an address of the provider's settings: wired by mailing.handlers.
+PROVIDER_MAILS = {"EmergencyReported": emergency_reported}
+
 # Event type -> the mails it asks for. Every kind here has a template in every language.
 MAILS: dict[str, Callable[..., list[Mail]]] = {
     "SecurityAlertRaised": security_alert,
@@ -337,4 +353,4 @@ OWN_KINDS = ("smtp-test",)
 KINDS = ("security-alert", "email-change", "invitation", "security-warning", "product-state", "organization-details",
          "invoice-issued", "invoice-paid", "invoices-exported", "invoice-overdue", "service-suspended",
          "direct-debit-returned", "domain-expiring", "ticket-replied",
-         "domain-auth-code", "domain-owner-change", "domain-owner-changed", *OWN_KINDS)
+         "domain-auth-code", "domain-owner-change", "domain-owner-changed", "emergency-reported", *OWN_KINDS)

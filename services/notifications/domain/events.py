@@ -324,3 +324,15 @@ class DomainOwnerChanged:
     language: str | None
     changed_at: str
     transfer_locked_until: str | None
+
+
+# Received from tickets: a critical ticket reports an emergency (TI-03); the on-call address is mailed.
+@dataclass(frozen=True)
+class EmergencyReported:
+    org_id: str
+    ticket_id: str
+    ticket_number: str
+    department: str
+    emergency_kind: str
+    subject: str
+    reported_at: str

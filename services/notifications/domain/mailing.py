@@ -10,12 +10,13 @@ no event is dead-lettered because of an address.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from datetime import timedelta
 from typing import Callable, Protocol
 
 from portico_kernel.clock import utcnow
 
-from .catalogue import MAILS, Mail
+from .catalogue import MAILS, PROVIDER_MAILS, Mail
 from .model import FAILED, ORGANIZATION, PROVIDER, QUEUED, SENT, Email, SmtpServer, new_id
 
 # After the first attempt fails, the next ones follow these waits; then the email has failed.
@@ -88,8 +89,10 @@ def handler(mapping: Callable[..., list[Mail]], renderer: Renderer):
     return handle
 
 
-def handlers(renderer: Renderer) -> dict:
-    return {event_type: handler(mapping, renderer) for event_type, mapping in MAILS.items()}
+def handlers(renderer: Renderer, *, on_call: str | None = None) -> dict:
+    """The catalogue's handlers; `on_call`: where emergencies are mailed (TI-03)."""
+    provider = {event_type: partial(mapping, on_call=on_call) for event_type, mapping in PROVIDER_MAILS.items()}
+    return {event_type: handler(mapping, renderer) for event_type, mapping in {**MAILS, **provider}.items()}
 
 
 def claim_due(uow, limit: int = 20) -> list[str]:

@@ -3,15 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, false, or_, select, tuple_, update
+from sqlalchemy import delete, false, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from portico_kernel.db import fetch_page, in_period
 from portico_kernel.paging import Page, PageRequest
 
 from ..domain.filters import TicketFilter
 from ..domain.model import Attachment, Message, Ticket
+from ..domain.emergencies import Emergency
+from ..domain.sensitive_data import Hidden, Reading, SensitiveData
+from ..domain.sla_tracking import TicketServiceLevel
+from ..domain.support_codes import SupportCode, SupportCodeLookup
 from . import orm
+from .sealing import open_sealed, seal
 
 
 def _insert(session, table):
@@ -146,6 +152,12 @@ class Products:
         self.session.execute(delete(t).where(t.c.org_id == org_id, t.c.product_type == product_type,
                                              t.c.product_id == product_id))
 
+    def has_type(self, org_id: str, product_type: str) -> bool:
+        """BI-18: whether the organization has a product of this type (premium support)."""
+        t = orm.products
+        return self.session.execute(select(t.c.product_id).where(
+            t.c.org_id == org_id, t.c.product_type == product_type).limit(1)).first() is not None
+
     def type_of(self, org_id: str, product_id: str) -> str | None:
         t = orm.products
         return self.session.execute(select(t.c.product_type).where(
@@ -218,3 +230,171 @@ class DeletedOrganizations:
     def done(self, org_id: str) -> None:
         t = orm.deleted_organizations
         self.session.execute(delete(t).where(t.c.org_id == org_id))
+
+
+class SupportCodes:
+    """TI-05: the code is sealed with the envelope keys at rest, bound to its organization's row."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def _of(self, row) -> SupportCode:
+        code = open_sealed(row.code_sealed, "support_codes", row.org_id, "code").reveal()
+        return SupportCode(org_id=row.org_id, code=code, digest=row.digest, created_at=row.created_at,
+                           created_by=row.created_by)
+
+    def get(self, org_id: str, *, for_update: bool = False) -> SupportCode | None:
+        query = select(orm.support_codes).where(orm.support_codes.c.org_id == org_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return None if row is None else self._of(row)
+
+    def by_digests(self, digests) -> SupportCode | None:
+        digests = list(digests)
+        if not digests:
+            return None
+        row = self.session.execute(select(orm.support_codes).where(orm.support_codes.c.digest.in_(digests))).first()
+        return None if row is None else self._of(row)
+
+    def add(self, code: SupportCode) -> None:
+        self.session.execute(insert(orm.support_codes).values(self._values(code)))
+
+    def save(self, code: SupportCode) -> None:
+        self.session.execute(update(orm.support_codes).where(orm.support_codes.c.org_id == code.org_id)
+                             .values(self._values(code)))
+
+    @staticmethod
+    def _values(code: SupportCode) -> dict:
+        return {"org_id": code.org_id, "code_sealed": seal(code.code, "support_codes", code.org_id, "code"),
+                "digest": code.digest, "created_at": code.created_at, "created_by": code.created_by}
+
+
+class SupportCodeLookups:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, lookup: SupportCodeLookup) -> None:
+        self.session.add(lookup)
+
+    def wrong_since(self, staff_id: str, since) -> list:
+        return list(self.session.scalars(
+            select(SupportCodeLookup.looked_up_at).where(SupportCodeLookup.staff_id == staff_id,
+                                                         SupportCodeLookup.result == "wrong",
+                                                         SupportCodeLookup.looked_up_at > since)))
+
+    def find(self, page: PageRequest, *, staff_id: str | None = None, org_id: str | None = None) -> Page[SupportCodeLookup]:
+        query = select(SupportCodeLookup)
+        if staff_id is not None:
+            query = query.where(SupportCodeLookup.staff_id == staff_id)
+        if org_id is not None:
+            query = query.where(SupportCodeLookup.org_id == org_id)
+        return fetch_page(self.session, query, (SupportCodeLookup.looked_up_at, SupportCodeLookup.id), page,
+                          descending=True)
+
+
+class ServiceLevels:
+    """TI-04: the tickets' service level clocks and the warnings and breaches emitted."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, record: TicketServiceLevel) -> None:
+        self.session.add(record)
+
+    def get(self, ticket_id: str, *, for_update: bool = False) -> TicketServiceLevel | None:
+        query = select(TicketServiceLevel).where(TicketServiceLevel.ticket_id == ticket_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def due(self, now, batch: int) -> list[TicketServiceLevel]:
+        """The clocks whose next moment has come, locked; another scheduler skips them (PostgreSQL)."""
+        query = (select(TicketServiceLevel).where(TicketServiceLevel.next_check_at <= now)
+                 .order_by(TicketServiceLevel.next_check_at).limit(batch).with_for_update(skip_locked=True))
+        return list(self.session.scalars(query))
+
+    def claim(self, ticket_id: str, stage: str, now) -> bool:
+        """True once per (ticket, stage): the unique key refuses a second claim."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(orm.service_level_alerts).values(ticket_id=ticket_id, stage=stage, emitted_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def delete_of_org(self, org_id: str) -> None:
+        ids = select(orm.ticket_service_levels.c.ticket_id).where(orm.ticket_service_levels.c.org_id == org_id)
+        self.session.execute(delete(orm.service_level_alerts).where(orm.service_level_alerts.c.ticket_id.in_(ids)))
+        self.session.execute(delete(orm.ticket_service_levels).where(orm.ticket_service_levels.c.org_id == org_id))
+        self.session.execute(delete(orm.ticket_emergencies).where(orm.ticket_emergencies.c.org_id == org_id))
+
+    def emitted(self, ticket_id: str) -> list[str]:
+        return list(self.session.scalars(select(orm.service_level_alerts.c.stage)
+                                         .where(orm.service_level_alerts.c.ticket_id == ticket_id)))
+
+
+class Emergencies:
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, ticket_id: str) -> Emergency | None:
+        return self.session.get(Emergency, ticket_id)
+
+    def add(self, emergency: Emergency) -> None:
+        self.session.add(emergency)
+
+
+class SensitiveDataStore:
+    """TI-02: the value is sealed at rest with the envelope keys, bound to its ticket's row; it is
+    opened only when read and travels as `Hidden`."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, ticket_id: str) -> SensitiveData | None:
+        t = orm.ticket_sensitive_data
+        row = self.session.execute(select(t).where(t.c.ticket_id == ticket_id)).first()
+        if row is None:
+            return None
+        value = None
+        if row.sealed is not None:
+            value = Hidden(open_sealed(row.sealed, "ticket_sensitive_data", row.ticket_id, "value").reveal())
+        return SensitiveData(ticket_id=row.ticket_id, org_id=row.org_id, written_by=row.written_by,
+                             written_at=row.written_at, value=value, erased_at=row.erased_at)
+
+    def carries(self, ticket_ids) -> set[str]:
+        """Which of these tickets carry sensitive data now."""
+        t = orm.ticket_sensitive_data
+        ids = list(ticket_ids)
+        if not ids:
+            return set()
+        return set(self.session.scalars(select(t.c.ticket_id).where(t.c.ticket_id.in_(ids), t.c.sealed.is_not(None))))
+
+    def _values(self, data: SensitiveData) -> dict:
+        sealed = None if data.value is None else seal(data.value.reveal(), "ticket_sensitive_data", data.ticket_id, "value")
+        return {"ticket_id": data.ticket_id, "org_id": data.org_id, "written_by": data.written_by,
+                "written_at": data.written_at, "sealed": sealed, "erased_at": data.erased_at}
+
+    def add(self, data: SensitiveData) -> None:
+        self.session.execute(insert(orm.ticket_sensitive_data).values(self._values(data)))
+
+    def save(self, data: SensitiveData) -> None:
+        t = orm.ticket_sensitive_data
+        self.session.execute(update(t).where(t.c.ticket_id == data.ticket_id).values(self._values(data)))
+
+    def erase_of_org(self, org_id: str, at) -> None:
+        t = orm.ticket_sensitive_data
+        self.session.execute(update(t).where(t.c.org_id == org_id, t.c.sealed.is_not(None))
+                             .values(sealed=None, erased_at=at))
+
+    def delete_of_org(self, org_id: str) -> None:
+        self.session.execute(delete(orm.sensitive_data_readings).where(orm.sensitive_data_readings.c.org_id == org_id))
+        self.session.execute(delete(orm.ticket_sensitive_data).where(orm.ticket_sensitive_data.c.org_id == org_id))
+
+    def add_reading(self, reading: Reading) -> None:
+        self.session.add(reading)
+
+    def readings(self, ticket_id: str, page: PageRequest) -> Page[Reading]:
+        query = select(Reading).where(Reading.ticket_id == ticket_id)
+        return fetch_page(self.session, query, (Reading.read_at, Reading.id), page, descending=True)

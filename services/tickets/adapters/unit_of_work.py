@@ -5,13 +5,19 @@ from portico_kernel.uow import UnitOfWork
 
 from .departments_file import departments
 from .orm import member_access
-from .repository import Attachments, DeletedOrganizations, Messages, People, Products, Tickets
+from .repository import (Attachments, DeletedOrganizations, Emergencies, Messages, People, Products,
+                         SensitiveDataStore, ServiceLevels, SupportCodeLookups, SupportCodes, Tickets)
 
 
 class TicketsUnitOfWork(UnitOfWork):
     def __enter__(self):
         super().__enter__()
         self.tickets = Tickets(self.session)
+        self.support_codes = SupportCodes(self.session)
+        self.support_code_lookups = SupportCodeLookups(self.session)
+        self.service_levels = ServiceLevels(self.session)
+        self.emergencies = Emergencies(self.session)
+        self.sensitive_data = SensitiveDataStore(self.session)
         self.messages = Messages(self.session)
         self.attachments = Attachments(self.session)
         self.products = Products(self.session)

@@ -5,8 +5,8 @@ from portico_kernel.clock import iso_utc
 from portico_kernel.web import page_asked, paged, period_asked, principal
 
 from ..adapters.mail_settings import reply_domain
-from ..bootstrap import bootstrap
-from ..domain import tickets
+from ..bootstrap import bootstrap, sla_rules
+from ..domain import ticket_course, tickets
 from ..domain.filters import TicketFilter
 
 
@@ -54,6 +54,7 @@ def open_ticket(body: dict):
             uow, caller, subject=body["subject"], department=body["department"], body=body["body"],
             priority=body.get("priority", "normal"), emergency=body.get("emergency"),
             product_id=body.get("product_id"), new_files=_files(body))
+        ticket_course.opened(uow, ticket, sla_rules())
         uow.commit()
         view = ticket_view(ticket, caller)
         view["messages"] = [message_view(message, added)]
@@ -87,9 +88,10 @@ def list_messages(ticket_id: str, limit=None, cursor=None):
 def reply(ticket_id: str, body: dict):
     caller = principal()
     with bootstrap().uow() as uow:
-        _, message, added = tickets.reply(uow, caller, ticket_id, body=body["body"],
-                                          visibility=body.get("visibility", "public"), new_files=_files(body),
-                                          reply_domain=reply_domain())
+        ticket, message, added = tickets.reply(uow, caller, ticket_id, body=body["body"],
+                                               visibility=body.get("visibility", "public"), new_files=_files(body),
+                                               reply_domain=reply_domain())
+        ticket_course.answered(uow, ticket, message, sla_rules())
         uow.commit()
         return message_view(message, added), 201
 
@@ -98,6 +100,7 @@ def close_ticket(ticket_id: str):
     caller = principal()
     with bootstrap().uow() as uow:
         ticket = tickets.close(uow, caller, ticket_id)
+        ticket_course.closed(uow, ticket, sla_rules())
         uow.commit()
         return ticket_view(ticket, caller), 200
 
@@ -106,6 +109,7 @@ def reopen_ticket(ticket_id: str):
     caller = principal()
     with bootstrap().uow() as uow:
         ticket = tickets.reopen(uow, caller, ticket_id)
+        ticket_course.reopened(uow, ticket, sla_rules())
         uow.commit()
         return ticket_view(ticket, caller), 200
 

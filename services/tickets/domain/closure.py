@@ -33,6 +33,7 @@ def on_account_closure_requested(closing: AccountClosureRequested, uow) -> None:
 def on_organization_deleted(deleted: OrganizationDeleted, uow) -> None:
     at = uow.received.occurred_at if uow.received is not None else uow.clock.now()
     uow.deleted_organizations.add(deleted.org_id, at, at + timedelta(days=RETENTION_DAYS))
+    uow.sensitive_data.erase_of_org(deleted.org_id, at)  # TI-02: credentials go at once, not after retention
 
 
 def purge_deleted_organizations(uow) -> int:
@@ -40,5 +41,7 @@ def purge_deleted_organizations(uow) -> int:
     purged = 0
     for org_id in uow.deleted_organizations.due(uow.clock.now()):
         purged += uow.tickets.delete_of_org(org_id)
+        uow.sensitive_data.delete_of_org(org_id)
+        uow.service_levels.delete_of_org(org_id)
         uow.deleted_organizations.done(org_id)
     return purged

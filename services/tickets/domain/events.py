@@ -34,6 +34,63 @@ class AccountClosureRequested:
     closure_id: str
 
 
+# TI-03: a critical ticket is an emergency and is escalated at once, day and night.
+@dataclass(frozen=True)
+class EmergencyReported:
+    org_id: str
+    ticket_id: str
+    ticket_number: str
+    department: str
+    emergency_kind: str
+    subject: str
+    reported_at: str
+
+
+# TI-03: support confirmed that a critical ticket is an emergency.
+@dataclass(frozen=True)
+class EmergencyConfirmed:
+    org_id: str
+    ticket_id: str
+    ticket_number: str
+    confirmed_by: str
+    confirmed_at: str
+
+
+# BI-17: support found a critical ticket no emergency; billing charges the organization, once per ticket.
+@dataclass(frozen=True)
+class FalseEmergencyReported:
+    org_id: str
+    ticket_id: str
+    reported_at: str
+    reason: str | None = None
+    ticket_number: str | None = None
+
+
+# TI-04: a ticket's first response or resolution is soon due (warning) or overdue (breached), once each.
+@dataclass(frozen=True)
+class ServiceLevelWarning:
+    org_id: str
+    ticket_id: str
+    ticket_number: str
+    target: str  # first_response | resolution
+    priority: str
+    plan: str  # standard | premium (BI-18)
+    due_at: str
+    warned_at: str
+
+
+@dataclass(frozen=True)
+class ServiceLevelBreached:
+    org_id: str
+    ticket_id: str
+    ticket_number: str
+    target: str
+    priority: str
+    plan: str
+    due_at: str
+    breached_at: str
+
+
 # Received from identity: who a person is (the names on messages; whose email lands in a thread).
 @dataclass(frozen=True)
 class UserRegistered:
@@ -87,7 +144,8 @@ class OrganizationDeleted:
     org_id: str
 
 
-# Received from billing and domains: an organization's product exists, or no longer does.
+# Received from billing and domains: an organization's product exists, or no longer does (premium
+# support, BI-18, gives the tickets opened while it exists their own targets).
 @dataclass(frozen=True)
 class ProductProvisioned:
     org_id: str

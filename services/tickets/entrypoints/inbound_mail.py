@@ -22,8 +22,8 @@ from aiosmtpd.controller import Controller
 from portico_kernel.service import configure_logging
 
 from ..adapters.mail_settings import inbound_host, inbound_port, reply_domain
-from ..bootstrap import bootstrap
-from ..domain import tickets
+from ..bootstrap import bootstrap, sla_rules
+from ..domain import ticket_course, tickets
 from ..domain.inbound import InboundFile, new_text, token_of
 from ..domain.read_models import email_key
 
@@ -63,6 +63,7 @@ def deliver(token: str, envelope_sender: str, content: bytes) -> str:
                                              _files_of(mail))
         if ticket is None:
             return f"dropped: {why}"
+        ticket_course.answered_by_email(uow, ticket, sla_rules())
         uow.commit()
         return f"accepted into {ticket.number}"
 
