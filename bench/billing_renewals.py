@@ -17,29 +17,20 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-POSTGRES = os.environ.get("PORTICO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+from bench.scratch import peak_mib, scratch_service
+
 SUBSCRIPTIONS = int(os.environ.get("BENCH_SUBSCRIPTIONS", "100000"))
 ORGS = int(os.environ.get("BENCH_ORGS", "25000"))
-DATABASE = f"portico_bench_renewals_{os.getpid()}"
 CHUNK = 5000
 
 
-def configure() -> None:
-    os.environ.update({"PORTICO_DATA_DIR": tempfile.mkdtemp(prefix="portico-bench-renewals-"),
-                       "PORTICO_LOG_LEVEL": "WARNING", "PORTICO_BROKER_URL": "filesystem://",
-                       "BILLING_DATABASE_URL": f"{POSTGRES}/{DATABASE}"})
-    os.environ.pop("PORTICO_CLOCK_DIR", None)
 
 
-def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def seed(engine, today: date) -> tuple[int, int]:
@@ -124,22 +115,14 @@ def timed_round(service, label: str, count: int) -> float:
 
 
 def main() -> None:
-    configure()
-    from sqlalchemy import create_engine, func, select, text
+    from sqlalchemy import func, select, text
 
-    from portico_kernel import migrate
     from portico_kernel.clock import FakeClock
     from services.billing.adapters.orm import (
         billing_accounts, invoices, ledger_entries, outbox, payments, subscriptions,
     )
-    from services.billing.bootstrap import bootstrap
 
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    try:
-        migrate.upgrade("billing")
-        service = bootstrap()
+    with scratch_service("billing") as service:
         today = datetime.now(timezone.utc).date()
         service.clock = FakeClock(datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc).replace(hour=3))
         seeded = time.perf_counter()
@@ -175,12 +158,6 @@ def main() -> None:
             again = conn.execute(select(func.count()).select_from(invoices)
                                  .where(invoices.c.issued_on > today)).scalar_one()
         print(f"  {ended} ended, {again} invoices more (terms now within the lead time again)", flush=True)
-    finally:
-        from services.billing.bootstrap import bootstrap as built
-        built().engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

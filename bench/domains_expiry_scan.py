@@ -20,29 +20,20 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-POSTGRES = os.environ.get("PORTICO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+from bench.scratch import peak_mib, scratch_service
+
 DOMAINS = int(os.environ.get("BENCH_DOMAINS", "1000000"))
 ORGS = int(os.environ.get("BENCH_ORGS", "100000"))
-DATABASE = f"portico_bench_domains_{os.getpid()}"
 TLDS = ("ch", "ch", "ch", "com", "com", "de", "li", "fr", "it")
 
 
-def configure() -> None:
-    os.environ.update({"PORTICO_DATA_DIR": tempfile.mkdtemp(prefix="portico-bench-domains-"),
-                       "PORTICO_LOG_LEVEL": "WARNING", "PORTICO_BROKER_URL": "filesystem://",
-                       "DOMAINS_DATABASE_URL": f"{POSTGRES}/{DATABASE}"})
-    os.environ.pop("PORTICO_CLOCK_DIR", None)
 
 
-def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 class InstantRegistry:
@@ -99,26 +90,18 @@ def seed(engine, today: date) -> tuple[int, int]:
 
 
 def main() -> None:
-    configure()
-    from sqlalchemy import create_engine, func, select, text
+    from sqlalchemy import func, select, text
 
-    from portico_kernel import migrate
     from portico_kernel.clock import FakeClock
     from services.domains.adapters import unit_of_work
     from services.domains.adapters.orm import domain_notices, domain_renewals, domains, outbox
-    from services.domains.bootstrap import bootstrap
     from services.domains.domain import expiry
 
     registry = InstantRegistry()
     unit_of_work.DomainsUnitOfWork.registry_for = lambda self, tld: registry
     unit_of_work.DomainsUnitOfWork.billing_currencies = lambda self, org_ids: {o: "CHF" for o in org_ids}
 
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    try:
-        migrate.upgrade("domains")
-        service = bootstrap()
+    with scratch_service("domains") as service:
         today = datetime.now(timezone.utc).date()
         service.clock = FakeClock(datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc).replace(hour=2))
         seeded = time.perf_counter()
@@ -149,12 +132,6 @@ def main() -> None:
         print(f"  {notices:,} reminders, {asked:,} renewals asked; events: "
               + ", ".join(f"{key} {n:,}" for key, n in sorted(events)), flush=True)
         assert dealt == due and second == 0 and left == 0, (dealt, due, second, left)
-    finally:
-        from services.domains.bootstrap import bootstrap as built
-        built().engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
