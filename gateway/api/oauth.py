@@ -258,7 +258,7 @@ for _service in ("orgs", "billing", "domains", "tickets", "notifications"):
     SCOPE_WORDS[f"{_service}:write"] = f"read and change the organization's {_service}"
 
 PAGE_HEADERS = {
-    "Content-Type": "text/html",
+    "Content-Type": "text/html",  # as the contract names it; the page declares its charset (utf-8)
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "Referrer-Policy": "no-referrer",
