@@ -1,6 +1,6 @@
 """when a person's applications lost their ground in an organization (ID-13)
 
-Revision ID: gateway_0006_oauth_member_endings
+Revision ID: gateway_0006_oauth_endings
 Revises: gateway_0005_oauth
 Create Date: 2026-11-26
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'gateway_0006_oauth_member_endings'
+revision = 'gateway_0006_oauth_endings'
 down_revision = 'gateway_0005_oauth'
 branch_labels = None
 depends_on = None
