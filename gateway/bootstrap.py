@@ -35,6 +35,9 @@ class Gateway:
             "ResellerUnlinked": read_models.on_reseller_unlinked,
             "MemberBlocked": read_models.on_member_blocked,
             "MemberUnblocked": read_models.on_member_unblocked,
+            "MemberLeft": read_models.on_member_left,
+            "MemberJoined": read_models.on_member_joined,
+            "AccountClosed": read_models.on_account_closed,
         })
         self.settings = self.service.settings
         self.token_ttl = timedelta(seconds=self.settings.access_token_ttl)

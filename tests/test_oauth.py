@@ -410,8 +410,14 @@ def test_ID_13_a_member_without_2fa_of_an_organization_that_requires_it_is_turne
     member_token = switched_to(api, colleague, org_id)  # the colleague's next sign-in acts for it (OR-01)
     require_two_factor(api, manager["token"], org_id, member_token)
     url, _ = session(app).create_authorization_url(api.url("/oauth/authorize"), code_verifier=secrets.token_urlsafe(48))
-    _, answer = _sign_in_page(url, colleague)
-    assert "requires two-factor" in answer.text and 'name="consent"' not in answer.text
+    browser, answer = _sign_in_page(url, colleague)
+    # the colleague's own organization is offered; the one whose 2FA requirement they miss is not
+    assert answer.status_code == 200 and 'name="consent"' in answer.text, answer.text
+    assert org_id not in answer.text
+    token = re.search(r'name="consent" value="([^"]+)"', answer.text).group(1)
+    picked = browser.post(url, data={"step": "consent", "consent": token, "decision": "allow", "org_id": org_id},
+                          timeout=30, allow_redirects=False)
+    assert "Location" not in picked.headers and 'name="consent"' not in picked.text
 
 
 def test_ID_13_platform_staff_register_the_providers_own_applications(api, owner, platform_admin):
@@ -449,3 +455,164 @@ def test_ID_13_two_refreshes_with_one_token_at_once_issue_at_most_one_and_revoke
     for answer in issued:  # the reuse revoked what the winner got
         eventually(lambda: api.get(f"/v1/orgs/{owner['org_id']}", answer.json()["access_token"]).status_code == 401,
                    timeout=5, what="the family revoked")
+
+
+
+# --- the organization the application acts for -------------------------------------------------
+
+def _signed_in_consent(url: str, person: dict) -> tuple[requests.Session, requests.Response, str]:
+    browser, page = _sign_in_page(url, person)
+    token = re.search(r'name="consent" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and token, page.text
+    return browser, page, token.group(1)
+
+
+def test_ID_13_the_consent_page_names_the_organizations_and_the_person_picks_which_one(api, owner, platform_admin):
+    colleague = api.customer_with_org()
+    add_member(api, platform_admin, owner["org_id"], colleague, "administrator")
+    name = f"Hafenbüro {secrets.token_hex(3)}"
+    renamed = api.http.patch(api.url(f"/v1/orgs/{owner['org_id']}"), json={"name": name}, headers=bearer(owner["token"]),
+                             timeout=30)
+    assert renamed.status_code == 200, renamed.text
+    app = register(api, owner)
+    oauth = session(app)
+    verifier = secrets.token_urlsafe(48)
+    url, _ = oauth.create_authorization_url(api.url("/oauth/authorize"), code_verifier=verifier)
+    # the organization's name (from orgs' events), both organizations offered, the active one chosen
+    browser, page, token = eventually(lambda: (r := _signed_in_consent(url, colleague)) and name in r[1].content.decode() and r,
+                                      timeout=15, what="identity knowing the organization's name and the membership")
+    assert 'name="org_id"' in page.text and owner["org_id"] in page.text and colleague["org_id"] in page.text
+    assert re.search(rf'value="{colleague["org_id"]}" selected', page.text)
+    # an organization the person is not a member of cannot be picked
+    stranger = browser.post(url, data={"step": "consent", "consent": token, "decision": "allow",
+                                       "org_id": api.customer_with_org()["org_id"]}, timeout=30, allow_redirects=False)
+    assert "Location" not in stranger.headers and 'name="consent"' not in stranger.text
+    # the grant and the tokens carry the organization picked
+    browser, page, token = _signed_in_consent(url, colleague)
+    allowed = browser.post(url, data={"step": "consent", "consent": token, "decision": "allow",
+                                      "org_id": owner["org_id"]}, timeout=30, allow_redirects=False)
+    assert allowed.status_code == 302, allowed.text
+    tokens = oauth.fetch_token(api.url("/oauth/token"), authorization_response=allowed.headers["Location"],
+                               code_verifier=verifier)
+    assert claims_of(tokens["access_token"])["org"] == owner["org_id"]
+    assert oauth.get(api.url(f"/v1/orgs/{owner['org_id']}")).status_code == 200
+    grants = api.get("/v1/oauth/organization-grants", owner["token"]).json()
+    assert any(g["client_id"] == app["client_id"] and g["user_id"] == colleague["user_id"] for g in grants)
+    refreshed = raw_token(api, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, app)
+    assert claims_of(refreshed.json()["access_token"])["org"] == owner["org_id"]
+    # without a pick: the active organization
+    default = consent(api, colleague, oauth.create_authorization_url(api.url("/oauth/authorize"),
+                                                                     code_verifier=verifier)[0])
+    assert default.status_code == 302
+    code = parse_qs(urlsplit(default.headers["Location"]).query)["code"][0]
+    mine = raw_token(api, {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+                           "code_verifier": verifier}, app)
+    assert claims_of(mine.json()["access_token"])["org"] == colleague["org_id"]
+
+
+# --- OpenID Connect userinfo --------------------------------------------------------------------
+
+def test_ID_13_userinfo_answers_the_id_tokens_subject_and_the_claims_of_the_scopes(api, owner):
+    document = requests.get(api.url("/.well-known/openid-configuration"), timeout=30).json()
+    assert document["userinfo_endpoint"].endswith("/oauth/userinfo")
+    app = register(api, owner, subject_type="pairwise")
+    oauth, token = tokens_for(api, owner, app, "orgs:read openid email profile")
+    id_claims = claims_of(token["id_token"])
+    info = oauth.get(document["userinfo_endpoint"])
+    assert info.status_code == 200, info.text
+    body = info.json()
+    assert body["sub"] == id_claims["sub"] != owner["user_id"]
+    assert body["email"] == owner["email"] and "given_name" in body and body["email_verified"] is True
+    assert oauth.post(document["userinfo_endpoint"]).json() == body
+    # only the claims of the scopes
+    _, narrow = tokens_for(api, owner, app, "orgs:read openid")
+    assert set(requests.get(api.url("/oauth/userinfo"), headers=bearer(narrow["access_token"]),
+                            timeout=30).json()) == {"sub"}
+    # no openid: insufficient_scope; no token, a person's own token, an ID token: invalid_token
+    _, plain = tokens_for(api, owner, app, "orgs:read")
+    refused = requests.get(api.url("/oauth/userinfo"), headers=bearer(plain["access_token"]), timeout=30)
+    assert refused.status_code == 403 and refused.json()["error"] == "insufficient_scope"
+    assert 'error="insufficient_scope"' in refused.headers["WWW-Authenticate"]
+    for headers in ({}, bearer(owner["token"]), bearer(token["id_token"]), {"Authorization": "Bearer x.y.z"}):
+        refused = requests.get(api.url("/oauth/userinfo"), headers=headers, timeout=30)
+        assert refused.status_code == 401 and refused.json()["error"] == "invalid_token", refused.text
+    # the grant revoked: refused at once
+    grant = next(g for g in api.get("/v1/oauth/grants", owner["token"]).json() if g["client_id"] == app["client_id"])
+    assert api.delete(f"/v1/oauth/grants/{grant['id']}", owner["token"]).status_code == 204
+    assert oauth.get(document["userinfo_endpoint"]).status_code == 401
+
+
+# --- identity ends the ground of a grant ---------------------------------------------------------
+
+def _granted_for(api, person: dict, org_id: str, app: dict) -> dict:
+    """The person lets the application act for `org_id` (one of their organizations)."""
+    oauth = session(app, "orgs:read openid")
+    verifier = secrets.token_urlsafe(48)
+    url, _ = oauth.create_authorization_url(api.url("/oauth/authorize"), code_verifier=verifier)
+    browser, page, token = eventually(lambda: (r := _signed_in_consent(url, person)) and org_id in r[1].text and r,
+                                      timeout=15, what="identity knowing the membership")
+    allowed = browser.post(url, data={"step": "consent", "consent": token, "decision": "allow", "org_id": org_id},
+                           timeout=30, allow_redirects=False)
+    assert allowed.status_code == 302, allowed.text
+    tokens = oauth.fetch_token(api.url("/oauth/token"), authorization_response=allowed.headers["Location"],
+                               code_verifier=verifier)
+    assert claims_of(tokens["access_token"])["org"] == org_id
+    # (after joining again, once the gateway knows it: it refuses while the person is out of the organization)
+    eventually(lambda: api.get(f"/v1/orgs/{org_id}", tokens["access_token"]).status_code == 200, timeout=15,
+               what="the gateway letting the application in")
+    return tokens
+
+
+def _ended(api, org_id: str, tokens: dict, app: dict, person: dict) -> None:
+    """The access token is refused within seconds (not after its 300 s), the refresh token is spent
+    for nothing, the grant is gone from the person's list."""
+    eventually(lambda: api.get(f"/v1/orgs/{org_id}", tokens["access_token"]).status_code == 401, timeout=15,
+               what="the gateway refusing the application's token")
+    assert requests.get(api.url("/oauth/userinfo"), headers=bearer(tokens["access_token"]), timeout=30).status_code == 401
+    eventually(lambda: raw_token(api, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+                                 app).status_code == 400, timeout=15, what="identity revoking the grant")
+    assert not [g for g in api.get("/v1/oauth/grants", person["token"]).json()
+                if g["client_id"] == app["client_id"] and g["org_id"] == org_id]
+
+
+def test_ID_13_leaving_or_being_removed_from_the_organization_ends_the_applications_access_at_once(
+        api, owner, platform_admin):
+    from tests.test_org_two_factor import switched_to
+
+    app = register(api, owner)
+    leaver = api.customer_with_org()
+    add_member(api, platform_admin, owner["org_id"], leaver, "administrator")
+    tokens = _granted_for(api, leaver, owner["org_id"], app)
+    own = _granted_for(api, leaver, leaver["org_id"], app)  # the same application in their own organization
+    acting = switched_to(api, leaver, owner["org_id"])
+    left = api.delete(f"/v1/orgs/{owner['org_id']}/members/me", acting)
+    assert left.status_code in (200, 204), left.text
+    _ended(api, owner["org_id"], tokens, app, {**leaver, "token": leaver["token"]})
+    # the grant to their own organization is untouched
+    assert api.get(f"/v1/orgs/{leaver['org_id']}", own["access_token"]).status_code == 200
+    # back in the organization: the old token stays refused, a new grant works
+    add_member(api, platform_admin, owner["org_id"], leaver, "administrator")
+    again = _granted_for(api, leaver, owner["org_id"], app)
+    assert api.get(f"/v1/orgs/{owner['org_id']}", tokens["access_token"]).status_code == 401
+    assert api.get(f"/v1/orgs/{owner['org_id']}", again["access_token"]).status_code == 200
+
+
+def test_ID_13_a_blocked_member_applications_lose_access_and_unblocking_does_not_revive_them(api, platform_admin):
+    from tests.test_org_two_factor import switched_to
+
+    owner = api.customer_with_org()
+    app = register(api, owner)
+    member = api.customer_with_org()
+    add_member(api, platform_admin, owner["org_id"], member, "administrator")
+    tokens = _granted_for(api, member, owner["org_id"], app)
+    path = f"/v1/orgs/{owner['org_id']}/members/{member['user_id']}/block"
+    assert api.put(path, None, owner["token"]).status_code == 200
+    _ended(api, owner["org_id"], tokens, app, member)
+    assert api.delete(path, owner["token"]).status_code == 200
+    acting = switched_to(api, member, owner["org_id"])
+    eventually(lambda: api.get(f"/v1/orgs/{owner['org_id']}", acting).status_code == 200, timeout=15,
+               what="the gateway knowing the unblock")
+    assert api.get(f"/v1/orgs/{owner['org_id']}", tokens["access_token"]).status_code == 401
+    introspected = requests.post(api.url("/oauth/introspect"), data={"token": tokens["access_token"]},
+                                 auth=(app["client_id"], app["client_secret"]), timeout=30)
+    assert introspected.json() == {"active": False}

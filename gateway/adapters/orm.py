@@ -80,3 +80,16 @@ oauth_revocations = Table(
     Column("revoked_at", UtcDateTime, nullable=False),
     Column("until", UtcDateTime, nullable=False, index=True),
 )
+
+
+# ID-13: when a person's applications lost their ground in an organization (org_id "*": every one,
+# the account closed); `ended` while the person is out of it. Kept from MemberLeft, MemberBlocked,
+# MemberJoined and AccountClosed.
+oauth_member_endings = Table(
+    "oauth_member_endings", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("user_id", String(36), primary_key=True),
+    Column("ended", Boolean, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)

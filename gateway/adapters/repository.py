@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import orm
@@ -49,3 +49,22 @@ class ReadModels:
     def set_blocked(self, org_id: str, user_id: str, blocked: bool, at: datetime) -> None:
         self._upsert(orm.blocked_members, {"org_id": org_id, "user_id": user_id, "blocked": blocked, "changed_at": at},
                      ["org_id", "user_id"])
+
+    def end_delegations(self, org_id: str, user_id: str, at: datetime, *, left: bool) -> None:
+        """ID-13: the person's applications lose their ground in the organization at `at`; `left`:
+        the person is out of it until they join again. A redelivered event changes nothing."""
+        table = orm.oauth_member_endings
+        row = self.session.execute(select(table).where(table.c.org_id == org_id, table.c.user_id == user_id)).first()
+        if row is None:
+            self.session.execute(insert(table).values(org_id=org_id, user_id=user_id, ended=left, ended_at=at,
+                                                      changed_at=at))
+            return
+        values = {"ended_at": max(row.ended_at, at)}
+        if left and at >= row.changed_at:
+            values.update(ended=True, changed_at=at)
+        self.session.execute(update(table).where(table.c.org_id == org_id, table.c.user_id == user_id).values(**values))
+
+    def rejoined(self, org_id: str, user_id: str, at: datetime) -> None:
+        table = orm.oauth_member_endings
+        self.session.execute(update(table).where(table.c.org_id == org_id, table.c.user_id == user_id,
+                                                 table.c.changed_at <= at).values(ended=False, changed_at=at))

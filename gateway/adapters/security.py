@@ -36,9 +36,16 @@ class Snapshot:
     customers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # reseller org -> customer orgs
     blocked_members: frozenset[tuple[str, str]] = frozenset()  # (org, user), OR-13
     revoked_grants: frozenset[str] = frozenset()  # grants and token families of applications, ID-13
+    # ID-13: (org or "*", user) -> (still out of it, when the applications' ground last ended, timestamp)
+    delegation_endings: dict[tuple[str, str], tuple[bool, float]] = field(default_factory=dict)
 
     def manages(self, reseller_org_id: str, customer_org_id: str) -> bool:
         return customer_org_id in self.customers_of.get(reseller_org_id, frozenset())
+
+
+def _timestamp(at: datetime) -> float:
+    from datetime import timezone
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp()
 
 
 class SecurityStore:
@@ -60,7 +67,11 @@ class SecurityStore:
                                                 .where(orm.blocked_members.c.blocked.is_(True))).tuples())
             revoked = frozenset(session.scalars(select(orm.oauth_revocations.c.id)
                                                 .where(orm.oauth_revocations.c.until > now())))
-        return Snapshot(keys, policies, people, {r: frozenset(c) for r, c in customers.items()}, blocked, revoked)
+            endings_table = orm.oauth_member_endings
+            endings = {(org, user): (bool(ended), _timestamp(at)) for org, user, ended, at in session.execute(
+                select(endings_table.c.org_id, endings_table.c.user_id, endings_table.c.ended, endings_table.c.ended_at))}
+        return Snapshot(keys, policies, people, {r: frozenset(c) for r, c in customers.items()}, blocked, revoked,
+                        endings)
 
     def add_revocations(self, ids: list[str], at: datetime, until: datetime) -> None:
         """ID-13: identity revoked these grants or token families; refuse their tokens until `until`."""

@@ -28,7 +28,7 @@ from portico_kernel.web import page_asked, paged, principal, problem_response
 from ..adapters import tokens as signing
 from ..adapters.keystore import now
 from ..bootstrap import bootstrap
-from ..domain.tokens import FROM_OUTSIDE
+from ..domain.tokens import FROM_OUTSIDE, ground_ended, revoked
 from .auth import _client_address, _passthrough
 
 ID_TOKEN_TTL = timedelta(minutes=5)
@@ -53,6 +53,7 @@ def metadata():
         "token_endpoint": f"{base}/oauth/token",
         "revocation_endpoint": f"{base}/oauth/revoke",
         "introspection_endpoint": f"{base}/oauth/introspect",
+        "userinfo_endpoint": f"{base}/oauth/userinfo",
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "scopes_supported": list(DELEGABLE_SCOPES),
         "response_types_supported": ["code"],
@@ -144,10 +145,49 @@ async def introspect(body: dict):
     if answer["status"] != 200:
         return _oauth_refusal(answer["status"], answer["body"])
     result = answer["body"]
-    from ..domain.tokens import revoked
-    if result.get("active") and presented and revoked(presented, bootstrap().security.current.revoked_grants):
+    known = bootstrap().security.current
+    if result.get("active") and presented and (revoked(presented, known.revoked_grants)
+                                               or ground_ended(presented, known.delegation_endings)):
         result = {"active": False}
     return result, 200, {"Cache-Control": "no-store"}
+
+
+# --- OpenID Connect userinfo (Core 5.3) ---
+
+async def userinfo():
+    authorization = context.request.headers.get("authorization") or ""
+    scheme, _, token = authorization.partition(" ")
+    gateway = bootstrap()
+    claims = None
+    if scheme.lower() == "bearer" and token:
+        try:
+            claims = gateway.verifier.verify_known(token.strip())
+        except InvalidToken:
+            claims = None
+    known = gateway.security.current
+    if (claims is None or not claims.get("client_id") or claims.get("kind") not in FROM_OUTSIDE
+            or revoked(claims, known.revoked_grants) or ground_ended(claims, known.delegation_endings)
+            or (claims.get("org"), claims.get("sub")) in known.blocked_members):
+        return _userinfo_refusal(401, "invalid_token", "Send an application's valid access token (Authorization: Bearer …).")
+    if "openid" not in (claims.get("scope") or "").split():
+        return _userinfo_refusal(403, "insufficient_scope", "The access token was not issued with the scope openid.")
+    status, answer, headers = await gateway.call_identity("POST", "/internal/oauth/userinfo", {"claims": claims})
+    if status == 404:
+        return _userinfo_refusal(401, "invalid_token", "The access this token was issued under has ended.")
+    if status != 200:
+        return _passthrough(status, answer, headers)
+    return answer, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+async def userinfo_post():
+    return await userinfo()
+
+
+def _userinfo_refusal(status: int, error: str, description: str):
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache",
+               "WWW-Authenticate": f'Bearer realm="portico", error="{error}"'}
+    return problem_response(status, problem_body(status, description, "oauth-error", error=error,
+                                                 error_description=description), headers)
 
 
 # --- applications and grants of people and organizations (/v1/oauth/...) ---
@@ -218,7 +258,7 @@ for _service in ("orgs", "billing", "domains", "tickets", "notifications"):
     SCOPE_WORDS[f"{_service}:write"] = f"read and change the organization's {_service}"
 
 PAGE_HEADERS = {
-    "Content-Type": "text/html",
+    "Content-Type": "text/html",  # as the contract names it; the page declares its charset (utf-8)
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "Referrer-Policy": "no-referrer",
@@ -272,13 +312,26 @@ def _second_factor_form(check: dict, due: dict, said: str = "") -> tuple:
 
 
 def _consent_form(consent: dict) -> tuple:
-    org = consent.get("org_id") or "the provider (staff)"
+    organizations = consent.get("organizations") or []
+    chosen = consent.get("org_id")
+    if not chosen:
+        where = "<p>It acts for you as platform staff"
+    elif len(organizations) > 1:
+        options = "".join(
+            f'<option value="{escape(o["org_id"])}"{" selected" if o["org_id"] == chosen else ""}>'
+            f'{escape(o["name"])} ({escape(o["role"])})</option>' for o in organizations)
+        where = (f'<p><label for="org_id">It acts for the organization</label><br>'
+                 f'<select id="org_id" name="org_id">{options}</select></p><p>It acts')
+    else:
+        name = next((o["name"] for o in organizations if o["org_id"] == chosen), chosen)
+        where = (f'<input type="hidden" name="org_id" value="{escape(chosen)}">'
+                 f'<p>It acts for the organization <strong>{escape(name)}</strong> (<code>{escape(chosen)}</code>)')
     return _page("Allow access?", f"""{_asked(consent)}
-<p>It acts for the organization <strong><code>{escape(org)}</code></strong> as you, and never does more than you
-may do there yourself. You can revoke this access at any time in your account.</p>
 <form method="post">
 <input type="hidden" name="step" value="consent">
 <input type="hidden" name="consent" value="{escape(consent['consent'])}">
+{where} as you, and never does more than you may do there yourself. You can revoke this access at any time in
+your account.</p>
 <p><button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button></p>
 </form>""")
@@ -322,9 +375,12 @@ async def authorize(body: dict, **_):
         return _redirect(check["redirect"]) if check.get("redirect") else _error_page(check)
     step = (body or {}).get("step")
     if step == "consent":
-        status, answer, headers = await bootstrap().call_identity(
-            "POST", "/internal/oauth/decisions",
-            {"consent": body.get("consent") or "-", "approve": body.get("decision") == "allow"})
+        decision = {"consent": body.get("consent") or "-", "approve": body.get("decision") == "allow"}
+        if body.get("org_id"):
+            decision["org_id"] = body["org_id"]
+        status, answer, headers = await bootstrap().call_identity("POST", "/internal/oauth/decisions", decision)
+        if status == 400:
+            return _sign_in_form(check, "Pick one of the organizations offered: sign in again.")
         if status != 200:
             return _sign_in_form(check, "This page has expired: sign in again.")
         return _redirect(answer["redirect"]) if answer.get("redirect") else _error_page(answer)
@@ -352,15 +408,36 @@ async def _signed_in(params: dict, check: dict, signed_in: dict):
     claims = signed_in["claims"]
     gateway = bootstrap()
     await gateway.call_identity("POST", f"/internal/sessions/{claims['sid']}/end", {"user_id": claims["sub"]})
-    known = gateway.security.current
-    if (claims.get("org") in known.orgs_requiring_two_factor and claims["sub"] not in known.people_with_two_factor):
-        return _sign_in_form(check, "Your organization requires two-factor authentication: set it up in the customer "
-                                    "center first.")
-    if (claims.get("org"), claims["sub"]) in known.blocked_members:
-        return _sign_in_form(check, "You are blocked in this organization.")
+    person = {"sub": claims["sub"], "org": claims.get("org"), "amr": claims.get("amr") or []}
+    status, preview, _ = await gateway.call_identity(
+        "POST", "/internal/oauth/consents", {"params": params, "person": person, "preview": True})
+    if status != 200 or not preview.get("valid"):
+        return _error_page(preview or {})
+    allowed = _organizations_open_to(claims["sub"], preview.get("organizations") or [])
+    if claims.get("kind") != "staff" and not allowed:
+        return _sign_in_form(check, _why_none(claims["sub"], preview.get("organizations") or []))
     status, answer, _ = await gateway.call_identity(
         "POST", "/internal/oauth/consents",
-        {"params": params, "person": {"sub": claims["sub"], "org": claims.get("org"), "amr": claims.get("amr") or []}})
+        {"params": params, "person": person, "org_choices": [o["org_id"] for o in allowed]})
     if status != 200 or not answer.get("valid"):
         return _error_page(answer or {})
     return _consent_form(answer)
+
+
+def _organizations_open_to(user_id: str, organizations: list[dict]) -> list[dict]:
+    """The organizations a person may let an application act for now: not blocked there (OR-13), and
+    with two-factor authentication where the organization requires it (OR-10)."""
+    known = bootstrap().security.current
+    has_two_factor = user_id in known.people_with_two_factor
+    return [o for o in organizations if (o["org_id"], user_id) not in known.blocked_members
+            and (has_two_factor or o["org_id"] not in known.orgs_requiring_two_factor)]
+
+
+def _why_none(user_id: str, organizations: list[dict]) -> str:
+    known = bootstrap().security.current
+    if user_id not in known.people_with_two_factor and any(o["org_id"] in known.orgs_requiring_two_factor
+                                                            for o in organizations):
+        return ("Your organization requires two-factor authentication: set it up in the customer center first.")
+    if organizations:
+        return "You are blocked in this organization."
+    return "You belong to no organization an application could act for."

@@ -166,7 +166,7 @@ class GatewayApp:
         and reaches only what its scopes grant (the service checks the scope again)."""
         if claims.get("kind") not in (*tokens.FROM_OUTSIDE, API_KEY):
             raise Refused(401, "This token is not accepted here.", "invalid-token")
-        if tokens.revoked(claims, known.revoked_grants):
+        if tokens.revoked(claims, known.revoked_grants) or tokens.ground_ended(claims, known.delegation_endings):
             raise Refused(401, "The access granted to this application was revoked.", "invalid-token")
         needed = required_scope(routed.service, scope["method"])
         if not grants(tuple((claims.get("scope") or "").split()), needed):

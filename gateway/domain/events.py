@@ -36,7 +36,24 @@ class MemberUnblocked:
     user_id: str
 
 
+@dataclass(frozen=True)
+class MemberJoined:
+    org_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    org_id: str
+    user_id: str
+
+
 # Received from identity
+@dataclass(frozen=True)
+class AccountClosed:
+    user_id: str
+
+
 @dataclass(frozen=True)
 class TwoFactorStatusChanged:
     user_id: str

@@ -34,3 +34,23 @@ def id_token_claims(claims: dict, *, issuer: str, now: datetime, ttl: timedelta)
     """An OpenID Connect ID token: identity's claims (sub, aud = the client, nonce, …) with ours."""
     return {**claims, "iss": issuer, "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp()),
             "jti": str(uuid.uuid4())}
+
+
+# ID-13: when a person's applications lost their ground in an organization (the person left or was
+# removed, was blocked there, or closed the account: EVERY_ORGANIZATION), from the orgs' and
+# identity's events. (org, user) -> (still ended, when it last ended, as a timestamp).
+EVERY_ORGANIZATION = "*"
+
+
+def ground_ended(claims: dict, endings: dict) -> bool:
+    """An application's token for a person is refused while the person is out of the organization
+    of the token, and for good when it was issued before the person last left, was blocked there or
+    closed their account (identity revoked those grants; this refuses their tokens at once)."""
+    if not endings or not claims.get("client_id") or claims.get("kind") not in FROM_OUTSIDE:
+        return False
+    issued = claims.get("iat") or 0
+    for org in (claims.get("org"), EVERY_ORGANIZATION):
+        ending = endings.get((org, claims.get("sub")))
+        if ending is not None and (ending[0] or issued <= ending[1]):
+            return True
+    return False

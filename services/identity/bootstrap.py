@@ -20,6 +20,9 @@ def bootstrap() -> Service:
         "MemberJoined": memberships.on_member_joined,
         "MemberLeft": memberships.on_member_left,
         "MemberRoleChanged": memberships.on_member_role_changed,
+        "MemberBlocked": memberships.on_member_blocked,
+        "OrganizationCreated": memberships.on_organization_created,
+        "OrganizationDetailsChanged": memberships.on_organization_details_changed,
         "PersonalDataErased": closure.on_personal_data_erased,
     })
 

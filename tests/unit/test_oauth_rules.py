@@ -134,3 +134,40 @@ def test_ID_13_the_gateway_signs_the_delegation_claims_into_access_tokens():
                                     ttl=__import__("datetime").timedelta(seconds=300))
     assert {claims[k] for k in ("scope", "client_id", "gid", "fid")} == {"orgs:read", "c", "g", "f"}
     assert "other" not in claims and claims["aud"] == "portico"
+
+
+def test_ID_13_ending_the_ground_revokes_the_grants_to_that_organization_once():
+    work = uow()
+    work.oauth_grants.live_of_user = lambda user_id: [g for g in work.oauth_grants.rows
+                                                      if g.user_id == user_id and g.revoked_at is None]
+    now = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    there = oauth.OAuthGrant(id="g1", user_id="u1", org_id="o1", client_id="c1", scopes=["orgs:read"], created_at=now)
+    elsewhere = oauth.OAuthGrant(id="g2", user_id="u1", org_id="o2", client_id="c1", scopes=["orgs:read"], created_at=now)
+    work.oauth_grants.add(there), work.oauth_grants.add(elsewhere)
+    family = oauth.TokenFamily(id="f1", client_id="c1", grant_id="g1", user_id="u1", org_id="o1", scope="orgs:read",
+                               amr=[], created_at=now)
+    work.oauth_families.add(family)
+    assert oauth.end_grants_of(work, "u1", "o1", "left the organization") == ["g1", "f1"]
+    assert there.revoked_at and family.revoked_at and elsewhere.revoked_at is None
+    assert oauth.end_grants_of(work, "u1", "o1", "left the organization") == []  # a redelivered event
+    assert oauth.end_grants_of(work, "u1", None, "account closed", every_org=True) == ["g2"]
+
+
+def test_ID_13_the_organization_picked_on_the_consent_page_is_one_offered():
+    consent = oauth.OAuthConsent(token_hash="h", user_id="u1", org_id="o1", amr=[], auth_time=0, params={},
+                                 expires_at=datetime(2026, 11, 26, tzinfo=timezone.utc), org_choices=["o1", "o2"])
+    assert oauth.chosen_organization(consent, None) == "o1"
+    assert oauth.chosen_organization(consent, "o2") == "o2"
+    with pytest.raises(DomainError):
+        oauth.chosen_organization(consent, "o3")
+
+
+def test_ID_13_the_gateway_refuses_an_applications_token_once_its_ground_ended():
+    token = {"sub": "u1", "org": "o1", "kind": "customer", "client_id": "c1", "iat": 1000}
+    assert not tokens.ground_ended(token, {})
+    assert tokens.ground_ended(token, {("o1", "u1"): (True, 900.0)})  # out of the organization
+    assert tokens.ground_ended(token, {("o1", "u1"): (False, 1000.0)})  # issued before the last ending
+    assert not tokens.ground_ended(token, {("o1", "u1"): (False, 999.0)})  # granted anew after joining again
+    assert not tokens.ground_ended(token, {("o2", "u1"): (True, 2000.0)})  # another organization
+    assert tokens.ground_ended(token, {(tokens.EVERY_ORGANIZATION, "u1"): (True, 1500.0)})  # account closed
+    assert not tokens.ground_ended({**token, "client_id": None}, {("o1", "u1"): (True, 2000.0)})  # not delegated

@@ -7,7 +7,7 @@ from sqlalchemy.orm import registry
 from portico_kernel.db import UtcDateTime, messaging_tables
 from portico_kernel.secrets import EncryptedString
 
-from ..domain.model import Membership, RefreshToken, SignInSession, User
+from ..domain.model import KnownOrganization, Membership, RefreshToken, SignInSession, User
 from ..domain.closure import AccountClosure
 from ..domain.profile import AccountSettings, EmailChange
 from ..domain.security import ActivityEntry, AlertSettings, FailedSignIn, KnownLocation
@@ -185,7 +185,16 @@ app_passwords = Table(
     Column("revoked_at", UtcDateTime),
 )
 
+# ID-13: organizations' names from the orgs service's events, for the consent page
+known_organizations = Table(
+    "known_organizations", metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
 mapper_registry.map_imperatively(User, users)
+mapper_registry.map_imperatively(KnownOrganization, known_organizations)
 mapper_registry.map_imperatively(Membership, memberships)
 mapper_registry.map_imperatively(SignInSession, sign_in_sessions)
 mapper_registry.map_imperatively(RefreshToken, refresh_tokens)
@@ -241,6 +250,7 @@ oauth_consents = Table(
     Column("amr", JSON, nullable=False),
     Column("auth_time", Integer, nullable=False),
     Column("params", JSON, nullable=False),
+    Column("org_choices", JSON),  # the organizations the person may pick on the consent page
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
 )

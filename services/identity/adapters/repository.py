@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from portico_kernel.db import fetch_page, in_period
 from portico_kernel.paging import ALL, EVER, Page, PageRequest, Period
 
-from ..domain.model import Membership, RefreshToken, SignInSession, User
+from ..domain.model import KnownOrganization, Membership, RefreshToken, SignInSession, User
 from ..domain.closure import AccountClosure
 from ..domain.profile import AccountSettings, EmailChange
 from ..domain.security import ActivityEntry, AlertSettings, FailedSignIn, KnownLocation
@@ -46,6 +46,17 @@ class Memberships(Repository):
 
     def of_org(self, org_id: str) -> list[Membership]:
         return list(self.session.scalars(select(Membership).where(Membership.org_id == org_id)))
+
+
+class Organizations(Repository):
+    """Organizations' names, from the orgs service's events (ID-13's consent page)."""
+    model = KnownOrganization
+
+    def names(self, org_ids: list[str]) -> dict[str, str]:
+        if not org_ids:
+            return {}
+        query = select(KnownOrganization).where(KnownOrganization.org_id.in_(org_ids))
+        return {o.org_id: o.name for o in self.session.scalars(query)}
 
 
 class SignInSessions(Repository):
@@ -231,6 +242,10 @@ class OAuthGrants(Repository):
         return self.session.scalars(select(OAuthGrant).where(
             OAuthGrant.user_id == user_id, org, OAuthGrant.client_id == client_id,
             OAuthGrant.revoked_at.is_(None))).first()
+
+    def live_of_user(self, user_id: str) -> list[OAuthGrant]:
+        return list(self.session.scalars(select(OAuthGrant).where(OAuthGrant.user_id == user_id,
+                                                                  OAuthGrant.revoked_at.is_(None))))
 
     def of_user(self, user_id: str, page: PageRequest) -> Page[OAuthGrant]:
         query = select(OAuthGrant).where(OAuthGrant.user_id == user_id, OAuthGrant.revoked_at.is_(None))

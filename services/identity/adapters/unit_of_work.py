@@ -4,7 +4,7 @@ from portico_kernel.uow import UnitOfWork
 
 from .repository import (AuthorizationCodes, OAuthClients, OAuthConsents, OAuthGrants, OAuthRefreshTokens,
                          TokenFamilies)
-from .repository import Memberships, RefreshTokens, SignInSessions, Users
+from .repository import Memberships, Organizations, RefreshTokens, SignInSessions, Users
 from .repository import AccountClosures, AccountSettingsRepository, EmailChanges, PersonalData
 from .repository import (Activity, AlertSettingsRepository, AppPasswords, FailedSignIns, KnownLocations, RecoveryCodes,
                          SecondFactors, SignInChallenges)
@@ -15,6 +15,7 @@ class IdentityUnitOfWork(UnitOfWork):
         super().__enter__()
         self.users = Users(self.session)
         self.memberships = Memberships(self.session)
+        self.organizations = Organizations(self.session)
         self.sessions = SignInSessions(self.session)
         self.refresh_tokens = RefreshTokens(self.session)
         self.account_settings = AccountSettingsRepository(self.session)

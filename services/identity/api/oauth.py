@@ -130,7 +130,9 @@ def check_authorization(body: dict):
 
 
 def create_consent(body: dict):
-    """The person signed in on the consent page: what they are asked, kept for a few minutes."""
+    """The person signed in on the consent page: what they are asked, kept for a few minutes, with
+    the organizations they may let the application act for. `preview` only names their organizations
+    (the gateway then leaves out those the person may not act for now: blocked, 2FA required)."""
     _gateway_only()
     from authlib.oauth2 import OAuth2Error
     with bootstrap().uow() as uow:
@@ -141,26 +143,40 @@ def create_consent(body: dict):
             return _error(error, request.payload.state), 200
         person = body["person"]
         user = uow.users.get(person["sub"])
-        if oauth.person_claims(uow, user, person.get("org")) is None:
+        if user is None or user.status != "active":
             raise NotFound("No such person.")
+        organizations = oauth.organization_choices(uow, user)
+        if body.get("preview"):
+            return {"valid": True, "organizations": organizations}, 200
+        if user.is_staff:
+            choices, org_id = [], None
+        else:
+            offered = set(body.get("org_choices") or [])
+            organizations = [o for o in organizations if o["org_id"] in offered]
+            choices = [o["org_id"] for o in organizations]
+            org_id = person.get("org") if person.get("org") in choices else (choices[0] if choices else None)
+            if org_id is None:
+                raise NotFound("You belong to no organization this application could act for.")
         token, token_hash = oauth.new_secret()
         uow.oauth_consents.add(oauth.OAuthConsent(
-            token_hash=token_hash, user_id=user.id, org_id=person.get("org"), amr=list(person.get("amr") or []),
+            token_hash=token_hash, user_id=user.id, org_id=org_id, amr=list(person.get("amr") or []),
             auth_time=int(uow.clock.now().timestamp()), params=request.params,
-            expires_at=uow.clock.now() + oauth.CONSENT_TTL))
+            expires_at=uow.clock.now() + oauth.CONSENT_TTL, org_choices=choices))
         view = _consent_view(uow, request)
         uow.commit()
-        return {**view, "consent": token, "org_id": person.get("org")}, 200
+        return {**view, "consent": token, "org_id": org_id, "organizations": organizations}, 200
 
 
 def decide_consent(body: dict):
-    """Allowed: the grant is recorded and the code goes to the redirect URI; denied: access_denied."""
+    """Allowed: the grant is recorded, for the organization the person picked, and the code goes to
+    the redirect URI; denied: access_denied."""
     _gateway_only()
     from authlib.oauth2 import OAuth2Error
     with bootstrap().uow() as uow:
         consent = uow.oauth_consents.get(oauth.digest(body["consent"]))
         if consent is None or consent.used_at is not None or consent.expires_at <= uow.clock.now():
             raise Gone("This consent page has expired: start again from the application.")
+        org_id = oauth.chosen_organization(consent, body.get("org_id"))
         consent.used_at = uow.clock.now()
         server = _server(uow)
         request = oauth_server.PorticoRequest("GET", consent.params, path="/oauth/authorize")
@@ -172,12 +188,24 @@ def decide_consent(body: dict):
         signed = None
         if body["approve"]:
             user = uow.users.get(consent.user_id)
-            signed = oauth_server.Signed(user, consent.org_id, consent.amr, consent.auth_time)
-            signed.grant = oauth.record_grant(uow, user_id=user.id, org_id=consent.org_id, client=request.client.client,
+            if oauth.person_claims(uow, user, org_id) is None:
+                raise NotFound("You are no longer a member of that organization.")
+            signed = oauth_server.Signed(user, org_id, consent.amr, consent.auth_time)
+            signed.grant = oauth.record_grant(uow, user_id=user.id, org_id=org_id, client=request.client.client,
                                               scopes=request.scope.split())
         status, _, headers = server.create_authorization_response(request, grant_user=signed, grant=grant)
         uow.commit()
         return {"valid": True, "redirect": headers.get("Location")}, 200
+
+
+def userinfo(body: dict):
+    """OpenID Connect userinfo for an access token the gateway verified (`claims`)."""
+    _gateway_only()
+    with bootstrap().uow(reading=True) as uow:
+        answer = oauth.userinfo(uow, body["claims"])
+        if answer is None:
+            raise NotFound("The access this token was issued under has ended.")
+        return answer, 200
 
 
 # --- the token, revocation and introspection endpoints ---

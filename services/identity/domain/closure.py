@@ -12,6 +12,7 @@ from datetime import datetime
 from portico_kernel.errors import Conflict
 from portico_kernel.clock import utcnow
 from portico_kernel.roles import LEGAL_REPRESENTATIVE
+from . import oauth
 from .events import AccountClosed, AccountClosureRequested, PersonalDataErased
 from .model import new_id
 from .passwords import PasswordHasher
@@ -92,6 +93,7 @@ def _forget(uow, closure: AccountClosure) -> None:
     user = uow.users.get(closure.user_id)
     for session in uow.sessions.active_of_user(user.id):
         session.end("account-closed")
+    oauth.end_grants_of(uow, user.id, None, "account closed", every_org=True)  # ID-13
     uow.personal_data.erase(user)
     user.email = f"closed-{user.id}@closed.invalid"
     user.email_key = user.email

@@ -142,3 +142,22 @@ class MemberRoleChanged:
     org_id: str
     user_id: str
     role: str
+
+
+@dataclass(frozen=True)
+class MemberBlocked:
+    """Received from orgs: a blocked member's applications lose their access there (ID-13, OR-13)."""
+    org_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class OrganizationCreated:
+    org_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class OrganizationDetailsChanged:
+    org_id: str
+    name: str

@@ -109,3 +109,13 @@ def hash_token(token: str) -> str:
     # The token has 256 random bits: a fast hash is enough, no password hash needed. A presented
     # token that is not even valid text (a lone surrogate) just matches nothing.
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(eq=False)
+class KnownOrganization:
+    """An organization's name as the orgs service announced it (OrganizationCreated,
+    OrganizationDetailsChanged): what the consent page shows (ID-13)."""
+
+    org_id: str
+    name: str
+    changed_at: datetime

@@ -99,6 +99,7 @@ class OAuthConsent:
     params: dict
     expires_at: datetime
     used_at: datetime | None = None
+    org_choices: list | None = None  # the organizations the person may let the application act for
 
 
 @dataclass(eq=False)
@@ -282,6 +283,18 @@ def revoke_grant(uow, grant: OAuthGrant, reason: str) -> list[str]:
     return revoked
 
 
+def end_grants_of(uow, user_id: str, org_id: str | None, reason: str, *, every_org: bool = False) -> list[str]:
+    """Identity itself ends the ground of a person's grants (they left or were removed from the
+    organization, were blocked in it, or closed their account): the grants and their token families
+    are revoked. Idempotent: a redelivered event finds nothing live. The gateway learns the same
+    events and refuses the tokens at once (gateway/domain/tokens.py)."""
+    revoked = []
+    for grant in uow.oauth_grants.live_of_user(user_id):
+        if every_org or grant.org_id == org_id:
+            revoked.extend(revoke_grant(uow, grant, reason))
+    return revoked
+
+
 @dataclass(frozen=True)
 class Viewer:
     user_id: str
@@ -313,16 +326,56 @@ def revoke_grant_by(uow, viewer: Viewer, grant_id: str) -> list[str]:
     return revoked
 
 
-def id_token_claims(client: OAuthClient, user, *, scope: str, nonce: str | None, auth_time: int, amr: list[str]) -> dict:
-    """The standard claims of sign-in (OpenID Connect Core 2, 5.1); the gateway adds iss, iat, exp."""
+def organization_choices(uow, user, names_wanted: bool = True) -> list[dict]:
+    """The organizations a person belongs to, named, the consent page offers (ID-13)."""
+    if user is None or user.status != "active" or user.is_staff:
+        return []
+    members = uow.memberships.of_user(user.id)
+    names = uow.organizations.names([m.org_id for m in members]) if names_wanted else {}
+    return [{"org_id": m.org_id, "name": names.get(m.org_id) or m.org_id, "role": m.role} for m in members]
+
+
+def chosen_organization(consent: OAuthConsent, asked: str | None) -> str | None:
+    """The organization the person picked on the consent page: one they were offered, or the default."""
+    if not asked:
+        return consent.org_id
+    if asked not in (consent.org_choices or []):
+        raise invalid_field("org_id", "Pick one of the organizations offered on this page.")
+    return asked
+
+
+def standard_claims(user, scope: str) -> dict:
+    """What an application learns of the person with `email` and `profile` (OpenID Connect Core 5.4)."""
     scopes = scope.split()
-    claims = {"sub": client.subject_of(user.id), "aud": client.id, "azp": client.id, "auth_time": auth_time,
-              "amr": amr or ["pwd"]}
-    if nonce:
-        claims["nonce"] = nonce
+    claims = {}
     if "email" in scopes:
         claims.update(email=user.email, email_verified=True)
     if "profile" in scopes:
         claims.update(name=f"{user.first_name} {user.last_name}".strip(), given_name=user.first_name,
                       family_name=user.last_name, locale=user.language)
+    return claims
+
+
+def userinfo(uow, access_claims: dict) -> dict:
+    """OpenID Connect's userinfo for an application's access token: the same `sub` as its ID token,
+    and the claims its scopes allow. None when the token's ground is gone."""
+    family = uow.oauth_families.get(access_claims.get("fid") or "")
+    client = uow.oauth_clients.get(access_claims.get("client_id") or "")
+    if (family is None or client is None or family.revoked_at is not None or family.client_id != client.id
+            or not family.user_id):
+        return None
+    grant = uow.oauth_grants.get(family.grant_id) if family.grant_id else None
+    user = uow.users.get(family.user_id)
+    if grant is None or grant.revoked_at is not None or person_claims(uow, user, family.org_id) is None:
+        return None
+    return {"sub": client.subject_of(user.id), **standard_claims(user, access_claims.get("scope") or "")}
+
+
+def id_token_claims(client: OAuthClient, user, *, scope: str, nonce: str | None, auth_time: int, amr: list[str]) -> dict:
+    """The standard claims of sign-in (OpenID Connect Core 2, 5.1); the gateway adds iss, iat, exp."""
+    claims = {"sub": client.subject_of(user.id), "aud": client.id, "azp": client.id, "auth_time": auth_time,
+              "amr": amr or ["pwd"]}
+    if nonce:
+        claims["nonce"] = nonce
+    claims.update(standard_claims(user, scope))
     return claims
