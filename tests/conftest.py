@@ -43,7 +43,8 @@ os.environ.update({
     "PORTICO_SMTP_HOST": "127.0.0.1",
     "PORTICO_SMTP_PORT": str(PORT_BASE + 25),
     # The tickets service's inbound SMTP server (customers' email answers, TI-01).
-    "TICKETS_MAIL_PORT": str(PORT_BASE + 26),
+    # (PORT_BASE + 26 is an organization's own mail server in tests/test_notifications.py)
+    "TICKETS_MAIL_PORT": str(PORT_BASE + 27),
     "TICKETS_REPLY_DOMAIN": "support.example.test",
     # Organizations' own mail servers in the tests listen on loopback and present certificates made
     # by the tests (ID-15).

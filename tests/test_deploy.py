@@ -261,10 +261,23 @@ def test_compose_environment_reaches_postgres_and_rabbitmq(name):
     assert broker.path == f"/{rabbitmq['RABBITMQ_DEFAULT_VHOST']}"
 
 
+# A registry is reached over EPP, not HTTP: outside the suite (a registry's address and credentials
+# are an operator's settings, in Kubernetes from the Secret), or the sandbox registry in compose.
+REGISTRY_SETTINGS = "DOMAINS_REGISTRY_"
+
+
+@pytest.mark.parametrize("name", [n for n in PORTICO_SERVICES if role_of(n)[0] == "domains" and role_of(n)[1] != "migrate"])
+def test_compose_domains_reach_the_sandbox_registry_unless_told_otherwise(name):
+    url = urlsplit(compose_environment(SERVICES[name])["DOMAINS_REGISTRY_URL"].split(":-", 1)[-1].rstrip("}"))
+    assert (url.scheme, url.hostname) == ("epps", "sandbox-registry")
+    assert str(url.port) == compose_environment(SERVICES["sandbox-registry"])["SANDBOX_REGISTRY_PORT"]
+
+
 @pytest.mark.parametrize("name", PORTICO_SERVICES)
 def test_compose_urls_name_the_web_services(name):
     env = compose_environment(SERVICES[name])
-    urls = {key: env[key] for key in env if key.endswith("_URL") and not key.endswith(("_DATABASE_URL", "_BROKER_URL"))}
+    urls = {key: env[key] for key in env if key.endswith("_URL") and not key.endswith(("_DATABASE_URL", "_BROKER_URL"))
+            and not key.startswith(REGISTRY_SETTINGS)}
     if role_of(name)[0] == "gateway":
         missing = [s for s in config.SERVICES if f"{s.upper()}_URL" not in urls]
         assert not missing, f"the gateway cannot reach {missing}"
@@ -658,7 +671,8 @@ def test_k8s_environment_reaches_database_and_broker(name):
 @pytest.mark.parametrize("name", PORTICO_WORKLOADS)
 def test_k8s_urls_name_the_web_services(name):
     env = container_environment(the_container(portico_workloads()[name]))
-    urls = {key: env[key] for key in env if key.endswith("_URL") and not key.endswith(("_DATABASE_URL", "_BROKER_URL"))}
+    urls = {key: env[key] for key in env if key.endswith("_URL") and not key.endswith(("_DATABASE_URL", "_BROKER_URL"))
+            and not key.startswith(REGISTRY_SETTINGS)}
     if role_of(name) == ("gateway", "web"):
         missing = [s for s in config.SERVICES if f"{s.upper()}_URL" not in urls]
         assert not missing, f"the gateway cannot reach {missing}"

@@ -2,6 +2,7 @@
 internal notes, filters and paging, email answers; closure of accounts and organizations (ID-11)."""
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -211,8 +212,6 @@ def test_TI_01_answers_are_mailed_in_the_customers_language_and_email_answers_la
     import smtplib
     from email.message import EmailMessage
 
-    from tests.conftest import PORT_BASE
-
     customer = api.customer_with_org(language="fr")
     ticket = open_ticket(api, customer, subject="Certificat expiré")
     agent = staff_token(api, "technical")
@@ -226,7 +225,7 @@ def test_TI_01_answers_are_mailed_in_the_customers_language_and_email_answers_la
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = from_header or sender, to, f"Re: [{ticket['number']}]"
         message.set_content(text)
-        with smtplib.SMTP("127.0.0.1", PORT_BASE + 26, timeout=10) as server:
+        with smtplib.SMTP("127.0.0.1", int(os.environ["TICKETS_MAIL_PORT"]), timeout=10) as server:
             server.send_message(message, from_addr=sender, to_addrs=[to])
 
     send(customer["email"], ticket["reply_to"], "Merci, ça marche.\n\nOn Mon, 1 Jan 2026, Support wrote:\n> Nous l'avons")
