@@ -284,3 +284,39 @@ def test_DO_05_DO_06_DO_07_another_organizations_domain_is_not_found_and_hostile
     too_long = api.post(f"/v1/domains/{domain['id']}/renewals", {"years": 3}, customer["token"])
     assert problem(too_long, 400) and too_long.json()["invalid_params"][0]["name"] == "years"
     assert domain_now(api, customer, domain)["renewal_warranty"] is False
+
+
+def test_DO_02_DO_03_DO_07_a_partly_paid_invoice_withdrawn_is_cancelled_and_the_part_paid_goes_to_the_balance(
+        api, tap, clock):
+    """What billing does when domains withdraws what it ordered (DomainOrderFailed, DomainRenewalWithdrawn)
+    and the invoice is partly paid: it is cancelled with a credit note, what was paid is back on the
+    prepaid balance, and the ledger balances. (An order is only carried out at the registry once its
+    invoice is paid in full, so the partly paid invoice a withdrawal meets is a renewal's.)"""
+    from tests.test_billing_payments import Clerk, balance, pay, top_up
+    customer = api.customer_with_org(country="CH")
+    domain = registered_domain(api, customer)
+    moved = [0]
+    move_to(clock, domain, -14, moved)
+    expires = expiry_of(domain)
+    reference = f"domain-renewal:{domain['id']}:{expires.isoformat()}"
+    issued = tap.wait_for(lambda b: b["type"] == "InvoiceIssued" and b["payload"].get("reference") == reference,
+                          timeout=90)
+    invoice = {"id": issued["body"]["payload"]["invoice_id"]}
+    invoice_url = f"/v1/billing/accounts/{customer['org_id']}/invoices/{invoice['id']}"
+    assert top_up(api, customer, 500).status_code == 201
+    eventually(lambda: balance(api, customer) >= 500, what="the topped-up balance")
+    before = balance(api, customer)
+    part = pay(api, customer, invoice, {"prepaid_amount_minor": 500})
+    assert part.status_code == 201, part.text
+    assert api.get(invoice_url, customer["token"]).json()["status"] == "partially_paid"
+    assert balance(api, customer) == before - 500
+    move_to(clock, domain, 2, moved)   # .ch: redemption from the expiry day; the renewal is withdrawn
+    with_status(api, customer, domain, "redemption")
+    eventually(lambda: api.get(invoice_url, customer["token"]).json()["status"] == "cancelled",
+               what="the partly paid renewal's invoice cancelled")
+    eventually(lambda: balance(api, customer) == before, what="the part payment back on the balance")
+    notes = [i for i in invoices_of(api, customer) if i.get("credit_note_of") == issued["body"]["payload"]["number"]]
+    assert len(notes) == 1 and notes[0]["total"]["amount_minor"] == -issued["body"]["payload"]["total"]["amount_minor"]
+    clerk = Clerk(api)
+    check = eventually(lambda: (c := clerk.ledger())["balanced"] and c, timeout=15, what="a balanced ledger")
+    assert check["unbalanced_postings"] == 0 and all(v == 0 for v in check["trial_balance"].values())

@@ -238,3 +238,80 @@ def test_DO_01_only_members_with_the_manage_right_on_the_domain_change_it(api, s
     eventually(lambda: _call(api, "PUT", path, colleague["token"], body).status_code == 200, timeout=15,
                what="domains hearing of the grant")
     assert _call(api, "GET", path, colleague["token"]).json()["nameservers"][0]["host"] == "ns1.dns-provider.net"
+
+
+# --- what the domains scheduler keeps true over time (DO-01) -----------------------------------------
+
+def _ahead(clock, days: int) -> None:
+    clock.ahead("domains", days=days)
+    clock.ahead("sandbox-registry", days=days)
+
+
+def _moves_with(name: str, code: str) -> bool:
+    """Whether another registrar, shown `code`, gets at the domain (what a transfer request needs)."""
+    from services.domains.domain.registry import RegistryRefused
+
+    with _registrar("other") as other:
+        try:
+            return other.domain_info(name, auth_info=code).name == name
+        except RegistryRefused:
+            return False
+
+
+def test_DO_01_an_expired_auth_code_is_replaced_at_the_registry_by_one_nobody_knows(api, stack, tap, clock):
+    customer = api.customer_with_org(country="CH")
+    domain = _registered(api, customer, tld="com")   # .com: a code holds 14 days
+    issued = _call(api, "POST", f"/v1/domains/{domain['id']}/auth-code", customer["token"])
+    assert issued.status_code == 201, issued.text
+    code = issued.json()["auth_code"]
+    assert _moves_with(domain["name"], code)
+    _ahead(clock, 13)
+    time_left = _call(api, "GET", f"/v1/domains/{domain['id']}/transfer", customer["token"]).json()
+    assert time_left["auth_code"]["valid"] is True
+    assert _moves_with(domain["name"], code)          # still valid: the scheduler leaves it
+    _ahead(clock, 2)
+    eventually(lambda: not _moves_with(domain["name"], code), timeout=60,
+               what="the expired code replaced at the registry")
+    state = _call(api, "GET", f"/v1/domains/{domain['id']}/transfer", customer["token"]).json()
+    assert state["auth_code"]["valid"] is False
+    # a new code is the customer's again, and works; the scheduler retires it only when it expires
+    again = _call(api, "POST", f"/v1/domains/{domain['id']}/auth-code", customer["token"])
+    assert again.status_code == 201, again.text
+    fresh = again.json()["auth_code"]
+    assert _moves_with(domain["name"], fresh)
+    _ahead(clock, 1)
+    assert _call(api, "GET", f"/v1/domains/{domain['id']}/transfer", customer["token"]).json()["auth_code"]["valid"]
+    assert _moves_with(domain["name"], fresh)
+
+
+def test_DO_01_the_transfer_lock_after_a_change_of_owner_shows_on_the_domain_and_ends_at_the_registry(
+        api, stack, smtp, tap, clock):
+    customer = api.customer_with_org(country="CH")
+    domain = _registered(api, customer, tld="com")   # .com: 60 days after a change of owner
+    assert domain["transfer_locked_until"] is None
+    new_owner = unique_email("newowner")
+    asked = _call(api, "POST", f"/v1/domains/{domain['id']}/owner-change", customer["token"],
+                  {"registrant": {"name": "Nora Neu", "email": new_owner, "country": "DE", "town": "Berlin"}})
+    assert asked.status_code == 202, asked.text
+    token = re.search(r"token=([A-Za-z0-9_-]+)", smtp.wait_for(new_owner, domain["name"], timeout=60)["body"]).group(1)
+    done = _call(api, "POST", f"/v1/domains/{domain['id']}/owner-change/confirm", customer["token"], {"token": token})
+    assert done.status_code == 200, done.text
+    shown = _call(api, "GET", f"/v1/domains/{domain['id']}", customer["token"]).json()
+    locked_until = datetime.fromisoformat(shown["transfer_locked_until"].replace("Z", "+00:00"))
+    assert timedelta(days=59) < locked_until - datetime.now(timezone.utc) <= timedelta(days=60, minutes=5)
+    assert shown["transfer_lock_reason"] == "owner_change"
+    listed = [d for d in _call(api, "GET", "/v1/domains?limit=100", customer["token"]).json() if d["id"] == domain["id"]]
+    assert listed[0]["transfer_locked_until"] == shown["transfer_locked_until"]
+    _ahead(clock, 59)
+    with _registrar() as registry:
+        assert "clientTransferProhibited" in registry.domain_info(domain["name"]).statuses
+    _ahead(clock, 2)
+
+    def lifted() -> bool:
+        with _registrar() as registry:
+            return "clientTransferProhibited" not in registry.domain_info(domain["name"]).statuses
+    eventually(lifted, timeout=60, what="clientTransferProhibited removed at the registry")
+    after = _call(api, "GET", f"/v1/domains/{domain['id']}", customer["token"]).json()
+    assert after["transfer_locked_until"] is None and after["transfer_lock_reason"] is None
+    stranger = api.customer_with_org()
+    assert _call(api, "GET", f"/v1/domains/{domain['id']}", stranger["token"]).status_code == 404

@@ -10,6 +10,7 @@ from hypothesis import given, strategies as st
 
 from services.billing.domain.invoices import (
     CANCELLED, OPEN, PAID, PARTIALLY_PAID, REFUNDED, InvoiceRefused, cancel, issue, number, pay, refund,
+    withdraw,
 )
 from services.billing.domain.money import Money
 from services.billing.domain.vat import treatment
@@ -83,6 +84,18 @@ def test_a_cancelled_invoice_keeps_its_number_and_gets_a_credit_note():
     assert credit_note.total == -invoice.total and credit_note.downloadable
     with pytest.raises(InvoiceRefused):
         cancel(pay(invoice, CHF(100)), "inv-4", number("CHF", 2026, 44), MAY)
+
+
+def test_DO_02_DO_03_an_open_or_partly_paid_invoice_is_withdrawn_with_a_credit_note_a_paid_one_is_not():
+    invoice = an_invoice()
+    partly = pay(invoice, CHF(100))
+    cancelled, credit_note = withdraw(partly, "inv-5", number("CHF", 2026, 45), date(2026, 5, 10))
+    assert (cancelled.status, cancelled.paid) == (CANCELLED, CHF(100))
+    assert credit_note.credit_note_of == invoice.number and credit_note.total == -invoice.total
+    assert withdraw(invoice, "inv-6", number("CHF", 2026, 46), MAY)[0].status == CANCELLED
+    for not_withdrawn in (pay(invoice, invoice.total), cancelled, credit_note):
+        with pytest.raises(InvoiceRefused):
+            withdraw(not_withdrawn, "inv-7", number("CHF", 2026, 47), MAY)
 
 
 def test_an_invoice_is_in_one_currency_and_has_lines():

@@ -4,8 +4,8 @@ Domains asks (`DomainOrderPlaced`); billing issues one invoice per order, its re
 `domain-order:<order_id>` (a second request for the same order issues nothing), and pays it from the
 prepaid balance when that covers it; otherwise it stays open for the customer to pay through the
 payment API. `InvoicePaid` carries the reference, on which domains acts at the registry. When the
-registry refuses (`DomainOrderFailed`), an unpaid invoice is cancelled and a paid one refunded to the
-prepaid balance (BI-06, BI-10).
+registry refuses (`DomainOrderFailed`), an unpaid or partly paid invoice is cancelled with a credit note and
+a paid one refunded; what was paid goes to the prepaid balance (BI-06, BI-10).
 """
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ def on_domain_renewal_withdrawn(event, uow) -> None:
 
 
 def withdraw(uow, org_id: str, ref: str) -> None:
-    """The invoice with the reference `ref`: cancelled when unpaid, refunded to the prepaid balance when paid."""
+    """The invoice with the reference `ref`: cancelled with a credit note when unpaid or partly paid
+    (what was paid goes onto the prepaid balance), refunded to the prepaid balance when paid."""
     document = uow.invoices.by_reference(org_id, ref)
     if document is None:
         log.warning("%s withdrawn before it was invoiced", ref)
@@ -74,7 +75,7 @@ def withdraw(uow, org_id: str, ref: str) -> None:
     status = document.invoice.status
     try:
         if status in (OPEN, PARTIALLY_PAID):
-            issuing.cancel(uow, org_id, document.invoice.id)
+            issuing.withdraw_unpaid(uow, org_id, document.invoice.id)
         elif status == PAID:
             issuing.refund(uow, org_id, document.invoice.id)
     except DomainError as refused:  # cancelled or refunded meanwhile: nothing left to do

@@ -5,7 +5,8 @@
   that a rolled-back invoice takes none.
 - VAT is worked out per rate on the sum of the lines at that rate and rounded once per rate
   (money.py), as the invoice shows it.
-- States: open → partially paid → paid; paid → refunded; open → cancelled. A cancelled invoice
+- States: open → partially paid → paid; paid → refunded; open → cancelled; open or partly paid →
+  cancelled when what it bills will not be delivered (`withdraw`). A cancelled invoice
   keeps its number and is answered by a credit note of its own number.
 - Its document (PDF) can be downloaded once it is paid (BI-13).
 """
@@ -124,6 +125,15 @@ def cancel(invoice: Invoice, credit_note_id: str, credit_note_number: str, on: d
     answers it line by line."""
     if invoice.status != OPEN:
         raise InvoiceRefused("Only an open invoice without payments is cancelled; a paid one is refunded.")
+    return replace(invoice, status=CANCELLED), _credit_note_of(invoice, credit_note_id, credit_note_number, on)
+
+
+def withdraw(invoice: Invoice, credit_note_id: str, credit_note_number: str, on: date) -> tuple[Invoice, Invoice]:
+    """DO-02, DO-03, DO-07: an invoice for something that will not be delivered (a failed domain order,
+    a withdrawn renewal), open or partly paid, is cancelled: a credit note of its own number answers it;
+    what was paid on it is the organization's again (the caller puts it on the prepaid balance)."""
+    if invoice.status not in (OPEN, PARTIALLY_PAID) or invoice.credit_note_of is not None:
+        raise InvoiceRefused("Only an open or partly paid invoice is withdrawn; a paid one is refunded.")
     return replace(invoice, status=CANCELLED), _credit_note_of(invoice, credit_note_id, credit_note_number, on)
 
 

@@ -109,6 +109,34 @@ def cancel(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
     return replace(document, invoice=cancelled), credit_note
 
 
+def withdraw_unpaid(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
+    """DO-02, DO-03, DO-07: an open or partly paid invoice for something that will not be delivered
+    is cancelled with a credit note (BI-06); what was paid on it so far goes onto the organization's
+    prepaid balance (BI-10), as a refund's does."""
+    invoice = uow.receivables.locked(invoice_id)  # one payment, refund or withdrawal of an invoice at a time
+    document = uow.invoices.get(invoice_id)
+    if invoice is None or document is None or invoice.org_id != org_id or document.kind != INVOICE:
+        raise NotFound("No such invoice.")
+    account = uow.accounts.locked_of_org(org_id)
+    now = uow.clock.now()
+    number = invoices.number(invoice.currency, now.year, uow.invoices.next_sequence(f"{invoice.currency}-{now.year}"))
+    try:
+        cancelled, note = invoices.withdraw(invoice, str(uuid.uuid4()), number, now.date())
+    except InvoiceRefused as refused:
+        raise Conflict(str(refused), problem="invoice-not-open") from None
+    uow.invoices.save_status(cancelled)
+    dunning.settled(uow, cancelled)  # nothing is owed on it any more
+    credit_note = Document(note, CREDIT_NOTE, now, document.customer, document.supplier, document.line_refs)
+    uow.invoices.add(credit_note)
+    paid = invoice.paid.minor if invoice.paid is not None else 0
+    if paid > 0:
+        uow.ledger.post(prepaid.entry(f"paid on withdrawn invoice {invoice.number}", now, invoice.currency, paid,
+                                      debit=prepaid.receivable(org_id), credit=prepaid.prepaid(org_id)))
+        uow.movements.add(prepaid.move(account, prepaid.PAYMENT_RETURNED, paid, now, invoice_id=invoice.id))
+    _announce(uow, credit_note)
+    return replace(document, invoice=cancelled), credit_note
+
+
 def refund(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
     """A paid invoice is refunded (BI-06): it keeps its number, a credit note of the same series
     answers it, and what was paid goes onto the organization's prepaid balance (BI-10), from where it

@@ -142,6 +142,9 @@ auth_codes = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("valid_until", UtcDateTime),
     Column("issued_by", String(36)),
+    # DO-01: replaced at the registry by an unknown code once its validity ended (once per code)
+    Column("retired_at", UtcDateTime, nullable=True),
+    Index("ix_domain_auth_codes_due", "retired_at", "valid_until"),
 )
 
 owner_changes = Table(
@@ -161,7 +164,7 @@ owner_changes = Table(
 transfer_locks = Table(
     "domain_transfer_locks", metadata,
     Column("domain_id", String(36), primary_key=True),
-    Column("locked_until", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime, nullable=False, index=True),  # DO-01: the scheduler ends locks by it
     Column("reason", String(20), nullable=False),
 )
 

@@ -5,6 +5,8 @@ from types import SimpleNamespace
 
 from sqlalchemy import delete, insert, select, update
 
+from portico_kernel.db import is_postgres
+
 from ..domain.manage import (AuthCodeRecord, DomainContact, OrgAddress, OrgContact, OwnerChange, Registrant,
                              TransferLock)
 from ..domain.nameservers import NameServer
@@ -107,7 +109,24 @@ class DomainSettings:
     def set_auth_code(self, record: AuthCodeRecord) -> None:
         self._upsert(orm.auth_codes, {"domain_id": record.domain_id},
                      {"code_hash": record.code_hash, "issued_at": record.issued_at,
-                      "valid_until": record.valid_until, "issued_by": record.issued_by})
+                      "valid_until": record.valid_until, "issued_by": record.issued_by, "retired_at": None})
+
+    def _claimed(self, query):
+        if is_postgres(self.session.get_bind()):
+            query = query.with_for_update(skip_locked=True)  # another scheduler's rows are skipped
+        return self._run(query).all()
+
+    def claim_expired_auth_codes(self, now, limit: int) -> list[AuthCodeRecord]:
+        """DO-01: codes whose validity ended and that were not replaced yet, by the index on
+        (retired_at, valid_until)."""
+        t = orm.auth_codes
+        rows = self._claimed(select(t).where(t.c.retired_at.is_(None), t.c.valid_until <= now)
+                             .order_by(t.c.valid_until, t.c.domain_id).limit(limit))
+        return [AuthCodeRecord(r.domain_id, r.code_hash, r.issued_at, r.valid_until, r.issued_by) for r in rows]
+
+    def retire_auth_code(self, domain_id: str, at) -> None:
+        t = orm.auth_codes
+        self._run(update(t).where(t.c.domain_id == domain_id, t.c.retired_at.is_(None)).values(retired_at=at))
 
     # changes of owner
     @staticmethod
@@ -144,3 +163,21 @@ class DomainSettings:
     def set_transfer_lock(self, lock: TransferLock) -> None:
         self._upsert(orm.transfer_locks, {"domain_id": lock.domain_id},
                      {"locked_until": lock.locked_until, "reason": lock.reason})
+
+    def transfer_locks_of(self, domain_ids: list[str]) -> dict[str, TransferLock]:
+        t = orm.transfer_locks
+        if not domain_ids:
+            return {}
+        rows = self._run(select(t).where(t.c.domain_id.in_(list(domain_ids)))).all()
+        return {r.domain_id: TransferLock(r.domain_id, r.locked_until, r.reason) for r in rows}
+
+    def claim_ended_transfer_locks(self, now, limit: int) -> list[TransferLock]:
+        """DO-01: locks that ended, by the index on locked_until."""
+        t = orm.transfer_locks
+        rows = self._claimed(select(t).where(t.c.locked_until <= now)
+                             .order_by(t.c.locked_until, t.c.domain_id).limit(limit))
+        return [TransferLock(r.domain_id, r.locked_until, r.reason) for r in rows]
+
+    def end_transfer_lock(self, domain_id: str) -> None:
+        t = orm.transfer_locks
+        self._run(delete(t).where(t.c.domain_id == domain_id))
