@@ -33,12 +33,28 @@ class FakeRegistry:
         self.renewals: list[tuple[str, date, int]] = []
         self.deleted: list[str] = []
         self.away = False
+        self.hosts: dict[str, list[str]] = {}   # a domain's own name servers (glue), as RFC 5732 hosts
+        self.nameservers: dict[str, list[str]] = {}
+        self.refusing: set[str] = set()   # names whose deletion the registry refuses for its own reasons
 
     def domain_info(self, name, auth_info=None):
         if self.away:
             raise RegistryUnavailable("down")
         return DomainInfo(name=name, registry_id="X", statuses=("ok",), sponsor="portico",
+                          nameservers=tuple(self.nameservers.get(name, ())),
+                          subordinate_hosts=tuple(self.hosts.get(name, ())),
                           expires_at=datetime.combine(self.expiry[name], datetime.min.time(), tzinfo=timezone.utc))
+
+    def update_domain(self, name, change):
+        self.nameservers[name] = [h for h in self.nameservers.get(name, []) if h not in change.remove_nameservers]
+        return Outcome(1000, "ok")
+
+    def delete_host(self, host):
+        owner = next(d for d, hosts in self.hosts.items() if host in hosts)
+        if host in self.nameservers.get(owner, []):
+            raise RegistryRefused(2305, "the host is a name server")
+        self.hosts[owner].remove(host)
+        return Outcome(1000, "ok")
 
     def renew_domain(self, name, current_expiry, years):
         if current_expiry != self.expiry[name]:
@@ -53,6 +69,10 @@ class FakeRegistry:
             raise RegistryUnavailable("down")
         if name in self.deleted:
             raise RegistryRefused(2304, "already being deleted")
+        if name in self.refusing:
+            raise RegistryRefused(2306, "policy")
+        if self.hosts.get(name):
+            raise RegistryRefused(2305, "hosts below the domain must be deleted first")
         self.deleted.append(name)
         return Outcome(1000, "ok")
 
@@ -358,6 +378,26 @@ def test_do_05_a_registry_away_keeps_the_domain_where_it_is_until_it_answers(sto
     store.registry.away = False
     scan_on(store, clock, "2026-03-31")
     assert domain.status == "redemption"
+
+
+def test_do_05_a_domain_with_its_own_name_servers_is_deleted_once_they_are_taken_off_and_deleted(store, clock):
+    domain = add_domain(store, "glue.ch", "2026-03-31")
+    store.registry.hosts["glue.ch"] = ["ns1.glue.ch", "ns2.glue.ch"]
+    store.registry.nameservers["glue.ch"] = ["ns1.glue.ch", "ns2.glue.ch", "ns.example.net"]
+    scan_on(store, clock, "2026-03-31")
+    assert domain.status == "redemption" and store.registry.deleted == ["glue.ch"]
+    assert store.registry.hosts["glue.ch"] == [] and store.registry.nameservers["glue.ch"] == ["ns.example.net"]
+
+
+def test_do_05_a_refusal_for_one_domain_holds_up_none_of_the_others(store, clock):
+    stuck, other = add_domain(store, "stuck.ch", "2026-03-31"), add_domain(store, "other.ch", "2026-03-31")
+    store.registry.refusing.add("stuck.ch")
+    scan_on(store, clock, "2026-03-31")
+    assert other.status == "redemption" and stuck.status == "active"
+    assert stuck.due_on == D("2026-04-01")   # looked at again the next day
+    store.registry.refusing.clear()
+    scan_on(store, clock, "2026-04-01")
+    assert stuck.status == "redemption"
 
 
 def test_do_05_in_the_grace_the_customer_renews_at_the_normal_price(store, clock):

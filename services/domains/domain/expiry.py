@@ -32,7 +32,8 @@ from .events import DomainExpiring, DomainStateChanged, ProductRemoved
 from .lifecycle import (RenewalRefused, Reminder, last_renewable_day, last_restorable_day, notice_name, reminder_due,
                         reminders, renewal_window_opens, status_on, statuses_between, warranty_renewal_day)
 from .model import Domain
-from .registry import OBJECT_MISSING, STATUS_PROHIBITS, RegistryRefused, RegistryUnavailable
+from .registry import (ASSOCIATION_PROHIBITS, OBJECT_MISSING, STATUS_PROHIBITS, DomainChange, RegistryRefused,
+                       RegistryUnavailable)
 from .renewals import AUTO_RENEW, REQUESTED, WARRANTY, Renewal
 from .tld_rules import TldRules
 
@@ -90,14 +91,32 @@ def expiring(domain: Domain, rules: TldRules, notice: Reminder) -> DomainExpirin
                           restore_by=restore_by.isoformat() if restore_by else None)
 
 
-def delete_at_registry(registry, name: str) -> None:
+def delete_at_registry(registry, name: str, *, hosts_removed: bool = False) -> None:
     """The name goes into the registry's redemption period; a deletion made before (its answer lost)
-    or a name the registry no longer has is done already."""
+    or a name the registry no longer has is done already. Name servers inside the domain (glue) keep a
+    registry from deleting it (RFC 5731: 2305): they are taken off the domain and deleted first."""
     try:
         registry.delete_domain(name)
     except RegistryRefused as refused:
-        if refused.code not in (STATUS_PROHIBITS, OBJECT_MISSING):
+        if refused.code == ASSOCIATION_PROHIBITS and not hosts_removed:
+            remove_subordinate_hosts(registry, name)
+            delete_at_registry(registry, name, hosts_removed=True)
+        elif refused.code not in (STATUS_PROHIBITS, OBJECT_MISSING):
             raise
+
+
+def remove_subordinate_hosts(registry, name: str) -> None:
+    """The domain's own hosts: off its name servers, then deleted (one still used by another domain
+    stays, and the registry keeps refusing the deletion until it is free)."""
+    info = registry.domain_info(name)
+    own = tuple(h for h in info.nameservers if h.lower() in {s.lower() for s in info.subordinate_hosts})
+    if own:
+        registry.update_domain(name, DomainChange(remove_nameservers=own))
+    for host in info.subordinate_hosts:
+        try:
+            registry.delete_host(host)
+        except RegistryRefused as refused:
+            log.warning("host %s of %s not deleted at the registry (%s)", host, name, refused.code)
 
 
 class Round:
@@ -133,6 +152,12 @@ class Round:
         except RegistryUnavailable as away:
             log.warning("domain %s: the registry cannot be reached (%s); tried again next round", domain.name, away)
             return False
+        except RegistryRefused as refused:
+            # one domain the registry refuses must not hold up the others: looked at again tomorrow
+            log.warning("domain %s: the registry refused (%s %s); looked at again tomorrow", domain.name,
+                        refused.code, refused.message)
+            domain.due_on = self.today + timedelta(days=1)
+            return True
 
     def _apply(self, domain: Domain, rules: TldRules, decided: Plan, renewal: Renewal | None) -> bool:
         uow = self.uow
