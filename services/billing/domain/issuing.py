@@ -113,6 +113,23 @@ def withdraw_unpaid(uow, org_id: str, invoice_id: str) -> tuple[Document, Docume
     """DO-02, DO-03, DO-07: an open or partly paid invoice for something that will not be delivered
     is cancelled with a credit note (BI-06); what was paid on it so far goes onto the organization's
     prepaid balance (BI-10), as a refund's does."""
+    return _answered_by_credit_note(uow, org_id, invoice_id, invoices.withdraw, "invoice-not-open",
+                                    "paid on withdrawn invoice", settles=True,
+                                    paid_on=lambda invoice: invoice.paid.minor if invoice.paid is not None else 0)
+
+
+def refund(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
+    """A paid invoice is refunded (BI-06): it keeps its number, a credit note of the same series
+    answers it, and what was paid goes onto the organization's prepaid balance (BI-10), from where it
+    pays another invoice or is withdrawn."""
+    return _answered_by_credit_note(uow, org_id, invoice_id, invoices.refund, "invoice-not-paid",
+                                    "refund of invoice", settles=False, paid_on=lambda invoice: invoice.total.minor)
+
+
+def _answered_by_credit_note(uow, org_id: str, invoice_id: str, transition, refused_as: str, posted_as: str, *,
+                             settles: bool, paid_on) -> tuple[Document, Document]:
+    """The invoice keeps its number and a credit note of its series answers it; what was paid on it
+    (`paid_on`) goes onto the prepaid balance. `settles`: an unpaid invoice's dunning ends with it."""
     invoice = uow.receivables.locked(invoice_id)  # one payment, refund or withdrawal of an invoice at a time
     document = uow.invoices.get(invoice_id)
     if invoice is None or document is None or invoice.org_id != org_id or document.kind != INVOICE:
@@ -121,47 +138,21 @@ def withdraw_unpaid(uow, org_id: str, invoice_id: str) -> tuple[Document, Docume
     now = uow.clock.now()
     number = invoices.number(invoice.currency, now.year, uow.invoices.next_sequence(f"{invoice.currency}-{now.year}"))
     try:
-        cancelled, note = invoices.withdraw(invoice, str(uuid.uuid4()), number, now.date())
+        changed, note = transition(invoice, str(uuid.uuid4()), number, now.date())
     except InvoiceRefused as refused:
-        raise Conflict(str(refused), problem="invoice-not-open") from None
-    uow.invoices.save_status(cancelled)
-    dunning.settled(uow, cancelled)  # nothing is owed on it any more
+        raise Conflict(str(refused), problem=refused_as) from None
+    uow.invoices.save_status(changed)
+    if settles:
+        dunning.settled(uow, changed)  # nothing is owed on it any more
     credit_note = Document(note, CREDIT_NOTE, now, document.customer, document.supplier, document.line_refs)
     uow.invoices.add(credit_note)
-    paid = invoice.paid.minor if invoice.paid is not None else 0
+    paid = paid_on(invoice)
     if paid > 0:
-        uow.ledger.post(prepaid.entry(f"paid on withdrawn invoice {invoice.number}", now, invoice.currency, paid,
+        uow.ledger.post(prepaid.entry(f"{posted_as} {invoice.number}", now, invoice.currency, paid,
                                       debit=prepaid.receivable(org_id), credit=prepaid.prepaid(org_id)))
         uow.movements.add(prepaid.move(account, prepaid.PAYMENT_RETURNED, paid, now, invoice_id=invoice.id))
     _announce(uow, credit_note)
-    return replace(document, invoice=cancelled), credit_note
-
-
-def refund(uow, org_id: str, invoice_id: str) -> tuple[Document, Document]:
-    """A paid invoice is refunded (BI-06): it keeps its number, a credit note of the same series
-    answers it, and what was paid goes onto the organization's prepaid balance (BI-10), from where it
-    pays another invoice or is withdrawn."""
-    invoice = uow.receivables.locked(invoice_id)  # one payment or refund of an invoice at a time
-    document = uow.invoices.get(invoice_id)
-    if invoice is None or invoice.org_id != org_id or document.kind != INVOICE:
-        raise NotFound("No such invoice.")
-    account = uow.accounts.locked_of_org(org_id)
-    now = uow.clock.now()
-    number = invoices.number(invoice.currency, now.year, uow.invoices.next_sequence(f"{invoice.currency}-{now.year}"))
-    try:
-        refunded, note = invoices.refund(invoice, str(uuid.uuid4()), number, now.date())
-    except InvoiceRefused as refused:
-        raise Conflict(str(refused), problem="invoice-not-paid") from None
-    uow.invoices.save_status(refunded)
-    credit_note = Document(note, CREDIT_NOTE, now, document.customer, document.supplier, document.line_refs)
-    uow.invoices.add(credit_note)
-    paid = invoice.total.minor
-    if paid:
-        uow.ledger.post(prepaid.entry(f"refund of invoice {invoice.number}", now, invoice.currency, paid,
-                                      debit=prepaid.receivable(org_id), credit=prepaid.prepaid(org_id)))
-        uow.movements.add(prepaid.move(account, prepaid.PAYMENT_RETURNED, paid, now, invoice_id=invoice.id))
-    _announce(uow, credit_note)
-    return replace(document, invoice=refunded), credit_note
+    return replace(document, invoice=changed), credit_note
 
 
 def posting_of(document: Document) -> Posting | None:
