@@ -14,7 +14,8 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portico_kernel.db import fetch_page
 from portico_kernel.paging import Page, PageRequest
@@ -78,10 +79,10 @@ class SecurityStore:
         table = orm.oauth_revocations
         with self.session_factory() as session, session.begin():
             session.execute(delete(table).where(table.c.until <= at))
-            known = set(session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
-            for revoked_id in dict.fromkeys(ids):
-                if revoked_id not in known:
-                    session.execute(insert(table).values(id=revoked_id, revoked_at=at, until=until))
+            if ids:  # two requests revoking the same family at once: the second finds it written
+                dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+                session.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=["id"]),
+                                [{"id": i, "revoked_at": at, "until": until} for i in dict.fromkeys(ids)])
 
     def keys_of(self, org_id: str, page: PageRequest) -> Page[ApiKey]:
         with self.session_factory() as session:
