@@ -12,6 +12,7 @@ organization's postal address (orgs' OrganizationCreated/OrganizationDetailsChan
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from .lifecycle import LockingEvent, transfer_lock_ends
 from .registry import (ContactDetails, ContactRole, DomainChange, HostChange, PostalAddress, Registry,
                        RegistryRefused, RegistryUnavailable)
 from .tld_rules import TldRules
+
+log = logging.getLogger(__name__)
 
 PRODUCT_TYPE = "domain"
 ROLES = ("admin", "tech", "billing")  # the registrant changes by a change of owner only
@@ -262,8 +265,9 @@ def set_nameservers(uow, tools: Tools, caller: Principal, domain_id: str, raw: A
     for host in step.delete_hosts:
         try:
             registry.delete_host(host)
-        except (RegistryRefused, RegistryUnavailable):
-            pass  # still used by another domain, or for later: the domain itself no longer names it
+        except (RegistryRefused, RegistryUnavailable) as left:
+            # still used by another domain, or the registry away: the domain itself no longer names it
+            log.warning("host %s no longer used by %s was not deleted at the registry (%s)", host, domain.name, left)
     uow.settings.set_nameservers(domain.id, wanted)
     uow.commit()
     return {"domain": domain.name, "nameservers": [s.view() for s in wanted]}

@@ -259,8 +259,9 @@ def place(uow, org_id: str, catalog: TldCatalog, body: Mapping[str, Any], *,
             if found and not found[0].available:
                 raise Conflict(f"{name} is not available: {found[0].reason or 'registered already'}.",
                                problem="domain-not-available")
-        except (RegistryUnavailable, RegistryRefused):
-            pass  # the registry decides when the order is carried out
+        except (RegistryUnavailable, RegistryRefused) as unanswered:
+            # the check only spares a doomed order: the registry decides when the order is carried out
+            log.info("availability of %s not checked before ordering (%s)", name, unanswered)
     now = uow.clock.now()
     order = DomainOrder(id=str(uuid.uuid4()), org_id=org_id, kind=kind, domain=name, years=years,
                         price_minor=price.amount_minor, currency=currency, status=AWAITING_PAYMENT,
@@ -425,19 +426,19 @@ def refusal_reason(order: DomainOrder, refused: RegistryRefused) -> str:
     return f"the registry refused: {refused.message} ({refused.code})"
 
 
-def carry_out(uow, order: DomainOrder, registry_for: Callable[[str], Registry], catalog: TldCatalog) -> None:
-    """One step of a paid order at the registry; the order records where it is."""
+Step = Callable[[Any, DomainOrder, Registry, TldRules], None]
+
+
+def carry_out(uow, order: DomainOrder, registry_for: Callable[[str], Registry], catalog: TldCatalog,
+              more_steps: Mapping[str, Step] | None = None) -> None:
+    """One step of a paid order at the registry; the order records where it is. Kinds of order that
+    build on these (a restore, domain/restores.py) bring their step in `more_steps`."""
     now = uow.clock.now()
+    steps: Mapping[str, Step] = {REGISTRATION: _register, TRANSFER: _transfer, **(more_steps or {})}
     try:
         rules = catalog.for_tld(order.tld)
         registry = registry_for(order.tld)
-        if order.kind == REGISTRATION:
-            _register(uow, order, registry, rules)
-        elif order.kind == "restore":  # DO-05 (domain/restores.py, which builds on these orders)
-            from .restores import carry_out_restore
-            carry_out_restore(uow, order, registry, rules)
-        else:
-            _transfer(uow, order, registry, rules)
+        steps[order.kind](uow, order, registry, rules)
     except LookupError as unsold:
         fail(uow, order, str(unsold))
     except RegistryRefused as refused:
@@ -448,7 +449,8 @@ def carry_out(uow, order: DomainOrder, registry_for: Callable[[str], Registry], 
                     order.id, order.tld, unavailable, order.next_attempt_at)
 
 
-def carry_out_due(uow_factory, registry_for: Callable[[str], Registry], catalog: TldCatalog, batch: int = 20) -> int:
+def carry_out_due(uow_factory, registry_for: Callable[[str], Registry], catalog: TldCatalog, batch: int = 20,
+                  more_steps: Mapping[str, Step] | None = None) -> int:
     """The scheduler's round: every paid order, and every pending transfer due to be queried, one
     transaction each (its row claimed: a second scheduler skips it)."""
     done = 0
@@ -457,7 +459,7 @@ def carry_out_due(uow_factory, registry_for: Callable[[str], Registry], catalog:
             order = uow.orders.claim_due(uow.clock.now())
             if order is None:
                 break
-            carry_out(uow, order, registry_for, catalog)
+            carry_out(uow, order, registry_for, catalog, more_steps)
             uow.commit()
             done += 1
     return done

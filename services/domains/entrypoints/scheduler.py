@@ -16,13 +16,14 @@ from __future__ import annotations
 from portico_kernel.scheduling import run_until_stopped
 
 from ..bootstrap import bootstrap, catalog, registry_for
-from ..domain import expiry, orders, upkeep
+from ..domain import expiry, orders, restores, upkeep
 
 POLL_EVERY = 1.0  # seconds between two rounds that found nothing to do (tests move the clock by days)
 
 
 def carry_out_orders() -> int:
-    return orders.carry_out_due(bootstrap().uow, registry_for, catalog())
+    return orders.carry_out_due(bootstrap().uow, registry_for, catalog(),
+                                more_steps={"restore": restores.carry_out_restore})  # DO-05
 
 
 def scan_expiries() -> int:
