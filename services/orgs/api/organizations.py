@@ -10,9 +10,9 @@ from ..bootstrap import bootstrap
 from ..domain import access, agreement, contacts, logos, seats, deletion, details, invitations, members, organizations, resellers, two_factor
 
 
-def _org_view(org, member) -> dict:
+def _org_view(org, my_role: str | None) -> dict:
     return {"id": org.id, "name": org.name, "type": org.type, "country": org.country,
-            "created_at": _iso(org.created_at), "my_role": member.role if member else None,
+            "created_at": _iso(org.created_at), "my_role": my_role,
             "two_factor_required": org.two_factor_required, "link_days": org.link_days, "reseller": org.is_reseller,
             "address": {"street": org.street, "house_number": org.house_number, "postcode": org.postcode,
                         "town": org.town, "country": org.country},
@@ -41,7 +41,8 @@ def list_organizations(limit=None, cursor=None):
 
 def get_organization(org_id: str):
     with bootstrap().uow(reading=True) as uow:
-        return _org_view(*organizations.visible_to(uow, principal(), org_id)), 200
+        org, member = organizations.visible_to(uow, principal(), org_id)
+        return _org_view(org, member.role if member else None), 200
 
 
 def delete_organization(org_id: str):
@@ -53,7 +54,8 @@ def delete_organization(org_id: str):
 def change_details(org_id: str, body: dict):
     with bootstrap().uow() as uow:
         org = details.change(uow, principal(), org_id, body)
-        return _org_view(org, uow.members.get(org_id, principal().user_id)), 200
+        member = uow.members.get(org_id, principal().user_id)
+        return _org_view(org, member.role if member else None), 200
 
 
 def list_members(org_id: str, limit=None, cursor=None, two_factor=None):

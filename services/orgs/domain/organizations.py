@@ -44,15 +44,16 @@ def on_two_factor_status_changed(changed: TwoFactorStatusChanged, uow) -> None:
         status.update(enabled, at)
 
 
-def organizations_of(uow, caller: Principal, page: PageRequest = ALL) -> Page[tuple[Organization, Member | None]]:
-    """A person's organizations, but those whose 2FA requirement they do not meet (OR-10; GET
-    /v1/me names every membership); for an API key, the one organization it acts for (OR-19)."""
+def organizations_of(uow, caller: Principal, page: PageRequest = ALL) -> Page[tuple[Organization, str | None]]:
+    """A person's organizations with their role in each, but those whose 2FA requirement they do
+    not meet (OR-10; GET /v1/me names every membership); for an API key, the one organization it
+    acts for (OR-19), without a role."""
     if caller.is_api_key:
         org = uow.organizations.get(caller.org_id) if caller.org_id else None
         return Page([(org, None)] if org else [])
-    return uow.organizations.of_member(caller.user_id, page).keep(
-        lambda row: not two_factor.blocks(caller.claims, required=row[0].two_factor_required,
-                                          has_two_factor=uow.two_factor.enabled))
+    return uow.organizations.listed_for(caller.user_id, page).keep(
+        lambda org: not two_factor.blocks(caller.claims, required=org.two_factor_required,
+                                          has_two_factor=uow.two_factor.enabled)).map(lambda org: (org, org.my_role))
 
 
 def visible_to(uow, caller: Principal, org_id: str) -> tuple[Organization, Member | None]:
