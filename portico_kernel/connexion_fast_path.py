@@ -66,10 +66,22 @@ AsyncOperation.__call__ = _call_prepared
 _HANDLER_THREADS = ThreadPoolExecutor(max_workers=max(1, int(env("PORTICO_WEB_THREADS", "4"))), thread_name_prefix="handler")
 
 
+def on_event_loop(handler: Callable) -> Callable:
+    """Marks a handler that reads by one indexed query and calls nothing else: it runs on the
+    worker's event loop. Handing a request to a handler thread and back costs more of the worker's
+    CPU than such a query's wait on the database (docs/PERFORMANCE.md); anything slower (a
+    document to render, a call to another system, a write) stays in the handler threads, where it
+    holds up no other request."""
+    handler.on_event_loop = True
+    return handler
+
+
 async def _in_thread(function, *args, **kwargs):
     """A synchronous handler runs in the worker's pool of handler threads, with the request's
     context. asyncio's own hand-off costs a request less than anyio's, which connexion uses; and a
     few threads serve a worker better than forty fighting over one interpreter lock."""
+    if getattr(function, "on_event_loop", False):
+        return function(*args, **kwargs)
     call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_HANDLER_THREADS, call)
 

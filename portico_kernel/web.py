@@ -37,6 +37,7 @@ from .clock import parse_iso
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
 from .asgi import declared_length, read_bounded, replaying, send_problem
+from .connexion_fast_path import on_event_loop  # noqa: F401 (for handlers: web.on_event_loop)
 from .idempotency import Idempotency, Store
 from .problems import CONTENT_TYPE, PROBLEM_BASE, from_domain_error, generic, problem_body, request_id
 

@@ -1,14 +1,18 @@
-"""The kernel's storage on the request path: a read never waits for a writer, and a connection
-the database dropped is replaced before a request gets it (docs/PERFORMANCE.md)."""
+"""The kernel's storage on the request path: a read never waits for a writer, a connection the
+database dropped is replaced before a request gets it, and a page read through the driver is the
+page SQLAlchemy reads (docs/PERFORMANCE.md)."""
 from __future__ import annotations
 
 import threading
 import time
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select, text
+from datetime import datetime, timedelta, timezone
 
-from portico_kernel import db
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, bindparam, create_engine, insert, select, text
+from sqlalchemy.exc import DBAPIError
+
+from portico_kernel import db, paging
 from portico_kernel.uow import UnitOfWork
 
 METADATA = MetaData()
@@ -47,6 +51,60 @@ def test_a_reading_unit_of_work_emits_nothing(tmp_path):
         with pytest.raises(RuntimeError):
             uow.emit(object())
         assert uow.session.execute(select(outbox)).all() == []
+
+
+MOMENTS = Table("moments", METADATA, Column("id", String(36), primary_key=True), Column("owner", String(36)),
+                Column("at", db.UtcDateTime, nullable=False), Column("done", Boolean, nullable=False),
+                Column("size", Integer))
+OF_OWNER = select(MOMENTS.c.id, MOMENTS.c.at, MOMENTS.c.done, MOMENTS.c.size.label("how_big")).where(
+    MOMENTS.c.owner == bindparam("owner"))
+
+
+def _pages(session, **read) -> list:
+    """Every page of one owner's moments, two a page, following the cursors."""
+    pages, asked = [], paging.request(2)
+    while True:
+        page = db.fetch_page(session, OF_OWNER, (MOMENTS.c.at, MOMENTS.c.id), asked, params={"owner": "o-1"},
+                             key=lambda row: (row.at, row.id), **read)
+        pages.append([tuple(row) for row in page] + [tuple(row._fields) for row in page.items[:1]])
+        if page.next_cursor is None:
+            return pages
+        asked = paging.request(2, page.next_cursor)
+
+
+def _a_page_through_the_driver_is_the_page_sqlalchemy_reads(engine) -> None:
+    METADATA.create_all(engine)
+    start = datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(MOMENTS.delete())
+        conn.execute(insert(MOMENTS), [{"id": f"m-{n}", "owner": "o-1" if n != 3 else "o-2", "at": start + timedelta(hours=n % 4),
+                                        "done": n % 2 == 0, "size": n if n != 4 else None} for n in range(7)])
+    sessions = db.ReadingSessions(db.reading(engine))
+    with sessions() as session:
+        through_driver, through_sqlalchemy = _pages(session, through_driver=True), _pages(session, scalars=False)
+    assert through_driver == through_sqlalchemy
+    rows = [row for page in through_driver for row in page if not isinstance(row[0], str) or row[0].startswith("m-")]
+    assert [row[0] for row in rows] == ["m-0", "m-4", "m-1", "m-5", "m-2", "m-6"]
+    assert all(row[1].tzinfo is not None and isinstance(row[2], bool) for row in rows)
+    assert through_driver[0][-1] == ("id", "at", "done", "how_big")
+    with sessions() as session:  # a driver's refusal is SQLAlchemy's, and its connection is not handed out again
+        with pytest.raises(DBAPIError):
+            db.driver_rows(session.connection(), select(MOMENTS.c.id).where(text("no_such_column = 1")), {})
+    assert sessions.connection.invalidated
+    with sessions() as session:
+        assert db.driver_rows(session.connection(), select(MOMENTS.c.id).where(MOMENTS.c.id == "m-0"), {})[0].id == "m-0"
+    engine.dispose()
+
+
+def test_a_page_through_the_driver_is_the_page_sqlalchemy_reads_on_sqlite(tmp_path):
+    _a_page_through_the_driver_is_the_page_sqlalchemy_reads(db.make_engine(f"sqlite:///{tmp_path}/moments.db"))
+
+
+@pytest.mark.real
+def test_a_page_through_the_driver_is_the_page_sqlalchemy_reads_on_postgresql():
+    from tests.run import POSTGRES
+
+    _a_page_through_the_driver_is_the_page_sqlalchemy_reads(db.make_engine(f"{POSTGRES}/postgres"))
 
 
 def _backend(session) -> object:

@@ -49,8 +49,8 @@ class Organizations:
     def listed_for(self, user_id: str, page: PageRequest = ALL) -> Page:
         """The organizations a person is a member of, as rows of what a list shows of each (its
         columns by name, the member's role as `my_role`), in the order they joined."""
-        return fetch_page(self.session.connection(), LISTED_FOR_MEMBER, (_member.joined_at, _member.org_id), page,
-                          params={"user_id": user_id}, scalars=False, key=lambda row: (row.joined_at, row.id))
+        return fetch_page(self.session, LISTED_FOR_MEMBER, (_member.joined_at, _member.org_id), page,
+                          params={"user_id": user_id}, through_driver=True, key=lambda row: (row.joined_at, row.id))
 
 
 class Members:
