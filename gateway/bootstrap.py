@@ -11,6 +11,7 @@ from functools import cached_property, lru_cache
 from portico_kernel.auth import TokenVerifier
 from portico_kernel.problems import request_id
 from portico_kernel.service import Service
+from starlette.datastructures import Headers
 
 from .adapters.keystore import CachedKeyRing, KeyStore, now
 from .adapters.orm import metadata
@@ -112,7 +113,7 @@ class Gateway:
                    "X-Correlation-Id": request_id.get() or ""}
         status, answer_headers, raw = await self.upstreams.request(service, method, path, headers,
                                                                    json.dumps(body).encode())
-        return status, (json.loads(raw) if raw else None), answer_headers
+        return status, (json.loads(raw) if raw else None), Headers(raw=answer_headers)
 
 
 @lru_cache(maxsize=1)

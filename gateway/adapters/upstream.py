@@ -1,42 +1,24 @@
-"""Calls from the gateway to the services, over one pooled HTTP client per worker."""
+"""Calls from the gateway to the services: HTTP/1.1 over connections kept alive, a pool of them per
+service in each worker, answers read by httptools (the parser uvicorn serves with).
+
+Every routed request makes one such call, and a general-purpose client (aiohttp) cost about a third
+of the gateway's CPU for it: cookies, redirects, tracing, URL objects and header multidicts that a
+proxy between its own services does not use (docs/PERFORMANCE.md).
+"""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
+from urllib.parse import urlsplit
 
-import aiohttp
+import httptools
 
 from portico_kernel import config
 
-
-class Upstreams:
-    def __init__(self, timeout: float = 30.0):
-        self._session: aiohttp.ClientSession | None = None
-        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=3)
-        self.base_urls = {service: config.url_of(service) for service in config.SERVICES}
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        # Created on first use, inside the worker's running event loop.
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
-                                                  auto_decompress=False, skip_auto_headers=("User-Agent",))
-        return self._session
-
-    async def request(self, service: str, method: str, path_qs: str, headers, body: bytes | None):
-        """(status, headers, body) of the service's answer; raises UpstreamUnavailable."""
-        try:
-            async with self.session.request(method, self.base_urls[service] + path_qs, headers=headers,
-                                            data=body, allow_redirects=False) as response:
-                return response.status, response.headers, await response.read()
-        except asyncio.TimeoutError as exc:
-            raise UpstreamUnavailable(service, "did not answer in time", 504) from exc
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable(service, "cannot be reached", 502) from exc
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+IDLE_AT_MOST = 30.0  # seconds a kept connection may rest; the services keep theirs 75 s
+KEPT_AT_MOST = 64  # resting connections per service
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
 class UpstreamUnavailable(Exception):
@@ -44,3 +26,172 @@ class UpstreamUnavailable(Exception):
         super().__init__(f"The {service} service {reason}; please try again shortly.")
         self.service = service
         self.status = status
+
+
+class _Gone(Exception):
+    """The connection closed before its answer was whole."""
+
+    def __init__(self, answered: bool):
+        super().__init__("the connection closed before the answer was whole")
+        self.answered = answered  # some of the answer had come: the request was not lost unseen
+
+
+class _Connection(asyncio.Protocol):
+    """One kept-alive connection to a service, carrying one request at a time."""
+
+    def __init__(self):
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.answer: asyncio.Future | None = None
+        self.closed = False
+        self.rested_since = 0.0
+        self._reset()
+
+    def _reset(self) -> None:
+        self.status, self.headers, self.body, self.reusable, self.started = 0, [], [], False, False
+        self.head_only = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.started = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(exc)
+
+    def connection_lost(self, exc) -> None:
+        self.closed = True
+        self._fail(_Gone(self.started))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name.lower(), value))
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        if self.head_only:  # the answer to HEAD names a length it does not send
+            self.reusable = False
+            self._done()
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.reusable = self.parser.should_keep_alive() and not self.head_only
+        self._done()
+
+    def _done(self) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_result((self.status, self.headers, b"".join(self.body)))
+
+    def _fail(self, exc: BaseException) -> None:
+        self.reusable = False
+        if self.transport is not None:
+            self.transport.close()
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_exception(exc)
+
+    async def exchange(self, request: bytes, head_only: bool):
+        self._reset()
+        self.head_only = head_only
+        self.answer = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        try:
+            return await self.answer
+        finally:
+            self.answer = None
+
+
+class _Pool:
+    """The resting connections to one service."""
+
+    def __init__(self, service: str, base_url: str):
+        self.service = service
+        address = urlsplit(base_url)
+        self.host, self.port = address.hostname, address.port or 80
+        self.prefix = address.path.rstrip("/")
+        self.host_header = address.netloc.encode("latin-1")
+        self.resting: deque[_Connection] = deque()
+
+    def take(self) -> _Connection | None:
+        now = time.monotonic()
+        while self.resting:
+            connection = self.resting.pop()  # the most recently used: the least likely to have gone
+            if not connection.closed and now - connection.rested_since < IDLE_AT_MOST:
+                return connection
+            connection.transport.close()
+        return None
+
+    def give_back(self, connection: _Connection) -> None:
+        if connection.reusable and not connection.closed and len(self.resting) < KEPT_AT_MOST:
+            connection.rested_since = time.monotonic()
+            self.resting.append(connection)
+        else:
+            connection.transport.close()
+
+    async def exchange(self, connection: _Connection, request: bytes, method: str):
+        """The answer to `request`; the connection rests again after it, or is closed."""
+        try:
+            answer = await connection.exchange(request, method == "HEAD")
+        except BaseException:  # cancelled or failed half-way: what comes next on it is not ours
+            connection.transport.close()
+            raise
+        self.give_back(connection)
+        return answer
+
+    async def open(self, connect_timeout: float) -> _Connection:
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(connect_timeout):
+            _transport, connection = await loop.create_connection(_Connection, self.host, self.port)
+        return connection
+
+    def close(self) -> None:
+        while self.resting:
+            self.resting.pop().transport.close()
+
+
+class Upstreams:
+    def __init__(self, timeout: float = 30.0, connect_timeout: float = 3.0, base_urls: dict[str, str] | None = None):
+        self.timeout, self.connect_timeout = timeout, connect_timeout
+        self.base_urls = base_urls or {service: config.url_of(service) for service in config.SERVICES}
+        self._pools = {service: _Pool(service, url) for service, url in self.base_urls.items()}
+
+    async def request(self, service: str, method: str, path_qs: str, headers: dict[str, str], body: bytes | None):
+        """(status, headers as lower-case (name, value) bytes, body) of the service's answer;
+        raises UpstreamUnavailable."""
+        pool = self._pools[service]
+        request = _request_bytes(pool, method, path_qs, headers, body)
+        try:
+            async with asyncio.timeout(self.timeout):
+                connection = pool.take()
+                if connection is not None:
+                    try:
+                        return await pool.exchange(connection, request, method)
+                    except _Gone as gone:
+                        # A kept connection the service had just closed: the request never reached
+                        # it, so one that may be repeated is sent again on a new connection.
+                        if gone.answered or method not in IDEMPOTENT:
+                            raise
+                return await pool.exchange(await pool.open(self.connect_timeout), request, method)
+        except TimeoutError as exc:
+            raise UpstreamUnavailable(service, "did not answer in time", 504) from exc
+        except (OSError, _Gone, httptools.HttpParserError) as exc:
+            raise UpstreamUnavailable(service, "cannot be reached", 502) from exc
+
+    async def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+
+
+def _request_bytes(pool: _Pool, method: str, path_qs: str, headers: dict[str, str], body: bytes | None) -> bytes:
+    """The request as it goes on the wire: the caller's headers were taken from a parsed request
+    (no line breaks can be in them) or are the gateway's own."""
+    lines = [f"{method} {pool.prefix}{path_qs} HTTP/1.1".encode("latin-1"), b"host: " + pool.host_header]
+    lines += [f"{name}: {value}".encode("latin-1") for name, value in headers.items()
+              if name.lower() not in ("host", "content-length", "transfer-encoding", "connection")]
+    if body is not None or method in ("POST", "PUT", "PATCH"):
+        lines.append(b"content-length: %d" % len(body or b""))
+    return b"\r\n".join(lines) + b"\r\n\r\n" + (body or b"")

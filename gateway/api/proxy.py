@@ -32,9 +32,9 @@ from ..domain.routes import Route, UnsafePath, normalized, route
 from .documentation import Documentation
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
-              b"transfer-encoding", b"upgrade", b"host", b"content-length"}
+              b"transfer-encoding", b"upgrade", b"host", b"content-length", b"expect"}  # the body is read already
 CREDENTIALS = {b"authorization", b"x-api-key"}  # replaced by the token the services verify
-RESPONSE_SKIP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
+RESPONSE_SKIP = {b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"server", b"date"}
 
 
 class Refused(Exception):
@@ -127,8 +127,7 @@ class GatewayApp:
         except UpstreamUnavailable as exc:
             await _problem(send, exc.status, str(exc), request_id, problem="service-unavailable")
             return
-        out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response_headers.items()
-               if k.lower() not in RESPONSE_SKIP]
+        out = [(name, value) for name, value in response_headers if name not in RESPONSE_SKIP]
         out.append((b"x-request-id", request_id.encode()))
         await send_answer(send, status, out, response_body)
 
