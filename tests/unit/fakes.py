@@ -97,8 +97,18 @@ class FakeRows:
 
 
 class FakeOrganizations(FakeRows):
-    def __init__(self):
+    def __init__(self, members: "FakeMembers | None" = None):
         super().__init__(lambda org: org.id)
+        self.members = members
+
+    def listed_for(self, user_id: str, page=None):
+        """As the repository lists them: what a list shows of each organization, the role as `my_role`."""
+        from types import SimpleNamespace
+
+        from portico_kernel.paging import Page
+
+        joined = sorted((m for m in self.members.rows.values() if m.user_id == user_id), key=lambda m: (m.joined_at, m.org_id))
+        return Page([SimpleNamespace(**vars(self.rows[m.org_id]), my_role=m.role) for m in joined if m.org_id in self.rows])
 
 
 class FakeMembers(FakeRows):
@@ -214,6 +224,7 @@ class FakeSeats(FakeRows):
 
 
 def orgs_unit_of_work(clock=None) -> FakeUnitOfWork:
-    return FakeUnitOfWork(clock, organizations=FakeOrganizations(), members=FakeMembers(), people=FakePeople(),
+    members = FakeMembers()
+    return FakeUnitOfWork(clock, organizations=FakeOrganizations(members), members=members, people=FakePeople(),
                           two_factor=FakeTwoFactor(), invitations=FakeInvitations(), products=FakeProducts(),
                           grants=FakeGrants(), work_groups=FakeWorkGroups(), reseller_links=FakeResellerLinks(), seats=FakeSeats())

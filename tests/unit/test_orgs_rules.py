@@ -10,6 +10,7 @@ import yaml
 
 from portico_kernel import roles
 from portico_kernel.errors import Conflict, Forbidden, Gone, NotFound
+from portico_kernel.paging import ALL
 from portico_kernel.principal import Principal
 from services.orgs.domain import invitations, members, two_factor
 from services.orgs.domain.events import MemberAccessChanged, MemberBlocked, MemberRoleChanged, UserInvited
@@ -111,6 +112,25 @@ def test_OR_10_requiring_2fa_needs_the_requesters_own_2fa_first(uow):
     assert two_factor.set_policy(uow, key_for(ORG), ORG, False).two_factor_required is False
     with pytest.raises(NotFound):
         two_factor.set_policy(uow, key_for("00000000-0000-4000-8000-000000000002"), ORG, False)
+
+
+def test_OR_10_a_persons_list_leaves_out_the_organizations_whose_2fa_requirement_they_do_not_meet(uow):
+    from services.orgs.domain.organizations import organizations_of
+
+    other = "00000000-0000-4000-8000-000000000002"
+    uow.organizations.add(Organization(id=other, name="Beta", type="company", country="DE", created_by="admin",
+                                       two_factor_required=True))
+    uow.members.add(Member(org_id=other, user_id="colleague", role="administrator", email="colleague@example.test",
+                           first_name="Colleague", last_name="Muster"))
+    listed = lambda who: [(org.name, role) for org, role in organizations_of(uow, who, ALL)]
+    assert listed(person("colleague")) == [("Acme", "collaborator")]
+    uow.two_factor.people.add("colleague")  # set up since: the organization is listed again
+    assert listed(person("colleague")) == [("Acme", "collaborator"), ("Beta", "administrator")]
+    uow.two_factor.people.discard("colleague")
+    signed_in_with_a_second_factor = Principal(user_id="colleague", kind="customer", org_id=ORG,
+                                               claims={"sub": "colleague", "kind": "customer", "amr": ["pwd", "mfa"]})
+    assert [name for name, _ in listed(signed_in_with_a_second_factor)] == ["Acme", "Beta"]
+    assert listed(key_for(other)) == [("Beta", None)]  # an API key: the one organization it acts for (OR-19)
 
 
 def last(uow, record_type):
