@@ -17,7 +17,7 @@ from sqlalchemy import (
     JSON, BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, TypeDecorator,
     create_engine, event, bindparam, text, tuple_,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -220,10 +220,20 @@ def fetch_page(session: Session, query, order: Sequence, asked: PageRequest, *, 
     if asked.after is not None:
         values.update({f"page_after_{index}": value for index, value in enumerate(asked.after)})
     if through_driver:
-        rows = driver_rows(session.connection(), statement, values)
+        rows = driver_rows(_driver_connection_of(session), statement, values)
     else:
         rows = list(session.scalars(statement, values) if scalars else session.execute(statement, values))
     return paging.page_of(rows, asked, key or (lambda row: tuple(getattr(row, c.key) for c in order)))
+
+
+def _driver_connection_of(session: Session):
+    """The connection a read through the driver runs on: a reading session's own connection as it
+    is, when nothing has begun on it (a single statement needs no transaction around it, and its
+    session then has none to roll back); else the session's transaction's."""
+    bind = session.get_bind()
+    if isinstance(bind, Connection) and not bind.in_transaction() and bind.get_execution_options().get(READING):
+        return bind
+    return session.connection()
 
 
 @functools.lru_cache(maxsize=1024)

@@ -5,8 +5,9 @@ change, so the event leaves if and only if the change commits (the relay publish
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,29 @@ from . import events
 from .clock import SYSTEM, Clock
 from .records import Received
 from .problems import request_id as correlation_id  # the request an event or a refusal comes from
+
+
+class repository:
+    """A repository of a unit of work (`users = repository(Users)`), made on its first use in each
+    unit of work: a request uses one or two of its service's dozen or two, and making every one for
+    every request cost a short read more than its query's parameters (docs/PERFORMANCE.md)."""
+
+    def __init__(self, make: Callable[[Session], Any]):
+        self.make = make
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, uow, owner=None):
+        if uow is None:
+            return self
+        made = uow.__dict__[self.name] = self.make(uow.session)
+        return made
+
+
+@functools.cache
+def _repositories_of(kind: type) -> tuple[str, ...]:
+    return tuple({name for klass in kind.__mro__ for name, value in vars(klass).items() if isinstance(value, repository)})
 
 
 class UnitOfWork:
@@ -31,6 +55,8 @@ class UnitOfWork:
     def __enter__(self):
         self.session = self._session_factory()
         self.emitted = []
+        for name in _repositories_of(type(self)):  # made again, on this session, when used
+            self.__dict__.pop(name, None)
         return self
 
     def __exit__(self, *exc):

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from portico_kernel.uow import UnitOfWork
+from portico_kernel.uow import UnitOfWork, repository
 
 from .repository import ReadModels
 
 
 class GatewayUnitOfWork(UnitOfWork):
-    def __enter__(self):
-        super().__enter__()
-        self.read_models = ReadModels(self.session)
-        return self
+    read_models = repository(ReadModels)

@@ -6,9 +6,9 @@ from sqlalchemy import insert
 
 from portico_kernel import events
 from portico_kernel.access_model import MemberAccess
-from portico_kernel.uow import UnitOfWork, correlation_id
+from portico_kernel.uow import UnitOfWork, correlation_id, repository
 
-from .orm import member_access
+from .orm import member_access as member_access_table
 from .registries import registries
 from .repository import Documents, DomainOrders, Domains, Notices, OrgCurrencies, Renewals
 from .settings_repository import DomainSettings
@@ -18,18 +18,18 @@ from .tld_file import tld_catalog
 class DomainsUnitOfWork(UnitOfWork):
     """The kernel's unit of work; the events it emits are written to the outbox at the commit, in one
     statement (the expiry scan emits thousands per batch), still in the same transaction as the change."""
+    domains = repository(Domains)
+    notices = repository(Notices)
+    renewals = repository(Renewals)
+    settings = repository(DomainSettings)  # name servers, contacts, auth codes, owner changes (DO-01)
+    member_access = repository(lambda session: MemberAccess(session, member_access_table))
+    orders = repository(DomainOrders)
+    currencies = repository(OrgCurrencies)
+    documents = repository(Documents)
 
     def __enter__(self):
         super().__enter__()
-        self.domains = Domains(self.session)
-        self.notices = Notices(self.session)
-        self.renewals = Renewals(self.session)
         self._outgoing: list[dict] = []
-        self.settings = DomainSettings(self.session)  # name servers, contacts, auth codes, owner changes (DO-01)
-        self.member_access = MemberAccess(self.session, member_access)
-        self.orders = DomainOrders(self.session)
-        self.currencies = OrgCurrencies(self.session)
-        self.documents = Documents(self.session)
         return self
 
     def emit(self, record, org_id: str | None = None) -> events.Envelope:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from portico_kernel.uow import UnitOfWork
+from portico_kernel.uow import UnitOfWork, repository
 
 from .repository import (AuthorizationCodes, OAuthClients, OAuthConsents, OAuthGrants, OAuthRefreshTokens,
                          TokenFamilies)
@@ -11,29 +11,26 @@ from .repository import (Activity, AlertSettingsRepository, AppPasswords, Failed
 
 
 class IdentityUnitOfWork(UnitOfWork):
-    def __enter__(self):
-        super().__enter__()
-        self.users = Users(self.session)
-        self.memberships = Memberships(self.session)
-        self.organizations = Organizations(self.session)
-        self.sessions = SignInSessions(self.session)
-        self.refresh_tokens = RefreshTokens(self.session)
-        self.account_settings = AccountSettingsRepository(self.session)
-        self.email_changes = EmailChanges(self.session)
-        self.closures = AccountClosures(self.session)
-        self.personal_data = PersonalData(self.session)
-        self.failed_sign_ins = FailedSignIns(self.session)
-        self.known_locations = KnownLocations(self.session)
-        self.activity = Activity(self.session)
-        self.alert_settings = AlertSettingsRepository(self.session)
-        self.second_factors = SecondFactors(self.session)
-        self.recovery_codes = RecoveryCodes(self.session)
-        self.challenges = SignInChallenges(self.session)
-        self.app_passwords = AppPasswords(self.session)
-        self.oauth_clients = OAuthClients(self.session)
-        self.oauth_grants = OAuthGrants(self.session)
-        self.oauth_consents = OAuthConsents(self.session)
-        self.oauth_codes = AuthorizationCodes(self.session)
-        self.oauth_families = TokenFamilies(self.session)
-        self.oauth_refresh_tokens = OAuthRefreshTokens(self.session)
-        return self
+    users = repository(Users)
+    memberships = repository(Memberships)
+    organizations = repository(Organizations)
+    sessions = repository(SignInSessions)
+    refresh_tokens = repository(RefreshTokens)
+    account_settings = repository(AccountSettingsRepository)
+    email_changes = repository(EmailChanges)
+    closures = repository(AccountClosures)
+    personal_data = repository(PersonalData)
+    failed_sign_ins = repository(FailedSignIns)
+    known_locations = repository(KnownLocations)
+    activity = repository(Activity)
+    alert_settings = repository(AlertSettingsRepository)
+    second_factors = repository(SecondFactors)
+    recovery_codes = repository(RecoveryCodes)
+    challenges = repository(SignInChallenges)
+    app_passwords = repository(AppPasswords)
+    oauth_clients = repository(OAuthClients)
+    oauth_grants = repository(OAuthGrants)
+    oauth_consents = repository(OAuthConsents)
+    oauth_codes = repository(AuthorizationCodes)
+    oauth_families = repository(TokenFamilies)
+    oauth_refresh_tokens = repository(OAuthRefreshTokens)

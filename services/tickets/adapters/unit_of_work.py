@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from portico_kernel.access_model import MemberAccess
-from portico_kernel.uow import UnitOfWork
+from portico_kernel.uow import UnitOfWork, repository
 
 from .departments_file import departments
 from .orm import member_access
@@ -10,19 +10,19 @@ from .repository import (Attachments, DeletedOrganizations, Emergencies, Message
 
 
 class TicketsUnitOfWork(UnitOfWork):
+    tickets = repository(Tickets)
+    support_codes = repository(SupportCodes)
+    support_code_lookups = repository(SupportCodeLookups)
+    service_levels = repository(ServiceLevels)
+    emergencies = repository(Emergencies)
+    sensitive_data = repository(SensitiveDataStore)
+    messages = repository(Messages)
+    attachments = repository(Attachments)
+    products = repository(Products)
+    people = repository(People)
+    deleted_organizations = repository(DeletedOrganizations)
+    member_access = repository(lambda session: MemberAccess(session, member_access))
     def __enter__(self):
         super().__enter__()
-        self.tickets = Tickets(self.session)
-        self.support_codes = SupportCodes(self.session)
-        self.support_code_lookups = SupportCodeLookups(self.session)
-        self.service_levels = ServiceLevels(self.session)
-        self.emergencies = Emergencies(self.session)
-        self.sensitive_data = SensitiveDataStore(self.session)
-        self.messages = Messages(self.session)
-        self.attachments = Attachments(self.session)
-        self.products = Products(self.session)
-        self.people = People(self.session)
-        self.deleted_organizations = DeletedOrganizations(self.session)
-        self.member_access = MemberAccess(self.session, member_access)
         self.departments = departments()
         return self
