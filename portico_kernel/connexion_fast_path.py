@@ -24,6 +24,7 @@ from connexion.decorators.main import StarletteDecorator
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.request_validation import RequestValidationOperation
 
 from .config import env
 
@@ -63,11 +64,39 @@ async def _call_prepared(self: AsyncOperation, scope, receive, send):
 AsyncOperation.__call__ = _call_prepared
 
 
+async def _validate_prepared(self: RequestValidationOperation, scope, receive, send):
+    """connexion's request validation builds a URI parser and a parameter validator for every
+    request; both depend on the operation only, so they are built at its first request and kept.
+    The content type and the body are checked as connexion checks them (connexion 3.3)."""
+    parameters = self.__dict__.get("_portico_parameters")
+    if parameters is None:
+        operation = self._operation
+        parameters = self.__dict__["_portico_parameters"] = self._validator_map["parameter"](
+            operation.parameters, uri_parser=operation._uri_parser_class(operation.parameters, operation.body_definition()),
+            strict_validation=self.strict_validation, security_query_params=self.security_query_params)
+    parameters.validate(scope)
+    mime_type, encoding = self.extract_content_type(scope["headers"])
+    self.validate_mime_type(mime_type)
+    schema = self._operation.body_schema(mime_type)
+    body_validator = self._validator_map["body"].get(mime_type) if schema else None
+    if body_validator is not None:
+        validator = body_validator(
+            schema=schema, required=self._operation.request_body.get("required", False),
+            nullable=connexion.utils.is_nullable(self._operation.body_definition(mime_type)), encoding=encoding,
+            strict_validation=self.strict_validation,
+            uri_parser=self._operation.uri_parser_class(self._operation.parameters, self._operation.body_definition()))
+        receive, scope = await validator.wrap_receive(receive, scope=scope)
+    await self.next_app(scope, receive, send)
+
+
+RequestValidationOperation.__call__ = _validate_prepared
+
+
 _HANDLER_THREADS = ThreadPoolExecutor(max_workers=max(1, int(env("PORTICO_WEB_THREADS", "4"))), thread_name_prefix="handler")
 
 
 def on_event_loop(handler: Callable) -> Callable:
-    """Marks a handler that reads by one indexed query and calls nothing else: it runs on the
+    """Marks a handler that reads by an indexed query or two and calls nothing else: it runs on the
     worker's event loop. Handing a request to a handler thread and back costs more of the worker's
     CPU than such a query's wait on the database (docs/PERFORMANCE.md); anything slower (a
     document to render, a call to another system, a write) stays in the handler threads, where it

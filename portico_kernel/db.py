@@ -266,10 +266,13 @@ def driver_rows(connection, statement, values: dict) -> list:
         connection.invalidate(exc)
         raise DBAPIError.instance(plan.sql, parameters, exc, connection.dialect.loaded_dbapi.Error,
                                   connection_invalidated=True) from exc
-    return [plan.row(values) for values in fetched]
+    return [plan.row(row) for row in fetched]
 
 
 class _DriverPlan:
+    """What reading one statement through a dialect's driver takes: its SQL, the order of its
+    parameters (for a driver that takes them by position), and its types' conversions."""
+
     def __init__(self, statement, dialect):
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
