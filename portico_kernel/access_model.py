@@ -19,9 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, MetaData, String, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from .db import UtcDateTime
+from .db import UtcDateTime, upsert
 
 
 def access_table(metadata: MetaData) -> Table:
@@ -54,9 +53,8 @@ class MemberAccess:
         return row[0] if row else None
 
     def set(self, org_id: str, user_id: str, grants: list[dict], at: datetime) -> None:
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
         values = {"org_id": org_id, "user_id": user_id, "grants": grants, "changed_at": at}
-        self.session.execute(dialect.insert(self.table).values(**values).on_conflict_do_update(
+        self.session.execute(upsert(self.session, self.table).values(**values).on_conflict_do_update(
             index_elements=["org_id", "user_id"], set_={"grants": grants, "changed_at": at},
             where=self.table.c.changed_at <= at))
 

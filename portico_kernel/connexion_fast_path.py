@@ -83,8 +83,7 @@ async def _validate_prepared(self: RequestValidationOperation, scope, receive, s
         validator = body_validator(
             schema=schema, required=self._operation.request_body.get("required", False),
             nullable=connexion.utils.is_nullable(self._operation.body_definition(mime_type)), encoding=encoding,
-            strict_validation=self.strict_validation,
-            uri_parser=self._operation.uri_parser_class(self._operation.parameters, self._operation.body_definition()))
+            strict_validation=self.strict_validation, uri_parser=parameters.uri_parser)
         receive, scope = await validator.wrap_receive(receive, scope=scope)
     await self.next_app(scope, receive, send)
 

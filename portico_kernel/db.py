@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON, BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, TypeDecorator,
     create_engine, event, bindparam, text, tuple_,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -139,6 +140,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def upsert(session: Session, table: Table):
+    """An INSERT into `table` that can say what a conflict does (`on_conflict_do_nothing`,
+    `on_conflict_do_update`), in the dialect of the session's database."""
+    return (postgresql if is_postgres(session.get_bind()) else sqlite).insert(table)
 
 
 def ping(engine: Engine) -> None:

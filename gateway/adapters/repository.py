@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+
+from portico_kernel.db import upsert
 
 from . import orm
 
@@ -17,8 +18,7 @@ class ReadModels:
         self.session = session
 
     def _upsert(self, table, values: dict, keys: list[str]) -> None:
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table).values(**values)
+        statement = upsert(self.session, table).values(**values)
         updates = {k: v for k, v in values.items() if k not in keys}
         changed_at = table.c.get("changed_at")
         if updates:

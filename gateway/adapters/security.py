@@ -15,9 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from portico_kernel.db import fetch_page
+from portico_kernel.db import fetch_page, upsert
 from portico_kernel.paging import Page, PageRequest
 
 from ..domain.api_keys import ApiKey
@@ -80,8 +79,7 @@ class SecurityStore:
         with self.session_factory() as session, session.begin():
             session.execute(delete(table).where(table.c.until <= at))
             if ids:  # two requests revoking the same family at once: the second finds it written
-                dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-                session.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=["id"]),
+                session.execute(upsert(session, table).on_conflict_do_nothing(index_elements=["id"]),
                                 [{"id": i, "revoked_at": at, "until": until} for i in dict.fromkeys(ids)])
 
     def keys_of(self, org_id: str, page: PageRequest) -> Page[ApiKey]:

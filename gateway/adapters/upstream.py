@@ -47,9 +47,9 @@ class _Connection(asyncio.Protocol):
         self.rested_since = 0.0
         self._reset()
 
-    def _reset(self) -> None:
+    def _reset(self, head_only: bool = False) -> None:
         self.status, self.headers, self.body, self.reusable, self.started = 0, [], [], False, False
-        self.head_only = False
+        self.head_only = head_only
 
     # asyncio.Protocol
     def connection_made(self, transport) -> None:
@@ -95,8 +95,7 @@ class _Connection(asyncio.Protocol):
             self.answer.set_exception(exc)
 
     async def exchange(self, request: bytes, head_only: bool):
-        self._reset()
-        self.head_only = head_only
+        self._reset(head_only)
         self.answer = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         try:

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import exists, insert, select, update
 
-from portico_kernel.db import is_postgres
+from portico_kernel.db import upsert
 
 from ..domain.dunning import UNPAID
 from .orm import dunning_steps, invoice_lines, invoices, suspension_holds
@@ -41,12 +41,8 @@ class Dunning:
 
     def take(self, invoice_id: str, level: int, at, suspend_on: date | None) -> bool:
         """Records the step; False when it was taken already (the unique (invoice, level))."""
-        if is_postgres(self.session.get_bind()):
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
         # RETURNING rather than the row count, which not every driver gives for a skipped insert
-        done = self.session.execute(upsert(dunning_steps).values(
+        done = self.session.execute(upsert(self.session, dunning_steps).values(
             invoice_id=invoice_id, level=level, taken_at=at, suspend_on=suspend_on).on_conflict_do_nothing()
             .returning(dunning_steps.c.level))
         return done.first() is not None

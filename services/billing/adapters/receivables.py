@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portico_kernel.db import is_postgres
+from portico_kernel.db import is_postgres, upsert
 
 from ..domain.invoices import OPEN, PARTIALLY_PAID, Invoice
 from .orm import invoice_payment_methods, invoices
@@ -50,9 +50,5 @@ class Receivables:
 
     def set_payment_method(self, invoice_id: str, method: str, at, by: str | None) -> None:
         values = {"method": method, "changed_at": at, "changed_by": by}
-        if is_postgres(self.session.get_bind()):
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        self.session.execute(upsert(invoice_payment_methods).values(invoice_id=invoice_id, **values)
+        self.session.execute(upsert(self.session, invoice_payment_methods).values(invoice_id=invoice_id, **values)
                              .on_conflict_do_update(index_elements=["invoice_id"], set_=values))

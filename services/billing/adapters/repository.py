@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, tuple_, update
 
-from portico_kernel.db import fetch_page, in_period, is_postgres
+from portico_kernel.db import fetch_page, in_period, is_postgres, upsert
 from portico_kernel.paging import EVER, Page, PageRequest, Period
 
 from ..domain.invoices import Invoice, InvoiceLine
@@ -74,12 +74,9 @@ class Invoices:
         """The next number of a series, under the lock of its counter row until the transaction ends:
         a concurrent invoice of the series waits, a rolled-back one gives its number back."""
         locked = select(invoice_series.c.last_sequence).where(invoice_series.c.series == series)
-        if is_postgres(self.session.get_bind()):
+        if is_postgres(self.session.get_bind()):  # SQLite: the writer holds the write lock already (BEGIN IMMEDIATE)
             locked = locked.with_for_update()
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:  # SQLite: the writer already holds the database's write lock (BEGIN IMMEDIATE)
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        self.session.execute(upsert(invoice_series).values(series=series, last_sequence=0)
+        self.session.execute(upsert(self.session, invoice_series).values(series=series, last_sequence=0)
                              .on_conflict_do_nothing(index_elements=["series"]))
         last = self.session.execute(locked).scalar_one()
         self.session.execute(update(invoice_series).where(invoice_series.c.series == series)

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import and_, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from portico_kernel.db import fetch_page, is_postgres
+from portico_kernel.db import fetch_page, is_postgres, upsert
 from portico_kernel.errors import Conflict
 from portico_kernel.paging import Page, PageRequest
 
@@ -103,8 +102,7 @@ class Notices:
         (the unique key) are not."""
         if not notices:
             return set()
-        upsert = _upsert_of(self.session)
-        inserted = (upsert(domain_notices).values([{"domain_id": d, "expires_on": e, "notice": n, "sent_at": at}
+        inserted = (upsert(self.session, domain_notices).values([{"domain_id": d, "expires_on": e, "notice": n, "sent_at": at}
                                                    for d, e, n in notices])
                     .on_conflict_do_nothing(index_elements=["domain_id", "expires_on", "notice"])
                     .returning(domain_notices.c.domain_id, domain_notices.c.expires_on, domain_notices.c.notice))
@@ -125,8 +123,7 @@ class Renewals:
         """Of these renewals, the (domain, expiry) of those recorded now, in one statement."""
         if not renewals:
             return set()
-        upsert = _upsert_of(self.session)
-        inserted = (upsert(domain_renewals).values([_renewal_row(r) for r in renewals])
+        inserted = (upsert(self.session, domain_renewals).values([_renewal_row(r) for r in renewals])
                     .on_conflict_do_nothing(index_elements=["domain_id", "expires_on"])
                     .returning(domain_renewals.c.domain_id, domain_renewals.c.expires_on))
         return {tuple(row) for row in self.session.execute(inserted)}
@@ -164,17 +161,8 @@ def _renewal_row(renewal: Renewal) -> dict:
             "on_warranty": renewal.on_warranty}
 
 
-def _upsert_of(session):
-    if is_postgres(session.get_bind()):
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    return upsert
-
-
 def _insert_once(session, table, values: dict, keys: list[str]) -> bool:
-    upsert = _upsert_of(session)
-    inserted = upsert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    inserted = upsert(session, table).values(**values).on_conflict_do_nothing(index_elements=keys)
     return session.execute(inserted.returning(table.c[keys[0]])).first() is not None
 
 
@@ -230,8 +218,7 @@ class OrgCurrencies:
         return found
 
     def put(self, org_id: str, currency: str) -> None:
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(orm.org_currencies).values(org_id=org_id, currency=currency)
+        statement = upsert(self.session, orm.org_currencies).values(org_id=org_id, currency=currency)
         self.session.execute(statement.on_conflict_do_update(index_elements=["org_id"], set_={"currency": currency}))
 
 

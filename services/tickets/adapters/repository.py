@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, false, insert, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from portico_kernel.db import fetch_page, in_period
+from portico_kernel.db import fetch_page, in_period, upsert
 from portico_kernel.paging import Page, PageRequest
 
 from ..domain.filters import TicketFilter
@@ -18,10 +17,6 @@ from ..domain.sla_tracking import TicketServiceLevel
 from ..domain.support_codes import SupportCode, SupportCodeLookup
 from . import orm
 from .sealing import open_sealed, seal
-
-
-def _insert(session, table):
-    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 class Tickets:
@@ -46,7 +41,7 @@ class Tickets:
     def next_number(self) -> int:
         """The next ticket number of the provider's one series; the row lock orders parallel openings."""
         counters = orm.ticket_counters
-        self.session.execute(_insert(self.session, counters).values(series="T", value=0)
+        self.session.execute(upsert(self.session, counters).values(series="T", value=0)
                              .on_conflict_do_nothing(index_elements=["series"]))
         return self.session.execute(update(counters).where(counters.c.series == "T")
                                     .values(value=counters.c.value + 1).returning(counters.c.value)).scalar_one()
@@ -144,7 +139,7 @@ class Products:
         self.session = session
 
     def add(self, org_id: str, product_type: str, product_id: str) -> None:
-        self.session.execute(_insert(self.session, orm.products).values(
+        self.session.execute(upsert(self.session, orm.products).values(
             org_id=org_id, product_type=product_type, product_id=product_id).on_conflict_do_nothing())
 
     def remove(self, org_id: str, product_type: str, product_id: str) -> None:
@@ -180,7 +175,7 @@ class People:
         if found:
             self.session.execute(update(t).where(t.c.user_id == user_id).values(**values))
         else:
-            self.session.execute(_insert(self.session, t).values(
+            self.session.execute(upsert(self.session, t).values(
                 user_id=user_id, email_key=values.get("email_key", ""), name=values.get("name", ""))
                 .on_conflict_do_nothing())
 
@@ -203,7 +198,7 @@ class People:
             p.c.email_key == email_key, m.c.org_id == org_id)).scalars().first()
 
     def join(self, org_id: str, user_id: str) -> None:
-        self.session.execute(_insert(self.session, orm.memberships).values(org_id=org_id, user_id=user_id)
+        self.session.execute(upsert(self.session, orm.memberships).values(org_id=org_id, user_id=user_id)
                              .on_conflict_do_nothing())
 
     def leave(self, org_id: str, user_id: str) -> None:
@@ -216,7 +211,7 @@ class DeletedOrganizations:
         self.session = session
 
     def add(self, org_id: str, deleted_at: datetime, purge_after: datetime) -> None:
-        self.session.execute(_insert(self.session, orm.deleted_organizations).values(
+        self.session.execute(upsert(self.session, orm.deleted_organizations).values(
             org_id=org_id, deleted_at=deleted_at, purge_after=purge_after).on_conflict_do_nothing())
 
     def due(self, now: datetime, limit: int = 20) -> list[str]:
