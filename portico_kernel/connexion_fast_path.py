@@ -64,16 +64,22 @@ async def _call_prepared(self: AsyncOperation, scope, receive, send):
 AsyncOperation.__call__ = _call_prepared
 
 
-async def _validate_prepared(self: RequestValidationOperation, scope, receive, send):
-    """connexion's request validation builds a URI parser and a parameter validator for every
-    request; both depend on the operation only, so they are built at its first request and kept.
-    The content type and the body are checked as connexion checks them (connexion 3.3)."""
-    parameters = self.__dict__.get("_portico_parameters")
+def parameter_validator_of(validation: RequestValidationOperation):
+    """The operation's parameter validator with its URI parser: connexion builds both for every
+    request, though they depend on the operation only; they are built at its first request and kept."""
+    parameters = validation.__dict__.get("_portico_parameters")
     if parameters is None:
-        operation = self._operation
-        parameters = self.__dict__["_portico_parameters"] = self._validator_map["parameter"](
+        operation = validation._operation
+        parameters = validation.__dict__["_portico_parameters"] = validation._validator_map["parameter"](
             operation.parameters, uri_parser=operation._uri_parser_class(operation.parameters, operation.body_definition()),
-            strict_validation=self.strict_validation, security_query_params=self.security_query_params)
+            strict_validation=validation.strict_validation, security_query_params=validation.security_query_params)
+    return parameters
+
+
+async def _validate_prepared(self: RequestValidationOperation, scope, receive, send):
+    """connexion's request validation, with the operation's parameter validator kept. The content
+    type and the body are checked as connexion checks them (connexion 3.3)."""
+    parameters = parameter_validator_of(self)
     parameters.validate(scope)
     mime_type, encoding = self.extract_content_type(scope["headers"])
     self.validate_mime_type(mime_type)
@@ -94,21 +100,25 @@ RequestValidationOperation.__call__ = _validate_prepared
 _HANDLER_THREADS = ThreadPoolExecutor(max_workers=max(1, int(env("PORTICO_WEB_THREADS", "4"))), thread_name_prefix="handler")
 
 
-def on_event_loop(handler: Callable) -> Callable:
+def short_read(handler: Callable) -> Callable:
     """Marks a handler that reads by an indexed query or two and calls nothing else: it runs on the
-    worker's event loop. Handing a request to a handler thread and back costs more of the worker's
-    CPU than such a query's wait on the database (docs/PERFORMANCE.md); anything slower (a
-    document to render, a call to another system, a write) stays in the handler threads, where it
-    holds up no other request."""
-    handler.on_event_loop = True
+    worker's event loop, and a GET of it is served in one pass (short_reads.py). Handing a request
+    to a handler thread and back costs the worker more CPU than such a query's wait on the
+    database; anything slower (a document to render, a call to another system, a write) stays in
+    the handler threads, where it holds up no other request."""
+    handler.short_read = True
     return handler
+
+
+def is_short_read(function: Callable) -> bool:
+    return getattr(function, "short_read", False)
 
 
 async def _in_thread(function, *args, **kwargs):
     """A synchronous handler runs in the worker's pool of handler threads, with the request's
     context. asyncio's own hand-off costs a request less than anyio's, which connexion uses; and a
     few threads serve a worker better than forty fighting over one interpreter lock."""
-    if getattr(function, "on_event_loop", False):
+    if is_short_read(function):
         return function(*args, **kwargs)
     call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_HANDLER_THREADS, call)

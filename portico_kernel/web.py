@@ -13,6 +13,7 @@ import random
 import re
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 from urllib.parse import urlencode
 
@@ -37,7 +38,8 @@ from .clock import parse_iso
 from .config import Settings, contracts_dir, env
 from .errors import DomainError
 from .asgi import declared_length, read_bounded, replaying, send_problem
-from .connexion_fast_path import on_event_loop  # noqa: F401 (for handlers: web.on_event_loop)
+from .connexion_fast_path import short_read  # noqa: F401 (for handlers: web.short_read)
+from .short_reads import ShortReads
 from .idempotency import Idempotency, Store
 from .problems import CONTENT_TYPE, PROBLEM_BASE, from_domain_error, generic, problem_body, request_id
 
@@ -325,25 +327,28 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
     _bearer_info.verifier.keyring.refresh()
     health.register(ready_checks)
 
+    return serve_contract(contracts_dir() / f"{settings.component}.yaml", idempotency=idempotency,
+                          validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true")
+
+
+def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Store | None = None) -> connexion.AsyncApp:
+    """The connexion app of one contract, with the kernel's validation, errors, middlewares and
+    short reads."""
     # No component serves its own documentation viewer or document (the gateway serves the suite's):
     # connexion's Swagger UI middleware would only route every request once more.
     middlewares = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
-    app = connexion.AsyncApp(settings.component, specification_dir=str(contracts_dir()), middlewares=middlewares)
-    app.add_api(
-        f"{settings.component}.yaml",
-        validator_map=VALIDATORS,
-        strict_validation=True,
-        validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true",
-        pythonic_params=True,
-    )
+    app = connexion.AsyncApp(contract.stem, specification_dir=str(contract.parent), middlewares=middlewares)
+    app.add_api(contract.name, validator_map=VALIDATORS, strict_validation=True, validate_responses=validate_responses,
+                pythonic_params=True)
     app.add_error_handler(DomainError, _domain_error_handler)
     app.add_error_handler(ProblemException, _problem_handler)
     app.add_error_handler(HTTPException, _http_error_handler)
     app.add_error_handler(Exception, _unexpected_error_handler)
     app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    paths = yaml.safe_load((contracts_dir() / f"{settings.component}.yaml").read_text())["paths"]
-    app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, paths=paths)
+    app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION,
+                       paths=yaml.safe_load(contract.read_text())["paths"])
+    app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_ROUTING)
     if idempotency is not None:  # after security (the caller is known), before validation
         app.add_middleware(Idempotency, position=MiddlewarePosition.BEFORE_VALIDATION, store=idempotency)
     return app

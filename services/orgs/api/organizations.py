@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from portico_kernel.clock import iso_utc as _iso
 from portico_kernel.errors import Forbidden
-from portico_kernel.web import on_event_loop, page_asked, paged, principal
+from portico_kernel.web import short_read, page_asked, paged, principal
 
 from ..adapters.documents import pdf_of
 from ..bootstrap import bootstrap
@@ -33,14 +33,14 @@ def _invitation_view(i, now) -> dict:
             "sent_count": i.sent_count, "product_access": list(i.product_access or [])}
 
 
-@on_event_loop
+@short_read
 def list_organizations(limit=None, cursor=None):
     with bootstrap().uow(reading=True) as uow:
         page = organizations.organizations_of(uow, principal(), page_asked(limit, cursor))
         return paged(page, lambda row: _org_view(*row))
 
 
-@on_event_loop
+@short_read
 def get_organization(org_id: str):
     with bootstrap().uow(reading=True) as uow:
         org, member = organizations.visible_to(uow, principal(), org_id)

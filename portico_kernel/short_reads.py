@@ -1,0 +1,193 @@
+"""Short reads, served in one pass (docs/PERFORMANCE.md, item 13).
+
+connexion hands a request through a dozen layers, each routing it to its operation again and
+building its own request object: for a read of one indexed query, the layers cost the service more
+CPU than the read. A GET of an operation whose handler is marked `short_read` is served here, where
+connexion's routing would begin, by the same pieces of connexion in one pass, each built once per
+operation from the contract: the route (matched as connexion's router matches it), the security
+scheme's check, the parameters' validation (the kernel's validator), the handler's arguments, the
+answer's serialization, and, when on, the answer's validation. Errors go out through the same
+handlers as any other request's.
+
+Anything else goes on to connexion untouched: other methods, HEAD, a GET that carries a body, and a
+path that a route declared earlier in the contract matches too.
+"""
+from __future__ import annotations
+
+import typing as t
+
+from connexion.context import _context, _operation, _receive, _scope, context
+from connexion.decorators.parameter import (CONTEXT_NAME, _get_query_defaults, _get_val_from_param, inspect_function_arguments,
+                                            pythonic, sanitized)
+from connexion.decorators.response import AsyncResponseDecorator
+from connexion.frameworks import starlette as starlette_framework
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.jsonifier import Jsonifier
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.abstract import ROUTING_CONTEXT, AbstractRoutingAPI, SpecMiddleware
+from connexion.middleware.request_validation import RequestValidationOperation
+from connexion.middleware.response_validation import ResponseValidationOperation
+from connexion.middleware.security import SecurityOperation
+from connexion.security import SecurityHandlerFactory
+from starlette.routing import compile_path, get_route_path
+
+from .connexion_fast_path import is_short_read, parameter_validator_of
+
+_BODY_HEADERS = (b"content-type", b"content-length", b"transfer-encoding")
+
+
+class _Route(t.NamedTuple):
+    pattern: t.Any  # the compiled path, as connexion's router (Starlette's) compiles it
+    convertors: dict
+    method: str
+    read: "ShortRead | None"  # served here, or None: connexion serves it
+
+
+class ShortRead:
+    """One GET operation of the contract, with connexion's per-operation pieces built once."""
+
+    def __init__(self, operation, *, jsonifier, validator_map, strict_validation: bool, validate_responses: bool,
+                 pythonic_params: bool, security_map: dict | None):
+        self.operation = operation
+        self.operation_id = operation.operation_id
+        security = SecurityOperation(None, security_handler_factory=SecurityHandlerFactory(security_map),
+                                     security=operation.security, security_schemes=operation.security_schemes)
+        self.verify = security.verification_fn if operation.security else None
+        validation = RequestValidationOperation(None, operation=operation, strict_validation=strict_validation,
+                                                validator_map=validator_map)
+        self.parameters = parameter_validator_of(validation)
+        self.handler = operation.function
+        self.arguments, self.has_kwargs = inspect_function_arguments(self.handler)
+        self.sanitize = pythonic if pythonic_params else sanitized
+        self.path_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
+        self.query_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
+        self.query_defaults = _get_query_defaults(self.query_definitions)
+        answered = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)(self._call)
+        self.answer = answered
+        self.checked = (ResponseValidationOperation(_send_prepared, operation=operation, validator_map=validator_map)
+                        if validate_responses else None)
+
+    async def _call(self, **kwargs):
+        return self.handler(**kwargs)
+
+    def arguments_of(self, request: ConnexionRequest) -> dict:
+        """The handler's arguments, as connexion's parameter decorator makes them (connexion 3.3)
+        for an operation of path and query parameters of single values."""
+        kwargs = {}
+        for name, value in request.path_params.items():
+            definition = self.path_definitions.get(name)
+            kwargs[self.sanitize(name)] = value if definition is None else _get_val_from_param(value, definition)
+        for name, value in {**self.query_defaults, **request.query_params}.items():
+            key, definition = self.sanitize(name), self.query_definitions.get(name)
+            if definition is not None and (self.has_kwargs or key in self.arguments):
+                kwargs[key] = _get_val_from_param(value, definition)
+        for key, value in context.items():
+            if self.has_kwargs or key in self.arguments:
+                kwargs[key] = value
+        if CONTEXT_NAME in self.arguments:
+            kwargs[CONTEXT_NAME] = context
+        return kwargs
+
+    async def __call__(self, scope, receive, send) -> None:
+        request = ConnexionRequest(scope, receive, uri_parser=self.parameters.uri_parser)
+        if not scope.get("query_string"):
+            request._query_params = {}  # what its URI parser makes of no query, without asking it
+        if self.verify is not None:
+            await self.verify(request)
+        self.parameters.validate_request(request)
+        _context.set(scope["extensions"].get("connexion_context", {}))
+        _operation.set(self.operation)
+        _receive.set(receive)
+        _scope.set(scope)
+        response = await self.answer(**self.arguments_of(request))
+        if self.checked is None:
+            await response(scope, receive, send)
+        else:
+            scope["portico.answer"] = response
+            await self.checked(scope, receive, send)
+
+
+async def _send_prepared(scope, receive, send) -> None:
+    await scope.pop("portico.answer")(scope, receive, send)
+
+
+class ShortReadsAPI(AbstractRoutingAPI):
+    """The routes of one contract, in its order, those of short reads with what serves them."""
+
+    def __init__(self, *args, jsonifier=None, validator_map=None, strict_validation=False, validate_responses=False,
+                 security_map=None, **kwargs):
+        self.routes: list[_Route] = []
+        self._options = {"jsonifier": jsonifier or Jsonifier(), "validator_map": validator_map,
+                         "strict_validation": bool(strict_validation), "validate_responses": bool(validate_responses),
+                         "security_map": security_map}
+        super().__init__(*args, **kwargs)
+
+    def make_operation(self, operation) -> ShortRead | None:
+        eligible = (operation.method == "get" and is_short_read(operation.function) and not operation.request_body
+                    and all(p["in"] in ("path", "query") and p.get("schema", p).get("type") not in ("array", "object")
+                            for p in operation.parameters))
+        if not eligible:
+            return None
+        return ShortRead(operation, pythonic_params=self.pythonic_params, **self._options)
+
+    @staticmethod
+    def _framework_path_and_name(operation, path: str) -> tuple[str, str]:
+        framework_path = starlette_framework.starlettify_path(path, operation.get_path_parameter_types())
+        return framework_path, framework_path
+
+    def _add_operation_internal(self, method: str, path: str, operation, name=None) -> None:
+        pattern, _, convertors = compile_path(path)
+        read = operation if isinstance(operation, ShortRead) else None  # else connexion's (or its resolver error's)
+        self.routes.append(_Route(pattern, convertors, method.upper(), read))
+
+    def route(self, path: str) -> tuple[ShortRead, dict] | None:
+        """The short read a GET of `path` goes to, when connexion's router would route it there:
+        the first route of the contract whose path and method match."""
+        for route in self.routes:
+            if route.method != "GET":
+                continue
+            match = route.pattern.match(path)
+            if match:
+                if route.read is None:
+                    return None
+                params = {key: route.convertors[key].convert(value) for key, value in match.groupdict().items()}
+                return route.read, params
+        return None
+
+
+class ShortReads(SpecMiddleware):
+    """Serves the GETs of short reads in one pass; passes everything else on."""
+
+    def __init__(self, app):
+        self.app = app
+        self.apis: list[ShortReadsAPI] = []
+
+    def add_api(self, specification, **kwargs) -> ShortReadsAPI:
+        api = ShortReadsAPI(specification, **kwargs)
+        if any(route.read for route in api.routes):
+            self.apis.append(api)
+        return api
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and self.apis:
+            routed = self._routed(scope)
+            if routed is not None:
+                read, base_path, params = routed
+                scope.setdefault("path_params", {}).update(params)
+                scope.setdefault("extensions", {}).setdefault(ROUTING_CONTEXT, {}).update(
+                    {"api_base_path": base_path, "operation_id": read.operation_id})
+                await read(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _routed(self, scope) -> tuple[ShortRead, str, dict] | None:
+        if any(name in _BODY_HEADERS for name, _ in scope["headers"]):
+            return None
+        path = get_route_path(scope)
+        for api in self.apis:
+            base_path = api.base_path or ""
+            if base_path and not path.startswith(base_path + "/"):
+                continue
+            routed = api.route(path[len(base_path):])
+            return None if routed is None else (routed[0], base_path, routed[1])
+        return None

@@ -1,0 +1,241 @@
+"""Short reads (portico_kernel/short_reads.py): a GET of a handler marked `short_read` is served in
+one pass, and answers exactly as connexion's full path answers it, refusals included. Every request
+below is sent to the same contract twice, once with short reads served and once with everything
+left to connexion, and the two answers must be the same; a request that connexion would route
+elsewhere (a route declared earlier, HEAD, a body) is never taken."""
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+
+import pytest
+from connexion.exceptions import OAuthProblem
+
+from portico_kernel import short_reads, web
+from portico_kernel.errors import NotFound
+
+CONTRACT = textwrap.dedent("""\
+    openapi: 3.0.3
+    info: {title: things, version: '1'}
+    servers: [{url: /}]
+    security: [{bearer: []}]
+    paths:
+      /things:
+        get:
+          operationId: tests.test_short_reads.list_things
+          parameters:
+            - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 20}}
+            - {name: cursor, in: query, schema: {type: string, maxLength: 20}}
+            - {name: archived, in: query, schema: {type: boolean}}
+          responses:
+            '200':
+              description: the things
+              content:
+                application/json:
+                  schema: {type: array, items: {$ref: '#/components/schemas/Thing'}}
+      /things/new:
+        get:
+          operationId: tests.test_short_reads.new_thing
+          responses:
+            '200': {description: a form, content: {application/json: {schema: {type: object}}}}
+      /things/{thing_id}:
+        parameters:
+          - {name: thing_id, in: path, required: true, schema: {type: string, pattern: '^[a-z0-9-]{1,36}$'}}
+        get:
+          operationId: tests.test_short_reads.get_thing
+          responses:
+            '200':
+              description: the thing
+              content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}
+        delete:
+          operationId: tests.test_short_reads.delete_thing
+          responses:
+            '204': {description: gone}
+      /things/{thing_id}/parts/{number}:
+        get:
+          operationId: tests.test_short_reads.get_part
+          parameters:
+            - {name: thing_id, in: path, required: true, schema: {type: string}}
+            - {name: number, in: path, required: true, schema: {type: integer}}
+          responses:
+            '200': {description: a part, content: {application/json: {schema: {type: object}}}}
+      /open:
+        get:
+          operationId: tests.test_short_reads.open_read
+          security: []
+          responses:
+            '200': {description: for anyone, content: {application/json: {schema: {type: object}}}}
+    components:
+      securitySchemes:
+        bearer: {type: http, scheme: bearer, x-bearerInfoFunc: tests.test_short_reads.bearer_info}
+      schemas:
+        Thing:
+          type: object
+          required: [id, owner]
+          additionalProperties: false
+          properties: {id: {type: string}, owner: {type: string}}
+    """)
+
+THINGS = [{"id": f"thing-{n}", "owner": "ada"} for n in range(5)]
+
+
+def bearer_info(token, request):
+    if token != "ada-token":
+        raise OAuthProblem(detail="unknown token")
+    return {"sub": "ada"}
+
+
+@web.short_read
+def list_things(limit, cursor=None, archived=None):
+    start = int(cursor or 0)
+    page = THINGS[start:start + limit]
+    if start + limit < len(THINGS):
+        return page, 200, {"Link": f'</things?limit={limit}&cursor={start + limit}>; rel="next"'}
+    return page, 200
+
+
+def new_thing():  # not a short read, declared before /things/{thing_id}: a GET of /things/new is this
+    return {"form": True}
+
+
+@web.short_read
+def get_thing(thing_id):
+    if thing_id == "broken":
+        return {"id": thing_id}, 200  # not what the contract promises: the answer's check refuses it
+    found = next((t for t in THINGS if t["id"] == thing_id), None)
+    if found is None or web.principal().user_id != found["owner"]:
+        raise NotFound("No such thing.")
+    return found
+
+
+def delete_thing(thing_id):
+    return None, 204
+
+
+@web.short_read
+def get_part(thing_id, number):
+    return {"thing": thing_id, "number": number, "type": type(number).__name__}
+
+
+@web.short_read
+def open_read():
+    return {"open": True}
+
+
+async def _ask(app, method: str, path: str, query: bytes = b"", headers: list | None = None, body: bytes = b""):
+    messages = []
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
+             "headers": [(b"host", b"things.test"), *(headers or [])], "client": ("127.0.0.1", 5000),
+             "server": ("things.test", 80)}
+    await app(scope, receive, send)
+    start = next(m for m in messages if m["type"] == "http.response.start")
+    content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    answer_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]
+                      if k.lower() not in (b"content-length",)}
+    parsed = json.loads(content) if content else None
+    if isinstance(parsed, dict) and "instance" in parsed:
+        parsed["instance"] = "(request id)"
+    return start["status"], answer_headers, parsed
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory):
+    contract = tmp_path_factory.mktemp("contract") / "things.yaml"
+    contract.write_text(CONTRACT)
+    lifespans = []
+    made = web.serve_contract(contract, validate_responses=True)
+
+    async def started(app):
+        queue, sent = asyncio.Queue(), asyncio.Queue()
+        await queue.put({"type": "lifespan.startup"})
+
+        async def receive():
+            return await queue.get()
+
+        lifespans.append(asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, sent.put)))
+        await sent.get()
+        return app
+
+    loop = asyncio.new_event_loop()
+    yield loop, loop.run_until_complete(started(made))
+    for task in lifespans:
+        task.cancel()
+    loop.close()
+
+
+AS_ADA = [(b"authorization", b"Bearer ada-token")]
+
+REQUESTS = [
+    ("served", "GET", "/things", b"", AS_ADA),
+    ("served", "GET", "/things", b"limit=2", AS_ADA),
+    ("served", "GET", "/things", b"limit=2&cursor=2&archived=true", AS_ADA),
+    ("served", "GET", "/things", b"limit=0", AS_ADA),  # 400 naming limit
+    ("served", "GET", "/things", b"limit=two", AS_ADA),
+    ("served", "GET", "/things", b"colour=red", AS_ADA),  # a parameter the contract does not know
+    ("served", "GET", "/things", b"cursor=" + b"9" * 40, AS_ADA),
+    ("served", "GET", "/things", b"", []),  # 401, with WWW-Authenticate
+    ("served", "GET", "/things", b"", [(b"authorization", b"Bearer someone-else")]),
+    ("served", "GET", "/things", b"", [(b"authorization", b"Basic YWRhOmFkYQ==")]),
+    ("served", "GET", "/things/thing-3", b"", AS_ADA),
+    ("served", "GET", "/things/thing-9", b"", AS_ADA),  # 404 from the domain
+    ("served", "GET", "/things/Not%20Valid", b"", AS_ADA),  # 400 naming thing_id
+    ("served", "GET", "/things/thing-3/parts/7", b"", AS_ADA),  # converted as connexion converts it
+    ("served", "GET", "/open", b"", []),
+    ("connexion", "GET", "/things/new", b"", AS_ADA),  # an earlier route, not a thing
+    ("connexion", "GET", "/things/thing-3/parts/seven", b"", AS_ADA),  # no route matches: 404
+    ("connexion", "HEAD", "/things", b"", AS_ADA),
+    ("connexion", "DELETE", "/things/thing-3", b"", AS_ADA),
+    ("connexion", "GET", "/things", b"", AS_ADA + [(b"content-type", b"application/json")]),
+    ("connexion", "POST", "/things", b"", AS_ADA),  # 405 naming GET
+]
+
+
+@pytest.mark.parametrize("expected, method, path, query, headers", REQUESTS,
+                         ids=[f"{r[1]} {r[2]}?{r[3].decode()[:20]} {len(r[4])}" for r in REQUESTS])
+def test_a_short_read_answers_as_connexion_does(apps, monkeypatch, expected, method, path, query, headers):
+    loop, app = apps
+    served = []
+    through_lane = short_reads.ShortRead.__call__
+
+    async def counted(self, scope, receive, send):
+        served.append(self.operation_id)
+        await through_lane(self, scope, receive, send)
+
+    async def connexion_only(self, scope, receive, send):
+        await self.app(scope, receive, send)
+
+    monkeypatch.setattr(short_reads.ShortRead, "__call__", counted)
+    in_one_pass = loop.run_until_complete(_ask(app, method, path, query, headers))
+    assert bool(served) == (expected == "served"), served
+    monkeypatch.setattr(short_reads.ShortReads, "__call__", connexion_only)
+    through_connexion = loop.run_until_complete(_ask(app, method, path, query, headers))
+    assert in_one_pass == through_connexion
+
+
+def test_what_the_short_reads_answer(apps):
+    loop, app = apps
+    ask = lambda *args: loop.run_until_complete(_ask(app, *args))
+    status, headers, body = ask("GET", "/things", b"limit=2", AS_ADA)
+    assert (status, [t["id"] for t in body]) == (200, ["thing-0", "thing-1"])
+    assert headers["link"] == '</things?limit=2&cursor=2>; rel="next"'
+    status, _, body = ask("GET", "/things", b"limit=0", AS_ADA)
+    assert status == 400 and [p["name"] for p in body["invalid_params"]] == ["limit"]
+    status, _, body = ask("GET", "/things", b"colour=red", AS_ADA)
+    assert status == 400 and [p["name"] for p in body["invalid_params"]] == ["colour"]
+    status, headers, body = ask("GET", "/things", b"", [])
+    assert status == 401 and headers["www-authenticate"].startswith("Bearer")
+    assert headers["content-type"] == "application/problem+json"
+    assert ask("GET", "/things/thing-9", b"", AS_ADA)[0] == 404
+    assert ask("GET", "/things/thing-3/parts/7", b"", AS_ADA)[2] == {"thing": "thing-3", "number": 7, "type": "int"}
+    assert ask("GET", "/things/new", b"", AS_ADA)[2] == {"form": True}
+    status, _, body = ask("GET", "/things/broken", b"", AS_ADA)  # the answer's check runs here too
+    assert status == 500 and "owner" not in json.dumps(body)
