@@ -117,12 +117,15 @@ class ReadingSessions(threading.local):
     """Sessions for units of work that only read, each on a connection its thread keeps: a read
     then pays for its query, not for taking a connection from the pool and giving it back (with
     the pool's events and reset) around it. A connection that rested longer than IDLE_BEFORE_PING
-    goes back to the pool and a fresh checkout pings; one that failed is replaced."""
+    goes back to the pool and a fresh checkout pings; one that failed is replaced. A session given
+    back clean (nothing loaded, no transaction: a read through the driver) serves the thread's
+    next read as it is, rather than being closed and made anew."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.connection = None
         self.used_at = 0.0
+        self.idle: Session | None = None
 
     def __call__(self) -> Session:
         connection, now = self.connection, time.monotonic()
@@ -131,7 +134,16 @@ class ReadingSessions(threading.local):
                 connection.close()
             connection = self.connection = self.engine.connect()
         self.used_at = now
-        return Session(bind=connection, expire_on_commit=False)
+        session, self.idle = self.idle, None  # a read inside a read gets a session of its own
+        if session is None or session.bind is not connection:
+            session = Session(bind=connection, expire_on_commit=False)
+        return session
+
+    def give_back(self, session: Session) -> None:
+        if session.bind is self.connection and not session.in_transaction() and not session.identity_map:
+            self.idle = session
+        else:
+            session.close()  # what it loaded is let go, what began is rolled back
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

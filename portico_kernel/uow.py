@@ -60,7 +60,11 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc):
-        self.session.close()  # what was not committed is rolled back
+        give_back = getattr(self._session_factory, "give_back", None)  # db.ReadingSessions keeps a clean one
+        if give_back is not None:
+            give_back(self.session)
+        else:
+            self.session.close()  # what was not committed is rolled back
 
     def commit(self) -> None:
         self.session.commit()

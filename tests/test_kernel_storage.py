@@ -139,6 +139,33 @@ def test_a_thread_keeps_its_reading_connection_until_it_rests_or_fails(tmp_path,
 
 
 @pytest.mark.real
+def test_a_clean_reading_session_serves_the_next_read_and_a_used_one_is_closed(tmp_path):
+    """A read through the driver leaves its session as it found it, and the thread's next read
+    takes that session as it is; a session that loaded something or began a transaction is closed
+    (nothing it loaded reaches the next read), and a read inside a read has a session of its own."""
+    engine = db.make_engine(f"sqlite:///{tmp_path}/notes.db")
+    metadata = MetaData()
+    outbox, _inbox = db.messaging_tables(metadata)
+    metadata.create_all(engine)
+    METADATA.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(NOTES).values(id="first"))
+    sessions = db.ReadingSessions(db.reading(engine))
+    reading = lambda: UnitOfWork(sessions, "tests", outbox, reading=True)
+    with reading() as uow:
+        first = uow.session
+        assert [row.id for row in db.driver_rows(db._driver_connection_of(uow.session), select(NOTES.c.id), {})] == ["first"]
+        with reading() as inner:
+            assert inner.session is not first
+    with reading() as uow:
+        assert uow.session is first, "a clean session was made anew"
+        uow.session.execute(select(NOTES)).all()  # begins a transaction on SQLite
+    with reading() as uow:
+        assert uow.session is not first and not first.in_transaction()
+        assert not uow.session.in_transaction() and not uow.session.identity_map
+    engine.dispose()
+
+
 def test_a_connection_the_database_dropped_is_replaced_before_a_request_gets_it(monkeypatch):
     from tests.run import POSTGRES
 
