@@ -19,11 +19,11 @@ import typing as t
 from connexion.context import _context, _operation, _receive, _scope, context
 from connexion.decorators.parameter import (CONTEXT_NAME, _get_query_defaults, _get_val_from_param, inspect_function_arguments,
                                             pythonic, sanitized)
-from connexion.decorators.response import AsyncResponseDecorator
+from connexion.decorators.response import AsyncResponseDecorator, BaseResponseDecorator
 from connexion.frameworks import starlette as starlette_framework
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.jsonifier import Jsonifier
-from connexion.lifecycle import ConnexionRequest
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware.abstract import ROUTING_CONTEXT, AbstractRoutingAPI, SpecMiddleware
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.response_validation import ResponseValidationOperation
@@ -62,13 +62,24 @@ class ShortRead:
         self.path_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
         self.query_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
         self.query_defaults = _get_query_defaults(self.query_definitions)
-        answered = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)(self._call)
-        self.answer = answered
+        self.jsonifier = jsonifier
+        self.answers = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)
         self.checked = (ResponseValidationOperation(_send_prepared, operation=operation, validator_map=validator_map)
                         if validate_responses else None)
 
-    async def _call(self, **kwargs):
-        return self.handler(**kwargs)
+    def answer(self, result):
+        """The handler's result as connexion's response decorator answers it: a list or an object
+        is JSON, with the status and headers the handler gave (Starlette's Response, without one)."""
+        if isinstance(result, tuple) and 1 <= len(result) <= 3:
+            data, status, headers = BaseResponseDecorator._unpack_handler_response(result)
+        else:
+            data, status, headers = result, None, {}
+        if not isinstance(data, (dict, list)) or any(name.lower() == "content-type" for name in headers):
+            return self._as_connexion_answers(result)
+        body = self.jsonifier.dumps(data).encode()
+        head = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        head += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode("latin-1"))]
+        return _Answer(status or 200, head, body)
 
     def arguments_of(self, request: ConnexionRequest) -> dict:
         """The handler's arguments, as connexion's parameter decorator makes them (connexion 3.3)
@@ -88,6 +99,13 @@ class ShortRead:
             kwargs[CONTEXT_NAME] = context
         return kwargs
 
+    def _as_connexion_answers(self, result):
+        if StarletteFramework.is_framework_response(result):
+            return result
+        if isinstance(result, ConnexionResponse):
+            return StarletteFramework.connexion_to_framework_response(result)
+        return self.answers.build_framework_response(result)
+
     async def __call__(self, scope, receive, send) -> None:
         request = ConnexionRequest(scope, receive, uri_parser=self.parameters.uri_parser)
         if not scope.get("query_string"):
@@ -99,12 +117,24 @@ class ShortRead:
         _operation.set(self.operation)
         _receive.set(receive)
         _scope.set(scope)
-        response = await self.answer(**self.arguments_of(request))
+        response = self.answer(self.handler(**self.arguments_of(request)))
         if self.checked is None:
             await response(scope, receive, send)
         else:
             scope["portico.answer"] = response
             await self.checked(scope, receive, send)
+
+
+class _Answer(t.NamedTuple):
+    """A JSON answer, sent as Starlette's Response sends one."""
+
+    status: int
+    headers: list
+    body: bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 async def _send_prepared(scope, receive, send) -> None:

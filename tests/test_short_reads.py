@@ -60,6 +60,11 @@ CONTRACT = textwrap.dedent("""\
             - {name: number, in: path, required: true, schema: {type: integer}}
           responses:
             '200': {description: a part, content: {application/json: {schema: {type: object}}}}
+      /label:
+        get:
+          operationId: tests.test_short_reads.label
+          responses:
+            '200': {description: a label, content: {text/plain: {schema: {type: string}}}}
       /open:
         get:
           operationId: tests.test_short_reads.open_read
@@ -119,6 +124,11 @@ def get_part(thing_id, number):
 
 
 @web.short_read
+def label():  # not JSON: answered as connexion answers it
+    return "a thing", 200, {"Content-Type": "text/plain"}
+
+
+@web.short_read
 def open_read():
     return {"open": True}
 
@@ -141,7 +151,7 @@ async def _ask(app, method: str, path: str, query: bytes = b"", headers: list | 
     content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     answer_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]
                       if k.lower() not in (b"content-length",)}
-    parsed = json.loads(content) if content else None
+    parsed = json.loads(content) if content and answer_headers["content-type"].endswith("json") else content
     if isinstance(parsed, dict) and "instance" in parsed:
         parsed["instance"] = "(request id)"
     return start["status"], answer_headers, parsed
@@ -169,6 +179,7 @@ def apps(tmp_path_factory):
     yield loop, loop.run_until_complete(started(made))
     for task in lifespans:
         task.cancel()
+    loop.run_until_complete(asyncio.gather(*lifespans, return_exceptions=True))
     loop.close()
 
 
@@ -190,6 +201,7 @@ REQUESTS = [
     ("served", "GET", "/things/Not%20Valid", b"", AS_ADA),  # 400 naming thing_id
     ("served", "GET", "/things/thing-3/parts/7", b"", AS_ADA),  # converted as connexion converts it
     ("served", "GET", "/open", b"", []),
+    ("served", "GET", "/label", b"", AS_ADA),
     ("connexion", "GET", "/things/new", b"", AS_ADA),  # an earlier route, not a thing
     ("connexion", "GET", "/things/thing-3/parts/seven", b"", AS_ADA),  # no route matches: 404
     ("connexion", "HEAD", "/things", b"", AS_ADA),
@@ -237,5 +249,6 @@ def test_what_the_short_reads_answer(apps):
     assert ask("GET", "/things/thing-9", b"", AS_ADA)[0] == 404
     assert ask("GET", "/things/thing-3/parts/7", b"", AS_ADA)[2] == {"thing": "thing-3", "number": 7, "type": "int"}
     assert ask("GET", "/things/new", b"", AS_ADA)[2] == {"form": True}
+    assert ask("GET", "/label", b"", AS_ADA)[1:] == ({"content-type": "text/plain"}, b"a thing")
     status, _, body = ask("GET", "/things/broken", b"", AS_ADA)  # the answer's check runs here too
     assert status == 500 and "owner" not in json.dumps(body)
