@@ -3,7 +3,8 @@
 
 `reference:app` answers GET /v1/orgs as the orgs service does, with nothing in between: the kernel's
 token check (signature once, then the kept claims), the same indexed query through the database
-driver itself on one kept connection, and the same JSON. No framework, no validation, no ORM, no
+driver itself on one kept connection in autocommit (one round trip, as the services read), and
+the same JSON. No framework, no validation, no ORM, no
 thread hand-off: what one request cannot cost less than in Python.
 
 `reference:trivial` answers every request with an empty list and costs nothing: the upstream the
@@ -17,7 +18,8 @@ from portico_kernel import config
 from portico_kernel.auth import InvalidToken, JwksKeyring, TokenVerifier
 from portico_kernel.clock import iso_utc
 
-QUERY = ("SELECT o.id, o.name, o.type, o.country, o.created_at, m.role, o.two_factor_required"
+QUERY = ("SELECT o.id, o.name, o.type, o.country, o.created_at, m.role, o.two_factor_required, o.link_days,"
+         " o.is_reseller, o.street, o.house_number, o.postcode, o.town, o.phone, o.vat_id, o.commercial_register"
          " FROM organizations o JOIN members m ON m.org_id = o.id WHERE m.user_id = {param}"
          " ORDER BY m.joined_at, m.org_id LIMIT 51")
 
@@ -65,8 +67,10 @@ class Reference:
             return
         cursor = self.connection.execute(self.query, (claims["sub"],))
         rows = cursor.fetchall()
-        body = [{"id": r[0], "name": r[1], "type": r[2], "country": r[3], "created_at": _moment(r[4]),
-                 "my_role": r[5], "two_factor_required": bool(r[6])} for r in rows]
+        body = [{"id": r[0], "name": r[1], "type": r[2], "country": r[3], "created_at": _moment(r[4]), "my_role": r[5],
+                 "two_factor_required": bool(r[6]), "link_days": r[7], "reseller": bool(r[8]),
+                 "address": {"street": r[9], "house_number": r[10], "postcode": r[11], "town": r[12], "country": r[3]},
+                 "phone": r[13], "vat_id": r[14], "commercial_register": r[15]} for r in rows]
         await _answer(send, 200, json.dumps(body).encode())
 
 

@@ -14,6 +14,7 @@ path that a route declared earlier in the contract matches too.
 """
 from __future__ import annotations
 
+import asyncio
 import typing as t
 
 from connexion.context import _context, _operation, _receive, _scope, context
@@ -29,6 +30,7 @@ from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.response_validation import ResponseValidationOperation
 from connexion.middleware.security import SecurityOperation
 from connexion.security import SecurityHandlerFactory
+from connexion.utils import get_function_from_name
 from starlette.routing import compile_path, get_route_path
 
 from .connexion_fast_path import is_short_read, parameter_validator_of
@@ -53,6 +55,7 @@ class ShortRead:
         security = SecurityOperation(None, security_handler_factory=SecurityHandlerFactory(security_map),
                                      security=operation.security, security_schemes=operation.security_schemes)
         self.verify = security.verification_fn if operation.security else None
+        self.bearer = _bearer_info_of(operation)
         validation = RequestValidationOperation(None, operation=operation, strict_validation=strict_validation,
                                                 validator_map=validator_map)
         self.parameters = parameter_validator_of(validation)
@@ -106,11 +109,16 @@ class ShortRead:
             return StarletteFramework.connexion_to_framework_response(result)
         return self.answers.build_framework_response(result)
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def prepare(self, scope, receive) -> list[dict]:
+        """The answer's messages. Raises whatever connexion's path would refuse the request for,
+        and a refusal of the bearer scheme's own."""
         request = ConnexionRequest(scope, receive, uri_parser=self.parameters.uri_parser)
         if not scope.get("query_string"):
             request._query_params = {}  # what its URI parser makes of no query, without asking it
-        if self.verify is not None:
+        if self.bearer is not None:
+            claims = await self.bearer(_bearer_token(scope), request)
+            scope["extensions"]["connexion_context"] = {"user": claims.get("sub", claims.get("uid")), "token_info": claims}
+        elif self.verify is not None:
             await self.verify(request)
         self.parameters.validate_request(request)
         _context.set(scope["extensions"].get("connexion_context", {}))
@@ -118,11 +126,55 @@ class ShortRead:
         _receive.set(receive)
         _scope.set(scope)
         response = self.answer(self.handler(**self.arguments_of(request)))
+        messages: list[dict] = []
+
+        async def keep(message):
+            messages.append(message)
+
         if self.checked is None:
-            await response(scope, receive, send)
+            await response(scope, receive, keep)
         else:
             scope["portico.answer"] = response
-            await self.checked(scope, receive, send)
+            await self.checked(scope, receive, keep)
+        return messages
+
+
+def _bearer_info_of(operation):
+    """The bearer scheme's function, when the operation's security is that scheme alone: the
+    scheme's token check then runs here (a refusal is connexion's to answer)."""
+    if len(operation.security or ()) != 1 or len(operation.security[0]) != 1:
+        return None
+    (name, scopes), = operation.security[0].items()
+    scheme = operation.security_schemes.get(name, {})
+    if scopes or scheme.get("type") != "http" or scheme.get("scheme", "").lower() != "bearer" or "x-bearerInfoFunc" not in scheme:
+        return None
+    function = get_function_from_name(scheme["x-bearerInfoFunc"])
+    arguments, _ = inspect_function_arguments(function)
+    if "request" not in arguments:
+        return None
+
+    async def bearer_info(token: str, request) -> dict:
+        claims = function(token, request=request)
+        while asyncio.iscoroutine(claims):
+            claims = await claims
+        if not isinstance(claims, dict) or not claims:
+            raise _Refused()
+        return claims
+
+    return bearer_info
+
+
+def _bearer_token(scope) -> str:
+    """The token of `Authorization: Bearer …`, read as connexion reads it."""
+    header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
+    parts = header.decode("latin-1").split(None, 1) if header else ()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        raise _Refused()
+    return parts[1]
+
+
+class _Refused(Exception):
+    """What connexion would refuse: its own path answers it."""
 
 
 class _Answer(t.NamedTuple):
@@ -203,11 +255,17 @@ class ShortReads(SpecMiddleware):
             routed = self._routed(scope)
             if routed is not None:
                 read, base_path, params = routed
-                scope.setdefault("path_params", {}).update(params)
-                scope.setdefault("extensions", {}).setdefault(ROUTING_CONTEXT, {}).update(
-                    {"api_base_path": base_path, "operation_id": read.operation_id})
-                await read(scope, receive, send)
-                return
+                extensions = scope.get("extensions") or {}
+                own = {**scope, "path_params": {**scope.get("path_params", {}), **params},
+                       "extensions": {**extensions, ROUTING_CONTEXT: {"api_base_path": base_path, "operation_id": read.operation_id}}}
+                try:
+                    messages = await read.prepare(own, receive)
+                except Exception:  # refused, or failed: connexion's whole path answers it, as it would have
+                    messages = None
+                if messages is not None:
+                    for message in messages:
+                        await send(message)
+                    return
         await self.app(scope, receive, send)
 
     def _routed(self, scope) -> tuple[ShortRead, str, dict] | None:

@@ -345,10 +345,10 @@ def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Sto
     app.add_error_handler(HTTPException, _http_error_handler)
     app.add_error_handler(Exception, _unexpected_error_handler)
     app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION,
                        paths=yaml.safe_load(contract.read_text())["paths"])
-    app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_ROUTING)
     if idempotency is not None:  # after security (the caller is known), before validation
         app.add_middleware(Idempotency, position=MiddlewarePosition.BEFORE_VALIDATION, store=idempotency)
     return app

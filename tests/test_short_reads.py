@@ -185,23 +185,27 @@ def apps(tmp_path_factory):
 
 AS_ADA = [(b"authorization", b"Bearer ada-token")]
 
-REQUESTS = [
-    ("served", "GET", "/things", b"", AS_ADA),
-    ("served", "GET", "/things", b"limit=2", AS_ADA),
-    ("served", "GET", "/things", b"limit=2&cursor=2&archived=true", AS_ADA),
-    ("served", "GET", "/things", b"limit=0", AS_ADA),  # 400 naming limit
-    ("served", "GET", "/things", b"limit=two", AS_ADA),
-    ("served", "GET", "/things", b"colour=red", AS_ADA),  # a parameter the contract does not know
-    ("served", "GET", "/things", b"cursor=" + b"9" * 40, AS_ADA),
-    ("served", "GET", "/things", b"", []),  # 401, with WWW-Authenticate
-    ("served", "GET", "/things", b"", [(b"authorization", b"Bearer someone-else")]),
-    ("served", "GET", "/things", b"", [(b"authorization", b"Basic YWRhOmFkYQ==")]),
-    ("served", "GET", "/things/thing-3", b"", AS_ADA),
-    ("served", "GET", "/things/thing-9", b"", AS_ADA),  # 404 from the domain
-    ("served", "GET", "/things/Not%20Valid", b"", AS_ADA),  # 400 naming thing_id
-    ("served", "GET", "/things/thing-3/parts/7", b"", AS_ADA),  # converted as connexion converts it
-    ("served", "GET", "/open", b"", []),
-    ("served", "GET", "/label", b"", AS_ADA),
+REQUESTS = [  # who answers: the short read, connexion after the short read refused (so that every
+    # refusal is connexion's own), or connexion alone
+    ("short read", "GET", "/things", b"", AS_ADA),
+    ("short read", "GET", "/things", b"limit=2", AS_ADA),
+    ("short read", "GET", "/things", b"limit=2&cursor=2&archived=true", AS_ADA),
+    ("refused", "GET", "/things", b"limit=0", AS_ADA),  # 400 naming limit
+    ("refused", "GET", "/things", b"limit=two", AS_ADA),
+    ("refused", "GET", "/things", b"colour=red", AS_ADA),  # a parameter the contract does not know
+    ("refused", "GET", "/things", b"cursor=" + b"9" * 40, AS_ADA),
+    ("refused", "GET", "/things", b"", []),  # 401, with WWW-Authenticate
+    ("refused", "GET", "/things", b"", [(b"authorization", b"Bearer someone-else")]),
+    ("refused", "GET", "/things", b"", [(b"authorization", b"Basic YWRhOmFkYQ==")]),
+    ("refused", "GET", "/things", b"", [(b"authorization", b"Bearer")]),
+    ("short read", "GET", "/things", b"", [(b"authorization", b"bearer   ada-token")]),
+    ("short read", "GET", "/things/thing-3", b"", AS_ADA),
+    ("refused", "GET", "/things/thing-9", b"", AS_ADA),  # 404 from the domain
+    ("refused", "GET", "/things/broken", b"", AS_ADA),  # an answer the contract does not allow: 500
+    ("refused", "GET", "/things/Not%20Valid", b"", AS_ADA),  # 400 naming thing_id
+    ("short read", "GET", "/things/thing-3/parts/7", b"", AS_ADA),  # converted as connexion converts it
+    ("short read", "GET", "/open", b"", []),
+    ("short read", "GET", "/label", b"", AS_ADA),
     ("connexion", "GET", "/things/new", b"", AS_ADA),  # an earlier route, not a thing
     ("connexion", "GET", "/things/thing-3/parts/seven", b"", AS_ADA),  # no route matches: 404
     ("connexion", "HEAD", "/things", b"", AS_ADA),
@@ -212,22 +216,25 @@ REQUESTS = [
 
 
 @pytest.mark.parametrize("expected, method, path, query, headers", REQUESTS,
-                         ids=[f"{r[1]} {r[2]}?{r[3].decode()[:20]} {len(r[4])}" for r in REQUESTS])
+                         ids=[f"{r[1]} {r[2]}?{r[3].decode()[:20]} {r[4][:1]}" for r in REQUESTS])
 def test_a_short_read_answers_as_connexion_does(apps, monkeypatch, expected, method, path, query, headers):
     loop, app = apps
-    served = []
-    through_lane = short_reads.ShortRead.__call__
+    tried, answered = [], []
+    prepare = short_reads.ShortRead.prepare
 
-    async def counted(self, scope, receive, send):
-        served.append(self.operation_id)
-        await through_lane(self, scope, receive, send)
+    async def counted(self, scope, receive):
+        tried.append(self.operation_id)
+        messages = await prepare(self, scope, receive)
+        answered.append(self.operation_id)
+        return messages
 
     async def connexion_only(self, scope, receive, send):
         await self.app(scope, receive, send)
 
-    monkeypatch.setattr(short_reads.ShortRead, "__call__", counted)
+    monkeypatch.setattr(short_reads.ShortRead, "prepare", counted)
     in_one_pass = loop.run_until_complete(_ask(app, method, path, query, headers))
-    assert bool(served) == (expected == "served"), served
+    assert (bool(tried), bool(answered)) == {"short read": (True, True), "refused": (True, False),
+                                             "connexion": (False, False)}[expected]
     monkeypatch.setattr(short_reads.ShortReads, "__call__", connexion_only)
     through_connexion = loop.run_until_complete(_ask(app, method, path, query, headers))
     assert in_one_pass == through_connexion
