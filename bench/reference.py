@@ -4,8 +4,8 @@
 `reference:app` answers GET /v1/orgs as the orgs service does, with nothing in between: the kernel's
 token check (signature once, then the kept claims), the same indexed query through the database
 driver itself on one kept connection in autocommit (one round trip, as the services read), and
-the same JSON. No framework, no validation, no ORM, no
-thread hand-off: what one request cannot cost less than in Python.
+the same JSON. No framework, no validation, no ORM, no thread hand-off: what one request cannot
+cost less than in Python.
 
 `reference:trivial` answers every request with an empty list and costs nothing: the upstream the
 gateway is measured alone in front of.

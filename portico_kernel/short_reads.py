@@ -2,15 +2,19 @@
 
 connexion hands a request through a dozen layers, each routing it to its operation again and
 building its own request object: for a read of one indexed query, the layers cost the service more
-CPU than the read. A GET of an operation whose handler is marked `short_read` is served here, where
-connexion's routing would begin, by the same pieces of connexion in one pass, each built once per
-operation from the contract: the route (matched as connexion's router matches it), the security
-scheme's check, the parameters' validation (the kernel's validator), the handler's arguments, the
-answer's serialization, and, when on, the answer's validation. Errors go out through the same
-handlers as any other request's.
+CPU than the read. A GET of an operation whose handler is marked `short_read` is served here, in
+front of connexion's layers, in one pass, by pieces built once per operation from the contract:
+the route (matched as connexion's router matches it), the bearer token's check (or the operation's
+other security, by connexion), the parameters' validation (the kernel's validator), the handler's
+arguments, the answer (JSON as Starlette sends it, anything else by connexion), and, when on, the
+answer's check against the contract.
 
-Anything else goes on to connexion untouched: other methods, HEAD, a GET that carries a body, and a
-path that a route declared earlier in the contract matches too.
+Only answers leave from here. Whatever this pass would refuse, or fails at, goes to connexion's
+whole path, which answers it as it answers any request: every refusal is connexion's own, with
+its status, problem type and headers. A short read is a read, so its handler running twice for a
+refused request changes nothing. Anything else goes on to connexion untouched: other methods,
+HEAD, a GET that carries a body, and a path that a route declared earlier in the contract matches
+too.
 """
 from __future__ import annotations
 
@@ -206,6 +210,7 @@ class ShortReadsAPI(AbstractRoutingAPI):
 
     def make_operation(self, operation) -> ShortRead | None:
         eligible = (operation.method == "get" and is_short_read(operation.function) and not operation.request_body
+                    and not asyncio.iscoroutinefunction(operation.function)
                     and all(p["in"] in ("path", "query") and p.get("schema", p).get("type") not in ("array", "object")
                             for p in operation.parameters))
         if not eligible:
