@@ -28,10 +28,8 @@ class _HeadHeld:
     def release(self, data: bytes = b"") -> None:
         self.cycle.transport = self.transport
         if self.head is not None:
-            self.transport.write(self.head + data if data else self.head)
-        elif data:
-            self.transport.write(data)
-        self.head = None
+            self.transport.write(self.head + data)
+            self.head = None
 
     def __getattr__(self, name):
         return getattr(self.transport, name)

@@ -25,8 +25,7 @@ from connexion.context import _context, _operation, _receive, _scope, context
 from connexion.decorators.parameter import (CONTEXT_NAME, _get_query_defaults, _get_val_from_param, inspect_function_arguments,
                                             pythonic, sanitized)
 from connexion.decorators.response import AsyncResponseDecorator, BaseResponseDecorator
-from connexion.frameworks import starlette as starlette_framework
-from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.frameworks.starlette import Starlette as StarletteFramework, starlettify_path
 from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware.abstract import ROUTING_CONTEXT, AbstractRoutingAPI, SpecMiddleware
@@ -56,10 +55,12 @@ class ShortRead:
                  pythonic_params: bool, security_map: dict | None):
         self.operation = operation
         self.operation_id = operation.operation_id
-        security = SecurityOperation(None, security_handler_factory=SecurityHandlerFactory(security_map),
-                                     security=operation.security, security_schemes=operation.security_schemes)
-        self.verify = security.verification_fn if operation.security else None
         self.bearer = _bearer_info_of(operation)
+        self.verify = None  # any other security is checked as connexion checks it
+        if self.bearer is None and operation.security:
+            self.verify = SecurityOperation(None, security_handler_factory=SecurityHandlerFactory(security_map),
+                                            security=operation.security,
+                                            security_schemes=operation.security_schemes).verification_fn
         validation = RequestValidationOperation(None, operation=operation, strict_validation=strict_validation,
                                                 validator_map=validator_map)
         self.parameters = parameter_validator_of(validation)
@@ -219,7 +220,7 @@ class ShortReadsAPI(AbstractRoutingAPI):
 
     @staticmethod
     def _framework_path_and_name(operation, path: str) -> tuple[str, str]:
-        framework_path = starlette_framework.starlettify_path(path, operation.get_path_parameter_types())
+        framework_path = starlettify_path(path, operation.get_path_parameter_types())
         return framework_path, framework_path
 
     def _add_operation_internal(self, method: str, path: str, operation, name=None) -> None:
