@@ -273,14 +273,13 @@ def driver_rows(connection, statement, values: dict) -> list:
     it is handed out again) and is raised as SQLAlchemy would raise it."""
     plan = _driver_plan(statement, connection.dialect)
     parameters = plan.parameters(values)
-    driver_connection = connection.connection.driver_connection
+    pooled = connection.connection  # its `info` lives as long as the driver's connection
     try:
-        cursor = driver_connection.cursor()
-        try:
-            cursor.execute(plan.sql, parameters)
-            fetched = cursor.fetchall()
-        finally:
-            cursor.close()
+        cursor = pooled.info.get(_KEPT_CURSOR)
+        if cursor is None:  # one per connection, made at its first read: reads on it come one at a time
+            cursor = pooled.info[_KEPT_CURSOR] = pooled.driver_connection.cursor()
+        cursor.execute(plan.sql, parameters)
+        fetched = cursor.fetchall()
     except connection.dialect.loaded_dbapi.Error as exc:
         connection.invalidate(exc)
         raise DBAPIError.instance(plan.sql, parameters, exc, connection.dialect.loaded_dbapi.Error,
@@ -317,6 +316,9 @@ class _DriverPlan:
             for index, processor in self.converted:
                 values[index] = processor(values[index])
         return self.row_type._make(values)
+
+
+_KEPT_CURSOR = "portico.driver_cursor"
 
 
 @functools.lru_cache(maxsize=256)

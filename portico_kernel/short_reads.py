@@ -70,6 +70,10 @@ class ShortRead:
         self.path_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
         self.query_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
         self.query_defaults = _get_query_defaults(self.query_definitions)
+        self.default_arguments = self._query_arguments(self.query_defaults)
+        self.context_wanted = None if self.has_kwargs else frozenset(self.arguments)
+        # without a query, an operation of optional query parameters alone has nothing to validate
+        self.checks_without_query = any(p["in"] != "query" or p.get("required") for p in operation.parameters)
         self.jsonifier = jsonifier
         self.answers = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)
         self.checked = (ResponseValidationOperation(_send_prepared, operation=operation, validator_map=validator_map)
@@ -89,23 +93,29 @@ class ShortRead:
         head += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode("latin-1"))]
         return _Answer(status or 200, head, body)
 
-    def arguments_of(self, request: ConnexionRequest) -> dict:
+    def arguments_of(self, path_params: dict, query_params, connexion_context: dict) -> dict:
         """The handler's arguments, as connexion's parameter decorator makes them (connexion 3.3)
         for an operation of path and query parameters of single values."""
         kwargs = {}
-        for name, value in request.path_params.items():
+        for name, value in path_params.items():
             definition = self.path_definitions.get(name)
             kwargs[self.sanitize(name)] = value if definition is None else _get_val_from_param(value, definition)
-        for name, value in {**self.query_defaults, **request.query_params}.items():
-            key, definition = self.sanitize(name), self.query_definitions.get(name)
-            if definition is not None and (self.has_kwargs or key in self.arguments):
-                kwargs[key] = _get_val_from_param(value, definition)
-        for key, value in context.items():
-            if self.has_kwargs or key in self.arguments:
+        kwargs.update(self._query_arguments({**self.query_defaults, **query_params}) if query_params else self.default_arguments)
+        wanted = self.context_wanted
+        for key, value in connexion_context.items():
+            if wanted is None or key in wanted:
                 kwargs[key] = value
         if CONTEXT_NAME in self.arguments:
             kwargs[CONTEXT_NAME] = context
         return kwargs
+
+    def _query_arguments(self, query: dict) -> dict:
+        arguments = {}
+        for name, value in query.items():
+            key, definition = self.sanitize(name), self.query_definitions.get(name)
+            if definition is not None and (self.has_kwargs or key in self.arguments):
+                arguments[key] = _get_val_from_param(value, definition)
+        return arguments
 
     def _as_connexion_answers(self, result):
         if StarletteFramework.is_framework_response(result):
@@ -118,19 +128,26 @@ class ShortRead:
         """The answer's messages. Raises whatever connexion's path would refuse the request for,
         and a refusal of the bearer scheme's own."""
         request = ConnexionRequest(scope, receive, uri_parser=self.parameters.uri_parser)
-        if not scope.get("query_string"):
+        query = scope.get("query_string")
+        if not query:
             request._query_params = {}  # what its URI parser makes of no query, without asking it
         if self.bearer is not None:
             claims = await self.bearer(_bearer_token(scope), request)
             scope["extensions"]["connexion_context"] = {"user": claims.get("sub", claims.get("uid")), "token_info": claims}
         elif self.verify is not None:
             await self.verify(request)
-        self.parameters.validate_request(request)
-        _context.set(scope["extensions"].get("connexion_context", {}))
+        if query or self.checks_without_query:
+            self.parameters.validate_request(request)
+        connexion_context = scope["extensions"].get("connexion_context", {})
+        _context.set(connexion_context)
         _operation.set(self.operation)
         _receive.set(receive)
         _scope.set(scope)
-        response = self.answer(self.handler(**self.arguments_of(request)))
+        arguments = self.arguments_of(request.path_params if scope["path_params"] else {}, request.query_params if query else None,
+                                      connexion_context)
+        response = self.answer(self.handler(**arguments))
+        if self.checked is None and isinstance(response, _Answer):
+            return response.messages()
         messages: list[dict] = []
 
         async def keep(message):
@@ -189,9 +206,13 @@ class _Answer(t.NamedTuple):
     headers: list
     body: bytes
 
+    def messages(self) -> list[dict]:
+        return [{"type": "http.response.start", "status": self.status, "headers": self.headers},
+                {"type": "http.response.body", "body": self.body}]
+
     async def __call__(self, scope, receive, send) -> None:
-        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-        await send({"type": "http.response.body", "body": self.body})
+        for message in self.messages():
+            await send(message)
 
 
 async def _send_prepared(scope, receive, send) -> None:

@@ -37,8 +37,8 @@ class repository:
 
 
 @functools.cache
-def _repositories_of(kind: type) -> tuple[str, ...]:
-    return tuple({name for klass in kind.__mro__ for name, value in vars(klass).items() if isinstance(value, repository)})
+def _repositories_of(kind: type) -> frozenset[str]:
+    return frozenset(name for klass in kind.__mro__ for name, value in vars(klass).items() if isinstance(value, repository))
 
 
 class UnitOfWork:
@@ -55,8 +55,8 @@ class UnitOfWork:
     def __enter__(self):
         self.session = self._session_factory()
         self.emitted = []
-        for name in _repositories_of(type(self)):  # made again, on this session, when used
-            self.__dict__.pop(name, None)
+        for name in self.__dict__.keys() & _repositories_of(type(self)):  # made again, on this session, when used
+            del self.__dict__[name]
         return self
 
     def __exit__(self, *exc):

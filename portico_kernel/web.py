@@ -11,7 +11,6 @@ import json
 import logging
 import random
 import re
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -22,9 +21,11 @@ import jsonschema
 import rfc3339_validator
 import yaml
 from connexion import context
+from connexion.context import _context
 from connexion.decorators.response import BaseResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders, ProblemException
 from connexion.json_schema import Draft4RequestValidator
+from connexion.jsonifier import JSONEncoder, Jsonifier
 from connexion.lifecycle import ConnexionResponse
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -223,6 +224,10 @@ async def _unexpected_error_handler(_request, error: Exception):
 
 REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
 
+# a version 4 UUID's bits, as uuid.UUID(int=…, version=4) sets them, without its object around them
+_NOT_VERSION_NOR_VARIANT = ~((0xF000 << 64) | (0xC000 << 48)) & (1 << 128) - 1
+_VERSION_4_RFC_4122 = (0x4000 << 64) | (0x8000 << 48)
+
 
 def request_id_of(given: bytes | None) -> str:
     """The caller's request id when it is a short token of safe characters, else a new one: it
@@ -234,7 +239,9 @@ def request_id_of(given: bytes | None) -> str:
     interval before the event loop gets it back."""
     if given and REQUEST_ID.match(given):
         return given.decode("ascii")
-    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+    digits = f"{random.getrandbits(128) & _NOT_VERSION_NOR_VARIANT | _VERSION_4_RFC_4122:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
 
 
 class _Correlated:
@@ -331,13 +338,26 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
                           validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true")
 
 
+class KeptEncoderJsonifier(Jsonifier):
+    """connexion's JSON, from one encoder: `json.dumps` makes an encoder for every answer when given
+    connexion's encoder class, though the encoder keeps nothing between answers."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = JSONEncoder()
+
+    def dumps(self, data, **kwargs) -> str:
+        return super().dumps(data, **kwargs) if kwargs else self.encoder.encode(data) + "\n"
+
+
 def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Store | None = None) -> connexion.AsyncApp:
     """The connexion app of one contract, with the kernel's validation, errors, middlewares and
     short reads."""
     # No component serves its own documentation viewer or document (the gateway serves the suite's):
     # connexion's Swagger UI middleware would only route every request once more.
     middlewares = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
-    app = connexion.AsyncApp(contract.stem, specification_dir=str(contract.parent), middlewares=middlewares)
+    app = connexion.AsyncApp(contract.stem, specification_dir=str(contract.parent), middlewares=middlewares,
+                             jsonifier=KeptEncoderJsonifier())
     app.add_api(contract.name, validator_map=VALIDATORS, strict_validation=True, validate_responses=validate_responses,
                 pythonic_params=True)
     app.add_error_handler(DomainError, _domain_error_handler)
@@ -377,6 +397,18 @@ def paged(page: paging.Page, view: Callable | None = None):
     return items, 200, {"Link": f'<{request.url.path}?{urlencode(query)}>; rel="next"'}
 
 
+_PRINCIPALS: dict[str, tuple[dict, auth.Principal]] = {}  # by token id (`jti`), with the claims they were made of
+
+
 def principal() -> auth.Principal:
-    """The caller of the current request, as verified by the bearer scheme."""
-    return auth.Principal.from_claims(context.context["token_info"])
+    """The caller of the current request, as verified by the bearer scheme. A client sends one
+    token until it expires, so the caller made of its claims is kept for the same claims."""
+    claims = _context.get()["token_info"]
+    kept = _PRINCIPALS.get(claims.get("jti"))
+    if kept is not None and kept[0] == claims:
+        return kept[1]
+    caller = auth.Principal.from_claims(claims)
+    if len(_PRINCIPALS) >= 4096:
+        _PRINCIPALS.clear()
+    _PRINCIPALS[claims.get("jti")] = (claims, caller)
+    return caller
