@@ -28,7 +28,7 @@ from ..adapters.keystore import now
 from ..adapters.upstream import UpstreamUnavailable
 from ..domain import api_keys, tokens, two_factor
 from ..domain.api_keys import MARK
-from ..domain.routes import Route, UnsafePath, normalized, route
+from ..domain.routes import Route, UnsafePath, path_and_route
 from .documentation import Documentation
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
@@ -67,17 +67,17 @@ class GatewayApp:
         self.gateway.security.ensure_running()
         # One request id per call: answered in X-Request-Id, named by every problem's `instance`,
         # carried to the services as X-Correlation-Id.
-        request_id = request_id_of(dict(scope["headers"]).get(b"x-request-id"))
+        headers = dict(scope["headers"])
+        request_id = request_id_of(headers.get(b"x-request-id"))
         current_request_id.set(request_id)
         try:
-            path = normalized(scope.get("raw_path") or quote(scope["path"]).encode())
+            path, to_service = path_and_route(scope.get("raw_path") or quote(scope["path"]).encode())
         except UnsafePath as exc:
             await _problem(send, 400, str(exc), request_id, "invalid-path",
                            invalid_params=[{"name": "path", "reason": str(exc)}])
             return
-        routed = route(path)
-        if routed is not None:
-            await self.proxy(routed, scope, receive, send, request_id)
+        if to_service is not None:
+            await self.proxy(to_service, scope, headers, receive, send, request_id)
             return
         page = self.documentation.page(path) if scope["method"] in ("GET", "HEAD") else None
         if page is not None:
@@ -98,8 +98,7 @@ class GatewayApp:
 
         await self.own_app(scope, receive, send_with_id)
 
-    async def proxy(self, routed: Route, scope, receive, send, request_id: str) -> None:
-        headers = dict(scope["headers"])
+    async def proxy(self, routed: Route, scope, headers: dict, receive, send, request_id: str) -> None:
         try:
             token = self._authorize(routed, scope, headers)
         except Refused as refused:

@@ -8,6 +8,7 @@ decodes into a separator, control characters) is refused instead of being guesse
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
@@ -40,7 +41,7 @@ class Route:
     service: str
     path: str  # decoded: what the route, the 2FA exemptions and the API key scopes are decided on
 
-    @property
+    @functools.cached_property
     def forwarded(self) -> str:
         """The path sent to the service: the routed path itself, encoded once."""
         return quote(self.path, safe=_PATH_SAFE)
@@ -76,3 +77,11 @@ def route(path: str) -> Route | None:
         if path == prefix or path.startswith(prefix + "/"):
             return Route(service, path)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def path_and_route(raw_path: bytes) -> tuple[str, Route | None]:
+    """The normalized path of a request and its route (raises UnsafePath): a function of the raw
+    path alone, so the paths asked most are worked out once."""
+    path = normalized(raw_path)
+    return path, route(path)
