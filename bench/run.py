@@ -348,8 +348,9 @@ def measure_security(account: Account, process: subprocess.Popen) -> list[tuple[
         ("(b) API-key lookup (prefix, SHA-256, limit, token), µs", f"{lookup * 1e6:,.1f}"),
         ("(b) one routed GET /v1/orgs with a token, µs", f"{routed * 1e6:,.0f}"),
         ("(b) one routed GET /v1/orgs with an API key, µs", f"{routed_key * 1e6:,.0f}"),
-        ("(b) signature check's share of a routed request (target < 5 %)", f"{100 * signature_check / routed:.2f} %"),
-        ("(b) kept token's share of a routed request", f"{100 * verify / routed:.2f} %"),
+        # the signature is checked once per token; every request after it pays the kept token's check
+        ("(b) signature check's share of a routed request, once per token", f"{100 * signature_check / routed:.2f} %"),
+        ("(b) kept token's share of a routed request, every request (target < 5 %)", f"{100 * verify / routed:.2f} %"),
         ("(b) API-key lookup share of a routed request (target < 5 %)", f"{100 * lookup / routed_key:.2f} %"),
         (f"(c) routed requests/s with a token ({CLIENTS} clients, {REQUESTS} requests)", f"{rate:,.0f} ({failures} failed)"),
         (f"(c) routed requests/s with an API key ({CLIENTS} clients)", f"{rate_key:,.0f} ({failures_key} failed)"),
