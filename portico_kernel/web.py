@@ -243,7 +243,6 @@ def request_id_of(given: bytes | None) -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
-
 class _Correlated:
     """Every request carries a correlation id (the caller's, or a new one) into the events it causes."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import textwrap
+import uuid
 
 import pytest
 from connexion.exceptions import OAuthProblem
@@ -85,10 +86,15 @@ CONTRACT = textwrap.dedent("""\
 THINGS = [{"id": f"thing-{n}", "owner": "ada"} for n in range(5)]
 
 
+TOKENS = {"ada-token": {"sub": "ada"},
+          # two tokens of one id (`jti`): a caller kept for one must not answer for the other
+          "ada-kept": {"sub": "ada", "jti": "t-1"}, "bob-kept": {"sub": "bob", "jti": "t-1"}}
+
+
 def bearer_info(token, request):
-    if token != "ada-token":
+    if token not in TOKENS:
         raise OAuthProblem(detail="unknown token")
-    return {"sub": "ada"}
+    return dict(TOKENS[token])
 
 
 @web.short_read
@@ -133,7 +139,9 @@ def open_read():
     return {"open": True}
 
 
-async def _ask(app, method: str, path: str, query: bytes = b"", headers: list | None = None, body: bytes = b""):
+async def _ask(app, method: str, path: str, query: bytes = b"", headers: list | None = None, body: bytes = b"",
+               named: bool = False):
+    """The status, headers and body of an answer; a problem's `instance` blanked unless `named`."""
     messages = []
 
     async def receive():
@@ -152,7 +160,7 @@ async def _ask(app, method: str, path: str, query: bytes = b"", headers: list | 
     answer_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]
                       if k.lower() not in (b"content-length",)}
     parsed = json.loads(content) if content and answer_headers["content-type"].endswith("json") else content
-    if isinstance(parsed, dict) and "instance" in parsed:
+    if isinstance(parsed, dict) and "instance" in parsed and not named:
         parsed["instance"] = "(request id)"
     return start["status"], answer_headers, parsed
 
@@ -259,3 +267,22 @@ def test_what_the_short_reads_answer(apps):
     assert ask("GET", "/label", b"", AS_ADA)[1:] == ({"content-type": "text/plain"}, b"a thing")
     status, _, body = ask("GET", "/things/broken", b"", AS_ADA)  # the answer's check runs here too
     assert status == 500 and "owner" not in json.dumps(body)
+
+
+def test_the_caller_is_the_tokens_own_though_another_token_has_its_id(apps):
+    """web.principal keeps the caller made of a token's claims, by the token's id and for equal
+    claims only."""
+    loop, app = apps
+    ask = lambda token: loop.run_until_complete(_ask(app, "GET", "/things/thing-3", b"", [(b"authorization", b"Bearer " + token)]))[0]
+    assert [ask(b"ada-kept"), ask(b"bob-kept"), ask(b"ada-kept"), ask(b"bob-kept"), ask(b"ada-token")] == [200, 404, 200, 404, 200]
+
+
+def test_a_request_without_an_id_of_its_own_is_named_by_a_new_version_4_uuid(apps):
+    loop, app = apps
+    named = set()
+    for _ in range(50):
+        instance = loop.run_until_complete(_ask(app, "GET", "/things", named=True))[2]["instance"]
+        request_id = instance.removeprefix("urn:portico:request:")
+        assert str(uuid.UUID(request_id)) == request_id and uuid.UUID(request_id).version == 4
+        named.add(request_id)
+    assert len(named) == 50
