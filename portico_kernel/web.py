@@ -22,6 +22,7 @@ import rfc3339_validator
 import yaml
 from connexion import context
 from connexion.context import _context
+from connexion.datastructures import MediaTypeDict
 from connexion.decorators.response import BaseResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders, ProblemException
 from connexion.json_schema import Draft4RequestValidator
@@ -189,8 +190,10 @@ BaseResponseDecorator._infer_content_type = _prefer_json(BaseResponseDecorator._
 
 
 
-VALIDATORS = {**VALIDATOR_MAP, "parameter": ProblemParameterValidator, "body": {**VALIDATOR_MAP["body"], "application/json": ProblemJSONBodyValidator,
-                                        "*/*json": ProblemJSONBodyValidator}}
+# media ranges, as connexion's own map has them: `*/*json` is every JSON type (application/merge-patch+json …)
+VALIDATORS = {**VALIDATOR_MAP, "parameter": ProblemParameterValidator,
+              "body": MediaTypeDict({**VALIDATOR_MAP["body"], "application/json": ProblemJSONBodyValidator,
+                                     "*/*json": ProblemJSONBodyValidator})}
 
 
 def problem_response(status: int, body: dict, headers: dict | None = None) -> ConnexionResponse:

@@ -5,7 +5,6 @@ left to connexion, and the two answers must be the same; a request that connexio
 elsewhere (a route declared earlier, HEAD, a body) is never taken."""
 from __future__ import annotations
 
-import asyncio
 import json
 import textwrap
 import uuid
@@ -15,6 +14,8 @@ from connexion.exceptions import OAuthProblem
 
 from portico_kernel import short_reads, web
 from portico_kernel.errors import NotFound
+
+from .in_process import ask, served
 
 CONTRACT = textwrap.dedent("""\
     openapi: 3.0.3
@@ -139,56 +140,9 @@ def open_read():
     return {"open": True}
 
 
-async def _ask(app, method: str, path: str, query: bytes = b"", headers: list | None = None, body: bytes = b"",
-               named: bool = False):
-    """The status, headers and body of an answer; a problem's `instance` blanked unless `named`."""
-    messages = []
-
-    async def receive():
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message):
-        messages.append(message)
-
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
-             "headers": [(b"host", b"things.test"), *(headers or [])], "client": ("127.0.0.1", 5000),
-             "server": ("things.test", 80)}
-    await app(scope, receive, send)
-    start = next(m for m in messages if m["type"] == "http.response.start")
-    content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-    answer_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]
-                      if k.lower() not in (b"content-length",)}
-    parsed = json.loads(content) if content and answer_headers["content-type"].endswith("json") else content
-    if isinstance(parsed, dict) and "instance" in parsed and not named:
-        parsed["instance"] = "(request id)"
-    return start["status"], answer_headers, parsed
-
-
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory):
-    contract = tmp_path_factory.mktemp("contract") / "things.yaml"
-    contract.write_text(CONTRACT)
-    lifespans = []
-    made = web.serve_contract(contract, validate_responses=True)
-
-    async def started(app):
-        queue, sent = asyncio.Queue(), asyncio.Queue()
-        await queue.put({"type": "lifespan.startup"})
-
-        async def receive():
-            return await queue.get()
-
-        lifespans.append(asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, sent.put)))
-        await sent.get()
-        return app
-
-    loop = asyncio.new_event_loop()
-    yield loop, loop.run_until_complete(started(made))
-    for task in lifespans:
-        task.cancel()
-    loop.run_until_complete(asyncio.gather(*lifespans, return_exceptions=True))
-    loop.close()
+    yield from served(CONTRACT, tmp_path_factory.mktemp("contract") / "things.yaml")
 
 
 AS_ADA = [(b"authorization", b"Bearer ada-token")]
@@ -240,32 +194,32 @@ def test_a_short_read_answers_as_connexion_does(apps, monkeypatch, expected, met
         await self.app(scope, receive, send)
 
     monkeypatch.setattr(short_reads.ShortRead, "prepare", counted)
-    in_one_pass = loop.run_until_complete(_ask(app, method, path, query, headers))
+    in_one_pass = loop.run_until_complete(ask(app, method, path, query, headers))
     assert (bool(tried), bool(answered)) == {"short read": (True, True), "refused": (True, False),
                                              "connexion": (False, False)}[expected]
     monkeypatch.setattr(short_reads.ShortReads, "__call__", connexion_only)
-    through_connexion = loop.run_until_complete(_ask(app, method, path, query, headers))
+    through_connexion = loop.run_until_complete(ask(app, method, path, query, headers))
     assert in_one_pass == through_connexion
 
 
 def test_what_the_short_reads_answer(apps):
     loop, app = apps
-    ask = lambda *args: loop.run_until_complete(_ask(app, *args))
-    status, headers, body = ask("GET", "/things", b"limit=2", AS_ADA)
+    answer_to = lambda *args: loop.run_until_complete(ask(app, *args))
+    status, headers, body = answer_to("GET", "/things", b"limit=2", AS_ADA)
     assert (status, [t["id"] for t in body]) == (200, ["thing-0", "thing-1"])
     assert headers["link"] == '</things?limit=2&cursor=2>; rel="next"'
-    status, _, body = ask("GET", "/things", b"limit=0", AS_ADA)
+    status, _, body = answer_to("GET", "/things", b"limit=0", AS_ADA)
     assert status == 400 and [p["name"] for p in body["invalid_params"]] == ["limit"]
-    status, _, body = ask("GET", "/things", b"colour=red", AS_ADA)
+    status, _, body = answer_to("GET", "/things", b"colour=red", AS_ADA)
     assert status == 400 and [p["name"] for p in body["invalid_params"]] == ["colour"]
-    status, headers, body = ask("GET", "/things", b"", [])
+    status, headers, body = answer_to("GET", "/things", b"", [])
     assert status == 401 and headers["www-authenticate"].startswith("Bearer")
     assert headers["content-type"] == "application/problem+json"
-    assert ask("GET", "/things/thing-9", b"", AS_ADA)[0] == 404
-    assert ask("GET", "/things/thing-3/parts/7", b"", AS_ADA)[2] == {"thing": "thing-3", "number": 7, "type": "int"}
-    assert ask("GET", "/things/new", b"", AS_ADA)[2] == {"form": True}
-    assert ask("GET", "/label", b"", AS_ADA)[1:] == ({"content-type": "text/plain"}, b"a thing")
-    status, _, body = ask("GET", "/things/broken", b"", AS_ADA)  # the answer's check runs here too
+    assert answer_to("GET", "/things/thing-9", b"", AS_ADA)[0] == 404
+    assert answer_to("GET", "/things/thing-3/parts/7", b"", AS_ADA)[2] == {"thing": "thing-3", "number": 7, "type": "int"}
+    assert answer_to("GET", "/things/new", b"", AS_ADA)[2] == {"form": True}
+    assert answer_to("GET", "/label", b"", AS_ADA)[1:] == ({"content-type": "text/plain"}, b"a thing")
+    status, _, body = answer_to("GET", "/things/broken", b"", AS_ADA)  # the answer's check runs here too
     assert status == 500 and "owner" not in json.dumps(body)
 
 
@@ -273,15 +227,17 @@ def test_the_caller_is_the_tokens_own_though_another_token_has_its_id(apps):
     """web.principal keeps the caller made of a token's claims, by the token's id and for equal
     claims only."""
     loop, app = apps
-    ask = lambda token: loop.run_until_complete(_ask(app, "GET", "/things/thing-3", b"", [(b"authorization", b"Bearer " + token)]))[0]
-    assert [ask(b"ada-kept"), ask(b"bob-kept"), ask(b"ada-kept"), ask(b"bob-kept"), ask(b"ada-token")] == [200, 404, 200, 404, 200]
+    status_for = lambda token: loop.run_until_complete(
+        ask(app, "GET", "/things/thing-3", b"", [(b"authorization", b"Bearer " + token)]))[0]
+    tokens = [b"ada-kept", b"bob-kept", b"ada-kept", b"bob-kept", b"ada-token"]
+    assert [status_for(token) for token in tokens] == [200, 404, 200, 404, 200]
 
 
 def test_a_request_without_an_id_of_its_own_is_named_by_a_new_version_4_uuid(apps):
     loop, app = apps
     named = set()
     for _ in range(50):
-        instance = loop.run_until_complete(_ask(app, "GET", "/things", named=True))[2]["instance"]
+        instance = loop.run_until_complete(ask(app, "GET", "/things", named=True))[2]["instance"]
         request_id = instance.removeprefix("urn:portico:request:")
         assert str(uuid.UUID(request_id)) == request_id and uuid.UUID(request_id).version == 4
         named.add(request_id)
