@@ -263,6 +263,9 @@ def _paged(query, order: tuple, descending: bool, after_cursor: bool):
     return query.order_by(*[(c.desc() if descending else c.asc()) for c in order]).limit(bindparam("page_limit"))
 
 
+_KEPT_CURSOR = "portico.driver_cursor"  # the key of a driver connection's kept cursor in its pool record's `info`
+
+
 def driver_rows(connection, statement, values: dict) -> list:
     """The rows of a Core query of columns, read through the database driver itself: SQLAlchemy
     compiles the query once per dialect, and each column's and parameter's type conversions are
@@ -316,9 +319,6 @@ class _DriverPlan:
             for index, processor in self.converted:
                 values[index] = processor(values[index])
         return self.row_type._make(values)
-
-
-_KEPT_CURSOR = "portico.driver_cursor"
 
 
 @functools.lru_cache(maxsize=256)

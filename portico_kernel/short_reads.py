@@ -93,7 +93,7 @@ class ShortRead:
         head += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode("latin-1"))]
         return _Answer(status or 200, head, body)
 
-    def arguments_of(self, path_params: dict, query_params, connexion_context: dict) -> dict:
+    def arguments_of(self, path_params: dict, query_params: dict | None, connexion_context: dict) -> dict:
         """The handler's arguments, as connexion's parameter decorator makes them (connexion 3.3)
         for an operation of path and query parameters of single values."""
         kwargs = {}

@@ -406,11 +406,12 @@ def principal() -> auth.Principal:
     """The caller of the current request, as verified by the bearer scheme. A client sends one
     token until it expires, so the caller made of its claims is kept for the same claims."""
     claims = _context.get()["token_info"]
-    kept = _PRINCIPALS.get(claims.get("jti"))
+    token_id = claims.get("jti")
+    kept = _PRINCIPALS.get(token_id)
     if kept is not None and kept[0] == claims:
         return kept[1]
     caller = auth.Principal.from_claims(claims)
     if len(_PRINCIPALS) >= 4096:
         _PRINCIPALS.clear()
-    _PRINCIPALS[claims.get("jti")] = (claims, caller)
+    _PRINCIPALS[token_id] = (claims, caller)
     return caller
