@@ -99,8 +99,9 @@ def _measure(url: str, headers: dict, processes: list, clients: int, requests: i
 def _serve(app: str, port: int, log: Path, env: dict[str, str]) -> subprocess.Popen:
     """One gunicorn worker with uvicorn, as the launcher serves every component."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker", "--workers", "1",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket", app],
+        [sys.executable, "-m", "gunicorn", "--worker-class", "portico_kernel.web_worker.WebWorker", "--workers", "1",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket",
+         "--forwarded-allow-ips", "", app],  # as the launcher serves the stack (no proxy in front)
         cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
     import socket
 

@@ -47,7 +47,7 @@ def web_command(component: str) -> list[str]:
     workers = config.env("PORTICO_WEB_WORKERS", "1" if config.env("PORTICO_BROKER_URL", "filesystem://").startswith("filesystem") else "2")
     host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
     return [
-        sys.executable, "-m", "gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker",
+        sys.executable, "-m", "gunicorn", "--worker-class", "portico_kernel.web_worker.WebWorker",
         "--workers", workers, "--bind", f"{host}:{config.port_of(component)}",
         "--graceful-timeout", "5", "--timeout", "60", "--keep-alive", KEEP_ALIVE_SECONDS, "--log-level", "warning",
         "--forwarded-allow-ips", trusted_proxies(component),

@@ -35,7 +35,7 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator, V
 from jsonschema import Draft4Validator
 from starlette.exceptions import HTTPException
 
-from . import auth, connexion_fast_path, health, logs, one_write, paging, request_body  # noqa: F401 (fast path, one write: their patches)
+from . import auth, connexion_fast_path, health, logs, paging, request_body  # noqa: F401 (the fast path: its patch)
 from .clock import parse_iso
 from .config import Settings, contracts_dir, env
 from .errors import DomainError

@@ -41,6 +41,7 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self):
         self.transport: asyncio.Transport | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.answer: asyncio.Future | None = None
         self.closed = False
@@ -54,6 +55,8 @@ class _Connection(asyncio.Protocol):
     # asyncio.Protocol
     def connection_made(self, transport) -> None:
         self.transport = transport
+        # kept: asking for the running loop costs a system call (getpid) on every request
+        self.loop = asyncio.get_running_loop()
 
     def data_received(self, data: bytes) -> None:
         self.started = True
@@ -98,9 +101,8 @@ class _Connection(asyncio.Protocol):
         """The answer to `request`; TimeoutError when it is not whole within `timeout` seconds (a
         timer of the loop's, which costs a request less than a timeout context around it)."""
         self._reset(head_only)
-        loop = asyncio.get_running_loop()
-        self.answer = loop.create_future()
-        timer = loop.call_later(timeout, self._time_out)
+        self.answer = self.loop.create_future()
+        timer = self.loop.call_later(timeout, self._time_out)
         self.transport.write(request)
         try:
             return await self.answer

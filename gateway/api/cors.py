@@ -19,6 +19,13 @@ def allowed_origins() -> frozenset[str]:
     return frozenset(o.strip().rstrip("/") for o in (env("PORTICO_CORS_ORIGINS", "") or "").replace(",", " ").split())
 
 
+def with_cors(app):
+    """`app` answering CORS for the origins of the setting; `app` itself when the setting names none,
+    so that every request does not pass one more layer for nothing."""
+    origins = allowed_origins()
+    return Cors(app, origins) if origins else app
+
+
 class Cors:
     def __init__(self, app, origins: frozenset[str] | None = None):
         self.app = app
