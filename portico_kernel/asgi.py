@@ -49,6 +49,10 @@ async def send_answer(send, status: int, headers: list[tuple[bytes, bytes]], bod
     await send({"type": "http.response.body", "body": body})
 
 
+def problem_answer(status: int, detail: str, problem: str | None = None, headers=(), **extra):
+    """(status, headers, body) of a problem+json answer."""
+    return status, [(b"content-type", CONTENT_TYPE.encode()), *headers], problem_bytes(status, detail, problem, **extra)
+
+
 async def send_problem(send, status: int, detail: str, problem: str | None = None, headers=(), **extra) -> None:
-    await send_answer(send, status, [(b"content-type", CONTENT_TYPE.encode()), *headers],
-                      problem_bytes(status, detail, problem, **extra))
+    await send_answer(send, *problem_answer(status, detail, problem, headers, **extra))

@@ -43,11 +43,20 @@ def trusted_proxies(component: str) -> str:
     return config.env("FORWARDED_ALLOW_IPS", "") if component == "gateway" else ""
 
 
+def web_worker(component: str) -> str:
+    """The kernel's web worker, or the component's own where it has one (`entrypoints/web_worker.py`:
+    the gateway's answers routed reads at the connection)."""
+    own = package_of(component).replace(".", "/") + "/entrypoints/web_worker.py"
+    if (config.REPO_ROOT / own).exists():
+        return f"{package_of(component)}.entrypoints.web_worker.{component.capitalize()}Worker"
+    return "portico_kernel.web_worker.WebWorker"
+
+
 def web_command(component: str) -> list[str]:
     workers = config.env("PORTICO_WEB_WORKERS", "1" if config.env("PORTICO_BROKER_URL", "filesystem://").startswith("filesystem") else "2")
     host = config.env("PORTICO_BIND_HOST", "127.0.0.1")
     return [
-        sys.executable, "-m", "gunicorn", "--worker-class", "portico_kernel.web_worker.WebWorker",
+        sys.executable, "-m", "gunicorn", "--worker-class", web_worker(component),
         "--workers", workers, "--bind", f"{host}:{config.port_of(component)}",
         "--graceful-timeout", "5", "--timeout", "60", "--keep-alive", KEEP_ALIVE_SECONDS, "--log-level", "warning",
         "--forwarded-allow-ips", trusted_proxies(component),

@@ -38,6 +38,12 @@ class OneSendPerTurn:
         if pending and not self._transport.is_closing():
             self._transport.write(b"".join(pending))
 
+    def write_now(self, data: bytes) -> None:
+        """`data` sent at once, after what waits to be sent: for a writer that sends a whole answer."""
+        pending, self._pending = self._pending, None
+        if not self._transport.is_closing():
+            self._transport.write(b"".join((*pending, data)) if pending else data)
+
     def close(self) -> None:
         self.flush()  # what was written goes out before the connection closes
         self._transport.close()

@@ -21,7 +21,7 @@ from portico_kernel.scopes import API_KEY, grants, required_scope
 from portico_kernel.errors import DomainError
 from portico_kernel.problems import STATUS, request_id as current_request_id
 from portico_kernel.request_body import max_body_bytes, too_large_detail
-from portico_kernel.asgi import declared_length, read_bounded, send_answer, send_problem
+from portico_kernel.asgi import declared_length, problem_answer, read_bounded, send_answer
 from portico_kernel.web import request_id_of
 
 from ..adapters.keystore import now
@@ -42,13 +42,16 @@ class Refused(Exception):
         super().__init__(detail)
         self.status, self.detail, self.problem, self.headers, self.extra = status, detail, problem, list(headers), extra
 
+    def answer(self, request_id: str):
+        return _problem(self.status, self.detail, request_id, self.problem, self.headers, **self.extra)
 
-async def _problem(send, status: int, detail: str, request_id: str, problem: str | None = None, extra_headers=(),
-                   **extra) -> None:
+
+def _problem(status: int, detail: str, request_id: str, problem: str | None = None, extra_headers=(), **extra):
+    """(status, headers, body) of the gateway's own problem answer."""
     headers = [(b"x-request-id", request_id.encode()), *extra_headers]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="portico"'))
-    await send_problem(send, status, detail, problem, headers, **extra)
+    return problem_answer(status, detail, problem, headers, **extra)
 
 
 class GatewayApp:
@@ -73,8 +76,8 @@ class GatewayApp:
         try:
             path, to_service = path_and_route(scope.get("raw_path") or quote(scope["path"]).encode())
         except UnsafePath as exc:
-            await _problem(send, 400, str(exc), request_id, "invalid-path",
-                           invalid_params=[{"name": "path", "reason": str(exc)}])
+            await send_answer(send, *_problem(400, str(exc), request_id, "invalid-path",
+                                              invalid_params=[{"name": "path", "reason": str(exc)}]))
             return
         if to_service is not None:
             await self.proxy(to_service, scope, headers, receive, send, request_id)
@@ -100,42 +103,58 @@ class GatewayApp:
 
     async def proxy(self, routed: Route, scope, headers: dict, receive, send, request_id: str) -> None:
         try:
-            token = self._authorize(routed, scope, headers)
+            token = self._authorize(routed, scope["method"], headers)
         except Refused as refused:
-            await _problem(send, refused.status, refused.detail, request_id, refused.problem, refused.headers,
-                           **refused.extra)
+            await send_answer(send, *refused.answer(request_id))
             return
         declared = declared_length(scope["headers"])
         body = None if declared is not None and declared > self.max_body else await read_bounded(receive, self.max_body)
         if body is None:
-            await _problem(send, 413, too_large_detail(self.max_body), request_id, problem="body-too-large")
+            await send_answer(send, *_problem(413, too_large_detail(self.max_body), request_id, problem="body-too-large"))
             return
-        forward = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
+        await send_answer(send, *await self.forward(routed, scope["method"], scope["headers"], scope.get("query_string"),
+                                                    scope.get("client"), token, body or None, request_id))
+
+    async def routed_read(self, routed: Route, raw_headers: list, query_string: bytes, client):
+        """(status, headers, body) of a GET without a body to a service's path: the answer `proxy`
+        gives, for the server to write without an ASGI exchange (gateway/entrypoints/web_worker.py)."""
+        self.gateway.security.ensure_running()
+        headers = dict(raw_headers)
+        request_id = request_id_of(headers.get(b"x-request-id"))
+        current_request_id.set(request_id)
+        try:
+            token = self._authorize(routed, "GET", headers)
+        except Refused as refused:
+            return refused.answer(request_id)
+        return await self.forward(routed, "GET", raw_headers, query_string, client, token, None, request_id)
+
+    async def forward(self, routed: Route, method: str, raw_headers: list, query_string: bytes | None, client,
+                      token: str, body: bytes | None, request_id: str):
+        """The service's answer to the caller's request, sent on with `token`, as (status, headers, body)."""
+        forward = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw_headers
                    if k not in HOP_BY_HOP and k not in CREDENTIALS}
         forward["authorization"] = f"Bearer {token}"
         forward["x-correlation-id"] = request_id
-        client = scope.get("client")
         if client:
             forward["x-forwarded-for"] = client[0]
         path_qs = routed.forwarded
-        if scope.get("query_string"):
-            path_qs += "?" + scope["query_string"].decode("latin-1")
+        if query_string:
+            path_qs += "?" + query_string.decode("latin-1")
         try:
             status, response_headers, response_body = await self.gateway.upstreams.request(
-                routed.service, scope["method"], path_qs, forward, body or None)
+                routed.service, method, path_qs, forward, body)
         except UpstreamUnavailable as exc:
-            await _problem(send, exc.status, str(exc), request_id, problem="service-unavailable")
-            return
+            return _problem(exc.status, str(exc), request_id, problem="service-unavailable")
         out = [(name, value) for name, value in response_headers if name not in RESPONSE_SKIP]
         out.append((b"x-request-id", request_id.encode()))
-        await send_answer(send, status, out, response_body)
+        return status, out, response_body
 
-    def _authorize(self, routed: Route, scope, headers: dict) -> str:
+    def _authorize(self, routed: Route, method: str, headers: dict) -> str:
         """The access token to send on: the caller's own, or for an API key the internal token."""
         scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         api_key = headers.get(b"x-api-key", b"").decode("latin-1") or (token if token.startswith(MARK) else "")
         if api_key:
-            return self._with_api_key(routed.service, scope, headers, api_key)
+            return self._with_api_key(routed.service, method, headers, api_key)
         if scheme.lower() != "bearer" or not token:
             raise Refused(401, "Sign in first: this call needs an access token (Authorization: Bearer …).")
         try:
@@ -144,7 +163,7 @@ class GatewayApp:
             raise Refused(401, str(exc), "invalid-token") from exc
         known = self.gateway.security.current
         if claims.get("client_id"):
-            self._delegated(routed, scope, claims, known)
+            self._delegated(routed, method, claims, known)
             if claims.get("kind") == API_KEY:  # an application's own token (client credentials)
                 return token
         if claims.get("kind") not in tokens.FROM_OUTSIDE:
@@ -152,29 +171,29 @@ class GatewayApp:
         if (claims.get("org"), claims.get("sub")) in known.blocked_members:
             raise Refused(403, "You are blocked in this organization; its administrators can unblock you. "
                                "You can still switch to another of your organizations.", "member-blocked")
-        if two_factor.blocks(claims, scope["method"], routed.path, orgs_requiring=known.orgs_requiring_two_factor,
+        if two_factor.blocks(claims, method, routed.path, orgs_requiring=known.orgs_requiring_two_factor,
                              people_with_two_factor=known.people_with_two_factor):
             raise Refused(403, "Your organization requires two-factor authentication: set it up under "
                                "/v1/me/two-factor, then sign in again.", "two-factor-required")
         return token
 
     @staticmethod
-    def _delegated(routed: Route, scope, claims: dict, known) -> None:
+    def _delegated(routed: Route, method: str, claims: dict, known) -> None:
         """ID-13: an application's token is refused at once when its grant or family is revoked,
         and reaches only what its scopes grant (the service checks the scope again)."""
         if claims.get("kind") not in (*tokens.FROM_OUTSIDE, API_KEY):
             raise Refused(401, "This token is not accepted here.", "invalid-token")
         if tokens.revoked(claims, known.revoked_grants) or tokens.ground_ended(claims, known.delegation_endings):
             raise Refused(401, "The access granted to this application was revoked.", "invalid-token")
-        needed = required_scope(routed.service, scope["method"])
+        needed = required_scope(routed.service, method)
         if not grants(tuple((claims.get("scope") or "").split()), needed):
             raise Refused(403, f"This token lacks the scope {needed}.", "insufficient-scope", required_scope=needed)
 
-    def _with_api_key(self, service: str, scope, headers: dict, presented: str) -> str:
+    def _with_api_key(self, service: str, method: str, headers: dict, presented: str) -> str:
         """GW-03: a partner's API key, checked against the worker's in-memory copy of the keys."""
         try:
             key, org_id = api_keys.admit(presented, self.gateway.security.current, service=service,
-                                         method=scope["method"], now=now(), take=self.gateway.rate_limiter.take,
+                                         method=method, now=now(), take=self.gateway.rate_limiter.take,
                                          org_id=headers.get(b"x-portico-org", b"").decode("latin-1") or None)
         except DomainError as refusal:
             extra = dict(refusal.extra)

@@ -1,4 +1,4 @@
-"""The gateway's web process: `gunicorn -k portico_kernel.web_worker.WebWorker gateway.entrypoints.web:app`."""
+"""The gateway's web process: `gunicorn -k gateway.entrypoints.web_worker.GatewayWorker gateway.entrypoints.web:app`."""
 from ..api.cors import with_cors
 from ..api.proxy import GatewayApp
 from ..bootstrap import bootstrap
@@ -6,4 +6,5 @@ from ..domain import tokens
 
 gateway = bootstrap()
 gateway.security  # noqa: B018 - read API keys and read models before the first request, not on it
-app = with_cors(GatewayApp(gateway, gateway.service.web_app(verifier=gateway.verifier, token_kinds=tokens.FROM_OUTSIDE)))
+door = GatewayApp(gateway, gateway.service.web_app(verifier=gateway.verifier, token_kinds=tokens.FROM_OUTSIDE))
+app = with_cors(door)
