@@ -2,8 +2,8 @@
 
 Most calls through the door are reads: a GET without a body to a service's path. For those, the
 ASGI exchange around the gateway's answer (a scope, a request cycle, an event, the receive and send
-messages and uvicorn's check of every header it sends) cost about 50 µs of a worker's CPU per
-request, a third of all the gateway spends on one (docs/PERFORMANCE.md, item 19). Such a read is
+messages and uvicorn's check of every header it sends) cost 30 to 50 µs of a worker's CPU per
+request, a sixth or more of all the gateway spends on one (docs/PERFORMANCE.md, item 19). Such a read is
 answered here from the parsed request by `GatewayApp.routed_read`, the same checks and the same
 answer as `GatewayApp.proxy` gives, written in one send. Everything else (the gateway's own paths,
 bodies, HEAD, upgrades, `Expect`, HTTP/1.0, a browser's request with an `Origin`, which the CORS
