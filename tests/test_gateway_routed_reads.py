@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import pytest
 
 
-
 @pytest.fixture(scope="module")
 def person(api):
     return api.customer_with_org()

@@ -9,6 +9,7 @@ import pytest
 import uvicorn
 from uvicorn.server import ServerState
 
+from portico_kernel import launcher
 from portico_kernel.web_worker import OneSendPerAnswer, WebWorker
 
 
@@ -103,12 +104,10 @@ def test_a_bad_request_is_answered_before_the_connection_closes():
     assert wire.sends[0].startswith(b"HTTP/1.1 400")
 
 
-@pytest.mark.parametrize("component", ["gateway", "identity", "orgs", "billing", "domains", "tickets", "notifications"])
+@pytest.mark.parametrize("component", launcher.COMPONENTS)
 def test_every_component_is_served_by_the_web_worker(component):
     """compose and the manifests name the launcher's worker (tests/test_deploy.py)."""
     import importlib
-
-    from portico_kernel import launcher
 
     module, _, name = launcher.web_worker(component).rpartition(".")
     assert issubclass(getattr(importlib.import_module(module), name), WebWorker)

@@ -67,12 +67,7 @@ class GatewayApp:
         if scope["type"] != "http":
             await self.own_app(scope, receive, send)
             return
-        self.gateway.security.ensure_running()
-        # One request id per call: answered in X-Request-Id, named by every problem's `instance`,
-        # carried to the services as X-Correlation-Id.
-        headers = dict(scope["headers"])
-        request_id = request_id_of(headers.get(b"x-request-id"))
-        current_request_id.set(request_id)
+        headers, request_id = self._request_begins(scope["headers"])
         try:
             path, to_service = path_and_route(scope.get("raw_path") or quote(scope["path"]).encode())
         except UnsafePath as exc:
@@ -88,6 +83,15 @@ class GatewayApp:
             await send_answer(send, 200, [(b"content-type", kind.encode()), (b"x-request-id", request_id.encode())], body)
             return
         await self.own(scope, receive, send, request_id)
+
+    def _request_begins(self, raw_headers: list) -> tuple[dict, str]:
+        """The request's headers as a dict, and its id: answered in X-Request-Id, named by every
+        problem's `instance`, carried to the services as X-Correlation-Id."""
+        self.gateway.security.ensure_running()
+        headers = dict(raw_headers)
+        request_id = request_id_of(headers.get(b"x-request-id"))
+        current_request_id.set(request_id)
+        return headers, request_id
 
     async def own(self, scope, receive, send, request_id: str) -> None:
         """The gateway's own endpoints, with the request id in and out like a routed call."""
@@ -118,10 +122,7 @@ class GatewayApp:
     async def routed_read(self, routed: Route, raw_headers: list, query_string: bytes, client):
         """(status, headers, body) of a GET without a body to a service's path: the answer `proxy`
         gives, for the server to write without an ASGI exchange (gateway/entrypoints/web_worker.py)."""
-        self.gateway.security.ensure_running()
-        headers = dict(raw_headers)
-        request_id = request_id_of(headers.get(b"x-request-id"))
-        current_request_id.set(request_id)
+        headers, request_id = self._request_begins(raw_headers)
         try:
             token = self._authorize(routed, "GET", headers)
         except Refused as refused:
