@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -33,11 +34,21 @@ class Measured(NamedTuple):
         return f"{self.rate}, {self.cpu_us:,.0f} µs CPU each{gateway}"
 
 
+TARGETS = ("service", "reference", "gateway_alone", "routed")
+
+
 class Floor(NamedTuple):
-    service: Measured
-    reference: Measured
-    gateway_alone: Measured
-    routed: Measured
+    """Each round's measure of each target, taken one after the other within the round."""
+
+    rounds: list[dict[str, Measured]]
+
+    def typical(self, target: str) -> Measured:
+        """The round of median rate."""
+        return sorted((r[target] for r in self.rounds), key=lambda m: m.rate.per_second)[len(self.rounds) // 2]
+
+    def ratios(self, of: str, to: str) -> list[float]:
+        """`of` / `to`, a rate ratio per round: both measured within the same minute."""
+        return [r[of].rate.per_second / r[to].rate.per_second if r[to].rate.per_second else 0.0 for r in self.rounds]
 
 
 def _processes(*markers: str) -> list:
@@ -79,21 +90,22 @@ def _profiled(processes: list, name: str, log: Path) -> subprocess.Popen | None:
                              "--pid", str(worker.pid), "--output", str(out)], stdout=log.open("a"), stderr=subprocess.STDOUT)
 
 
-def _measure(url: str, headers: dict, processes: list, clients: int, requests: int, profile_as: str = "",
+def _measure(url: str, headers: dict, processes: list, clients: int, seconds: float, profile_as: str = "",
              gateway: list | None = None) -> Measured:
     """The rate, and the CPU it cost the serving processes: CPU per request stays meaningful when
-    other work shares the machine, the rate does not."""
+    other work shares the machine, the rate does not. Both are taken after the warm-up, so what a
+    process builds on its first requests is not counted."""
     profiler = _profiled(processes, profile_as, ROOT / "var" / "bench.log") if profile_as else None
-    before, gateway_before = _cpu(processes), _cpu(gateway or [])
-    got = rate(url, headers, clients=clients, requests=requests)
+    before: list[float] = []
+    got = rate(url, headers, clients=clients, requests=None, seconds=seconds,
+               warmed=lambda: before.extend((_cpu(processes), _cpu(gateway or []))))
+    spent, gateway_spent = _cpu(processes) - before[0], _cpu(gateway or []) - before[1]
     if profiler is not None:
         profiler.send_signal(signal.SIGINT)  # py-spy writes its flame graph and exits
         profiler.wait(timeout=60)
-    answered = clients * (requests // clients) - got.failed
-    if answered <= 0:
+    if got.answered <= 0:
         return Measured(got, float("inf"))
-    gateway_us = 1e6 * (_cpu(gateway) - gateway_before) / answered if gateway else None
-    return Measured(got, 1e6 * (_cpu(processes) - before) / answered, gateway_us)
+    return Measured(got, 1e6 * spent / got.answered, 1e6 * gateway_spent / got.answered if gateway else None)
 
 
 def _serve(app: str, port: int, log: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -126,7 +138,8 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def measure(port_base: int, token: str, log: Path, *, clients: int, requests: int, database: str = "") -> Floor:
+def measure(port_base: int, token: str, log: Path, *, clients: int, seconds: float, rounds: int,
+            database: str = "") -> Floor:
     from portico_kernel import config
 
     as_person = {"Authorization": f"Bearer {token}"}
@@ -145,28 +158,32 @@ def measure(port_base: int, token: str, log: Path, *, clients: int, requests: in
                    ("gateway_alone", f"http://127.0.0.1:{lone_gateway_port}/v1/orgs",
                     _processes(f"127.0.0.1:{lone_gateway_port} ", "bench.reference:trivial"), None),
                    ("routed", f"{gateway}/v1/orgs", service + door, door))
-        measured: dict[str, Measured] = {}
-        # interleaved twice, the better of each kept: a shared machine's speed drifts within seconds
-        for round_ in range(2):
+        # interleaved in rounds, each ratio taken within a round: a shared machine's speed drifts
+        # within seconds, and what is compared should see the same machine
+        measured: list[dict[str, Measured]] = []
+        for round_ in range(rounds):
+            measured.append({})
             for name, url, processes, gateway_processes in targets:
                 profile_as = f"{name}-{database.lower()}" if round_ == 0 and name in ("service", "gateway_alone") else ""
-                got = _measure(url, as_person, processes, clients, requests, profile_as, gateway_processes)
-                if name not in measured or got.rate.per_second > measured[name].rate.per_second:
-                    measured[name] = got
-        return Floor(**measured)
+                measured[-1][name] = _measure(url, as_person, processes, clients, seconds, profile_as, gateway_processes)
+        return Floor(measured)
     finally:
         for process in helpers:
             _stop(process)
 
 
 def rows(database: str, floor: Floor, clients: int) -> list[tuple[str, str]]:
-    ratio = lambda a, b: f"{100 * a.rate.per_second / b.rate.per_second:.0f} %" if b.rate.per_second else "n/a"
+    def ratio(of: str, to: str) -> str:
+        ratios = sorted(floor.ratios(of, to))
+        return f"{100 * statistics.median(ratios):.0f} % (rounds {100 * ratios[0]:.0f} to {100 * ratios[-1]:.0f} %)"
+
+    rounds = len(floor.rounds)
     return [
         (f"(d) {database}: service, authenticated GET /v1/orgs, 1 worker ({clients} clients), target >= 1,500/s on PostgreSQL",
-         str(floor.service)),
-        (f"(d) {database}: bare ASGI reference, same read, 1 worker", str(floor.reference)),
-        (f"(d) {database}: service / reference (target >= 50 %)", ratio(floor.service, floor.reference)),
-        (f"(d) {database}: gateway alone in front of a trivial upstream, 1 worker", str(floor.gateway_alone)),
-        (f"(d) {database}: routed GET /v1/orgs through the gateway", str(floor.routed)),
-        (f"(d) {database}: routed / direct (target >= 90 %)", ratio(floor.routed, floor.service)),
+         str(floor.typical("service"))),
+        (f"(d) {database}: bare ASGI reference, same read, 1 worker", str(floor.typical("reference"))),
+        (f"(d) {database}: service / reference, median of {rounds} rounds (target >= 50 %)", ratio("service", "reference")),
+        (f"(d) {database}: gateway alone in front of a trivial upstream, 1 worker", str(floor.typical("gateway_alone"))),
+        (f"(d) {database}: routed GET /v1/orgs through the gateway", str(floor.typical("routed"))),
+        (f"(d) {database}: routed / direct, median of {rounds} rounds (target >= 90 %)", ratio("routed", "service")),
     ]

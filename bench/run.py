@@ -16,7 +16,8 @@ A shared or virtual machine's speed drifts within seconds, so (a) alternates its
 rounds and reports the median ratio of the rounds and their range.
 
     PORTICO_BENCH_PORT_BASE (default 19000)  BENCH_ROUNDS (default 5)  BENCH_REQUESTS (default 2000)
-    BENCH_CLIENTS (default 8)  BENCH_FLOOR_REQUESTS (default 6000)  BENCH_ONLY=floor (section d alone)
+    BENCH_CLIENTS (default 8)  BENCH_FLOOR_SECONDS (default 2, each measure of d)  BENCH_FLOOR_ROUNDS (default 3)
+    BENCH_ONLY=floor (section d alone)
     BENCH_PROFILE=1 (py-spy flame graphs of (d)'s service and gateway workers, in var/)
     PostgreSQL for (d): PORTICO_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432)
 """
@@ -41,7 +42,8 @@ PORT_BASE = int(os.environ.get("PORTICO_BENCH_PORT_BASE", "19000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-FLOOR_REQUESTS = int(os.environ.get("BENCH_FLOOR_REQUESTS", "6000"))
+FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "2"))
+FLOOR_ROUNDS = int(os.environ.get("BENCH_FLOOR_ROUNDS", "3"))
 ONLY_FLOOR = os.environ.get("BENCH_ONLY") == "floor"
 SIGN_INS = 40  # per client and round
 PASSWORD = "correct horse battery staple"
@@ -379,7 +381,8 @@ def main() -> int:
             if database == "SQLite" and not ONLY_FLOOR:
                 rows += measure_security(account, process)
             rows += floor.rows(database, floor.measure(PORT_BASE, account.token, log_path, clients=CLIENTS,
-                                                       requests=FLOOR_REQUESTS, database=database), CLIENTS)
+                                                       seconds=FLOOR_SECONDS, rounds=FLOOR_ROUNDS, database=database),
+                              CLIENTS)
         finally:
             stop_stack(process)
             if database == "PostgreSQL":
