@@ -6,7 +6,6 @@ relay processes, so it runs in WAL mode with a busy timeout.
 from __future__ import annotations
 
 import functools
-import threading
 import time
 from collections import namedtuple
 from datetime import timezone
@@ -75,7 +74,16 @@ def make_engine(url: str) -> Engine:
         return engine
     engine = create_engine(url, **_POOL)
     _ping_when_idle(engine)
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "do_connect", _loop_waiting_connection)
     return engine
+
+
+def _loop_waiting_connection(_dialect, _record, cargs, cparams):
+    """psycopg's connection, whose waits can go to the event loop (portico_kernel/loop_waits.py)."""
+    from .loop_waits import LoopWaitingConnection
+
+    return LoopWaitingConnection.connect(*cargs, **cparams)
 
 
 IDLE_BEFORE_PING = 5.0  # seconds
@@ -113,37 +121,45 @@ def reading(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT", **{READING: True})
 
 
-class ReadingSessions(threading.local):
-    """Sessions for units of work that only read, each on a connection its thread keeps: a read
-    then pays for its query, not for taking a connection from the pool and giving it back (with
-    the pool's events and reset) around it. A connection that rested longer than IDLE_BEFORE_PING
-    goes back to the pool and a fresh checkout pings; one that failed is replaced. A session given
-    back clean (nothing loaded, no transaction: a read through the driver) serves the thread's
-    next read as it is, rather than being closed and made anew."""
+class ReadingSessions:
+    """Sessions for units of work that only read, on connections kept between reads: a read then
+    pays for its query, not for taking a connection from the pool and giving it back (with the
+    pool's events and reset) around it. Each read takes a resting connection, or a new one, and
+    gives it back when it ends; reads at once (handler threads, or reads waiting for PostgreSQL on
+    the event loop) have one each. A connection that rested longer than IDLE_BEFORE_PING goes back
+    to the pool, so a fresh checkout pings; one that failed is replaced. A session given back clean
+    (nothing loaded, no transaction: a read through the driver) serves the next read on its
+    connection as it is, rather than being closed and made anew."""
+
+    KEPT = 8  # resting connections; beyond, a connection given back returns to the pool
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.connection = None
-        self.used_at = 0.0
-        self.idle: Session | None = None
+        self.resting: list[tuple[Connection, float, Session | None]] = []  # the last given back last
 
     def __call__(self) -> Session:
-        connection, now = self.connection, time.monotonic()
-        if connection is None or connection.invalidated or connection.closed or now - self.used_at > IDLE_BEFORE_PING:
-            if connection is not None:
+        now, session = time.monotonic(), None
+        try:
+            connection, rested_since, session = self.resting.pop()  # atomic: threads take their own
+        except IndexError:
+            connection = self.engine.connect()
+        else:
+            if connection.invalidated or connection.closed or now - rested_since > IDLE_BEFORE_PING:
                 connection.close()
-            connection = self.connection = self.engine.connect()
-        self.used_at = now
-        session, self.idle = self.idle, None  # a read inside a read gets a session of its own
-        if session is None or session.bind is not connection:
-            session = Session(bind=connection, expire_on_commit=False)
-        return session
+                connection, session = self.engine.connect(), None
+        return session if session is not None else Session(bind=connection, expire_on_commit=False)
 
     def give_back(self, session: Session) -> None:
-        if session.bind is self.connection and not session.in_transaction() and not session.identity_map:
-            self.idle = session
+        connection = session.bind
+        if not session.in_transaction() and not session.identity_map:
+            kept = session
         else:
             session.close()  # what it loaded is let go, what began is rolled back
+            kept = None
+        if len(self.resting) < self.KEPT and not connection.invalidated and not connection.closed:
+            self.resting.append((connection, time.monotonic(), kept))
+        else:
+            connection.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -287,6 +303,9 @@ def driver_rows(connection, statement, values: dict) -> list:
         connection.invalidate(exc)
         raise DBAPIError.instance(plan.sql, parameters, exc, connection.dialect.loaded_dbapi.Error,
                                   connection_invalidated=True) from exc
+    except BaseException:  # stopped while the database answered (a cancelled read): the answer never read
+        connection.invalidate()
+        raise
     return [plan.row(row) for row in fetched]
 
 

@@ -58,7 +58,7 @@ class Service:
         from .web import create_app
         from .idempotency import NAME, Store
         return create_app(self.settings, self.ready_checks(), verifier=verifier, token_kinds=token_kinds,
-                          idempotency=Store(self.engine, self.metadata.tables[NAME]))
+                          idempotency=Store(self.engine, self.metadata.tables[NAME]), loop_waits=db.is_postgres(self.engine))
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(self.settings, self.engine, self.outbox)

@@ -38,6 +38,9 @@ from starlette.routing import compile_path, get_route_path
 
 from .connexion_fast_path import is_short_read, parameter_validator_of
 
+if t.TYPE_CHECKING:
+    from .loop_waits import AtMost
+
 _BODY_HEADERS = (b"content-type", b"content-length", b"transfer-encoding")
 
 
@@ -124,9 +127,10 @@ class ShortRead:
             return StarletteFramework.connexion_to_framework_response(result)
         return self.answers.build_framework_response(result)
 
-    async def prepare(self, scope, receive) -> list[dict]:
+    async def prepare(self, scope, receive, loop_waits: AtMost | None = None) -> list[dict]:
         """The answer's messages. Raises whatever connexion's path would refuse the request for,
-        and a refusal of the bearer scheme's own."""
+        and a refusal of the bearer scheme's own. With `loop_waits`, the handler's waits for the
+        database go to the event loop (portico_kernel/loop_waits.py)."""
         request = ConnexionRequest(scope, receive, uri_parser=self.parameters.uri_parser)
         query = scope.get("query_string")
         if not query:
@@ -145,7 +149,8 @@ class ShortRead:
         _scope.set(scope)
         arguments = self.arguments_of(request.path_params if scope["path_params"] else {}, request.query_params if query else None,
                                       connexion_context)
-        response = self.answer(self.handler(**arguments))
+        result = self.handler(**arguments) if loop_waits is None else await loop_waits.run(self.handler, arguments)
+        response = self.answer(result)
         if self.checked is None and isinstance(response, _Answer):
             return response.messages()
         messages: list[dict] = []
@@ -267,9 +272,10 @@ class ShortReadsAPI(AbstractRoutingAPI):
 class ShortReads(SpecMiddleware):
     """Serves the GETs of short reads in one pass; passes everything else on."""
 
-    def __init__(self, app):
+    def __init__(self, app, loop_waits: AtMost | None = None):
         self.app = app
         self.apis: list[ShortReadsAPI] = []
+        self.loop_waits = loop_waits
 
     def add_api(self, specification, **kwargs) -> ShortReadsAPI:
         api = ShortReadsAPI(specification, **kwargs)
@@ -286,7 +292,7 @@ class ShortReads(SpecMiddleware):
                 own = {**scope, "path_params": {**scope.get("path_params", {}), **params},
                        "extensions": {**extensions, ROUTING_CONTEXT: {"api_base_path": base_path, "operation_id": read.operation_id}}}
                 try:
-                    messages = await read.prepare(own, receive)
+                    messages = await read.prepare(own, receive, self.loop_waits)
                 except Exception:  # refused, or failed: connexion's whole path answers it, as it would have
                     messages = None
                 if messages is not None:

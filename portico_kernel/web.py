@@ -325,11 +325,12 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 
 def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], *,
                verifier: auth.TokenVerifier | None = None, token_kinds: frozenset[str] | None = None,
-               idempotency: Store | None = None) -> connexion.AsyncApp:
+               idempotency: Store | None = None, loop_waits: bool = False) -> connexion.AsyncApp:
     """A connexion app for `settings.component`, serving contracts/<component>.yaml.
 
     An AsyncApp, not a FlaskApp: connexion runs the (synchronous) handlers in a thread pool of its
-    own, and a request does not cross a WSGI bridge into a fixed pool of ten threads and back."""
+    own, and a request does not cross a WSGI bridge into a fixed pool of ten threads and back.
+    With `loop_waits` (a service on PostgreSQL), short reads wait for the database on the event loop."""
     global _bearer_info
     logs.bound_and_redact()
     _bearer_info = auth.bearer_info_function(settings, verifier, token_kinds)
@@ -337,7 +338,7 @@ def create_app(settings: Settings, ready_checks: dict[str, Callable[[], None]], 
     health.register(ready_checks)
 
     return serve_contract(contracts_dir() / f"{settings.component}.yaml", idempotency=idempotency,
-                          validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true")
+                          validate_responses=env("PORTICO_VALIDATE_RESPONSES", "false") == "true", loop_waits=loop_waits)
 
 
 class KeptEncoderJsonifier(Jsonifier):
@@ -352,7 +353,13 @@ class KeptEncoderJsonifier(Jsonifier):
         return super().dumps(data, **kwargs) if kwargs else self.encoder.encode(data) + "\n"
 
 
-def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Store | None = None) -> connexion.AsyncApp:
+# reads waiting for the database on one worker's loop at once, each holding a connection: well
+# inside the pool's 40 (portico_kernel/db.py) beside the handler threads' own
+LOOP_WAITS = 16
+
+
+def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Store | None = None,
+                   loop_waits: bool = False) -> connexion.AsyncApp:
     """The connexion app of one contract, with the kernel's validation, errors, middlewares and
     short reads."""
     # No component serves its own documentation viewer or document (the gateway serves the suite's):
@@ -367,7 +374,12 @@ def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Sto
     app.add_error_handler(HTTPException, _http_error_handler)
     app.add_error_handler(Exception, _unexpected_error_handler)
     app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    if loop_waits:
+        from .loop_waits import AtMost
+
+        app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION, loop_waits=AtMost(LOOP_WAITS))
+    else:
+        app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION,
                        paths=yaml.safe_load(contract.read_text())["paths"])

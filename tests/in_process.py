@@ -9,11 +9,12 @@ from pathlib import Path
 from portico_kernel import web
 
 
-def served(contract_text: str, path: Path):
-    """Yields (loop, app): the contract's app, started, on a loop of its own; stopped after."""
+def served(contract_text: str, path: Path, loop_waits: bool = False):
+    """Yields (loop, app): the contract's app, started, on a loop of its own; stopped after. With
+    `loop_waits`, short reads run as on PostgreSQL (portico_kernel/loop_waits.py)."""
     path.write_text(contract_text)
     lifespans = []
-    made = web.serve_contract(path, validate_responses=True)
+    made = web.serve_contract(path, validate_responses=True, loop_waits=loop_waits)
 
     async def started(app):
         queue, sent = asyncio.Queue(), asyncio.Queue()

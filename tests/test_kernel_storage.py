@@ -87,12 +87,15 @@ def _a_page_through_the_driver_is_the_page_sqlalchemy_reads(engine) -> None:
     assert [row[0] for row in rows] == ["m-0", "m-4", "m-1", "m-5", "m-2", "m-6"]
     assert all(row[1].tzinfo is not None and isinstance(row[2], bool) for row in rows)
     assert through_driver[0][-1] == ("id", "at", "done", "how_big")
-    with sessions() as session:  # a driver's refusal is SQLAlchemy's, and its connection is not handed out again
-        with pytest.raises(DBAPIError):
-            db.driver_rows(session.connection(), select(MOMENTS.c.id).where(text("no_such_column = 1")), {})
-    assert sessions.connection.invalidated
-    with sessions() as session:
-        assert db.driver_rows(session.connection(), select(MOMENTS.c.id).where(MOMENTS.c.id == "m-0"), {})[0].id == "m-0"
+    session = sessions()  # a driver's refusal is SQLAlchemy's, and its connection is not handed out again
+    with pytest.raises(DBAPIError):
+        db.driver_rows(session.connection(), select(MOMENTS.c.id).where(text("no_such_column = 1")), {})
+    failed = session.bind
+    assert failed.invalidated
+    sessions.give_back(session)
+    session = sessions()
+    assert session.bind is not failed
+    assert db.driver_rows(session.connection(), select(MOMENTS.c.id).where(MOMENTS.c.id == "m-0"), {})[0].id == "m-0"
     engine.dispose()
 
 
@@ -108,33 +111,49 @@ def test_a_page_through_the_driver_is_the_page_sqlalchemy_reads_on_postgresql():
 
 
 def _backend(session) -> object:
-    with session:
-        return session.connection().connection.dbapi_connection
+    return session.connection().connection.dbapi_connection
 
 
-def test_a_thread_keeps_its_reading_connection_until_it_rests_or_fails(tmp_path, monkeypatch):
-    """Reads take no connection from the pool per request; one that rested goes back, so a fresh
-    checkout pings it, and one that failed is not handed out again."""
+def test_a_reading_connection_serves_the_next_read_until_it_rests_or_fails(tmp_path, monkeypatch):
+    """Reads take no connection from the pool per request: a read's connection serves the next
+    read; reads at once have one each; one that rested goes back, so a fresh checkout pings it, and
+    one that failed is not handed out again."""
     engine = db.make_engine(f"sqlite:///{tmp_path}/notes.db")
     METADATA.create_all(engine)
     sessions = db.ReadingSessions(db.reading(engine))
-    first = _backend(sessions())
-    assert _backend(sessions()) is first
+    reading = sessions()
+    first = _backend(reading)
+    sessions.give_back(reading)
+    reading = sessions()
+    assert _backend(reading) is first
     other_thread: list = []
     thread = threading.Thread(target=lambda: other_thread.append(_backend(sessions())))
     thread.start()
     thread.join(timeout=5)
-    assert other_thread and other_thread[0] is not first, "two threads shared one connection"
-    with sessions() as session:  # a read leaves no transaction open behind it
-        session.execute(select(NOTES))
-    assert not sessions.connection.in_transaction()
-    sessions.connection.invalidate()
+    assert other_thread and other_thread[0] is not first, "two reads at once shared one connection"
+    reading.execute(select(NOTES))  # a read leaves no transaction open behind it
+    sessions.give_back(reading)
+    connection = reading.bind
+    assert not connection.in_transaction()
+    connection.invalidate()
     assert _backend(sessions()) is not first
     monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)
-    rested = sessions.connection
+    reading = sessions()
+    rested = reading.bind
+    sessions.give_back(reading)
     time.sleep(0.01)
-    sessions()
-    assert rested.closed and sessions.connection is not rested
+    assert sessions().bind is not rested and rested.closed
+    engine.dispose()
+
+
+def test_no_more_connections_rest_than_reads_ever_ran_at_once_nor_than_kept(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path}/notes.db")
+    sessions = db.ReadingSessions(db.reading(engine))
+    at_once = [sessions() for _ in range(db.ReadingSessions.KEPT + 3)]
+    for session in at_once:
+        sessions.give_back(session)
+    assert len(sessions.resting) == db.ReadingSessions.KEPT
+    assert sum(session.bind.closed for session in at_once) == 3, "a connection beyond those kept went back to the pool"
     engine.dispose()
 
 
@@ -226,3 +245,62 @@ def test_published_events_leave_the_outbox_after_a_day(tmp_path):
     assert relay.forget_published(engine, outbox, now) == 1
     with engine.connect() as conn:
         assert sorted(conn.execute(select(outbox.c.id)).scalars()) == ["recent", "waiting"]
+
+
+def _while_a_short_read_waits_for_postgresql(at_most: int, cancel: bool = False) -> tuple[list, object]:
+    """A short read of one slow query on a reading connection, run as the web worker runs it (on
+    the event loop, `loop_waits.AtMost`), beside a timer of the loop: who finished first."""
+    import asyncio
+
+    from sqlalchemy import func
+
+    from portico_kernel.loop_waits import AtMost
+    from tests.run import POSTGRES
+
+    engine = db.make_engine(f"{POSTGRES}/postgres")
+    sessions = db.ReadingSessions(db.reading(engine))
+    order: list = []
+    read = {}
+
+    def slow_read():
+        session = read["session"] = sessions()
+        try:
+            db.driver_rows(db._driver_connection_of(session), select(func.pg_sleep(0.4).label("slept")), {})
+        finally:
+            sessions.give_back(session)
+        order.append("read")
+
+    async def loop_free():
+        await asyncio.sleep(0.05)
+        order.append("loop")
+
+    async def both():
+        reading = asyncio.ensure_future(AtMost(at_most).run(slow_read, {}))
+        await loop_free()
+        if cancel:
+            reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+
+    asyncio.run(both())
+    engine.dispose()
+    return order, read["session"].bind
+
+
+@pytest.mark.real
+def test_a_short_read_waiting_for_postgresql_leaves_the_loop_to_other_requests():
+    order, connection = _while_a_short_read_waits_for_postgresql(at_most=1)
+    assert order == ["loop", "read"], "the read held the loop while the database answered"
+    assert not connection.invalidated
+
+
+@pytest.mark.real
+def test_beyond_the_reads_that_may_wait_at_once_a_read_holds_the_loop():
+    order, _connection = _while_a_short_read_waits_for_postgresql(at_most=0)
+    assert order == ["read", "loop"]
+
+
+@pytest.mark.real
+def test_a_read_stopped_while_postgresql_answers_never_hands_its_connection_out_again():
+    order, connection = _while_a_short_read_waits_for_postgresql(at_most=1, cancel=True)
+    assert order == ["loop"]
+    assert connection.invalidated or connection.closed
