@@ -42,6 +42,8 @@ if t.TYPE_CHECKING:
     from .loop_waits import AtMost
 
 _BODY_HEADERS = (b"content-type", b"content-length", b"transfer-encoding")
+KNOWN_PATHS = 4096
+_UNKNOWN = object()
 
 
 class _Route(t.NamedTuple):
@@ -85,14 +87,16 @@ class ShortRead:
     def answer(self, result):
         """The handler's result as connexion's response decorator answers it: a list or an object
         is JSON, with the status and headers the handler gave (Starlette's Response, without one)."""
-        if isinstance(result, tuple) and 1 <= len(result) <= 3:
+        if type(result) is tuple and len(result) == 2 and type(result[1]) is int:  # (data, status), as most answer
+            (data, status), headers = result, None
+        elif isinstance(result, tuple) and 1 <= len(result) <= 3:
             data, status, headers = BaseResponseDecorator._unpack_handler_response(result)
         else:
-            data, status, headers = result, None, {}
-        if not isinstance(data, (dict, list)) or any(name.lower() == "content-type" for name in headers):
+            data, status, headers = result, None, None
+        if not isinstance(data, (dict, list)) or (headers and any(name.lower() == "content-type" for name in headers)):
             return self._as_connexion_answers(result)
         body = self.jsonifier.dumps(data).encode()
-        head = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        head = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()] if headers else []
         head += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode("latin-1"))]
         return _Answer(status or 200, head, body)
 
@@ -272,10 +276,14 @@ class ShortReadsAPI(AbstractRoutingAPI):
 class ShortReads(SpecMiddleware):
     """Serves the GETs of short reads in one pass; passes everything else on."""
 
-    def __init__(self, app, loop_waits: AtMost | None = None):
+    def __init__(self, app, loop_waits: AtMost | None = None, door=None):
         self.app = app
         self.apis: list[ShortReadsAPI] = []
+        self.known_paths: dict[str, tuple[ShortRead, str, dict] | None] = {}
         self.loop_waits = loop_waits
+        self.at_door = door is not None  # the app's door asks `answered` before connexion's layers
+        if door is not None:
+            door.short_reads = self
 
     def add_api(self, specification, **kwargs) -> ShortReadsAPI:
         api = ShortReadsAPI(specification, **kwargs)
@@ -284,27 +292,38 @@ class ShortReads(SpecMiddleware):
         return api
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and self.apis:
-            routed = self._routed(scope)
-            if routed is not None:
-                read, base_path, params = routed
-                extensions = scope.get("extensions") or {}
-                own = {**scope, "path_params": {**scope.get("path_params", {}), **params},
-                       "extensions": {**extensions, ROUTING_CONTEXT: {"api_base_path": base_path, "operation_id": read.operation_id}}}
-                try:
-                    messages = await read.prepare(own, receive, self.loop_waits)
-                except Exception:  # refused, or failed: connexion's whole path answers it, as it would have
-                    messages = None
-                if messages is not None:
-                    for message in messages:
-                        await send(message)
-                    return
-        await self.app(scope, receive, send)
+        if self.at_door or scope["type"] != "http" or scope["method"] != "GET" or not await self.answered(scope, receive, send):
+            await self.app(scope, receive, send)
+
+    async def answered(self, scope, receive, send) -> bool:
+        """Whether a GET was answered here: else it is connexion's to answer, untouched."""
+        routed = self._routed(scope) if self.apis else None
+        if routed is None:
+            return False
+        read, base_path, params = routed
+        extensions = scope.get("extensions") or {}
+        own = {**scope, "path_params": {**scope.get("path_params", {}), **params},
+               "extensions": {**extensions, ROUTING_CONTEXT: {"api_base_path": base_path, "operation_id": read.operation_id}}}
+        try:
+            messages = await read.prepare(own, receive, self.loop_waits)
+        except Exception:  # refused, or failed: connexion's whole path answers it, as it would have
+            return False
+        for message in messages:
+            await send(message)
+        return True
 
     def _routed(self, scope) -> tuple[ShortRead, str, dict] | None:
         if any(name in _BODY_HEADERS for name, _ in scope["headers"]):
             return None
         path = get_route_path(scope)
+        known = self.known_paths.get(path, _UNKNOWN)
+        if known is _UNKNOWN:  # a path's route is a function of the path: worked out once for those asked most
+            if len(self.known_paths) >= KNOWN_PATHS:
+                self.known_paths.clear()
+            known = self.known_paths[path] = self._route(path)
+        return known
+
+    def _route(self, path: str) -> tuple[ShortRead, str, dict] | None:
         for api in self.apis:
             base_path = api.base_path or ""
             if base_path and not path.startswith(base_path + "/"):

@@ -246,6 +246,11 @@ def request_id_of(given: bytes | None) -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
+def _correlate(scope) -> None:
+    given = next((value for name, value in scope["headers"] if name == b"x-correlation-id"), None)
+    request_id.set(request_id_of(given))
+
+
 class _Correlated:
     """Every request carries a correlation id (the caller's, or a new one) into the events it causes."""
 
@@ -254,9 +259,24 @@ class _Correlated:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            given = next((value for name, value in scope["headers"] if name == b"x-correlation-id"), None)
-            request_id.set(request_id_of(given))
+            _correlate(scope)
         await self.app(scope, receive, send)
+
+
+class ContractApp(connexion.AsyncApp):
+    """connexion's app of a contract, whose short reads are answered at its door: ahead of
+    connexion's dispatch and error layer, which would only pass them on (docs/PERFORMANCE.md,
+    item 22). What the short reads do not answer takes connexion's whole path."""
+
+    short_reads: ShortReads | None = None  # made when connexion builds its layers, at start-up
+
+    async def __call__(self, scope, receive, send):
+        reads = self.short_reads
+        if reads is not None and scope["type"] == "http" and scope["method"] == "GET":
+            _correlate(scope)
+            if await reads.answered(scope, receive, send):
+                return
+        await self.middleware(scope, receive, send)
 
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -365,8 +385,8 @@ def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Sto
     # No component serves its own documentation viewer or document (the gateway serves the suite's):
     # connexion's Swagger UI middleware would only route every request once more.
     middlewares = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
-    app = connexion.AsyncApp(contract.stem, specification_dir=str(contract.parent), middlewares=middlewares,
-                             jsonifier=KeptEncoderJsonifier())
+    app = ContractApp(contract.stem, specification_dir=str(contract.parent), middlewares=middlewares,
+                      jsonifier=KeptEncoderJsonifier())
     app.add_api(contract.name, validator_map=VALIDATORS, strict_validation=True, validate_responses=validate_responses,
                 pythonic_params=True)
     app.add_error_handler(DomainError, _domain_error_handler)
@@ -377,9 +397,9 @@ def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Sto
     if loop_waits:
         from .loop_waits import AtMost
 
-        app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION, loop_waits=AtMost(LOOP_WAITS))
+        app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION, door=app, loop_waits=AtMost(LOOP_WAITS))
     else:
-        app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION)
+        app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION, door=app)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION,
                        paths=yaml.safe_load(contract.read_text())["paths"])
