@@ -20,7 +20,9 @@ def iso_utc(moment: datetime) -> str:
     A naive datetime is taken as UTC (SQLite gives them back naive)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    elif moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 class Clock(Protocol):

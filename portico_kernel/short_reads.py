@@ -135,10 +135,11 @@ class ShortRead:
         """The answer's messages. Raises whatever connexion's path would refuse the request for,
         and a refusal of the bearer scheme's own. With `loop_waits`, the handler's waits for the
         database go to the event loop (portico_kernel/loop_waits.py)."""
-        request = ConnexionRequest(scope, receive, uri_parser=self.parameters.uri_parser)
         query = scope.get("query_string")
-        if not query:
-            request._query_params = {}  # what its URI parser makes of no query, without asking it
+        if query or self.checks_without_query or scope["path_params"]:
+            request = _connexion_request(scope, receive, self.parameters.uri_parser)
+        else:
+            request = _AskedOfItsScope(scope, receive, self.parameters.uri_parser)
         if self.bearer is not None:
             claims = await self.bearer(_bearer_token(scope), request)
             scope["extensions"]["connexion_context"] = {"user": claims.get("sub", claims.get("uid")), "token_info": claims}
@@ -186,13 +187,35 @@ def _bearer_info_of(operation):
 
     async def bearer_info(token: str, request) -> dict:
         claims = function(token, request=request)
-        while asyncio.iscoroutine(claims):
+        while not isinstance(claims, dict) and asyncio.iscoroutine(claims):
             claims = await claims
         if not isinstance(claims, dict) or not claims:
             raise _Refused()
         return claims
 
     return bearer_info
+
+
+def _connexion_request(scope, receive, uri_parser) -> ConnexionRequest:
+    request = ConnexionRequest(scope, receive, uri_parser=uri_parser)
+    if not scope.get("query_string"):
+        request._query_params = {}  # what its URI parser makes of no query, without asking it
+    return request
+
+
+class _AskedOfItsScope:
+    """The request of a short read without parameters, for the bearer scheme, which reads the
+    operation in its scope: connexion's request object is made only when more is asked of it."""
+
+    __slots__ = ("scope", "_receive", "_uri_parser", "_made")
+
+    def __init__(self, scope, receive, uri_parser):
+        self.scope, self._receive, self._uri_parser, self._made = scope, receive, uri_parser, None
+
+    def __getattr__(self, name: str):
+        if self._made is None:
+            self._made = _connexion_request(self.scope, self._receive, self._uri_parser)
+        return getattr(self._made, name)
 
 
 def _bearer_token(scope) -> str:

@@ -50,9 +50,10 @@ log = logging.getLogger(__name__)
 _bearer_info = None
 
 
-async def bearer_info(token: str, request) -> dict:
-    """Named by every contract's bearer scheme (`x-bearerInfoFunc`); the request names the operation."""
-    return await _bearer_info(token, request)
+def bearer_info(token: str, request):
+    """Named by every contract's bearer scheme (`x-bearerInfoFunc`); the request names the
+    operation. Answers the check's coroutine, which connexion (and a short read) awaits."""
+    return _bearer_info(token, request)
 
 
 def _field_name(error: jsonschema.ValidationError) -> str:
@@ -246,11 +247,6 @@ def request_id_of(given: bytes | None) -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
-def _correlate(scope) -> None:
-    given = next((value for name, value in scope["headers"] if name == b"x-correlation-id"), None)
-    request_id.set(request_id_of(given))
-
-
 class _Correlated:
     """Every request carries a correlation id (the caller's, or a new one) into the events it causes."""
 
@@ -259,7 +255,8 @@ class _Correlated:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            _correlate(scope)
+            given = next((value for name, value in scope["headers"] if name == b"x-correlation-id"), None)
+            request_id.set(request_id_of(given))
         await self.app(scope, receive, send)
 
 
@@ -272,10 +269,10 @@ class ContractApp(connexion.AsyncApp):
 
     async def __call__(self, scope, receive, send):
         reads = self.short_reads
-        if reads is not None and scope["type"] == "http" and scope["method"] == "GET":
-            _correlate(scope)
-            if await reads.answered(scope, receive, send):
-                return
+        # A short read that answers needs no request id: a reading unit of work emits no event, and
+        # whatever it refuses or fails at is answered by connexion's path, which names the request.
+        if reads is not None and scope["type"] == "http" and scope["method"] == "GET" and await reads.answered(scope, receive, send):
+            return
         await self.middleware(scope, receive, send)
 
 

@@ -24,6 +24,7 @@ LISTED_FOR_MEMBER = (select(_org.id, _org.name, _org.type, _org.country, _org.cr
                             _member.joined_at)
                      .select_from(orm.organizations.join(orm.members, _member.org_id == _org.id))
                      .where(_member.user_id == bindparam("user_id")))
+LISTED_IN_ORDER_JOINED = (_member.joined_at, _member.org_id)
 MEMBERS_OF_ORGANIZATION = select(Member).where(Member.org_id == bindparam("org_id"))
 
 
@@ -49,7 +50,7 @@ class Organizations:
     def listed_for(self, user_id: str, page: PageRequest = ALL) -> Page:
         """The organizations a person is a member of, as rows of what a list shows of each (its
         columns by name, the member's role as `my_role`), in the order they joined."""
-        return fetch_page(self.session, LISTED_FOR_MEMBER, (_member.joined_at, _member.org_id), page,
+        return fetch_page(self.session, LISTED_FOR_MEMBER, LISTED_IN_ORDER_JOINED, page,
                           params={"user_id": user_id}, through_driver=True, key=lambda row: (row.joined_at, row.id))
 
 
