@@ -76,6 +76,7 @@ def make_engine(url: str) -> Engine:
     _ping_when_idle(engine)
     if engine.dialect.driver == "psycopg":
         event.listen(engine, "do_connect", _loop_waiting_connection)
+        event.listen(engine, "checkout", _set_up)
     return engine
 
 
@@ -84,6 +85,10 @@ def _loop_waiting_connection(_dialect, _record, cargs, cparams):
     from .loop_waits import LoopWaitingConnection
 
     return LoopWaitingConnection.connect(*cargs, **cparams)
+
+
+def _set_up(dbapi_connection, _record, _proxy) -> None:
+    dbapi_connection.handed_out = True
 
 
 IDLE_BEFORE_PING = 5.0  # seconds

@@ -12,6 +12,8 @@ A driver call made anywhere else (handler threads, consumers, relays, scripts) w
 """
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from typing import Any, Callable
 
 from psycopg import Connection, waiting
@@ -22,28 +24,53 @@ __all__ = ["LoopWaitingConnection", "AtMost"]
 
 
 class LoopWaitingConnection(Connection):
-    """psycopg's connection, whose waits inside a read running on the loop go to the loop."""
+    """psycopg's connection, whose waits inside a read running on the loop go to the loop once
+    the pool has handed it out. While the pool sets a new connection up, SQLAlchemy holds a lock
+    for the engine's first connection (the dialect's set-up runs once): a read that handed its
+    wait to the loop there would leave the lock held while another read, on the same thread,
+    blocks on it, and the loop with it. Set-up waits therefore block, as everywhere else."""
+
+    handed_out = False  # set by the pool's checkout (portico_kernel/db.py)
 
     def wait(self, gen, interval: float = 0.1, timeout: float | None = None):  # type: ignore[override]
-        if in_greenlet():
+        if self.handed_out and in_greenlet():
             return await_only(waiting.wait_async(gen, self.pgconn.socket, interval=interval, timeout=timeout))
         return super().wait(gen, interval=interval, timeout=timeout)
 
 
 class AtMost:
-    """Reads that may wait on the loop at once. Each holds a connection while it waits; beyond the
-    limit a read holds the loop during its round trip, as it did before, so a burst never asks the
-    pool for more connections than it has (a read blocked on an empty pool would hold the loop
-    that the reads holding connections need in order to finish)."""
+    """At most `limit` short reads under way at once on a worker's loop, each on a reading connection
+    of its own; the others wait for their turn on the loop, holding nothing. A few suffice to keep
+    the worker busy while the database answers; more would only wake as many database processes
+    at once, to share the same few cores."""
 
     def __init__(self, limit: int):
-        self.limit, self.waiting = limit, 0
+        self.limit, self.running = limit, 0
+        self.queued: deque[asyncio.Future] = deque()
 
     async def run(self, handler: Callable[..., Any], arguments: dict) -> Any:
-        if self.waiting >= self.limit:
-            return handler(**arguments)
-        self.waiting += 1
+        if self.running < self.limit:
+            self.running += 1
+        else:
+            turn = asyncio.get_running_loop().create_future()
+            self.queued.append(turn)
+            try:
+                await turn  # a read that ends hands its place over
+            except BaseException:
+                if turn.done() and not turn.cancelled():
+                    self._hand_over()  # given the place, then stopped: the next one takes it
+                else:
+                    self.queued.remove(turn)
+                raise
         try:
             return await greenlet_spawn(handler, **arguments)
         finally:
-            self.waiting -= 1
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        while self.queued:
+            turn = self.queued.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.running -= 1

@@ -370,9 +370,9 @@ class KeptEncoderJsonifier(Jsonifier):
         return super().dumps(data, **kwargs) if kwargs else self.encoder.encode(data) + "\n"
 
 
-# reads waiting for the database on one worker's loop at once, each holding a connection: well
-# inside the pool's 40 (portico_kernel/db.py) beside the handler threads' own
-LOOP_WAITS = 16
+# short reads under way at once on one worker's loop, each on a reading connection of its own: a
+# few keep the worker busy while the database answers, and they fit well inside the pool's 40
+LOOP_WAITS = 8
 
 
 def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Store | None = None,

@@ -294,9 +294,40 @@ def test_a_short_read_waiting_for_postgresql_leaves_the_loop_to_other_requests()
 
 
 @pytest.mark.real
-def test_beyond_the_reads_that_may_wait_at_once_a_read_holds_the_loop():
-    order, _connection = _while_a_short_read_waits_for_postgresql(at_most=0)
-    assert order == ["read", "loop"]
+@pytest.mark.timeout(60, method="thread")
+def test_beyond_the_reads_that_may_run_at_once_a_read_waits_its_turn_with_the_loop_free():
+    import asyncio
+
+    from sqlalchemy import func
+
+    from portico_kernel.loop_waits import AtMost
+    from tests.run import POSTGRES
+
+    engine = db.make_engine(f"{POSTGRES}/postgres")
+    sessions = db.ReadingSessions(db.reading(engine))
+    order: list = []
+
+    def slow_read(name: str):
+        order.append(f"{name} begins")
+        session = sessions()
+        try:
+            db.driver_rows(db._driver_connection_of(session), select(func.pg_sleep(0.2).label("slept")), {})
+        finally:
+            sessions.give_back(session)
+        order.append(f"{name} ends")
+
+    async def loop_free():
+        await asyncio.sleep(0.05)
+        order.append("loop")
+
+    async def three():
+        at_most = AtMost(1)
+        await asyncio.gather(at_most.run(slow_read, {"name": "first"}), at_most.run(slow_read, {"name": "second"}),
+                             loop_free())
+
+    asyncio.run(three())
+    engine.dispose()
+    assert order == ["first begins", "loop", "first ends", "second begins", "second ends"]
 
 
 @pytest.mark.real
@@ -304,3 +335,34 @@ def test_a_read_stopped_while_postgresql_answers_never_hands_its_connection_out_
     order, connection = _while_a_short_read_waits_for_postgresql(at_most=1, cancel=True)
     assert order == ["loop"]
     assert connection.invalidated or connection.closed
+
+
+@pytest.mark.real
+@pytest.mark.timeout(60, method="thread")
+def test_reads_at_once_on_a_new_worker_set_up_its_connections_without_holding_each_other_up():
+    """The first reads of a worker each open a connection while the engine sets itself up once,
+    under a lock of its own: none of them hands a set-up wait to the loop, so none holds that
+    lock while another read on the loop waits for it (which would hold the loop for good)."""
+    import asyncio
+
+    from sqlalchemy import func
+
+    from portico_kernel.loop_waits import AtMost
+    from tests.run import POSTGRES
+
+    engine = db.make_engine(f"{POSTGRES}/postgres")  # no connection made yet
+    sessions = db.ReadingSessions(db.reading(engine))
+
+    def read():
+        session = sessions()
+        try:
+            return db.driver_rows(db._driver_connection_of(session), select(func.pg_sleep(0.05).label("slept")), {})
+        finally:
+            sessions.give_back(session)
+
+    async def at_once():
+        at_most = AtMost(4)
+        return await asyncio.gather(*(at_most.run(read, {}) for _ in range(6)))
+
+    assert len(asyncio.run(at_once())) == 6
+    engine.dispose()
