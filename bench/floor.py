@@ -5,8 +5,16 @@ On a running stack (one web worker per component), with concurrent lean clients 
   - the reference: the same read by a bare ASGI app (bench/reference.py), one worker, same server;
   - the gateway alone: a second gateway worker whose orgs upstream is a trivial app;
   - routed: GET /v1/orgs through the stack's gateway to orgs.
+Each round takes the four in alternating turns of a quarter of a second, so what a ratio compares
+ran on the same machine: a virtual machine's speed drifts over seconds.
 With BENCH_PROFILE=1, py-spy draws where the service's and the lone gateway's worker spend their
 time while measured: var/bench-<service|gateway_alone>-<database>.svg.
+
+Each server measured keeps a core of its own (`Placement`): the service, the reference and the
+trivial upstream run on the first core; the gateways, the clients and the database's processes on
+the others. A deployment gives each component its own cores; left to the scheduler, five busy
+processes on two cores land where they may, and the same code measured a minute apart kept 68 % or
+132 % of the direct rate. BENCH_PIN=0 leaves the placement to the scheduler.
 """
 from __future__ import annotations
 
@@ -19,7 +27,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from .load import Rate, rate
+from .load import Load, Rate, in_turns, run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,26 +36,29 @@ class Measured(NamedTuple):
     rate: Rate
     cpu_us: float  # CPU time the serving processes spent per answered request, µs
     gateway_cpu_us: float | None = None  # the gateway's part of it, for a routed request
+    idle: float | None = None  # the share of the time the server's own core sat idle (when placed)
 
     def __str__(self) -> str:
         gateway = f" (the gateway {self.gateway_cpu_us:,.0f})" if self.gateway_cpu_us is not None else ""
-        return f"{self.rate}, {self.cpu_us:,.0f} µs CPU each{gateway}"
+        idle = f", its core {100 * self.idle:.0f} % idle" if self.idle is not None else ""
+        return f"{self.rate}, {self.cpu_us:,.0f} µs CPU each{gateway}{idle}"
 
 
 TARGETS = ("service", "reference", "gateway_alone", "routed")
 
 
 class Floor(NamedTuple):
-    """Each round's measure of each target, taken one after the other within the round."""
+    """Each round's measure of each target, taken in alternating turns within the round."""
 
     rounds: list[dict[str, Measured]]
+    placement: str = ""
 
     def typical(self, target: str) -> Measured:
         """The round of median rate."""
         return sorted((r[target] for r in self.rounds), key=lambda m: m.rate.per_second)[len(self.rounds) // 2]
 
     def ratios(self, of: str, to: str) -> list[float]:
-        """`of` / `to`, a rate ratio per round: both measured within the same minute."""
+        """`of` / `to`, a rate ratio per round: both measured in alternating turns."""
         return [r[of].rate.per_second / r[to].rate.per_second if r[to].rate.per_second else 0.0 for r in self.rounds]
 
 
@@ -77,6 +88,71 @@ def _cpu(processes: list) -> float:
 
 
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+PIN = os.environ.get("BENCH_PIN", "1") == "1"
+TURN = 0.25  # seconds of one target's turn: the machine's speed drifts over seconds, not within this
+
+
+class Placement:
+    """The servers measured on one core; what feeds them (gateways, clients, the database) on the
+    others. Applied again before each measure, as the database may have opened new backends."""
+
+    def __init__(self, served: list, feeding: list, database_url: str):
+        import psutil
+
+        cores = sorted(os.sched_getaffinity(0))
+        self.enabled = PIN and len(cores) >= 2
+        self.own, self.rest = cores[:1], cores[1:]
+        self.served, self.feeding, self.database_url = served, feeding + [psutil.Process()], database_url
+        self._before = cores
+
+    def apply(self) -> None:
+        if not self.enabled:
+            return
+        import psutil
+
+        for processes, cores in ((self.served, self.own), (self.feeding + self._database(), self.rest)):
+            for process in processes:
+                try:
+                    process.cpu_affinity(cores)
+                except psutil.Error:
+                    pass  # gone, or not ours to place: measured where the scheduler puts it
+
+    def _database(self) -> list:
+        """PostgreSQL's backends serving the measured database (SQLite runs inside the server)."""
+        if not self.database_url.startswith("postgresql"):
+            return []
+        import psutil
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                pids = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                                         " AND pid <> pg_backend_pid()")).all()
+        finally:
+            engine.dispose()
+        backends = []
+        for pid in pids:
+            try:
+                backends.append(psutil.Process(pid))
+            except psutil.Error:
+                pass
+        return backends
+
+    def own_idle(self) -> float:
+        """Seconds the measured server's core has been idle since the machine started."""
+        import psutil
+
+        return psutil.cpu_times(percpu=True)[self.own[0]].idle
+
+    def undo(self) -> None:
+        if self.enabled:
+            os.sched_setaffinity(0, self._before)
+
+    def __str__(self) -> str:
+        if not self.enabled:
+            return "placed by the scheduler"
+        return f"the server measured on core {self.own[0]}, gateways, clients and database on {self.rest}"
 
 
 def _profiled(processes: list, name: str, log: Path) -> subprocess.Popen | None:
@@ -90,22 +166,35 @@ def _profiled(processes: list, name: str, log: Path) -> subprocess.Popen | None:
                              "--pid", str(worker.pid), "--output", str(out)], stdout=log.open("a"), stderr=subprocess.STDOUT)
 
 
-def _measure(url: str, headers: dict, processes: list, clients: int, seconds: float, profile_as: str = "",
-             gateway: list | None = None) -> Measured:
-    """The rate, and the CPU it cost the serving processes: CPU per request stays meaningful when
-    other work shares the machine, the rate does not. Both are taken after the warm-up, so what a
-    process builds on its first requests is not counted."""
-    profiler = _profiled(processes, profile_as, ROOT / "var" / "bench.log") if profile_as else None
-    before: list[float] = []
-    got = rate(url, headers, clients=clients, requests=None, seconds=seconds,
-               warmed=lambda: before.extend((_cpu(processes), _cpu(gateway or []))))
-    spent, gateway_spent = _cpu(processes) - before[0], _cpu(gateway or []) - before[1]
-    if profiler is not None:
-        profiler.send_signal(signal.SIGINT)  # py-spy writes its flame graph and exits
-        profiler.wait(timeout=60)
-    if got.answered <= 0:
-        return Measured(got, float("inf"))
-    return Measured(got, 1e6 * spent / got.answered, 1e6 * gateway_spent / got.answered if gateway else None)
+class Target(NamedTuple):
+    url: str
+    processes: list  # what serves it, whose CPU is counted
+    gateway: list | None = None  # the gateway's part of them, for a routed read
+
+
+def _round(targets: dict[str, Target], headers: dict, clients: int, seconds: float, placement: Placement,
+           profile: dict[str, str]) -> dict[str, Measured]:
+    """One round: each target in turns of TURN seconds, `seconds` in all; the rates, and the CPU
+    they cost the serving processes (CPU per request stays meaningful when other work shares the
+    machine, the rate does not), both counted after the warm-up."""
+    turns = max(1, round(seconds / TURN))
+    profilers = [_profiled(targets[name].processes, as_, ROOT / "var" / "bench.log") for name, as_ in profile.items()]
+    loads = {name: Load(target.url, headers, clients) for name, target in targets.items()}
+    spent = lambda name: (_cpu(targets[name].processes), _cpu(targets[name].gateway or []), placement.own_idle())
+    measured = run(in_turns(loads, turns, seconds / turns, spent, warmed=placement.apply))
+    for profiler in profilers:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its flame graph and exits
+            profiler.wait(timeout=60)
+    answers = {}
+    for name, (got, (cpu, gateway_cpu, idle)) in measured.items():
+        if got.answered <= 0:
+            answers[name] = Measured(got, float("inf"))
+        else:
+            idle_share = idle * got.per_second / got.answered if placement.enabled else None  # of the time measured
+            answers[name] = Measured(got, 1e6 * cpu / got.answered,
+                                     1e6 * gateway_cpu / got.answered if targets[name].gateway else None, idle_share)
+    return answers
 
 
 def _serve(app: str, port: int, log: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -138,8 +227,18 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def measure(port_base: int, token: str, log: Path, *, clients: int, seconds: float, rounds: int,
+def _rest_of(stack: int, served: list) -> list:
+    """The stack's processes (its launcher and all it started) but those measured."""
+    import psutil
+
+    launcher = psutil.Process(stack)
+    measured = {process.pid for process in served}
+    return [process for process in [launcher, *launcher.children(recursive=True)] if process.pid not in measured]
+
+
+def measure(port_base: int, token: str, log: Path, stack: int, *, clients: int, seconds: float, rounds: int,
             database: str = "") -> Floor:
+    """(d) on the running stack whose launcher is the process `stack`."""
     from portico_kernel import config
 
     as_person = {"Authorization": f"Bearer {token}"}
@@ -150,24 +249,26 @@ def measure(port_base: int, token: str, log: Path, *, clients: int, seconds: flo
                _serve("bench.reference:app", reference_port, log, env),
                _serve("gateway.entrypoints.web:app", lone_gateway_port, log,
                       {**env, "ORGS_URL": f"http://127.0.0.1:{trivial_port}"})]
+    placement = None
     try:
         service = _processes(f"127.0.0.1:{config.port_of('orgs')} ")
         door = _processes(f"127.0.0.1:{config.port_of('gateway')} ")
-        targets = (("service", f"{orgs}/v1/orgs", service, None),
-                   ("reference", f"http://127.0.0.1:{reference_port}/v1/orgs", _processes("bench.reference:app"), None),
-                   ("gateway_alone", f"http://127.0.0.1:{lone_gateway_port}/v1/orgs",
-                    _processes(f"127.0.0.1:{lone_gateway_port} ", "bench.reference:trivial"), None),
-                   ("routed", f"{gateway}/v1/orgs", service + door, door))
-        # interleaved in rounds, each ratio taken within a round: a shared machine's speed drifts
-        # within seconds, and what is compared should see the same machine
-        measured: list[dict[str, Measured]] = []
-        for round_ in range(rounds):
-            measured.append({})
-            for name, url, processes, gateway_processes in targets:
-                profile_as = f"{name}-{database.lower()}" if round_ == 0 and name in ("service", "gateway_alone") else ""
-                measured[-1][name] = _measure(url, as_person, processes, clients, seconds, profile_as, gateway_processes)
-        return Floor(measured)
+        reference, trivial = _processes("bench.reference:app"), _processes("bench.reference:trivial")
+        lone_gateway = _processes(f"127.0.0.1:{lone_gateway_port} ")
+        served = service + reference + trivial
+        placement = Placement(served=served, feeding=_rest_of(stack, served) + lone_gateway,
+                              database_url=config.load("orgs").database_url)
+        targets = {"service": Target(f"{orgs}/v1/orgs", service),
+                   "reference": Target(f"http://127.0.0.1:{reference_port}/v1/orgs", reference),
+                   "gateway_alone": Target(f"http://127.0.0.1:{lone_gateway_port}/v1/orgs", lone_gateway + trivial),
+                   "routed": Target(f"{gateway}/v1/orgs", service + door, door)}
+        profile = {name: f"{name}-{database.lower()}" for name in ("service", "gateway_alone")}
+        measured = [_round(targets, as_person, clients, seconds, placement, profile if round_ == 0 else {})
+                    for round_ in range(rounds)]
+        return Floor(measured, str(placement))
     finally:
+        if placement is not None:
+            placement.undo()
         for process in helpers:
             _stop(process)
 
@@ -186,4 +287,5 @@ def rows(database: str, floor: Floor, clients: int) -> list[tuple[str, str]]:
         (f"(d) {database}: gateway alone in front of a trivial upstream, 1 worker", str(floor.typical("gateway_alone"))),
         (f"(d) {database}: routed GET /v1/orgs through the gateway", str(floor.typical("routed"))),
         (f"(d) {database}: routed / direct, median of {rounds} rounds (target >= 90 %)", ratio("routed", "service")),
+        (f"(d) {database}: where the processes ran (BENCH_PIN)", floor.placement),
     ]

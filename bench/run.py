@@ -16,8 +16,9 @@ A shared or virtual machine's speed drifts within seconds, so (a) alternates its
 rounds and reports the median ratio of the rounds and their range.
 
     PORTICO_BENCH_PORT_BASE (default 19000)  BENCH_ROUNDS (default 5)  BENCH_REQUESTS (default 2000)
-    BENCH_CLIENTS (default 8)  BENCH_FLOOR_SECONDS (default 2, each measure of d)  BENCH_FLOOR_ROUNDS (default 3)
-    BENCH_ONLY=floor (section d alone)
+    BENCH_CLIENTS (default 8)  BENCH_FLOOR_CLIENTS (default 16)  BENCH_FLOOR_SECONDS (default 2, each target
+    of d in each round)  BENCH_FLOOR_ROUNDS (default 5)
+    BENCH_ONLY=floor (section d alone)  BENCH_PIN=0 (d without a core of its own for the server measured)
     BENCH_PROFILE=1 (py-spy flame graphs of (d)'s service and gateway workers, in var/)
     PostgreSQL for (d): PORTICO_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432)
 """
@@ -43,7 +44,10 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "2"))
-FLOOR_ROUNDS = int(os.environ.get("BENCH_FLOOR_ROUNDS", "3"))
+FLOOR_ROUNDS = int(os.environ.get("BENCH_FLOOR_ROUNDS", "5"))
+# Each client waits for its answer before it asks again: with few of them, the service idles while
+# their requests cross the gateway, and (d) measures the machine's wake-ups, not what a read costs.
+FLOOR_CLIENTS = int(os.environ.get("BENCH_FLOOR_CLIENTS", "16"))
 ONLY_FLOOR = os.environ.get("BENCH_ONLY") == "floor"
 SIGN_INS = 40  # per client and round
 PASSWORD = "correct horse battery staple"
@@ -380,9 +384,10 @@ def main() -> int:
             print("measuring …", flush=True)
             if database == "SQLite" and not ONLY_FLOOR:
                 rows += measure_security(account, process)
-            rows += floor.rows(database, floor.measure(PORT_BASE, account.token, log_path, clients=CLIENTS,
-                                                       seconds=FLOOR_SECONDS, rounds=FLOOR_ROUNDS, database=database),
-                              CLIENTS)
+            rows += floor.rows(database, floor.measure(PORT_BASE, account.token, log_path, process.pid,
+                                                       clients=FLOOR_CLIENTS, seconds=FLOOR_SECONDS,
+                                                       rounds=FLOOR_ROUNDS, database=database),
+                              FLOOR_CLIENTS)
         finally:
             stop_stack(process)
             if database == "PostgreSQL":

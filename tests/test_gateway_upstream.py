@@ -138,3 +138,56 @@ def test_an_answer_that_is_not_http_is_a_502():
         return refused.value
 
     assert asyncio.run(_with(garbled, calls)).status == 502
+
+
+async def _now(upstream: Upstreams, method: str, path: str, body: bytes | None = None):
+    """`request_now`'s outcome, awaited here: None when it sent nothing."""
+    handed = asyncio.get_running_loop().create_future()
+    if not upstream.request_now("orgs", method, path, {}, body, handed.set_result):
+        return None
+    return await handed
+
+
+def test_on_a_kept_connection_the_answer_is_handed_over_at_once_and_without_one_nothing_is_sent():
+    service = Service(lambda method, path, nth: _ok(path.encode()))
+
+    async def calls(upstream):
+        before = await _now(upstream, "GET", "/v1/orgs")
+        opened = await upstream.request("orgs", "GET", "/v1/orgs", {}, None)
+        handed = [await _now(upstream, "GET", f"/v1/orgs?n={n}") for n in range(3)]
+        return before, opened, handed
+
+    before, opened, handed = asyncio.run(_with(service, calls))
+    assert before is None and len(service.requests) == 4
+    assert [answer[2] for answer in handed] == [b"/v1/orgs?n=0", b"/v1/orgs?n=1", b"/v1/orgs?n=2"]
+    assert handed[0][0] == opened[0] == 200 and handed[0][1][0] == (b"content-type", b"application/json")
+    assert service.connections == 1
+
+
+def test_handed_over_a_read_on_a_connection_the_service_closed_goes_again_and_a_post_is_a_502():
+    service = Service(lambda method, path, nth: _ok() if nth == 1 else b"")
+
+    async def calls(upstream):
+        await upstream.request("orgs", "GET", "/v1/orgs", {}, None)
+        again = await _now(upstream, "GET", "/v1/orgs")  # its connection closes unanswered: a new one
+        refused = await _now(upstream, "POST", "/v1/orgs", b"{}")
+        return again, refused
+
+    again, refused = asyncio.run(_with(service, calls))
+    assert again[0] == 200
+    assert isinstance(refused, UpstreamUnavailable) and refused.status == 502
+    assert [method for method, *_ in service.requests] == ["GET", "GET", "GET", "POST"]
+
+
+def test_handed_over_a_silent_service_is_a_504_and_a_garbled_answer_a_502():
+    def outcome(reply, **upstreams):
+        async def calls(upstream):
+            await upstream.request("orgs", "GET", "/first", {}, None)
+            return await _now(upstream, "GET", "/v1/orgs")
+
+        return asyncio.run(_with(Service(reply), calls, **upstreams))
+
+    silent = outcome(lambda method, path, nth: _ok() if nth == 1 else None, timeout=0.3)
+    garbled = outcome(lambda method, path, nth: _ok() if nth == 1 else b"SMTP ready\r\n\r\n")
+    assert isinstance(silent, UpstreamUnavailable) and silent.status == 504
+    assert isinstance(garbled, UpstreamUnavailable) and garbled.status == 502

@@ -4,12 +4,17 @@ service in each worker, answers read by httptools (the parser uvicorn serves wit
 Every routed request makes one such call, and a general-purpose client (aiohttp) cost about a third
 of the gateway's CPU for it: cookies, redirects, tracing, URL objects and header multidicts that a
 proxy between its own services does not use (docs/PERFORMANCE.md).
+
+A call is awaited (`Upstreams.request`), or, on a connection that rests already, handed back to a
+callback from the connection's own (`Upstreams.request_now`): no task and no future, and the answer
+goes on in the same turn of the loop that read it (docs/PERFORMANCE.md, item 24).
 """
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import deque
+from typing import Callable
 from urllib.parse import urlsplit
 
 import httptools
@@ -36,6 +41,26 @@ class _Gone(Exception):
         self.answered = answered  # some of the answer had come: the request was not lost unseen
 
 
+class _Handed:
+    """In a future's place: the answer or the failure handed to a callback at once."""
+
+    __slots__ = ("callback", "finished")
+
+    def __init__(self, callback: Callable[[tuple | None, BaseException | None], None]):
+        self.callback, self.finished = callback, False
+
+    def done(self) -> bool:
+        return self.finished
+
+    def set_result(self, answer: tuple) -> None:
+        self.finished = True
+        self.callback(answer, None)
+
+    def set_exception(self, exc: BaseException) -> None:
+        self.finished = True
+        self.callback(None, exc)
+
+
 class _Connection(asyncio.Protocol):
     """One kept-alive connection to a service, carrying one request at a time."""
 
@@ -43,7 +68,7 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.parser = httptools.HttpResponseParser(self)
-        self.answer: asyncio.Future | None = None
+        self.answer: asyncio.Future | _Handed | None = None
         self.closed = False
         self.rested_since = 0.0
         self._reset()
@@ -110,6 +135,20 @@ class _Connection(asyncio.Protocol):
             timer.cancel()
             self.answer = None
 
+    def send(self, request: bytes, head_only: bool, timeout: float,
+             callback: Callable[[tuple | None, BaseException | None], None]) -> None:
+        """`request` sent; its answer, or what failed, handed to `callback(answer, failure)`."""
+        self._reset(head_only)
+        timer = self.loop.call_later(timeout, self._time_out)
+
+        def finished(answer, failure) -> None:
+            timer.cancel()
+            self.answer = None
+            callback(answer, failure)
+
+        self.answer = _Handed(finished)
+        self.transport.write(request)
+
     def _time_out(self) -> None:
         self._fail(TimeoutError())
 
@@ -167,6 +206,7 @@ class Upstreams:
         self.timeout, self.connect_timeout = timeout, connect_timeout
         self.base_urls = base_urls or {service: config.url_of(service) for service in config.SERVICES}
         self._pools = {service: _Pool(service, url) for service, url in self.base_urls.items()}
+        self._running: set[asyncio.Task] = set()
 
     async def request(self, service: str, method: str, path_qs: str, headers: dict[str, str], body: bytes | None):
         """(status, headers as lower-case (name, value) bytes, body) of the service's answer;
@@ -184,14 +224,56 @@ class Upstreams:
                     if gone.answered or method not in IDEMPOTENT:
                         raise
             return await pool.exchange(await pool.open(self.connect_timeout), request, method, self.timeout)
-        except TimeoutError as exc:
-            raise UpstreamUnavailable(service, "did not answer in time", 504) from exc
+        except (OSError, _Gone, httptools.HttpParserError) as exc:  # TimeoutError is an OSError
+            raise _unavailable(service, exc) from exc
+
+    def request_now(self, service: str, method: str, path_qs: str, headers: dict[str, str], body: bytes | None,
+                    answered: Callable[[tuple | UpstreamUnavailable], None]) -> bool:
+        """Sends the request at once on a connection that rests, and hands `answered` the answer, or
+        the UpstreamUnavailable met, from the connection's callback. False, and nothing sent, when
+        no connection rests: `request` opens one."""
+        pool = self._pools[service]
+        connection = pool.take()
+        if connection is None:
+            return False
+        request = _request_bytes(pool, method, path_qs, headers, body)
+
+        def finished(answer: tuple | None, failure: BaseException | None) -> None:
+            if failure is None:
+                pool.give_back(connection)
+                answered(answer)
+                return
+            connection.transport.close()  # failed half-way: what comes next on it is not ours
+            if isinstance(failure, _Gone) and not failure.answered and method in IDEMPOTENT:
+                # as `request` does: a kept connection the service had just closed; sent again on a new one
+                self._later(self._on_a_new_connection(pool, request, method, answered))
+            else:
+                answered(_unavailable(service, failure))
+
+        connection.send(request, method == "HEAD", self.timeout, finished)
+        return True
+
+    async def _on_a_new_connection(self, pool: _Pool, request: bytes, method: str, answered) -> None:
+        try:
+            answer = await pool.exchange(await pool.open(self.connect_timeout), request, method, self.timeout)
         except (OSError, _Gone, httptools.HttpParserError) as exc:
-            raise UpstreamUnavailable(service, "cannot be reached", 502) from exc
+            answer = _unavailable(pool.service, exc)
+        answered(answer)
+
+    def _later(self, call) -> None:
+        task = asyncio.ensure_future(call)
+        self._running.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._running.discard)
 
     async def close(self) -> None:
         for pool in self._pools.values():
             pool.close()
+
+
+def _unavailable(service: str, failure: BaseException) -> UpstreamUnavailable:
+    if isinstance(failure, TimeoutError):
+        return UpstreamUnavailable(service, "did not answer in time", 504)
+    return UpstreamUnavailable(service, "cannot be reached", 502)
 
 
 def _request_bytes(pool: _Pool, method: str, path_qs: str, headers: dict[str, str], body: bytes | None) -> bytes:

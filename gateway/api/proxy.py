@@ -14,6 +14,7 @@ come back in through the door.
 """
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
 from urllib.parse import quote
 
 from portico_kernel.auth import InvalidToken
@@ -44,6 +45,23 @@ class Refused(Exception):
 
     def answer(self, request_id: str):
         return _problem(self.status, self.detail, request_id, self.problem, self.headers, **self.extra)
+
+
+class Forwarding(NamedTuple):
+    """A request as it goes on to its service."""
+
+    call: tuple  # service, method, path and query, headers, body: Upstreams.request's arguments
+    request_id: str
+
+
+def _answered(answer: tuple | UpstreamUnavailable, request_id: str):
+    """(status, headers, body) for the caller: the service's answer, or the problem of not having one."""
+    if isinstance(answer, UpstreamUnavailable):
+        return _problem(answer.status, str(answer), request_id, problem="service-unavailable")
+    status, response_headers, response_body = answer
+    out = [(name, value) for name, value in response_headers if name not in RESPONSE_SKIP]
+    out.append((b"x-request-id", request_id.encode()))
+    return status, out, response_body
 
 
 def _problem(status: int, detail: str, request_id: str, problem: str | None = None, extra_headers=(), **extra):
@@ -119,19 +137,51 @@ class GatewayApp:
         await send_answer(send, *await self.forward(routed, scope["method"], scope["headers"], scope.get("query_string"),
                                                     scope.get("client"), token, body or None, request_id))
 
+    def routed_read_now(self, routed: Route, raw_headers: list, query_string: bytes, client,
+                        answer: Callable[[int, list, bytes], None]) -> Forwarding | None:
+        """A GET without a body to a service's path, answered through `answer(status, headers, body)`
+        without a task where it can be: a refusal at once, the service's answer from the callback of
+        a connection that rested (gateway/entrypoints/web_worker.py). The answer is the one `proxy`
+        gives. Returns what is still to be sent when no connection rests: `send_on` sends it."""
+        outcome = self._read_forwarding(routed, raw_headers, query_string, client)
+        if not isinstance(outcome, Forwarding):
+            answer(*outcome)
+            return None
+        request_id = outcome.request_id
+        if self.gateway.upstreams.request_now(*outcome.call, lambda got: answer(*_answered(got, request_id))):
+            return None
+        return outcome
+
     async def routed_read(self, routed: Route, raw_headers: list, query_string: bytes, client):
-        """(status, headers, body) of a GET without a body to a service's path: the answer `proxy`
-        gives, for the server to write without an ASGI exchange (gateway/entrypoints/web_worker.py)."""
+        """(status, headers, body) of the answer `routed_read_now` gives, awaited."""
+        outcome = self._read_forwarding(routed, raw_headers, query_string, client)
+        return await self.send_on(outcome) if isinstance(outcome, Forwarding) else outcome
+
+    def _read_forwarding(self, routed: Route, raw_headers: list, query_string: bytes, client) -> tuple | Forwarding:
+        """A routed read's refusal as (status, headers, body), or what it goes on to its service as."""
         headers, request_id = self._request_begins(raw_headers)
         try:
             token = self._authorize(routed, "GET", headers)
         except Refused as refused:
             return refused.answer(request_id)
-        return await self.forward(routed, "GET", raw_headers, query_string, client, token, None, request_id)
+        return self._forwarding(routed, "GET", raw_headers, query_string, client, token, None, request_id)
 
     async def forward(self, routed: Route, method: str, raw_headers: list, query_string: bytes | None, client,
                       token: str, body: bytes | None, request_id: str):
         """The service's answer to the caller's request, sent on with `token`, as (status, headers, body)."""
+        return await self.send_on(self._forwarding(routed, method, raw_headers, query_string, client, token, body,
+                                                   request_id))
+
+    async def send_on(self, forwarding: Forwarding):
+        try:
+            answer = await self.gateway.upstreams.request(*forwarding.call)
+        except UpstreamUnavailable as exc:
+            answer = exc
+        return _answered(answer, forwarding.request_id)
+
+    @staticmethod
+    def _forwarding(routed: Route, method: str, raw_headers: list, query_string: bytes | None, client, token: str,
+                    body: bytes | None, request_id: str) -> Forwarding:
         forward = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw_headers
                    if k not in HOP_BY_HOP and k not in CREDENTIALS}
         forward["authorization"] = f"Bearer {token}"
@@ -141,14 +191,7 @@ class GatewayApp:
         path_qs = routed.forwarded
         if query_string:
             path_qs += "?" + query_string.decode("latin-1")
-        try:
-            status, response_headers, response_body = await self.gateway.upstreams.request(
-                routed.service, method, path_qs, forward, body)
-        except UpstreamUnavailable as exc:
-            return _problem(exc.status, str(exc), request_id, problem="service-unavailable")
-        out = [(name, value) for name, value in response_headers if name not in RESPONSE_SKIP]
-        out.append((b"x-request-id", request_id.encode()))
-        return status, out, response_body
+        return Forwarding((routed.service, method, path_qs, forward, body), request_id)
 
     def _authorize(self, routed: Route, method: str, headers: dict) -> str:
         """The access token to send on: the caller's own, or for an API key the internal token."""

@@ -4,8 +4,12 @@ Most calls through the door are reads: a GET without a body to a service's path.
 ASGI exchange around the gateway's answer (a scope, a request cycle, an event, the receive and send
 messages and uvicorn's check of every header it sends) cost 30 to 50 µs of a worker's CPU per
 request, a sixth or more of all the gateway spends on one (docs/PERFORMANCE.md, item 19). Such a read is
-answered here from the parsed request by `GatewayApp.routed_read`, the same checks and the same
-answer as `GatewayApp.proxy` gives, written in one send. Everything else (the gateway's own paths,
+answered here from the parsed request by `GatewayApp.routed_read_now`, the same checks and the same
+answer as `GatewayApp.proxy` gives, written in one send. Where a connection to the service rests,
+no task is made for it either: the request goes on in the turn of the loop that read it, and the
+answer comes back in the turn that read the service's (item 24). A task waited for each before,
+and a whole turn's requests went on together, then their answers: the service sat idle while they
+crossed the gateway. Everything else (the gateway's own paths,
 bodies, HEAD, upgrades, `Expect`, HTTP/1.0, a browser's request with an `Origin`, which the CORS
 layer answers) takes uvicorn's path.
 
@@ -25,6 +29,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 from portico_kernel.asgi import problem_answer
 from portico_kernel.web_worker import OneSendPerAnswer, WebWorker
 
+from ..api.proxy import Forwarding
 from ..domain.routes import UnsafePath, path_and_route
 
 log = logging.getLogger("portico.gateway")
@@ -50,17 +55,43 @@ class RoutedRead:
         self.response_complete = self.disconnected = False
         self.more_body, self.body = True, b""
 
-    async def run_asgi(self, request) -> None:  # the name uvicorn starts a queued cycle by
+    def start(self, request) -> None:
+        """Answered without a task where it can be: refused at once, or sent on a kept connection
+        whose callback writes the answer. A task sends it on a new connection, or names the caller
+        behind a trusted proxy first (uvicorn's proxy-header layer is a coroutine)."""
         protocol = self.protocol
+        if protocol.proxies is not None:
+            protocol._start_asgi_task(self, request)
+            return
         routed, headers, query_string, client = request
         try:
-            if protocol.proxies is not None:
-                client = await protocol.seen_through_proxies(headers, client)
-            status, answer_headers, body = await protocol.door.routed_read(routed, headers, query_string, client)
+            unsent = protocol.door.routed_read_now(routed, headers, query_string, client, self.answer)
+        except Exception:  # a fault of ours: answered as any other component answers one
+            log.exception("a routed read failed")
+            self.answer(*problem_answer(500, "Something went wrong on our side; please try again."))
+            return
+        if unsent is not None:
+            protocol._start_asgi_task(self, unsent)
+
+    async def run_asgi(self, request) -> None:  # the name uvicorn starts a queued cycle by
+        protocol = self.protocol
+        try:
+            if isinstance(request, Forwarding):
+                status, answer_headers, body = await protocol.door.send_on(request)
+            else:
+                routed, headers, query_string, client = request
+                if protocol.proxies is not None:
+                    client = await protocol.seen_through_proxies(headers, client)
+                status, answer_headers, body = await protocol.door.routed_read(routed, headers, query_string, client)
         except Exception:  # a fault of ours: answered as any other component answers one
             log.exception("a routed read failed")
             status, answer_headers, body = problem_answer(500, "Something went wrong on our side; please try again.")
-        if self.disconnected:
+        self.answer(status, answer_headers, body)
+
+    def answer(self, status: int, answer_headers: list, body: bytes) -> None:
+        """The answer written in one send, and the connection ready for the next request."""
+        protocol = self.protocol
+        if self.disconnected or self.response_complete:
             return
         head = [STATUS_LINE.get(status) or STATUS_LINE[502]]  # a status no HTTP knows is the service's fault
         for name, value in (*protocol.server_state.default_headers, *answer_headers):
@@ -85,9 +116,12 @@ class GatewayProtocol(OneSendPerAnswer):
         if request is None:
             super().on_headers_complete()
             return
+        # a read answered at once, before this one in the same bytes, may have set the keep-alive
+        # timer: it must not run out while this one is answered
+        self._unset_keepalive_if_required()
         existing, self.cycle = self.cycle, RoutedRead(self, self.parser.should_keep_alive())
         if existing is None or existing.response_complete:
-            self._start_asgi_task(self.cycle, request)
+            self.cycle.start(request)
         else:  # behind a request still being answered, as uvicorn queues one
             self.flow.pause_reading()
             self.pipeline.appendleft((self.cycle, request))
