@@ -5,13 +5,14 @@ ASGI exchange around the gateway's answer (a scope, a request cycle, an event, t
 messages and uvicorn's check of every header it sends) cost 30 to 50 µs of a worker's CPU per
 request, a sixth or more of all the gateway spends on one (docs/PERFORMANCE.md, item 19). Such a read is
 answered here from the parsed request by `GatewayApp.routed_read_now`, the same checks and the same
-answer as `GatewayApp.proxy` gives, written in one send. Where a connection to the service rests,
-no task is made for it either: the request goes on in the turn of the loop that read it, and the
-answer comes back in the turn that read the service's (item 24). A task waited for each before,
-and a whole turn's requests went on together, then their answers: the service sat idle while they
-crossed the gateway. Everything else (the gateway's own paths,
+answer as `GatewayApp.proxy` gives, written in one send. Everything else (the gateway's own paths,
 bodies, HEAD, upgrades, `Expect`, HTTP/1.0, a browser's request with an `Origin`, which the CORS
 layer answers) takes uvicorn's path.
+
+Where a connection to the service rests, no task is made for a routed read either: the request goes
+on in the turn of the loop that read it, and its answer in the turn that read the service's (item
+24). With a task for each, a whole turn's requests went on together and then their answers, and
+the service sat idle while they crossed the gateway.
 
 Pipelined requests keep their order: a routed read stands in uvicorn's request cycle while it is
 answered, so a request behind it waits in uvicorn's queue as behind any other.
