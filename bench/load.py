@@ -72,10 +72,10 @@ class _Client(asyncio.Protocol):
             self._finish()
 
     def connection_lost(self, exc) -> None:
-        self.left += 1 if self.left > 0 else 0  # the request in flight got no answer
         self._finish()
 
     def _finish(self) -> None:
+        """The burst's (sent, answered 200): a request still in flight when the connection closed was sent too."""
         if self.done is not None and not self.done.done():
             self.done.set_result((self.answered + (self.left > 0), self.ok))
 
@@ -122,14 +122,14 @@ class Turns(NamedTuple):
     """What one target answered over its turns, and the CPU its processes spent meanwhile."""
 
     rate: Rate
-    cpu_seconds: tuple[float, ...]  # one sum per group of processes the caller counted
+    cpu_seconds: tuple[float, ...]  # how much each of the caller's counters grew over the target's turns
 
 
 async def in_turns(loads: dict[str, Load], turns: int, seconds: float,
                    cpu: Callable[[str], tuple[float, ...]], warmed: Callable[[], None] | None = None) -> dict[str, Turns]:
     """Each load in turn for `seconds`, `turns` times over, after a warm-up of each (connections,
-    caches, what a process builds on its first requests). `cpu(name)` reads the CPU seconds of
-    what serves that target, taken before and after each of its turns."""
+    caches, what a process builds on its first requests). `cpu(name)` reads counters of seconds
+    (the CPU of what serves that target, a core's idle time) before and after each of its turns."""
     for load in loads.values():
         await load.burst(each=20)
     if warmed is not None:
