@@ -76,7 +76,7 @@ def make_engine(url: str) -> Engine:
     _ping_when_idle(engine)
     if engine.dialect.driver == "psycopg":
         event.listen(engine, "do_connect", _loop_waiting_connection)
-        event.listen(engine, "checkout", _set_up)
+        event.listen(engine, "checkout", _mark_handed_out)
     return engine
 
 
@@ -87,7 +87,7 @@ def _loop_waiting_connection(_dialect, _record, cargs, cparams):
     return LoopWaitingConnection.connect(*cargs, **cparams)
 
 
-def _set_up(dbapi_connection, _record, _proxy) -> None:
+def _mark_handed_out(dbapi_connection, _record, _proxy) -> None:
     dbapi_connection.handed_out = True
 
 

@@ -19,6 +19,7 @@ too.
 from __future__ import annotations
 
 import asyncio
+import functools
 import typing as t
 
 from connexion.context import _context, _operation, _receive, _scope, context
@@ -42,8 +43,6 @@ if t.TYPE_CHECKING:
     from .loop_waits import AtMost
 
 _BODY_HEADERS = (b"content-type", b"content-length", b"transfer-encoding")
-KNOWN_PATHS = 4096
-_UNKNOWN = object()
 
 
 class _Route(t.NamedTuple):
@@ -302,7 +301,8 @@ class ShortReads(SpecMiddleware):
     def __init__(self, app, loop_waits: AtMost | None = None, door=None):
         self.app = app
         self.apis: list[ShortReadsAPI] = []
-        self.known_paths: dict[str, tuple[ShortRead, str, dict] | None] = {}
+        # a path's route is a function of the path: worked out once for the paths asked most
+        self._route_of = functools.lru_cache(maxsize=4096)(self._route)
         self.loop_waits = loop_waits
         self.at_door = door is not None  # the app's door asks `answered` before connexion's layers
         if door is not None:
@@ -338,13 +338,7 @@ class ShortReads(SpecMiddleware):
     def _routed(self, scope) -> tuple[ShortRead, str, dict] | None:
         if any(name in _BODY_HEADERS for name, _ in scope["headers"]):
             return None
-        path = get_route_path(scope)
-        known = self.known_paths.get(path, _UNKNOWN)
-        if known is _UNKNOWN:  # a path's route is a function of the path: worked out once for those asked most
-            if len(self.known_paths) >= KNOWN_PATHS:
-                self.known_paths.clear()
-            known = self.known_paths[path] = self._route(path)
-        return known
+        return self._route_of(get_route_path(scope))
 
     def _route(self, path: str) -> tuple[ShortRead, str, dict] | None:
         for api in self.apis:

@@ -392,11 +392,9 @@ def serve_contract(contract: Path, *, validate_responses: bool, idempotency: Sto
     app.add_error_handler(Exception, _unexpected_error_handler)
     app.add_middleware(_Correlated, position=MiddlewarePosition.BEFORE_EXCEPTION)
     if loop_waits:
-        from .loop_waits import AtMost
-
-        app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION, door=app, loop_waits=AtMost(LOOP_WAITS))
-    else:
-        app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION, door=app)
+        from .loop_waits import AtMost  # psycopg's: a service on SQLite does without
+    app.add_middleware(ShortReads, position=MiddlewarePosition.BEFORE_EXCEPTION, door=app,
+                       loop_waits=AtMost(LOOP_WAITS) if loop_waits else None)
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(AnswerHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION,
                        paths=yaml.safe_load(contract.read_text())["paths"])
