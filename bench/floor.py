@@ -97,47 +97,40 @@ class Placement:
     others. Applied again before each measure, as the database may have opened new backends."""
 
     def __init__(self, served: list, feeding: list, database_url: str):
-        import psutil
-
         cores = sorted(os.sched_getaffinity(0))
         self.enabled = PIN and len(cores) >= 2
         self.own, self.rest = cores[:1], cores[1:]
-        self.served, self.feeding, self.database_url = served, feeding + [psutil.Process()], database_url
+        self.served = [process.pid for process in served]
+        self.feeding = [process.pid for process in feeding] + [os.getpid()]  # the clients run here
+        self.database_url = database_url
         self._before = cores
+        self.unplaced: set[int] = set()  # processes it was not allowed to place
 
     def apply(self) -> None:
         if not self.enabled:
             return
-        import psutil
-
-        for processes, cores in ((self.served, self.own), (self.feeding + self._database(), self.rest)):
-            for process in processes:
+        for pids, cores in ((self.served, self.own), (self.feeding + self._database(), self.rest)):
+            for pid in pids:
                 try:
-                    process.cpu_affinity(cores)
-                except psutil.Error:
-                    pass  # gone, or not ours to place: measured where the scheduler puts it
+                    os.sched_setaffinity(pid, cores)
+                except ProcessLookupError:
+                    pass  # ended since it was listed: nothing left to place
+                except PermissionError:  # another user's (PostgreSQL's, without root): said in the output
+                    self.unplaced.add(pid)
 
-    def _database(self) -> list:
-        """PostgreSQL's backends serving the measured database (SQLite runs inside the server)."""
+    def _database(self) -> list[int]:
+        """The pids of PostgreSQL's backends serving the measured database (SQLite runs inside the server)."""
         if not self.database_url.startswith("postgresql"):
             return []
-        import psutil
         from sqlalchemy import create_engine, text
 
         engine = create_engine(self.database_url)
         try:
             with engine.connect() as conn:
-                pids = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                                         " AND pid <> pg_backend_pid()")).all()
+                return list(conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                                              " AND pid <> pg_backend_pid()")))
         finally:
             engine.dispose()
-        backends = []
-        for pid in pids:
-            try:
-                backends.append(psutil.Process(pid))
-            except psutil.Error:
-                pass
-        return backends
 
     def own_idle(self) -> float:
         """Seconds the measured server's core has been idle since the machine started."""
@@ -152,7 +145,8 @@ class Placement:
     def __str__(self) -> str:
         if not self.enabled:
             return "placed by the scheduler"
-        return f"the server measured on core {self.own[0]}, gateways, clients and database on {self.rest}"
+        unplaced = f"; {len(self.unplaced)} processes not ours to place, left to the scheduler" if self.unplaced else ""
+        return f"the server measured on core {self.own[0]}, gateways, clients and database on {self.rest}{unplaced}"
 
 
 def _profiled(processes: list, name: str, log: Path) -> subprocess.Popen | None:
